@@ -1,0 +1,148 @@
+package containers
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+// JaegerConfig sizes a Jaeger v2 all-in-one backend.
+type JaegerConfig struct {
+	// RunID labels the container.
+	RunID string
+	// MaxTraces is the memory store's capacity; the oldest traces are evicted beyond it. Size it above what the
+	// run sends, or eviction reads as loss. Default 100000 (Jaeger's).
+	MaxTraces int
+}
+
+// Jaeger is a running Jaeger v2 all-in-one with memory storage, receiving OTLP over gRPC and HTTP.
+type Jaeger struct {
+	*testcontainers.DockerContainer
+	ports jaegerPorts
+}
+
+type jaegerPorts struct {
+	otlpGRPC, otlpHTTP, queryHTTP, queryGRPC, health, metrics int
+}
+
+// RunJaeger starts image (see Images) as a Jaeger v2 all-in-one backend and waits until its query API answers.
+// On error the partly started container, if any, is returned too so that the caller can terminate it.
+func RunJaeger(ctx context.Context, image string, cfg JaegerConfig, opts ...testcontainers.ContainerCustomizer) (*Jaeger, error) {
+	configure()
+	if cfg.MaxTraces <= 0 {
+		cfg.MaxTraces = 100_000
+	}
+	p, err := FreePorts(6)
+	if err != nil {
+		return nil, err
+	}
+	j := &Jaeger{ports: jaegerPorts{otlpGRPC: p[0], otlpHTTP: p[1], queryHTTP: p[2], queryGRPC: p[3], health: p[4], metrics: p[5]}}
+	const configPath = "/etc/otelbench/jaeger.yaml"
+	all := []testcontainers.ContainerCustomizer{
+		hostNetwork(cfg.RunID),
+		testcontainers.WithFiles(testcontainers.ContainerFile{
+			Reader:            strings.NewReader(j.ports.config(cfg.MaxTraces)),
+			ContainerFilePath: configPath,
+			FileMode:          0o644,
+		}),
+		testcontainers.WithCmd("--config=" + configPath),
+		testcontainers.WithWaitStrategyAndDeadline(time.Minute,
+			wait.ForHTTP("/status").WithPort(port(j.ports.health)),
+			wait.ForHTTP("/api/services").WithPort(port(j.ports.queryHTTP)),
+		),
+	}
+	ctr, err := testcontainers.Run(ctx, image, append(all, opts...)...)
+	j.DockerContainer = ctr
+	if err != nil {
+		return j, startError(ctx, "jaeger", ctr, err)
+	}
+	return j, nil
+}
+
+// Kind is "jaeger".
+func (*Jaeger) Kind() string { return "jaeger" }
+
+// Terminate stops and removes the container; it is safe on a partly started or nil Jaeger.
+func (j *Jaeger) Terminate(ctx context.Context) error {
+	if j == nil {
+		return nil
+	}
+	return terminate(ctx, j.DockerContainer)
+}
+
+// OTLPGRPCEndpoint is host:port of the OTLP gRPC receiver.
+func (j *Jaeger) OTLPGRPCEndpoint() string { return hostPort(j.ports.otlpGRPC) }
+
+// OTLPHTTPEndpoint is host:port of the OTLP HTTP receiver (plain HTTP; the SDK adds the /v1/traces path).
+func (j *Jaeger) OTLPHTTPEndpoint() string { return hostPort(j.ports.otlpHTTP) }
+
+// QueryURL is the base URL of the query service's HTTP API (/api/traces/...).
+func (j *Jaeger) QueryURL() string { return "http://" + hostPort(j.ports.queryHTTP) }
+
+// MetricsURL is where Jaeger's own Prometheus metrics are served.
+func (j *Jaeger) MetricsURL() string { return "http://" + hostPort(j.ports.metrics) + "/metrics" }
+
+func hostPort(p int) string { return Host + ":" + strconv.Itoa(p) }
+
+func port(p int) string { return strconv.Itoa(p) + "/tcp" }
+
+// config is Jaeger's all-in-one configuration with every listener on 127.0.0.1 at the chosen ports, memory storage
+// of maxTraces, and the query service's self-tracing off (it would add Jaeger's own traces to the store).
+func (p jaegerPorts) config(maxTraces int) string {
+	return fmt.Sprintf(`service:
+  extensions: [jaeger_storage, jaeger_query, healthcheckv2]
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [jaeger_storage_exporter]
+  telemetry:
+    resource:
+      service.name: jaeger
+    metrics:
+      level: detailed
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: %[1]s
+                port: %[7]d
+    logs:
+      level: info
+extensions:
+  jaeger_query:
+    storage:
+      traces: memstore
+    enable_tracing: false
+    http:
+      endpoint: %[1]s:%[4]d
+    grpc:
+      endpoint: %[1]s:%[5]d
+  jaeger_storage:
+    backends:
+      memstore:
+        memory:
+          max_traces: %[8]d
+  healthcheckv2:
+    use_v2: true
+    http:
+      endpoint: %[1]s:%[6]d
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: %[1]s:%[2]d
+      http:
+        endpoint: %[1]s:%[3]d
+processors:
+  batch:
+exporters:
+  jaeger_storage_exporter:
+    trace_storage: memstore
+`, Host, p.otlpGRPC, p.otlpHTTP, p.queryHTTP, p.queryGRPC, p.health, p.metrics, maxTraces)
+}

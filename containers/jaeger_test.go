@@ -1,0 +1,69 @@
+package containers_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/otelbench/otelbench/containers"
+)
+
+var _ = Describe("Jaeger", Label("docker"), func() {
+	It("listens on free loopback ports, answers its query API, and is gone after Terminate", func(ctx SpecContext) {
+		runID := "spec-jaeger-" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
+		j, err := containers.RunJaeger(ctx, jaegerImage, containers.JaegerConfig{RunID: runID, MaxTraces: 1000})
+		DeferCleanup(func(ctx context.Context) { _ = j.Terminate(ctx) })
+		Expect(err).NotTo(HaveOccurred())
+
+		Expect(j.OTLPGRPCEndpoint()).To(HavePrefix("127.0.0.1:"))
+		Expect(j.OTLPHTTPEndpoint()).To(HavePrefix("127.0.0.1:"))
+		resp, err := http.Get(j.QueryURL() + "/api/services")
+		Expect(err).NotTo(HaveOccurred())
+		resp.Body.Close()
+		Expect(resp.StatusCode).To(Equal(http.StatusOK))
+		Expect(containers.List(ctx, runID)).To(HaveLen(1))
+
+		Expect(j.Terminate(ctx)).To(Succeed())
+		Eventually(leftovers(runID)).WithContext(ctx).Should(BeEmpty())
+	}, SpecTimeout(2*time.Minute))
+
+	It("is removed by Prune when a run could not terminate it", func(ctx SpecContext) {
+		runID := "spec-prune-" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
+		j, err := containers.RunJaeger(ctx, jaegerImage, containers.JaegerConfig{RunID: runID})
+		DeferCleanup(func(ctx context.Context) { _ = j.Terminate(ctx) })
+		Expect(err).NotTo(HaveOccurred())
+
+		Expect(containers.Prune(ctx, runID)).To(Equal(1))
+		Eventually(leftovers(runID)).WithContext(ctx).Should(BeEmpty())
+		Expect(j.Terminate(ctx)).To(Succeed(), "terminating an already removed backend is not an error")
+	}, SpecTimeout(2*time.Minute))
+})
+
+var _ = Describe("FreePorts", func() {
+	It("returns distinct ports that can be bound on loopback", func() {
+		ports, err := containers.FreePorts(20)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ports).To(HaveLen(20))
+		seen := map[int]bool{}
+		for _, p := range ports {
+			Expect(seen).NotTo(HaveKey(p))
+			seen[p] = true
+			Expect(p).To(BeNumerically(">", 0))
+		}
+	})
+})
+
+var _ = Describe("Images", func() {
+	It("pins one official and one local image per backend type", func() {
+		img, ok := containers.ImageFor("jaeger")
+		Expect(ok).To(BeTrue())
+		Expect(img.Official).To(Equal("jaegertracing/jaeger:" + img.Version))
+		Expect(img.Local).To(HaveSuffix(":" + img.Version))
+		_, ok = containers.ImageFor("tempo")
+		Expect(ok).To(BeFalse())
+	})
+})

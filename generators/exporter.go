@@ -1,0 +1,135 @@
+package generators
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/stats"
+)
+
+// Protocols otelbench exports with.
+const (
+	OTLPGRPC = "otlp-grpc"
+	OTLPHTTP = "otlp-http"
+)
+
+// ExporterConfig says how to build one SDK exporter.
+type ExporterConfig struct {
+	// Protocol is OTLPGRPC or OTLPHTTP.
+	Protocol string
+	// Endpoint is the receiver's host:port; connections are plain (no TLS), as to a local backend.
+	Endpoint string
+	// Compression is "none" or "gzip".
+	Compression string
+	// Timeout bounds one export call, retries included.
+	Timeout time.Duration
+}
+
+// NewTraceExporter builds the SDK's span exporter for cfg, wrapped so that rec sees every export call and the
+// bytes it puts on the wire. The SDK's own retry stays on (as users run it), bounded by cfg.Timeout.
+func NewTraceExporter(ctx context.Context, cfg ExporterConfig, rec *Recorder) (sdktrace.SpanExporter, error) {
+	var (
+		exp sdktrace.SpanExporter
+		err error
+	)
+	switch cfg.Protocol {
+	case OTLPGRPC:
+		opts := []otlptracegrpc.Option{
+			otlptracegrpc.WithEndpoint(cfg.Endpoint),
+			otlptracegrpc.WithInsecure(),
+			otlptracegrpc.WithTimeout(cfg.Timeout),
+			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{
+				Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: cfg.Timeout,
+			}),
+			otlptracegrpc.WithDialOption(grpc.WithStatsHandler(wireCounter{rec}), grpc.WithNoProxy()),
+		}
+		if cfg.Compression == "gzip" {
+			opts = append(opts, otlptracegrpc.WithCompressor("gzip"))
+		}
+		exp, err = otlptracegrpc.New(ctx, opts...)
+	case OTLPHTTP:
+		opts := []otlptracehttp.Option{
+			otlptracehttp.WithEndpoint(cfg.Endpoint),
+			otlptracehttp.WithInsecure(),
+			otlptracehttp.WithTimeout(cfg.Timeout),
+			otlptracehttp.WithRetry(otlptracehttp.RetryConfig{
+				Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: cfg.Timeout,
+			}),
+			otlptracehttp.WithHTTPClient(&http.Client{Transport: countingTransport{base: loopbackTransport(), rec: rec}}),
+		}
+		if cfg.Compression == "gzip" {
+			opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
+		}
+		exp, err = otlptracehttp.New(ctx, opts...)
+	default:
+		return nil, fmt.Errorf("protocol %q cannot export traces; expected %s or %s", cfg.Protocol, OTLPGRPC, OTLPHTTP)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create %s trace exporter: %w", cfg.Protocol, err)
+	}
+	return &measuredSpanExporter{SpanExporter: exp, rec: rec}, nil
+}
+
+// measuredSpanExporter times every ExportSpans call of the SDK exporter it wraps.
+type measuredSpanExporter struct {
+	sdktrace.SpanExporter
+	rec *Recorder
+}
+
+func (m *measuredSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	start := time.Now()
+	err := m.SpanExporter.ExportSpans(ctx, spans)
+	m.rec.Record(len(spans), time.Since(start), err)
+	return err
+}
+
+// wireCounter is a gRPC stats handler counting the bytes of every outgoing message as sent on the wire.
+type wireCounter struct{ rec *Recorder }
+
+func (w wireCounter) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
+func (w wireCounter) HandleRPC(_ context.Context, s stats.RPCStats) {
+	if p, ok := s.(*stats.OutPayload); ok {
+		w.rec.AddBytes(int64(p.WireLength))
+	}
+}
+func (w wireCounter) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
+func (w wireCounter) HandleConn(context.Context, stats.ConnStats)                       {}
+
+// countingTransport counts the body bytes of every request (the SDK sends them compressed, with a known length).
+type countingTransport struct {
+	base http.RoundTripper
+	rec  *Recorder
+}
+
+func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.ContentLength > 0 {
+		t.rec.AddBytes(req.ContentLength)
+	}
+	return t.base.RoundTrip(req)
+}
+
+// loopbackTransport is an HTTP transport that ignores proxy settings: otelbench's load goes to the backend's
+// address and nowhere else.
+func loopbackTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        64,
+		MaxIdleConnsPerHost: 64,
+		IdleConnTimeout:     90 * time.Second,
+		ForceAttemptHTTP2:   false,
+	}
+}
+
+// MeasureSpanExporter wraps any span exporter so that rec sees every export call (NewTraceExporter does this
+// for the exporters otelbench builds).
+func MeasureSpanExporter(exp sdktrace.SpanExporter, rec *Recorder) sdktrace.SpanExporter {
+	return &measuredSpanExporter{SpanExporter: exp, rec: rec}
+}

@@ -1,0 +1,137 @@
+// Package generators produces synthetic telemetry through the real OpenTelemetry Go SDK at a paced, open-loop
+// rate, and measures every export call the SDK makes.
+//
+// Open loop means the schedule never waits for the backend: the item due at time t is offered at t whether or not
+// earlier exports have finished. When the SDK cannot keep up it drops items from its queue; those drops are
+// counted, never hidden.
+package generators
+
+import (
+	"math"
+	"time"
+)
+
+// Pacer decides when the next item is due. Pace is given the time since the start and the number of items sent so
+// far, and returns how long to wait before sending the next one; stop is true when the schedule has no more items.
+// A Pacer is a pure function of its arguments, so a slow sender is told to send at once (wait 0) until it has
+// caught up with the schedule: the offered load does not fall when the target slows down.
+type Pacer interface {
+	Pace(elapsed time.Duration, sent uint64) (wait time.Duration, stop bool)
+}
+
+// Segment is a span of time over which the rate changes linearly from From to To items per second.
+type Segment struct {
+	Duration time.Duration
+	From, To float64
+}
+
+// Schedule is a Pacer over consecutive linear segments: a constant rate is one segment with From == To, a ramp
+// is several. Item k (counting from 0) is due at the moment the integral of the rate reaches k, so the first
+// item is due at once and a constant rate r over d sends r×d items.
+type Schedule struct {
+	segments []Segment
+	starts   []time.Duration // start time of each segment
+	before   []float64       // items due before each segment starts
+	total    time.Duration
+	items    float64
+}
+
+// Constant is a Schedule of rate items per second for d.
+func Constant(rate float64, d time.Duration) *Schedule {
+	return NewSchedule(Segment{Duration: d, From: rate, To: rate})
+}
+
+// NewSchedule builds a Schedule from segments in order. Segments with a non-positive duration are skipped.
+func NewSchedule(segments ...Segment) *Schedule {
+	s := &Schedule{}
+	for _, seg := range segments {
+		if seg.Duration <= 0 {
+			continue
+		}
+		s.segments = append(s.segments, seg)
+		s.starts = append(s.starts, s.total)
+		s.before = append(s.before, s.items)
+		s.total += seg.Duration
+		s.items += (seg.From + seg.To) / 2 * seg.Duration.Seconds()
+	}
+	return s
+}
+
+// Duration is how long the schedule lasts.
+func (s *Schedule) Duration() time.Duration { return s.total }
+
+// Slots is the number of items the schedule offers over its whole duration.
+func (s *Schedule) Slots() uint64 {
+	// Item k is due when the integral reaches k, for k = 0 .. ceil(items)-1. The epsilon keeps a float sum such as
+	// 1000.0000000001 from creating a slot that is due only at the very end.
+	return uint64(math.Ceil(s.items - 1e-9))
+}
+
+// RateAt is the target rate in items per second at elapsed.
+func (s *Schedule) RateAt(elapsed time.Duration) float64 {
+	i := s.segmentAt(elapsed)
+	if i < 0 {
+		return 0
+	}
+	seg := s.segments[i]
+	f := float64(elapsed-s.starts[i]) / float64(seg.Duration)
+	return seg.From + (seg.To-seg.From)*f
+}
+
+// Due is the number of items the schedule has offered by elapsed (the integral of the rate, not rounded).
+func (s *Schedule) Due(elapsed time.Duration) float64 {
+	if elapsed >= s.total {
+		return s.items
+	}
+	i := s.segmentAt(elapsed)
+	if i < 0 {
+		return 0
+	}
+	seg := s.segments[i]
+	t := (elapsed - s.starts[i]).Seconds()
+	slope := (seg.To - seg.From) / seg.Duration.Seconds()
+	return s.before[i] + seg.From*t + slope*t*t/2
+}
+
+// Pace implements Pacer.
+func (s *Schedule) Pace(elapsed time.Duration, sent uint64) (time.Duration, bool) {
+	if elapsed >= s.total || sent >= s.Slots() {
+		return 0, true
+	}
+	k := float64(sent)
+	if s.Due(elapsed) >= k {
+		return 0, false
+	}
+	return s.dueAt(k) - elapsed, false
+}
+
+// dueAt is the time at which the integral of the rate reaches k (k < items).
+func (s *Schedule) dueAt(k float64) time.Duration {
+	i := len(s.segments) - 1
+	for i > 0 && s.before[i] > k {
+		i--
+	}
+	seg := s.segments[i]
+	y := k - s.before[i]
+	slope := (seg.To - seg.From) / seg.Duration.Seconds()
+	// Solve From·t + slope·t²/2 = y for t >= 0 in the form that stays exact when slope is 0 or tiny.
+	disc := seg.From*seg.From + 2*slope*y
+	den := seg.From + math.Sqrt(max(disc, 0))
+	var t float64
+	if den > 0 {
+		t = 2 * y / den
+	}
+	return s.starts[i] + time.Duration(t*float64(time.Second))
+}
+
+func (s *Schedule) segmentAt(elapsed time.Duration) int {
+	if elapsed < 0 || elapsed >= s.total {
+		return -1
+	}
+	for i := len(s.segments) - 1; i >= 0; i-- {
+		if elapsed >= s.starts[i] {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,82 @@
+package generators_test
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/otelbench/otelbench/generators"
+)
+
+var _ = Describe("Schedule", func() {
+	const s = time.Second
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+
+	DescribeTable("Pace",
+		func(sched *generators.Schedule, elapsed time.Duration, sent uint64, wantWait time.Duration, wantStop bool) {
+			wait, stop := sched.Pace(elapsed, sent)
+			Expect(stop).To(Equal(wantStop))
+			Expect(wait).To(BeNumerically("~", wantWait, time.Microsecond))
+		},
+		Entry("the first item is due at once", generators.Constant(10, s), time.Duration(0), uint64(0), time.Duration(0), false),
+		Entry("the second item waits one interval", generators.Constant(10, s), time.Duration(0), uint64(1), ms(100), false),
+		Entry("part of the interval already passed", generators.Constant(10, s), ms(30), uint64(1), ms(70), false),
+		Entry("a sender behind schedule is told to send at once (open loop)", generators.Constant(10, s), ms(500), uint64(1), time.Duration(0), false),
+		Entry("stops when every slot is sent", generators.Constant(10, s), ms(950), uint64(10), time.Duration(0), true),
+		Entry("stops when the time is up, whatever was sent", generators.Constant(10, s), s, uint64(3), time.Duration(0), true),
+		Entry("a ramp from 0 to 20/s over 1s: item 1 at sqrt(0.1)s",
+			generators.NewSchedule(generators.Segment{Duration: s, From: 0, To: 20}), time.Duration(0), uint64(1),
+			time.Duration(316227766), false),
+		Entry("a second segment starts where the first ended",
+			generators.NewSchedule(generators.Segment{Duration: s, From: 10, To: 10}, generators.Segment{Duration: s, From: 100, To: 100}),
+			s, uint64(11), ms(10), false),
+		Entry("an empty schedule stops at once", generators.NewSchedule(), time.Duration(0), uint64(0), time.Duration(0), true),
+		Entry("a zero-length segment is skipped",
+			generators.NewSchedule(generators.Segment{Duration: 0, From: 5, To: 5}, generators.Segment{Duration: s, From: 10, To: 10}),
+			time.Duration(0), uint64(1), ms(100), false),
+	)
+
+	DescribeTable("Slots",
+		func(sched *generators.Schedule, want uint64) {
+			Expect(sched.Slots()).To(Equal(want))
+		},
+		Entry("constant rate × duration", generators.Constant(1000, 15*s), uint64(15000)),
+		Entry("a fraction rounds up: item 2 is due at 2 of 2.5", generators.Constant(2.5, s), uint64(3)),
+		Entry("a ramp's integral", generators.NewSchedule(generators.Segment{Duration: 10 * s, From: 0, To: 100}), uint64(500)),
+		Entry("float noise does not add a slot", generators.Constant(0.1, 10000*s), uint64(1000)),
+		Entry("nothing offered", generators.Constant(0, s), uint64(0)),
+	)
+
+	DescribeTable("RateAt",
+		func(sched *generators.Schedule, at time.Duration, want float64) {
+			Expect(sched.RateAt(at)).To(BeNumerically("~", want, 1e-9))
+		},
+		Entry("constant", generators.Constant(50, s), ms(500), 50.0),
+		Entry("half-way up a ramp", generators.NewSchedule(generators.Segment{Duration: 2 * s, From: 10, To: 30}), s, 20.0),
+		Entry("after the end", generators.Constant(50, s), 2*s, 0.0),
+		Entry("before the start", generators.Constant(50, s), -s, 0.0),
+	)
+
+	It("offers every slot exactly once to a sender that keeps up", func() {
+		sched := generators.NewSchedule(
+			generators.Segment{Duration: 2 * s, From: 0, To: 500},
+			generators.Segment{Duration: 3 * s, From: 500, To: 500},
+			generators.Segment{Duration: s, From: 500, To: 0},
+		)
+		var elapsed time.Duration
+		var sent uint64
+		for {
+			wait, stop := sched.Pace(elapsed, sent)
+			if stop {
+				break
+			}
+			Expect(wait).To(BeNumerically(">=", 0))
+			elapsed += wait
+			sent++
+		}
+		Expect(sent).To(Equal(sched.Slots()))
+		Expect(sent).To(Equal(uint64(500 + 1500 + 250)))
+		Expect(elapsed).To(BeNumerically("<", sched.Duration()))
+	})
+})

@@ -1,0 +1,131 @@
+package generators
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Recorder measures every export call of one exporter: how many calls, items and bytes, how long each took, and
+// which failed. It is safe for concurrent use; the SDK calls it from its export goroutine while the CLI reads it.
+type Recorder struct {
+	bytes atomic.Int64
+
+	mu          sync.Mutex
+	calls       int64
+	failedCalls int64
+	exported    int64
+	failed      int64
+	latency     *hdrhistogram.Histogram // microseconds
+	errors      map[string]int64
+}
+
+// Latency histograms hold 1 µs to 10 min at 3 significant digits: exact enough for p99 of a fast local call and
+// wide enough for an export stuck until its timeout.
+const (
+	minLatencyMicros = 1
+	maxLatencyMicros = int64(10 * time.Minute / time.Microsecond)
+)
+
+// NewRecorder returns an empty Recorder.
+func NewRecorder() *Recorder {
+	return &Recorder{
+		latency: hdrhistogram.New(minLatencyMicros, maxLatencyMicros, 3),
+		errors:  map[string]int64{},
+	}
+}
+
+// Record adds one export call of items that took d and returned err.
+func (r *Recorder) Record(items int, d time.Duration, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls++
+	_ = r.latency.RecordValue(clampMicros(d))
+	if err != nil {
+		r.failedCalls++
+		r.failed += int64(items)
+		if len(r.errors) < 16 {
+			r.errors[err.Error()]++
+		} else if _, ok := r.errors[err.Error()]; ok {
+			r.errors[err.Error()]++
+		}
+		return
+	}
+	r.exported += int64(items)
+}
+
+// AddBytes counts n bytes put on the wire (request bodies after compression).
+func (r *Recorder) AddBytes(n int64) { r.bytes.Add(n) }
+
+// Exported is the number of items exported successfully so far.
+func (r *Recorder) Exported() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.exported
+}
+
+// ExportStats is a snapshot of a Recorder.
+type ExportStats struct {
+	// Calls is the number of export calls; FailedCalls of them returned an error.
+	Calls, FailedCalls int64
+	// Exported and Failed count the items in successful and failed calls.
+	Exported, Failed int64
+	// Bytes is the number of request bytes put on the wire, compressed; 0 when the transport does not say.
+	Bytes int64
+	// Latency is the duration of each export call.
+	Latency Quantiles
+	// Errors maps each distinct error message (at most 16) to how often it occurred.
+	Errors map[string]int64
+}
+
+// Quantiles summarises a latency distribution.
+type Quantiles struct {
+	P50, P90, P99, Max time.Duration
+	Count              int64
+}
+
+// Stats returns a snapshot.
+func (r *Recorder) Stats() ExportStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	errs := make(map[string]int64, len(r.errors))
+	for k, v := range r.errors {
+		errs[k] = v
+	}
+	return ExportStats{
+		Calls: r.calls, FailedCalls: r.failedCalls,
+		Exported: r.exported, Failed: r.failed,
+		Bytes:   r.bytes.Load(),
+		Latency: QuantilesOf(r.latency),
+		Errors:  errs,
+	}
+}
+
+// QuantilesOf summarises a histogram of microseconds.
+func QuantilesOf(h *hdrhistogram.Histogram) Quantiles {
+	if h.TotalCount() == 0 {
+		return Quantiles{}
+	}
+	us := func(v int64) time.Duration { return time.Duration(v) * time.Microsecond }
+	return Quantiles{
+		P50:   us(h.ValueAtQuantile(50)),
+		P90:   us(h.ValueAtQuantile(90)),
+		P99:   us(h.ValueAtQuantile(99)),
+		Max:   us(h.Max()),
+		Count: h.TotalCount(),
+	}
+}
+
+// NewLatencyHistogram returns a histogram of microseconds with the range and precision Recorder uses.
+func NewLatencyHistogram() *hdrhistogram.Histogram {
+	return hdrhistogram.New(minLatencyMicros, maxLatencyMicros, 3)
+}
+
+func clampMicros(d time.Duration) int64 {
+	return min(max(d.Microseconds(), minLatencyMicros), maxLatencyMicros)
+}
+
+// ClampMicros converts d to microseconds within the range of NewLatencyHistogram.
+func ClampMicros(d time.Duration) int64 { return clampMicros(d) }

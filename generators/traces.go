@@ -1,0 +1,228 @@
+package generators
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Resource attribute keys otelbench sets on every stream.
+const (
+	ResourceRunID    = "otelbench.run_id"
+	ResourceExporter = "otelbench.exporter"
+)
+
+// Batch configures the SDK's batch processor.
+type Batch struct {
+	// Size is the maximum number of items per export call.
+	Size int
+	// Queue is how many items wait for export; items ended while it is full are dropped by the SDK.
+	Queue int
+	// Timeout is how long a partial batch waits before it is exported.
+	Timeout time.Duration
+	// ExportTimeout bounds one export call.
+	ExportTimeout time.Duration
+}
+
+// TraceStreamConfig is one workload sent through one exporter.
+type TraceStreamConfig struct {
+	// Stream is the key trace IDs derive from; unique within a run (workload/exporter).
+	Stream string
+	// Workload names the root span and the service.
+	Workload string
+	// Exporter names the exporter, recorded on the resource.
+	Exporter string
+	// RunID is recorded on the resource.
+	RunID string
+	// Shape is the shape of every trace.
+	Shape Shape
+	// Schedule paces whole traces (spans per second divided by spans per trace).
+	Schedule *Schedule
+	// IDs derives trace and span IDs.
+	IDs IDs
+	// Values supplies attribute values.
+	Values *Values
+	// Batch configures the batch processor.
+	Batch Batch
+	// Exporter is the (measured) SDK exporter.
+	SpanExporter sdktrace.SpanExporter
+	// Recorder is the one the exporter reports to; it tells how many spans reached the exporter.
+	Recorder *Recorder
+}
+
+// TraceStream emits the traces of one workload through one exporter at the scheduled rate. Its counters may be
+// read from any goroutine while Run works.
+type TraceStream struct {
+	cfg     TraceStreamConfig
+	parents []int
+	emitted atomic.Uint64 // traces
+	stats   TraceStats
+}
+
+// TraceStats is what a stream did, known once Run has returned.
+type TraceStats struct {
+	// Slots is the number of traces the schedule offered; Emitted of them were emitted and Missed were not
+	// (the sender fell behind, or the run was interrupted).
+	Slots, Emitted, Missed uint64
+	// Spans is the number of spans emitted (Emitted × spans per trace).
+	Spans uint64
+	// DroppedInSDK is the number of emitted spans that never reached the exporter: dropped from a full queue, or
+	// still queued when shutdown gave up.
+	DroppedInSDK int64
+	// Start and End bound the sending (End is when the last trace was emitted, before the final flush).
+	Start, End time.Time
+	// Flushed is when the SDK finished exporting after the last trace.
+	Flushed time.Time
+	// TargetRate and AchievedRate are in spans per second over the schedule's duration.
+	TargetRate, AchievedRate float64
+	// Export measures the exporter's calls.
+	Export ExportStats
+}
+
+// NewTraceStream checks cfg and returns a stream ready to Run.
+func NewTraceStream(cfg TraceStreamConfig) (*TraceStream, error) {
+	switch {
+	case cfg.Schedule == nil:
+		return nil, errors.New("trace stream: no schedule")
+	case cfg.SpanExporter == nil || cfg.Recorder == nil:
+		return nil, errors.New("trace stream: no exporter")
+	case cfg.Values == nil:
+		return nil, errors.New("trace stream: no attribute values")
+	case cfg.Shape.Spans < 1:
+		return nil, fmt.Errorf("trace stream: %d spans per trace", cfg.Shape.Spans)
+	}
+	return &TraceStream{cfg: cfg, parents: cfg.Shape.Parents()}, nil
+}
+
+// Emitted is the number of traces emitted so far; trace IDs 0..Emitted()-1 of the stream exist.
+func (s *TraceStream) Emitted() uint64 { return s.emitted.Load() }
+
+// Slots is the number of traces the schedule offers.
+func (s *TraceStream) Slots() uint64 { return s.cfg.Schedule.Slots() }
+
+// Config returns the stream's configuration.
+func (s *TraceStream) Config() TraceStreamConfig { return s.cfg }
+
+// Stats is what the stream did; complete once Run has returned.
+func (s *TraceStream) Stats() TraceStats { return s.stats }
+
+// Run emits traces on schedule until the schedule ends or ctx is cancelled, then flushes the SDK. Emission is
+// open-loop: the batch processor never blocks the caller, so a slow backend shows as SDK drops and export
+// latency, not as a lower offered rate. It returns an error only when the SDK could not be shut down cleanly and
+// ctx was not cancelled.
+func (s *TraceStream) Run(ctx context.Context) error {
+	cfg := s.cfg
+	res := resource.NewWithAttributes(semconv.SchemaURL,
+		semconv.ServiceName(cfg.Workload),
+		attribute.String(ResourceRunID, cfg.RunID),
+		attribute.String(ResourceExporter, cfg.Exporter),
+	)
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithResource(res),
+		sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithIDGenerator(idGenerator{}),
+		sdktrace.WithBatcher(cfg.SpanExporter,
+			sdktrace.WithMaxExportBatchSize(cfg.Batch.Size),
+			sdktrace.WithMaxQueueSize(cfg.Batch.Queue),
+			sdktrace.WithBatchTimeout(cfg.Batch.Timeout),
+			sdktrace.WithExportTimeout(cfg.Batch.ExportTimeout),
+		),
+	)
+	tracer := tp.Tracer("github.com/otelbench/otelbench/generators")
+
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	s.stats.Start = time.Now()
+	var seq uint64
+loop:
+	for {
+		wait, stop := cfg.Schedule.Pace(time.Since(s.stats.Start), seq)
+		if stop {
+			break
+		}
+		if wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-ctx.Done():
+				break loop
+			case <-timer.C:
+			}
+		} else if ctx.Err() != nil {
+			break
+		}
+		s.emit(ctx, tracer, seq)
+		seq++
+		s.emitted.Store(seq)
+	}
+	s.stats.End = time.Now()
+
+	// Shutdown flushes the queue. On interruption it gets a short grace period; whatever is still queued then
+	// counts as dropped in the SDK.
+	grace := cfg.Batch.ExportTimeout + 5*time.Second
+	if ctx.Err() != nil {
+		grace = 2 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	defer cancel()
+	shutdownErr := tp.Shutdown(sctx)
+	s.stats.Flushed = time.Now()
+
+	spans := uint64(cfg.Shape.Spans)
+	s.stats.Slots = cfg.Schedule.Slots()
+	s.stats.Emitted = seq
+	s.stats.Missed = s.stats.Slots - seq
+	s.stats.Spans = seq * spans
+	s.stats.Export = cfg.Recorder.Stats()
+	s.stats.DroppedInSDK = int64(s.stats.Spans) - s.stats.Export.Exported - s.stats.Export.Failed
+	if d := cfg.Schedule.Duration().Seconds(); d > 0 {
+		s.stats.TargetRate = float64(s.stats.Slots*spans) / d
+	}
+	if d := s.stats.End.Sub(s.stats.Start).Seconds(); d > 0 {
+		s.stats.AchievedRate = float64(s.stats.Spans) / max(d, cfg.Schedule.Duration().Seconds())
+	}
+	if shutdownErr != nil && ctx.Err() == nil {
+		return fmt.Errorf("flush %s: %w", cfg.Stream, shutdownErr)
+	}
+	return nil
+}
+
+// emit creates trace seq: a tree of Shape.Spans spans, ended children first so that every parent encloses its
+// children in time.
+func (s *TraceStream) emit(ctx context.Context, tracer trace.Tracer, seq uint64) {
+	cfg := s.cfg
+	slot := &idSlot{trace: cfg.IDs.TraceID(cfg.Stream, seq)}
+	base := withIDSlot(ctx, slot)
+	n := len(s.parents)
+	spans := make([]trace.Span, n)
+	ctxs := make([]context.Context, n)
+	attrs := make([]attribute.KeyValue, 0, 2+cfg.Shape.Attributes)
+	for i := range n {
+		parent := base
+		if p := s.parents[i]; p >= 0 {
+			parent = ctxs[p]
+		}
+		attrs = attrs[:0]
+		attrs = append(attrs, attribute.Int64(AttrSeq, int64(seq)), attribute.Int(AttrSpan, i))
+		for a := range cfg.Shape.Attributes {
+			attrs = append(attrs, attribute.String(AttributeKey(a), cfg.Values.Value(seq, i, a)))
+		}
+		kind := trace.SpanKindInternal
+		if i == 0 {
+			kind = trace.SpanKindServer
+		}
+		ctxs[i], spans[i] = tracer.Start(parent, SpanName(cfg.Workload, i),
+			trace.WithAttributes(attrs...), trace.WithSpanKind(kind))
+	}
+	for i := n - 1; i >= 0; i-- {
+		spans[i].End()
+	}
+}

@@ -1,0 +1,128 @@
+package generators_test
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/otelbench/otelbench/generators"
+)
+
+// countingExporter records spans and can hold every export until released, like a backend that stalls.
+type countingExporter struct {
+	*tracetest.InMemoryExporter
+	hold chan struct{}
+}
+
+func (e *countingExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	if e.hold != nil {
+		select {
+		case <-e.hold:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return e.InMemoryExporter.ExportSpans(ctx, spans)
+}
+
+// kept keeps its spans past Shutdown (the SDK shuts the exporter down at the end of a run; InMemoryExporter
+// forgets its spans then).
+type kept struct{ *tracetest.InMemoryExporter }
+
+func (kept) Shutdown(context.Context) error { return nil }
+
+func stream(exp sdktrace.SpanExporter, rec *generators.Recorder, sched *generators.Schedule, batch generators.Batch) *generators.TraceStream {
+	s, err := generators.NewTraceStream(generators.TraceStreamConfig{
+		Stream: "checkout/test", Workload: "checkout", Exporter: "test", RunID: "run-1",
+		Shape:    generators.Shape{Spans: 5, Depth: 3, Attributes: 2, AttributeSize: 8},
+		Schedule: sched, IDs: generators.NewIDs(42, "run-1"), Values: generators.NewValues(42, 8),
+		Batch: batch, SpanExporter: exp, Recorder: rec,
+	})
+	Expect(err).NotTo(HaveOccurred())
+	return s
+}
+
+var _ = Describe("TraceStream", func() {
+	It("emits every scheduled trace with derivable IDs, the configured shape and attributes", func(ctx SpecContext) {
+		rec := generators.NewRecorder()
+		mem := kept{tracetest.NewInMemoryExporter()}
+		exp := generators.MeasureSpanExporter(mem, rec)
+		s := stream(exp, rec, generators.Constant(400, 250*time.Millisecond),
+			generators.Batch{Size: 64, Queue: 1024, Timeout: 50 * time.Millisecond, ExportTimeout: time.Second})
+		Expect(s.Run(ctx)).To(Succeed())
+
+		st := s.Stats()
+		Expect(st.Slots).To(Equal(uint64(100)))
+		Expect(st.Emitted).To(Equal(uint64(100)))
+		Expect(st.Missed).To(BeZero())
+		Expect(st.Spans).To(Equal(uint64(500)))
+		Expect(st.DroppedInSDK).To(BeZero())
+		Expect(st.Export.Exported).To(Equal(int64(500)))
+		Expect(st.Export.Calls).To(BeNumerically(">=", 8))
+
+		spans := mem.GetSpans()
+		Expect(spans).To(HaveLen(500))
+		ids := generators.NewIDs(42, "run-1")
+		parents := generators.Shape{Spans: 5, Depth: 3}.Parents()
+		byID := map[string]tracetest.SpanStub{}
+		for _, sp := range spans {
+			byID[sp.SpanContext.SpanID().String()] = sp
+		}
+		for seq := range uint64(100) {
+			tid := ids.TraceID("checkout/test", seq)
+			for i := range 5 {
+				sp, ok := byID[generators.SpanID(tid, i).String()]
+				Expect(ok).To(BeTrue(), "span %d of trace %d", i, seq)
+				Expect(sp.SpanContext.TraceID()).To(Equal(tid))
+				Expect(sp.Name).To(Equal(generators.SpanName("checkout", i)))
+				if parents[i] >= 0 {
+					Expect(sp.Parent.SpanID()).To(Equal(generators.SpanID(tid, parents[i])))
+				} else {
+					Expect(sp.Parent.IsValid()).To(BeFalse())
+				}
+				Expect(sp.Attributes).To(HaveLen(4))
+			}
+		}
+	})
+
+	It("counts the spans a stalled exporter makes the SDK drop, and keeps the schedule", func(ctx SpecContext) {
+		rec := generators.NewRecorder()
+		held := &countingExporter{InMemoryExporter: tracetest.NewInMemoryExporter(), hold: make(chan struct{})}
+		s := stream(generators.MeasureSpanExporter(held, rec), rec, generators.Constant(2000, 100*time.Millisecond),
+			generators.Batch{Size: 10, Queue: 20, Timeout: 10 * time.Millisecond, ExportTimeout: 5 * time.Second})
+		var once sync.Once
+		go func() {
+			defer GinkgoRecover()
+			Eventually(s.Emitted).WithContext(ctx).Should(Equal(s.Slots()))
+			once.Do(func() { close(held.hold) })
+		}()
+		Expect(s.Run(ctx)).To(Succeed())
+
+		st := s.Stats()
+		Expect(st.Emitted).To(Equal(uint64(200)), "the schedule does not wait for the exporter")
+		Expect(st.DroppedInSDK).To(BeNumerically(">", 0))
+		Expect(st.DroppedInSDK + st.Export.Exported + st.Export.Failed).To(Equal(int64(st.Spans)))
+	})
+
+	It("stops at once when cancelled and counts the slots it did not send", func() {
+		rec := generators.NewRecorder()
+		s := stream(generators.MeasureSpanExporter(tracetest.NewInMemoryExporter(), rec), rec,
+			generators.Constant(10, time.Hour), generators.Batch{Size: 10, Queue: 100, Timeout: time.Second, ExportTimeout: time.Second})
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			defer GinkgoRecover()
+			Eventually(s.Emitted).Should(BeNumerically(">=", 1))
+			cancel()
+		}()
+		Expect(s.Run(ctx)).To(Succeed())
+		st := s.Stats()
+		Expect(st.Emitted).To(BeNumerically(">=", 1))
+		Expect(st.Missed).To(Equal(st.Slots - st.Emitted))
+		Expect(st.Missed).To(BeNumerically(">", 30_000))
+	})
+})

@@ -1,0 +1,101 @@
+// Package reports holds the result of a run (Report) and renders it: a table for humans, report.json for
+// machines. Renderers take an io.Writer and never decide the exit code.
+package reports
+
+import (
+	"encoding/json"
+	"io"
+	"math"
+	"time"
+)
+
+// SchemaVersion is the version of report.json's layout. Fields may be added within a version; none is removed or
+// changes meaning.
+const SchemaVersion = 1
+
+// Report is the outcome of one run.
+type Report struct {
+	SchemaVersion int `json:"schema_version"`
+	// Scenario is the scenario's name; File the path it was read from.
+	Scenario string `json:"scenario"`
+	File     string `json:"file,omitempty"`
+	// RunID labels the run's containers and is mixed into every generated ID.
+	RunID string `json:"run_id"`
+	// Started is when sending began; DurationS is the whole run's wall time in seconds, backends included.
+	Started   time.Time `json:"started"`
+	DurationS float64   `json:"duration_s"`
+	// Passed is true when every row passed.
+	Passed bool `json:"passed"`
+	// Exporters has one row per workload and exporter.
+	Exporters []Exporter `json:"exporters"`
+}
+
+// Exporter is one row: one workload sent through one exporter to one backend, and what was verified.
+type Exporter struct {
+	// Name is the exporter's name in the scenario; Workload the workload's.
+	Name     string `json:"name"`
+	Workload string `json:"workload"`
+	// Signal is traces; Protocol is otlp-grpc or otlp-http; Backend names the path items took ("jaeger").
+	Signal   string `json:"signal"`
+	Protocol string `json:"protocol"`
+	Backend  string `json:"backend"`
+	// Items are spans for traces.
+	// Sent is the number of items emitted into the SDK.
+	Sent int64 `json:"sent"`
+	// Verified items were read back from the backend exactly as sent.
+	Verified int64 `json:"verified"`
+	// Lost items were not found within the verification window (dropped_in_sdk ones included).
+	Lost int64 `json:"lost"`
+	// Duplicated counts extra copies found; Altered items were found but differ from what was sent.
+	Duplicated int64 `json:"duplicated"`
+	Altered    int64 `json:"altered"`
+	// DroppedInSDK items never reached the exporter (the batch processor's queue was full, or still held items
+	// when shutdown gave up).
+	DroppedInSDK int64 `json:"dropped_in_sdk"`
+	// ThroughputPerS is items exported successfully per second, from the first emit to the end of the final
+	// flush.
+	ThroughputPerS float64 `json:"throughput_per_s"`
+	// TargetRatePerS is the scheduled rate and AchievedRatePerS the rate items were emitted at, both over the
+	// schedule's duration; MissedSlots counts scheduled traces that were not emitted.
+	TargetRatePerS   float64 `json:"target_rate_per_s"`
+	AchievedRatePerS float64 `json:"achieved_rate_per_s"`
+	MissedSlots      uint64  `json:"missed_slots"`
+	// ExportCalls is the number of export calls the SDK made, ExportFailedCalls of them failed (after retries),
+	// carrying ExportFailedItems items. BytesSent is request bytes on the wire, compressed.
+	ExportCalls       int64 `json:"export_calls"`
+	ExportFailedCalls int64 `json:"export_failed_calls"`
+	ExportFailedItems int64 `json:"export_failed_items"`
+	BytesSent         int64 `json:"bytes_sent"`
+	// ExportLatencyMs is the duration of export calls.
+	ExportLatencyMs Latency `json:"export_latency_ms"`
+	// VisibilityLatencyMs is emit-to-queryable: from the end of a trace's root span to the first query that found
+	// the whole trace. Its resolution is one query round (VerifyRounds over the run).
+	VisibilityLatencyMs Latency `json:"visibility_latency_ms"`
+	VerifyRounds        int64   `json:"verify_rounds"`
+	// Passed is true when verified == sent > 0 and nothing was lost, duplicated or altered.
+	Passed bool `json:"passed"`
+	// ExportErrors maps export error messages to their counts; Problems are examples of what failed
+	// verification.
+	ExportErrors map[string]int64 `json:"export_errors,omitempty"`
+	Problems     []string         `json:"problems,omitempty"`
+}
+
+// Latency is a distribution in milliseconds. P90 is left out of visibility latency.
+type Latency struct {
+	P50 float64  `json:"p50"`
+	P90 *float64 `json:"p90,omitempty"`
+	P99 float64  `json:"p99"`
+	Max float64  `json:"max"`
+}
+
+// Millis converts d to milliseconds rounded to the microsecond.
+func Millis(d time.Duration) float64 {
+	return math.Round(float64(d)/float64(time.Microsecond)) / 1000
+}
+
+// WriteJSON writes r as indented JSON (the report.json format).
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}

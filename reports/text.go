@@ -1,0 +1,64 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteText writes r as a table for a terminal, one row per exporter, followed by the verdict and the first
+// problems of failing rows.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "scenario %s  run %s  %.1fs\n\n", r.Scenario, r.RunID, r.DurationS)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "exporter\tworkload\tsignal\tprotocol\tbackend\tsent\tverified\tlost\tdup\taltered\tsdk drop\titems/s\texport p50\tp99\tvisible p50\tp99\tresult\t")
+	for _, e := range r.Exporters {
+		result := "PASS"
+		if !e.Passed {
+			result = "FAIL"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t\n",
+			e.Name, e.Workload, e.Signal, e.Protocol, e.Backend,
+			e.Sent, e.Verified, e.Lost, e.Duplicated, e.Altered, e.DroppedInSDK, e.ThroughputPerS,
+			ms(e.ExportLatencyMs.P50), ms(e.ExportLatencyMs.P99), ms(e.VisibilityLatencyMs.P50), ms(e.VisibilityLatencyMs.P99),
+			result)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	b.WriteString("\n")
+	for _, e := range r.Exporters {
+		if e.Passed {
+			continue
+		}
+		fmt.Fprintf(&b, "%s/%s failed:\n", e.Workload, e.Name)
+		for msg, n := range e.ExportErrors {
+			fmt.Fprintf(&b, "  export error (%d×): %s\n", n, msg)
+		}
+		for _, p := range e.Problems {
+			fmt.Fprintf(&b, "  %s\n", p)
+		}
+	}
+	if r.Passed {
+		b.WriteString("PASSED: every item sent was read back intact\n")
+	} else {
+		b.WriteString("FAILED: see the rows marked FAIL\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func ms(v float64) string {
+	switch {
+	case v == 0:
+		return "-"
+	case v < 10:
+		return fmt.Sprintf("%.2fms", v)
+	case v < 1000:
+		return fmt.Sprintf("%.0fms", v)
+	default:
+		return fmt.Sprintf("%.1fs", v/1000)
+	}
+}

@@ -1,0 +1,195 @@
+package verify
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Jaeger reads traces from Jaeger's query service HTTP API (GET /api/traces?traceID=...&raw=true), many IDs per
+// request. raw=true skips Jaeger's adjusters, so what is compared is what was stored (the span-ID deduplicator, for
+// one, would otherwise hide duplicates).
+type Jaeger struct {
+	// BaseURL is the query service's base URL, e.g. http://127.0.0.1:16686.
+	BaseURL string
+	// Client is the HTTP client; nil means one that ignores proxy settings.
+	Client *http.Client
+}
+
+// NewJaeger returns a reader for the query service at baseURL.
+func NewJaeger(baseURL string) *Jaeger {
+	return &Jaeger{BaseURL: strings.TrimRight(baseURL, "/"), Client: loopbackClient()}
+}
+
+// Name is "jaeger".
+func (*Jaeger) Name() string { return "jaeger" }
+
+// BatchSize keeps request URLs near 4 KB.
+func (*Jaeger) BatchSize() int { return 100 }
+
+type jaegerResponse struct {
+	Data []struct {
+		TraceID string `json:"traceID"`
+		Spans   []struct {
+			TraceID       string `json:"traceID"`
+			SpanID        string `json:"spanID"`
+			OperationName string `json:"operationName"`
+			References    []struct {
+				RefType string `json:"refType"`
+				TraceID string `json:"traceID"`
+				SpanID  string `json:"spanID"`
+			} `json:"references"`
+			StartTime int64 `json:"startTime"` // µs since the epoch
+			Duration  int64 `json:"duration"`  // µs
+			Tags      []struct {
+				Key   string          `json:"key"`
+				Type  string          `json:"type"`
+				Value json.RawMessage `json:"value"`
+			} `json:"tags"`
+		} `json:"spans"`
+	} `json:"data"`
+	Errors []struct {
+		Code    int    `json:"code"`
+		Msg     string `json:"msg"`
+		TraceID string `json:"traceID"`
+	} `json:"errors"`
+}
+
+// Traces implements TraceReader.
+func (j *Jaeger) Traces(ctx context.Context, ids []trace.TraceID) (map[trace.TraceID][]Span, error) {
+	q := url.Values{"raw": {"true"}}
+	for _, id := range ids {
+		q.Add("traceID", id.String())
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, j.BaseURL+"/api/traces?"+q.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := j.Client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("query jaeger: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("query jaeger: %w", err)
+	}
+	// Jaeger answers 404 when none of the IDs is found, with the same body shape.
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotFound {
+		return nil, fmt.Errorf("query jaeger: %s: %.200s", resp.Status, body)
+	}
+	var r jaegerResponse
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, fmt.Errorf("query jaeger: decode response: %w", err)
+	}
+	for _, e := range r.Errors {
+		if e.TraceID == "" || !strings.Contains(strings.ToLower(e.Msg), "not found") {
+			return nil, fmt.Errorf("query jaeger: %s", e.Msg)
+		}
+	}
+	out := make(map[trace.TraceID][]Span, len(r.Data))
+	for _, t := range r.Data {
+		for _, s := range t.Spans {
+			sp := Span{
+				Name:       s.OperationName,
+				Start:      time.UnixMicro(s.StartTime),
+				End:        time.UnixMicro(s.StartTime + s.Duration),
+				Attributes: make(map[string]any, len(s.Tags)),
+			}
+			var err error
+			if sp.TraceID, err = parseTraceID(s.TraceID); err != nil {
+				return nil, fmt.Errorf("query jaeger: %w", err)
+			}
+			if sp.SpanID, err = parseSpanID(s.SpanID); err != nil {
+				return nil, fmt.Errorf("query jaeger: %w", err)
+			}
+			for _, ref := range s.References {
+				if ref.RefType == "CHILD_OF" {
+					if sp.ParentID, err = parseSpanID(ref.SpanID); err != nil {
+						return nil, fmt.Errorf("query jaeger: %w", err)
+					}
+					break
+				}
+			}
+			for _, tag := range s.Tags {
+				sp.Attributes[tag.Key] = jaegerTagValue(tag.Type, tag.Value)
+			}
+			out[sp.TraceID] = append(out[sp.TraceID], sp)
+		}
+	}
+	return out, nil
+}
+
+// jaegerTagValue converts a tag's JSON value to the Go type of its Jaeger type; unknown types stay as raw text.
+func jaegerTagValue(typ string, raw json.RawMessage) any {
+	switch strings.ToLower(typ) {
+	case "string":
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+	case "int64":
+		var n int64
+		if json.Unmarshal(raw, &n) == nil {
+			return n
+		}
+	case "float64":
+		var f float64
+		if json.Unmarshal(raw, &f) == nil {
+			return f
+		}
+	case "bool":
+		var b bool
+		if json.Unmarshal(raw, &b) == nil {
+			return b
+		}
+	}
+	return string(raw)
+}
+
+// parseTraceID reads a hex trace ID; Jaeger leaves out leading zeros, so shorter strings are left-padded.
+func parseTraceID(s string) (trace.TraceID, error) {
+	var id trace.TraceID
+	if len(s) > 32 {
+		return id, fmt.Errorf("trace ID %q is longer than 32 hex digits", s)
+	}
+	b, err := hex.DecodeString(strings.Repeat("0", 32-len(s)) + s)
+	if err != nil {
+		return id, fmt.Errorf("trace ID %q: %w", s, err)
+	}
+	copy(id[:], b)
+	return id, nil
+}
+
+func parseSpanID(s string) (trace.SpanID, error) {
+	var id trace.SpanID
+	if len(s) > 16 {
+		return id, fmt.Errorf("span ID %q is longer than 16 hex digits", s)
+	}
+	b, err := hex.DecodeString(strings.Repeat("0", 16-len(s)) + s)
+	if err != nil {
+		return id, fmt.Errorf("span ID %q: %w", s, err)
+	}
+	copy(id[:], b)
+	return id, nil
+}
+
+// loopbackClient is an HTTP client that ignores proxy settings: backends are on this host's loopback.
+func loopbackClient() *http.Client {
+	return &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			Proxy:               nil,
+			MaxIdleConnsPerHost: 16,
+			IdleConnTimeout:     90 * time.Second,
+		},
+	}
+}

@@ -1,0 +1,321 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/otelbench/otelbench/generators"
+)
+
+// TraceExpectation is what one trace stream sent, described so that every span can be re-derived.
+type TraceExpectation struct {
+	// Stream, Workload, Shape, IDs and Values are the stream's generator settings.
+	Stream   string
+	Workload string
+	Shape    generators.Shape
+	IDs      generators.IDs
+	Values   *generators.Values
+	// Emitted returns how many traces the stream has emitted so far (sequence numbers 0..Emitted()-1). It is
+	// polled while the stream sends.
+	Emitted func() uint64
+	// Sent is closed when the stream has stopped sending and flushed its exporter; Emitted is final then.
+	Sent <-chan struct{}
+}
+
+// Options tune a verification.
+type Options struct {
+	// Window is the eventual-consistency window: how long after sending ends missing items are re-queried before
+	// they are declared lost.
+	Window time.Duration
+	// Interval is the pause between query rounds. Default 250ms.
+	Interval time.Duration
+	// Concurrency is the number of queries in flight. Default 4.
+	Concurrency int
+	// Progress, when set, is called after every round with the spans verified so far and the spans expected.
+	Progress func(verified, expected int64)
+}
+
+// Result is the verdict on one stream. Span counts: Expected = Verified + Altered + Lost; Duplicated counts extra
+// copies on top.
+type Result struct {
+	// Traces is the number of traces expected; Complete of them were found with every span.
+	Traces, Complete int64
+	// Expected is the number of spans sent (traces emitted × spans per trace).
+	Expected int64
+	// Verified spans were found exactly as sent.
+	Verified int64
+	// Lost spans were not found within the window.
+	Lost int64
+	// Duplicated counts spans found more than once (the extra copies).
+	Duplicated int64
+	// Altered spans were found but differ from what was sent (name, parent, attributes), or were unexpected.
+	Altered int64
+	// Visibility is the emit-to-queryable latency of complete traces: from the end of the root span to the first
+	// query that found the whole trace. Its resolution is one query round.
+	Visibility generators.Quantiles
+	// Rounds is the number of query rounds; QueryErrors of the backend calls failed (and were retried).
+	Rounds, QueryErrors int64
+	// Problems holds a few examples of what was lost or altered, for humans.
+	Problems []string
+}
+
+// Passed reports whether every expected span was verified and nothing was duplicated or altered.
+func (r Result) Passed() bool {
+	return r.Expected > 0 && r.Verified == r.Expected && r.Lost == 0 && r.Duplicated == 0 && r.Altered == 0
+}
+
+const maxProblems = 10
+
+// pendingTrace is a trace not yet found whole.
+type pendingTrace struct {
+	seq  uint64
+	id   trace.TraceID
+	last check // the most recent observation; zero when never found
+}
+
+// check is the comparison of what a backend holds for one trace with what was sent.
+type check struct {
+	found, intact, altered, duplicated int
+	rootEnd                            time.Time
+	problem                            string
+}
+
+// Traces verifies one trace stream against reader. It queries while the stream sends, so that emit-to-queryable
+// latency is measured as it happens, and keeps re-querying what is missing for opts.Window after exp.Sent is
+// closed. It returns early only when ctx is cancelled, with what it knows so far and ctx's error.
+func Traces(ctx context.Context, reader TraceReader, exp TraceExpectation, opts Options) (Result, error) {
+	if opts.Interval <= 0 {
+		opts.Interval = 250 * time.Millisecond
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 4
+	}
+	v := &traceVerifier{reader: reader, exp: exp, opts: opts, parents: exp.Shape.Parents(), latency: generators.NewLatencyHistogram()}
+	return v.run(ctx)
+}
+
+type traceVerifier struct {
+	reader  TraceReader
+	exp     TraceExpectation
+	opts    Options
+	parents []int
+
+	known   uint64 // traces added to pending so far
+	pending []*pendingTrace
+	res     Result
+	latency *hdrhistogram.Histogram // visibility, µs
+}
+
+func (v *traceVerifier) run(ctx context.Context) (Result, error) {
+	h := v.latency
+	var deadline time.Time
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			v.finish()
+			v.res.Visibility = generators.QuantilesOf(h)
+			return v.res, ctx.Err()
+		case <-timer.C:
+		}
+		sent := false
+		if deadline.IsZero() {
+			select {
+			case <-v.exp.Sent:
+				sent = true
+			default:
+			}
+		} else {
+			sent = true
+		}
+		// Read Emitted after checking Sent, so that once Sent is seen the count is final.
+		if n := v.exp.Emitted(); n > v.known {
+			for seq := v.known; seq < n; seq++ {
+				v.pending = append(v.pending, &pendingTrace{seq: seq, id: v.exp.IDs.TraceID(v.exp.Stream, seq)})
+			}
+			v.known = n
+		}
+		if sent && deadline.IsZero() {
+			deadline = time.Now().Add(v.opts.Window)
+		}
+		v.round(ctx)
+		if v.opts.Progress != nil {
+			v.opts.Progress(v.res.Verified, int64(v.known)*int64(len(v.parents)))
+		}
+		if sent && (len(v.pending) == 0 || !time.Now().Before(deadline)) {
+			v.finish()
+			v.res.Visibility = generators.QuantilesOf(h)
+			return v.res, nil
+		}
+		timer.Reset(v.opts.Interval)
+	}
+}
+
+// round queries every pending trace once and settles those found whole.
+func (v *traceVerifier) round(ctx context.Context) {
+	if len(v.pending) == 0 {
+		return
+	}
+	v.res.Rounds++
+	size := max(v.reader.BatchSize(), 1)
+	var mu sync.Mutex
+	var g errgroup.Group
+	g.SetLimit(v.opts.Concurrency)
+	for batch := range slices.Chunk(v.pending, size) {
+		g.Go(func() error {
+			ids := make([]trace.TraceID, len(batch))
+			for i, p := range batch {
+				ids[i] = p.id
+			}
+			found, err := v.reader.Traces(ctx, ids)
+			seen := time.Now()
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				v.res.QueryErrors++
+				if ctx.Err() == nil && len(v.res.Problems) < maxProblems && v.res.QueryErrors <= 3 {
+					v.res.Problems = append(v.res.Problems, fmt.Sprintf("query %s: %v", v.reader.Name(), err))
+				}
+				return nil
+			}
+			for _, p := range batch {
+				spans, ok := found[p.id]
+				if !ok {
+					continue
+				}
+				p.last = v.compare(p, spans)
+				if p.last.found >= len(v.parents) && !p.last.rootEnd.IsZero() {
+					_ = v.latency.RecordValue(generators.ClampMicros(seen.Sub(p.last.rootEnd)))
+				}
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	// Settle traces that are whole: every expected span was found (intact or not).
+	kept := v.pending[:0]
+	for _, p := range v.pending {
+		if p.last.found >= len(v.parents) {
+			v.settle(p)
+			v.res.Complete++
+			continue
+		}
+		kept = append(kept, p)
+	}
+	clear(v.pending[len(kept):])
+	v.pending = kept
+}
+
+// finish settles every trace still pending: what was found counts, the rest is lost.
+func (v *traceVerifier) finish() {
+	for _, p := range v.pending {
+		v.settle(p)
+		if len(v.res.Problems) < maxProblems {
+			if p.last.found == 0 {
+				v.res.Problems = append(v.res.Problems, fmt.Sprintf("%s: trace %d (%s) not found", v.exp.Stream, p.seq, p.id))
+			} else {
+				v.res.Problems = append(v.res.Problems, fmt.Sprintf("%s: trace %d (%s) has %d of %d spans",
+					v.exp.Stream, p.seq, p.id, p.last.found, len(v.parents)))
+			}
+		}
+	}
+	v.pending = nil
+	v.res.Traces = int64(v.known)
+	v.res.Expected = int64(v.known) * int64(len(v.parents))
+}
+
+func (v *traceVerifier) settle(p *pendingTrace) {
+	n := len(v.parents)
+	v.res.Verified += int64(p.last.intact)
+	v.res.Altered += int64(p.last.altered)
+	v.res.Duplicated += int64(p.last.duplicated)
+	v.res.Lost += int64(n - p.last.found)
+	if p.last.problem != "" && len(v.res.Problems) < maxProblems {
+		v.res.Problems = append(v.res.Problems, p.last.problem)
+	}
+}
+
+// compare checks the spans a backend returned for trace p against what the generator sent.
+func (v *traceVerifier) compare(p *pendingTrace, spans []Span) check {
+	n := len(v.parents)
+	var c check
+	seen := make([]int, n)
+	for i := range spans {
+		sp := &spans[i]
+		idx := v.indexOf(p.id, sp.SpanID)
+		if idx < 0 {
+			c.altered++ // a span nobody sent, counted against the trace
+			c.note(fmt.Sprintf("%s: trace %d has unexpected span %s %q", v.exp.Stream, p.seq, sp.SpanID, sp.Name))
+			continue
+		}
+		seen[idx]++
+		if seen[idx] > 1 {
+			c.duplicated++
+			c.note(fmt.Sprintf("%s: trace %d span %d returned %d times", v.exp.Stream, p.seq, idx, seen[idx]))
+			continue
+		}
+		c.found++
+		if idx == 0 {
+			c.rootEnd = sp.End
+		}
+		if msg := v.diff(p, idx, sp); msg != "" {
+			c.altered++
+			c.note(fmt.Sprintf("%s: trace %d span %d: %s", v.exp.Stream, p.seq, idx, msg))
+			continue
+		}
+		c.intact++
+	}
+	return c
+}
+
+func (c *check) note(msg string) {
+	if c.problem == "" {
+		c.problem = msg
+	}
+}
+
+// indexOf finds which span of trace tid has ID id, or -1.
+func (v *traceVerifier) indexOf(tid trace.TraceID, id trace.SpanID) int {
+	for i := range v.parents {
+		if generators.SpanID(tid, i) == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// diff says how span idx of trace p differs from what was sent, or "" when it does not.
+func (v *traceVerifier) diff(p *pendingTrace, idx int, sp *Span) string {
+	if want := generators.SpanName(v.exp.Workload, idx); sp.Name != want {
+		return fmt.Sprintf("name %q, expected %q", sp.Name, want)
+	}
+	var wantParent trace.SpanID
+	if pi := v.parents[idx]; pi >= 0 {
+		wantParent = generators.SpanID(p.id, pi)
+	}
+	if sp.ParentID != wantParent {
+		return fmt.Sprintf("parent %s, expected %s", sp.ParentID, wantParent)
+	}
+	if got, ok := sp.Attributes[generators.AttrSeq]; !ok || got != int64(p.seq) {
+		return fmt.Sprintf("attribute %s is %v, expected %d", generators.AttrSeq, got, p.seq)
+	}
+	if got, ok := sp.Attributes[generators.AttrSpan]; !ok || got != int64(idx) {
+		return fmt.Sprintf("attribute %s is %v, expected %d", generators.AttrSpan, got, idx)
+	}
+	for a := range v.exp.Shape.Attributes {
+		key := generators.AttributeKey(a)
+		want := v.exp.Values.Value(p.seq, idx, a)
+		if got, ok := sp.Attributes[key]; !ok || got != want {
+			return fmt.Sprintf("attribute %s is %.40v, expected %.40q", key, got, want)
+		}
+	}
+	return ""
+}
