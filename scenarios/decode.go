@@ -221,6 +221,11 @@ func syntaxError(file string, err error) Error {
 		if num, after, ok := strings.Cut(rest, ":"); ok {
 			if l, convErr := strconv.Atoi(num); convErr == nil {
 				line, msg = l, strings.TrimSpace(after)
+				// yaml.v3 reports parser errors ("did not find expected ...") at the 0-based line of the
+				// construct they are in, and scanner errors 1-based; make both 1-based.
+				if strings.HasPrefix(msg, "did not find expected") {
+					line++
+				}
 			}
 		}
 	}

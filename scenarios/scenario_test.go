@@ -112,7 +112,7 @@ var _ = Describe("Parse", func() {
 			Expect(errs.Error()).To(ContainSubstring(wantAt + ": " + wantMsg))
 		},
 		// syntax
-		Entry("broken YAML", "name: t\n", "name: [t\n", "s.yaml:1", "invalid YAML"),
+		Entry("broken YAML", "name: t\n", "name: [t\n", "s.yaml:2", "invalid YAML"),
 		Entry("empty file", valid, "", "s.yaml:1:1", "the file is empty"),
 		Entry("two documents", "seed: 3\n", "seed: 3\n---\nname: x\n", "s.yaml:4:1", "a second YAML document"),
 		// unknown or repeated keys

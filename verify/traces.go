@@ -34,7 +34,7 @@ type Options struct {
 	// Window is the eventual-consistency window: how long after sending ends missing items are re-queried before
 	// they are declared lost.
 	Window time.Duration
-	// Interval is the pause between query rounds. Default 250ms.
+	// Interval is the pause between query rounds. Default 100ms.
 	Interval time.Duration
 	// Concurrency is the number of queries in flight. Default 4.
 	Concurrency int
@@ -92,7 +92,7 @@ type check struct {
 // closed. It returns early only when ctx is cancelled, with what it knows so far and ctx's error.
 func Traces(ctx context.Context, reader TraceReader, exp TraceExpectation, opts Options) (Result, error) {
 	if opts.Interval <= 0 {
-		opts.Interval = 250 * time.Millisecond
+		opts.Interval = 100 * time.Millisecond
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4

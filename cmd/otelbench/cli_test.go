@@ -1,0 +1,76 @@
+package main_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
+	"github.com/onsi/gomega/gexec"
+)
+
+func otelbench(args ...string) *gexec.Session {
+	s, err := gexec.Start(exec.Command(binary, args...), GinkgoWriter, GinkgoWriter)
+	Expect(err).NotTo(HaveOccurred())
+	return s
+}
+
+var _ = Describe("otelbench validate", func() {
+	It("accepts every shipped scenario", func() {
+		files, err := filepath.Glob("../../scenarios/*.yaml")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(files).NotTo(BeEmpty())
+		s := otelbench(append([]string{"validate"}, files...)...)
+		Eventually(s).Should(gexec.Exit(0))
+		Expect(s.Out).To(gbytes.Say("smoke.yaml: ok"))
+	})
+
+	DescribeTable("rejects a bad scenario with exit code 2, naming file, line and column",
+		func(content, want string) {
+			path := filepath.Join(GinkgoT().TempDir(), "bad.yaml")
+			Expect(os.WriteFile(path, []byte(content), 0o644)).To(Succeed())
+			s := otelbench("validate", path)
+			Eventually(s).Should(gexec.Exit(2))
+			Expect(string(s.Err.Contents())).To(ContainSubstring(path + ":" + want))
+		},
+		Entry("an unknown key", "version: 1\nname: x\nduration: 1s\nbackends: [{name: j, type: jaeger}]\nexporters:\n  - name: e\n    protocol: otlp-grpc\n    backend: j\n    batch_sise: 2\nworkloads: [{name: w, signal: traces, exporters: [e], rate: 10}]\n",
+			`9:5: unknown key "batch_sise"`),
+		Entry("a wrong type", "version: 1\nname: x\nduration: soon\nbackends: [{name: j, type: jaeger}]\nexporters: [{name: e, protocol: otlp-grpc, backend: j}]\nworkloads: [{name: w, signal: traces, exporters: [e], rate: 10}]\n",
+			"3:11:"),
+		Entry("an impossible value", "version: 1\nname: x\nduration: 1s\nbackends: [{name: j, type: jaeger}]\nexporters: [{name: e, protocol: otlp-grpc, backend: j}]\nworkloads: [{name: w, signal: traces, exporters: [e], rate: -5}]\n",
+			"6:"),
+		Entry("a reference to nothing", "version: 1\nname: x\nduration: 1s\nbackends: [{name: j, type: jaeger}]\nexporters: [{name: e, protocol: otlp-grpc, backend: nope}]\nworkloads: [{name: w, signal: traces, exporters: [e], rate: 10}]\n",
+			"5:"),
+		Entry("YAML that does not parse", "version: 1\nduration: 1s\nname: [x\n", "3: invalid YAML"),
+	)
+
+	It("reports every problem of a file, not just the first", func() {
+		path := filepath.Join(GinkgoT().TempDir(), "bad.yaml")
+		Expect(os.WriteFile(path, []byte("version: 2\nname: x\nduration: 1s\nbogus: true\nbackends: []\nexporters: []\nworkloads: []\n"), 0o644)).To(Succeed())
+		s := otelbench("validate", path)
+		Eventually(s).Should(gexec.Exit(2))
+		Expect(s.Err).To(gbytes.Say(path + ":1:"))
+		Expect(s.Err).To(gbytes.Say(path + ":4:1:"))
+	})
+
+	It("starts nothing for an invalid scenario given to run", func() {
+		s := otelbench("run", "../../scenarios/testdata/unknown-key.yaml", "--run-id", "spec-invalid")
+		Eventually(s).Should(gexec.Exit(2))
+		Expect(s.Err).To(gbytes.Say(`unknown-key.yaml:11:5: `))
+	})
+})
+
+var _ = Describe("otelbench usage", func() {
+	DescribeTable("exits 2 on bad usage",
+		func(args ...string) {
+			Eventually(otelbench(args...)).Should(gexec.Exit(2))
+		},
+		Entry("no command"),
+		Entry("an unknown command", "frobnicate"),
+		Entry("run without a file", "run"),
+		Entry("an unknown flag", "run", "--bogus", "../../scenarios/smoke.yaml"),
+		Entry("a bad image policy", "run", "../../scenarios/smoke.yaml", "--images", "nearest"),
+	)
+})

@@ -1,0 +1,99 @@
+package main_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
+	"github.com/onsi/gomega/gexec"
+
+	"github.com/otelbench/otelbench/reports"
+)
+
+func readReport(dir string) reports.Report {
+	data, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	Expect(err).NotTo(HaveOccurred())
+	var rep reports.Report
+	Expect(json.Unmarshal(data, &rep)).To(Succeed())
+	return rep
+}
+
+func runID(what string) string {
+	return fmt.Sprintf("e2e-%s-%d", what, time.Now().UnixNano())
+}
+
+var _ = Describe("otelbench run", Label("docker", "e2e"), Ordered, func() {
+	It("sends the smoke scenario to Jaeger over OTLP gRPC and HTTP and reads every span back", func(ctx SpecContext) {
+		out, id := GinkgoT().TempDir(), runID("smoke")
+		s := otelbench("run", "../../scenarios/smoke.yaml", "--out", out, "--run-id", id)
+		Eventually(s).WithContext(ctx).Should(gexec.Exit(0))
+		Expect(s.Out).To(gbytes.Say("PASSED"))
+
+		rep := readReport(out)
+		Expect(rep.Passed).To(BeTrue())
+		Expect(rep.RunID).To(Equal(id))
+		Expect(rep.Exporters).To(HaveLen(2))
+		protocols := map[string]bool{}
+		for _, e := range rep.Exporters {
+			protocols[e.Protocol] = true
+			Expect(e.Signal).To(Equal("traces"))
+			Expect(e.Backend).To(Equal("jaeger"))
+			Expect(e.Sent).To(BeNumerically(">", 0))
+			Expect(e.Verified).To(Equal(e.Sent), e.Name)
+			Expect(e.Lost).To(BeZero(), e.Name)
+			Expect(e.Duplicated).To(BeZero(), e.Name)
+			Expect(e.Altered).To(BeZero(), e.Name)
+			Expect(e.DroppedInSDK).To(BeZero(), e.Name)
+			Expect(e.ExportCalls).To(BeNumerically(">", 0))
+			Expect(e.BytesSent).To(BeNumerically(">", 0))
+			Expect(e.ExportLatencyMs.P99).To(BeNumerically(">", 0))
+			Expect(e.VisibilityLatencyMs.P50).To(BeNumerically(">", 0))
+			Expect(e.TargetRatePerS).To(BeNumerically("~", 1000, 1))
+			Expect(e.MissedSlots).To(BeZero())
+		}
+		Expect(protocols).To(HaveKey("otlp-grpc"))
+		Expect(protocols).To(HaveKey("otlp-http"))
+		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
+	}, SpecTimeout(3*time.Minute))
+
+	It("fails verification with exit code 3 when the SDK drops spans, and says how many", func(ctx SpecContext) {
+		out, id := GinkgoT().TempDir(), runID("overload")
+		s := otelbench("run", "testdata/overload.yaml", "--out", out, "--run-id", id)
+		Eventually(s).WithContext(ctx).Should(gexec.Exit(3))
+		Expect(s.Out).To(gbytes.Say("FAIL"))
+
+		rep := readReport(out)
+		Expect(rep.Passed).To(BeFalse())
+		Expect(rep.Exporters).To(HaveLen(1))
+		e := rep.Exporters[0]
+		Expect(e.Sent).To(BeNumerically(">", 0))
+		Expect(e.DroppedInSDK).To(BeNumerically(">", 0))
+		Expect(e.Lost).To(BeNumerically(">=", e.DroppedInSDK))
+		Expect(e.Verified + e.Lost + e.Altered).To(Equal(e.Sent))
+		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
+	}, SpecTimeout(3*time.Minute))
+
+	It("exits 1 when a backend cannot start, and leaves nothing behind", func(ctx SpecContext) {
+		id := runID("noimage")
+		s := otelbench("run", "testdata/missing-image.yaml", "--run-id", id)
+		Eventually(s).WithContext(ctx).Should(gexec.Exit(1))
+		Expect(s.Err).To(gbytes.Say("backend jaeger"))
+		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
+	}, SpecTimeout(3*time.Minute))
+
+	It("terminates its containers when interrupted with SIGINT", func(ctx SpecContext) {
+		id := runID("sigint")
+		s := otelbench("run", "../../scenarios/smoke.yaml", "--run-id", id)
+		Eventually(s.Err).WithContext(ctx).Should(gbytes.Say("send and verify"))
+		Expect(leftovers(id)(ctx)).To(HaveLen(1), "the run's Jaeger is up")
+		s.Interrupt()
+		Eventually(s).WithContext(ctx).Should(gexec.Exit(1))
+		Expect(s.Err).To(gbytes.Say("interrupted"))
+		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
+	}, SpecTimeout(3*time.Minute))
+})
