@@ -1,0 +1,49 @@
+# otelbench — the README's two commands are `make run` and `make test`.
+#
+# Both prepare what a fresh Debian machine lacks: a Docker engine (installed and started as root when none
+# answers) and the backend images (built locally when they are missing; an image that exists is never rebuilt).
+
+GO      ?= go
+BIN     := bin/otelbench
+OUT     ?= reports/out/smoke
+SCENARIO ?= scenarios/smoke.yaml
+
+export GOFLAGS := -buildvcs=false $(GOFLAGS)
+
+.PHONY: run test docker images build bench check prune clean
+
+## run: set up what is missing, then run the smoke scenario and write $(OUT)/report.json
+run: docker images build
+	$(BIN) run $(SCENARIO) --out $(OUT)
+
+## test: set up what is missing, then run every suite, end-to-end specs against real containers included
+test: docker images
+	$(GO) test -count=1 -timeout 45m ./...
+
+## docker: make sure a Docker engine answers (installs Debian's docker.io and starts dockerd when needed)
+docker:
+	@bash containers/engine.sh
+
+## images: build the local backend images that are missing (offline: Go module proxy only)
+images: docker
+	$(GO) run ./cmd/otelbench images build
+
+## build: the otelbench binary in bin/
+build:
+	$(GO) build -o $(BIN) ./cmd/otelbench
+
+## bench: speed and memory benchmarks (testing.B)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## check: formatting and vet, no Docker needed
+check:
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: the files above need formatting"; exit 1; }
+	$(GO) vet ./...
+
+## prune: remove otelbench containers a crashed run left behind
+prune: docker
+	$(GO) run ./cmd/otelbench prune
+
+clean:
+	rm -rf bin reports/out
