@@ -56,8 +56,6 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}))
 	if *verbose {
 		containers.SetLog(stderr)
-	} else {
-		containers.SetLog(nil)
 	}
 
 	ui := newProgress(ctx, stderr)

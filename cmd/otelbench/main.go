@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/otelbench/otelbench/containers"
 )
 
 // Exit codes, documented in README.md.
@@ -59,6 +61,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		<-ctx.Done()
 		stop()
 	}()
+	// testcontainers-go talks on its own; `run -v` turns it back on.
+	containers.SetLog(nil)
 	err := dispatch(ctx, args, stdout, stderr)
 	if err == nil {
 		return exitPassed
