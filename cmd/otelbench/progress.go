@@ -87,23 +87,23 @@ func (p *progress) plain(t *otelbench.Progress) {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	last := time.Now()
-	line := func() {
+	line := func(suffix string) {
 		last = time.Now()
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		fmt.Fprintf(p.w, "%s %s: %d / %d %s\n", time.Now().Format("15:04:05"), t.Name, t.Current(), t.Total(), t.Unit)
+		fmt.Fprintf(p.w, "%s %s: %d / %d %s%s\n", time.Now().Format("15:04:05"), t.Name, t.Current(), t.Total(), t.Unit, suffix)
 	}
 	for !t.Done() {
 		select {
 		case <-p.ctx.Done():
 			return
 		case <-tick.C:
-			if time.Since(last) >= 5*time.Second {
-				line()
+			if time.Since(last) >= 5*time.Second && !t.Done() {
+				line("")
 			}
 		}
 	}
-	line()
+	line(", done")
 }
 
 // Wait returns once every counter has finished drawing.
