@@ -9,12 +9,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/reports"
 	"github.com/otelbench/otelbench/scenarios"
+	"github.com/otelbench/otelbench/verify"
 )
 
 // Options tune a run. The zero value is usable.
@@ -25,6 +27,9 @@ type Options struct {
 	Images containers.ImagePolicy
 	// Observer, when set, is told about phases and given progress counters to display.
 	Observer Observer
+	// OutDir, when set, keeps what console exporters print (OutDir/console/<workload>.<exporter>.jsonl);
+	// otherwise it goes to a temporary folder removed after the run.
+	OutDir string
 }
 
 // Observer follows a run. Its methods are called from Run's goroutine and must not block.
@@ -71,20 +76,29 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 	if err != nil {
 		return nil, err
 	}
+	defer plan.close()
+	workDir, err := os.MkdirTemp("", "otelbench-"+opts.RunID+"-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(workDir)
 
-	// Backends.
-	backends := map[string]backend{}
+	live := map[string]*liveBackend{}
 	defer func() {
 		// Termination must happen even when ctx is cancelled (that is Ctrl-C): use a fresh, bounded context.
-		if len(backends) == 0 {
+		started := false
+		for _, b := range live {
+			started = started || b.ctr != nil
+		}
+		if !started {
 			return
 		}
 		opts.Observer.Phase("stop backends")
 		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
 		var errs []error
-		for name, b := range backends {
-			if terr := b.Terminate(tctx); terr != nil {
+		for name, b := range live {
+			if terr := b.terminate(tctx); terr != nil {
 				errs = append(errs, fmt.Errorf("terminate %s: %w", name, terr))
 			}
 		}
@@ -92,53 +106,60 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 			err = terr
 		}
 	}()
-	for _, b := range sc.Backends {
-		if ctx.Err() != nil {
-			return nil, ErrInterrupted
-		}
-		opts.Observer.Phase(fmt.Sprintf("start %s (%s)", b.Name, b.Type))
-		bk, serr := startBackend(ctx, b, plan, opts)
-		if bk != nil {
-			backends[b.Name] = bk
-		}
-		if serr != nil {
-			if ctx.Err() != nil {
-				return nil, ErrInterrupted
-			}
-			return nil, fmt.Errorf("backend %s: %w", b.Name, serr)
-		}
+	if err := startBackends(ctx, sc, plan, opts, live, workDir); err != nil {
+		return nil, err
 	}
 
-	// Streams and their verifiers, all at once: sending is paced by each stream's schedule, verification follows
+	// Streams and their checks, all at once: sending is paced by each stream's schedule, verification follows
 	// what was emitted.
-	streams := make([]*runningStream, 0, len(plan.streams))
+	streams := make([]*stream, 0, len(plan.streams))
 	for _, ps := range plan.streams {
-		rs, serr := ps.start(ctx, backends[ps.exporter.Backend], sc, opts.RunID, plan)
+		s, serr := newStream(ctx, ps, sc, plan, opts.RunID, live)
 		if serr != nil {
-			for _, s := range streams {
-				s.abort()
-			}
 			return nil, serr
 		}
-		streams = append(streams, rs)
+		streams = append(streams, s)
 	}
 	opts.Observer.Phase("send and verify")
 	for _, s := range streams {
 		opts.Observer.Track(s.sendProgress())
 	}
 	for _, s := range streams {
-		opts.Observer.Track(s.verifyProgress())
+		for _, c := range s.checks {
+			opts.Observer.Track(s.verifyProgress(c))
+		}
 	}
 	var wg sync.WaitGroup
 	for _, s := range streams {
-		wg.Add(2)
-		go func() { defer wg.Done(); s.send(ctx) }()
-		go func() { defer wg.Done(); s.verify(ctx, sc) }()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.send(ctx)
+		}()
+		var cwg sync.WaitGroup
+		for _, c := range s.checks {
+			wg.Add(1)
+			cwg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer cwg.Done()
+				c.verify(ctx)
+			}()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cwg.Wait()
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+			defer cancel()
+			_ = s.finish(fctx)
+		}()
 	}
 	wg.Wait()
 	if ctx.Err() != nil {
 		return nil, ErrInterrupted
 	}
+	witness(ctx, sc, streams, live)
 
 	rep = &reports.Report{
 		SchemaVersion: reports.SchemaVersion,
@@ -153,15 +174,44 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 		if s.sendErr != nil {
 			errs = append(errs, s.sendErr)
 		}
-		if s.verifyErr != nil {
-			errs = append(errs, s.verifyErr)
+		for _, c := range s.checks {
+			if c.err != nil {
+				errs = append(errs, fmt.Errorf("verify %s at %s: %w", s.key, c.path, c.err))
+			}
+			row := s.row(c)
+			rep.Passed = rep.Passed && row.Passed
+			rep.Exporters = append(rep.Exporters, row)
 		}
-		row := s.row()
-		rep.Passed = rep.Passed && row.Passed
-		rep.Exporters = append(rep.Exporters, row)
 	}
+	rep.Compatibility = reports.CompatibilityOf(rep.Exporters)
 	rep.DurationS = time.Since(started).Seconds()
 	return rep, errors.Join(errs...)
+}
+
+// witness attaches the collector's own counters to the checks whose items went through a collector: a second
+// opinion, from inside the pipeline, on what was received and passed on.
+func witness(ctx context.Context, sc *scenarios.Scenario, streams []*stream, live map[string]*liveBackend) {
+	stats := map[string]map[string]float64{}
+	for _, s := range streams {
+		lb := live[s.backend]
+		if lb == nil || lb.typ != "collector" || lb.metricsURL == "" {
+			continue
+		}
+		st, ok := stats[lb.name]
+		if !ok {
+			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			got, err := verify.CollectorStats(wctx, lb.metricsURL)
+			cancel()
+			if err != nil {
+				continue
+			}
+			st = got
+			stats[lb.name] = st
+		}
+		for _, c := range s.checks {
+			c.witness = st
+		}
+	}
 }
 
 type nopObserver struct{}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net"
 	"sync/atomic"
 	"time"
 
-	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/reports"
 	"github.com/otelbench/otelbench/scenarios"
@@ -16,45 +16,74 @@ import (
 
 // plan is a scenario turned into streams (one per workload and exporter) before anything starts.
 type plan struct {
-	streams []plannedStream
-	// traces is the number of traces each backend will be sent, by backend name.
-	traces map[string]float64
-	ids    generators.IDs
+	streams []*plannedStream
+	// traces and spans are what each backend will receive, by name, directly or through a collector.
+	traces, spans map[string]float64
+	// pull holds the scrape endpoints of Prometheus exporters, by the name of the Prometheus backend scraping them.
+	pull map[string][]*pullEndpoint
+	ids  generators.IDs
 }
 
 type plannedStream struct {
 	key      string
 	workload *scenarios.Workload
 	exporter *scenarios.Exporter
-	shape    generators.Shape
-	schedule *generators.Schedule // in traces per second
+	schedule *generators.Schedule // traces per second for traces, items per second otherwise
 	values   *generators.Values
+	pull     *pullEndpoint // Prometheus exporter only
 }
 
 func newPlan(sc *scenarios.Scenario, runID string) (*plan, error) {
-	p := &plan{traces: map[string]float64{}, ids: generators.NewIDs(sc.Seed, runID)}
+	p := &plan{traces: map[string]float64{}, spans: map[string]float64{}, pull: map[string][]*pullEndpoint{}, ids: generators.NewIDs(sc.Seed, runID)}
 	for wi := range sc.Workloads {
 		w := &sc.Workloads[wi]
-		shape := generators.Shape{Spans: w.Trace.Spans, Depth: w.Trace.Depth, Attributes: w.Trace.Attributes, AttributeSize: w.Trace.AttributeSize}
-		sched := traceSchedule(sc, w)
-		values := generators.NewValues(sc.Seed, w.Trace.AttributeSize)
+		sched := schedule(sc, w)
+		size := w.Trace.AttributeSize
+		if w.Signal == "logs" {
+			size = w.Logs.AttributeSize
+		}
+		values := generators.NewValues(sc.Seed, size)
 		for _, name := range w.Exporters {
 			e := sc.Exporter(name)
-			if e == nil {
-				return nil, fmt.Errorf("workload %s: no exporter %q", w.Name, name) // validation prevents this
+			b := sc.Backend(e.Backend)
+			ps := &plannedStream{key: w.Name + "/" + e.Name, workload: w, exporter: e, schedule: sched, values: values}
+			if w.Signal == "traces" {
+				for _, d := range sc.Paths(b, "traces") {
+					p.traces[d.Name] += float64(sched.Slots())
+					p.spans[d.Name] += float64(sched.Slots()) * float64(w.Trace.Spans)
+				}
 			}
-			p.streams = append(p.streams, plannedStream{
-				key: w.Name + "/" + e.Name, workload: w, exporter: e, shape: shape, schedule: sched, values: values,
-			})
-			p.traces[e.Backend] += float64(sched.Slots())
+			if e.Protocol == generators.Prometheus {
+				l, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					p.close()
+					return nil, fmt.Errorf("open scrape endpoint for %s: %w", ps.key, err)
+				}
+				ps.pull = &pullEndpoint{listener: l}
+				p.pull[b.Name] = append(p.pull[b.Name], ps.pull)
+			}
+			p.streams = append(p.streams, ps)
 		}
 	}
 	return p, nil
 }
 
-// traceSchedule turns a workload's rate in spans per second into a schedule of whole traces.
-func traceSchedule(sc *scenarios.Scenario, w *scenarios.Workload) *generators.Schedule {
-	per := float64(w.Trace.Spans)
+// close releases scrape endpoints that were opened but never served.
+func (p *plan) close() {
+	for _, ps := range p.streams {
+		if ps.pull != nil && ps.pull.server == nil {
+			_ = ps.pull.listener.Close()
+		}
+	}
+}
+
+// schedule turns a workload's rate into a schedule: of whole traces for traces (spans per second divided by spans
+// per trace), of items otherwise.
+func schedule(sc *scenarios.Scenario, w *scenarios.Workload) *generators.Schedule {
+	per := 1.0
+	if w.Signal == "traces" {
+		per = float64(w.Trace.Spans)
+	}
 	if len(w.Stages) == 0 {
 		return generators.Constant(w.Rate/per, time.Duration(sc.Duration))
 	}
@@ -67,208 +96,144 @@ func traceSchedule(sc *scenarios.Scenario, w *scenarios.Workload) *generators.Sc
 	return generators.NewSchedule(segs...)
 }
 
-// maxTraces sizes a backend's trace store: everything the run sends with room to spare, so that eviction never
-// reads as loss.
-func (p *plan) maxTraces(backend string) int {
-	return int(math.Ceil(p.traces[backend]*1.2)) + 10_000
-}
-
-// backend is a started backend as the run uses it: where exporters send, and how to read back.
-type backend interface {
-	containers.Backend
-	// Endpoint is host:port for protocol.
-	Endpoint(protocol string) (string, error)
-	// TraceReader reads traces back.
-	TraceReader() verify.TraceReader
-}
-
-type jaegerBackend struct{ *containers.Jaeger }
-
-func (j jaegerBackend) Endpoint(protocol string) (string, error) {
-	switch protocol {
-	case generators.OTLPGRPC:
-		return j.OTLPGRPCEndpoint(), nil
-	case generators.OTLPHTTP:
-		return j.OTLPHTTPEndpoint(), nil
-	}
-	return "", fmt.Errorf("jaeger does not receive %s", protocol)
-}
-
-func (j jaegerBackend) TraceReader() verify.TraceReader { return verify.NewJaeger(j.QueryURL()) }
-
-func (j jaegerBackend) Terminate(ctx context.Context) error { return j.Jaeger.Terminate(ctx) }
-
-// startBackend starts b's container. A partly started backend is returned with the error, for termination.
-func startBackend(ctx context.Context, b scenarios.Backend, p *plan, opts Options) (backend, error) {
-	switch b.Type {
-	case "jaeger":
-		ref, err := imageRef(ctx, b, opts.Images)
-		if err != nil {
-			return nil, err
-		}
-		j, err := containers.RunJaeger(ctx, ref, containers.JaegerConfig{RunID: opts.RunID, MaxTraces: p.maxTraces(b.Name)})
-		if j == nil {
-			return nil, err
-		}
-		return jaegerBackend{j}, err
-	}
-	return nil, fmt.Errorf("backend type %q is not supported", b.Type)
-}
-
-// imageRef is the scenario's image for b, or the pinned one resolved under policy.
-func imageRef(ctx context.Context, b scenarios.Backend, policy containers.ImagePolicy) (string, error) {
-	if b.Image != "" {
-		return b.Image, nil
-	}
-	img, ok := containers.ImageFor(b.Type)
-	if !ok {
-		return "", fmt.Errorf("no image is pinned for backend type %q", b.Type)
-	}
-	return containers.ResolveImage(ctx, img, policy)
-}
-
-// runningStream is one planned stream with its exporter, generator and verifier.
-type runningStream struct {
-	plannedStream
+// stream is one running workload × exporter: a generator, its exporter, and one check per backend path the items
+// are read back from.
+type stream struct {
+	*plannedStream
 	backend string
-	rec     *generators.Recorder
-	ts      *generators.TraceStream
-	reader  verify.TraceReader
+	// perSlot is the number of items one schedule slot emits (spans per trace, or 1).
+	perSlot int64
+	emitted func() uint64 // slots emitted so far
+	slots   func() uint64
+	run     func(ctx context.Context) error
+	stats   func() streamStats
+	finish  func(ctx context.Context) error // after verification (pull streams stop serving)
 	sent    chan struct{}
-
-	sendDone, verifyDone atomic.Bool
-	verified, expected   atomic.Int64
-
-	stats     generators.TraceStats
-	res       verify.Result
-	sendErr   error
-	verifyErr error
+	sendErr error
+	done    atomic.Bool
+	checks  []*check
 }
 
-func (ps plannedStream) start(ctx context.Context, b backend, sc *scenarios.Scenario, runID string, p *plan) (*runningStream, error) {
-	e := ps.exporter
-	endpoint, err := b.Endpoint(e.Protocol)
-	if err != nil {
-		return nil, fmt.Errorf("exporter %s: %w", e.Name, err)
-	}
-	rec := generators.NewRecorder()
-	exp, err := generators.NewTraceExporter(ctx, generators.ExporterConfig{
-		Protocol: e.Protocol, Endpoint: endpoint, Compression: e.Compression, Timeout: time.Duration(e.ExportTimeout),
-	}, rec)
-	if err != nil {
-		return nil, fmt.Errorf("exporter %s: %w", e.Name, err)
-	}
-	ts, err := generators.NewTraceStream(generators.TraceStreamConfig{
-		Stream: ps.key, Workload: ps.workload.Name, Exporter: e.Name, RunID: runID,
-		Shape: ps.shape, Schedule: ps.schedule, IDs: p.ids, Values: ps.values,
-		Batch: generators.Batch{
-			Size: e.BatchSize, Queue: e.QueueSize,
-			Timeout: time.Duration(e.BatchTimeout), ExportTimeout: time.Duration(e.ExportTimeout),
-		},
-		SpanExporter: exp, Recorder: rec,
-	})
-	if err != nil {
-		_ = exp.Shutdown(context.WithoutCancel(ctx))
-		return nil, err
-	}
-	return &runningStream{
-		plannedStream: ps, backend: e.Backend, rec: rec, ts: ts, reader: b.TraceReader(), sent: make(chan struct{}),
-	}, nil
+// streamStats is what every generator reports, whatever its signal.
+type streamStats struct {
+	emitted, slots, missed    uint64
+	items                     int64 // items emitted into the SDK
+	droppedInSDK              int64
+	start, end, flushed       time.Time
+	targetRate, achievedRate  float64 // items per second
+	export                    generators.ExportStats
+	delivered                 int64 // items handed to the exporter (metrics: data points)
 }
 
-// abort releases the exporter of a stream that will not run.
-func (s *runningStream) abort() {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_ = s.ts.Config().SpanExporter.Shutdown(ctx)
+// check is one verification path of a stream: the items read back from one backend.
+type check struct {
+	path               string // the backend path, e.g. "jaeger" or "collector->zipkin"
+	verifyFn           func(ctx context.Context, progress func(verified, expected int64)) (verify.Result, error)
+	res                verify.Result
+	err                error
+	done               atomic.Bool
+	verified, expected atomic.Int64
+	witness            map[string]float64
 }
 
-func (s *runningStream) send(ctx context.Context) {
+func (s *stream) send(ctx context.Context) {
 	defer close(s.sent)
-	defer s.sendDone.Store(true)
-	s.sendErr = s.ts.Run(ctx)
-	s.stats = s.ts.Stats()
+	defer s.done.Store(true)
+	s.sendErr = s.run(ctx)
 }
 
-func (s *runningStream) verify(ctx context.Context, sc *scenarios.Scenario) {
-	defer s.verifyDone.Store(true)
-	s.res, s.verifyErr = verify.Traces(ctx, s.reader, verify.TraceExpectation{
-		Stream: s.key, Workload: s.workload.Name, Shape: s.shape, IDs: s.ts.Config().IDs, Values: s.values,
-		Emitted: s.ts.Emitted, Sent: s.sent,
-	}, verify.Options{
-		Window: time.Duration(sc.Verify.Timeout),
-		Progress: func(verified, expected int64) {
-			s.verified.Store(verified)
-			s.expected.Store(expected)
-		},
+func (c *check) verify(ctx context.Context) {
+	defer c.done.Store(true)
+	c.res, c.err = c.verifyFn(ctx, func(verified, expected int64) {
+		c.verified.Store(verified)
+		c.expected.Store(expected)
 	})
-	if s.verifyErr != nil && ctx.Err() == nil {
-		s.verifyErr = fmt.Errorf("verify %s: %w", s.key, s.verifyErr)
-	} else {
-		s.verifyErr = nil
+	if ctx.Err() != nil {
+		c.err = nil
 	}
 }
 
-func (s *runningStream) sendProgress() *Progress {
-	spans := int64(s.shape.Spans)
+func (s *stream) sendProgress() *Progress {
 	return &Progress{
 		Name:    "send   " + s.key,
-		Unit:    "spans",
-		Current: func() int64 { return int64(s.ts.Emitted()) * spans },
-		Total:   func() int64 { return int64(s.ts.Slots()) * spans },
-		Done:    s.sendDone.Load,
+		Unit:    unit(s.workload.Signal),
+		Current: func() int64 { return int64(s.emitted()) * s.perSlot },
+		Total:   func() int64 { return int64(s.slots()) * s.perSlot },
+		Done:    s.done.Load,
 	}
 }
 
-func (s *runningStream) verifyProgress() *Progress {
+func (s *stream) verifyProgress(c *check) *Progress {
 	return &Progress{
-		Name:    "verify " + s.key,
-		Unit:    "spans",
-		Current: s.verified.Load,
+		Name:    "verify " + s.key + " @ " + c.path,
+		Unit:    unit(s.workload.Signal),
+		Current: c.verified.Load,
 		Total: func() int64 {
-			if s.sendDone.Load() {
-				return int64(s.ts.Emitted()) * int64(s.shape.Spans)
+			if e := c.expected.Load(); e > 0 {
+				return e
 			}
-			return int64(s.ts.Slots()) * int64(s.shape.Spans)
+			return int64(s.slots()) * s.perSlot
 		},
-		Done: s.verifyDone.Load,
+		Done: c.done.Load,
 	}
 }
 
-// row is the stream's line in the report.
-func (s *runningStream) row() reports.Exporter {
-	st, res := s.stats, s.res
-	p90 := reports.Millis(st.Export.Latency.P90)
+func unit(signal string) string {
+	switch signal {
+	case "metrics":
+		return "points"
+	case "logs":
+		return "records"
+	}
+	return "spans"
+}
+
+// row is one check's line in the report.
+func (s *stream) row(c *check) reports.Exporter {
+	st, res := s.stats(), c.res
+	p90 := reports.Millis(st.export.Latency.P90)
 	row := reports.Exporter{
 		Name: s.exporter.Name, Workload: s.workload.Name, Signal: s.workload.Signal, Protocol: s.exporter.Protocol,
-		Backend:  s.backend,
-		Sent:     int64(st.Spans),
-		Verified: res.Verified, Lost: res.Lost, Duplicated: res.Duplicated, Altered: res.Altered,
-		DroppedInSDK:      st.DroppedInSDK,
-		TargetRatePerS:    round(st.TargetRate),
-		AchievedRatePerS:  round(st.AchievedRate),
-		MissedSlots:       st.Missed,
-		ExportCalls:       st.Export.Calls,
-		ExportFailedCalls: st.Export.FailedCalls,
-		ExportFailedItems: st.Export.Failed,
-		BytesSent:         st.Export.Bytes,
+		Backend:           c.path,
+		Emitted:           st.items,
+		Sent:              st.items,
+		Verified:          res.Verified,
+		Lost:              res.Lost,
+		Duplicated:        res.Duplicated,
+		Altered:           res.Altered,
+		DroppedInSDK:      st.droppedInSDK,
+		TargetRatePerS:    round(st.targetRate),
+		AchievedRatePerS:  round(st.achievedRate),
+		MissedSlots:       st.missed,
+		ExportCalls:       st.export.Calls,
+		ExportFailedCalls: st.export.FailedCalls,
+		ExportFailedItems: st.export.Failed,
+		BytesSent:         st.export.Bytes,
 		ExportLatencyMs: reports.Latency{
-			P50: reports.Millis(st.Export.Latency.P50), P90: &p90,
-			P99: reports.Millis(st.Export.Latency.P99), Max: reports.Millis(st.Export.Latency.Max),
+			P50: reports.Millis(st.export.Latency.P50), P90: &p90,
+			P99: reports.Millis(st.export.Latency.P99), Max: reports.Millis(st.export.Latency.Max),
 		},
 		VisibilityLatencyMs: reports.Latency{
 			P50: reports.Millis(res.Visibility.P50), P99: reports.Millis(res.Visibility.P99), Max: reports.Millis(res.Visibility.Max),
 		},
 		VerifyRounds: res.Rounds,
 		Problems:     res.Problems,
+		Witness:      c.witness,
 	}
-	if len(st.Export.Errors) > 0 {
-		row.ExportErrors = st.Export.Errors
+	if len(res.Changes) > 0 {
+		row.Changes = res.Changes
 	}
-	if d := st.Flushed.Sub(st.Start).Seconds(); d > 0 {
-		row.ThroughputPerS = round(float64(st.Export.Exported) / d)
+	if s.workload.Signal == "metrics" {
+		// Metrics items are data points: what the exporter carried (push) or served to scrapes (pull).
+		row.Sent = st.delivered
 	}
-	row.Passed = res.Passed() && row.Sent == res.Expected && row.Verified == row.Sent && row.DroppedInSDK == 0
+	if len(st.export.Errors) > 0 {
+		row.ExportErrors = st.export.Errors
+	}
+	if d := st.flushed.Sub(st.start).Seconds(); d > 0 {
+		row.ThroughputPerS = round(float64(st.export.Exported) / d)
+	}
+	row.Passed = res.Passed() && row.Sent == res.Expected && row.Verified == row.Sent && row.DroppedInSDK == 0 && c.err == nil
 	return row
 }
 

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
@@ -40,19 +41,9 @@ type Image struct {
 	build func(ctx context.Context, img Image, dir string, log io.Writer) error
 }
 
-// Images is the one place backend images are pinned. Changing a version here, and its recipe under images/, is
-// all an upgrade takes.
-var Images = []Image{
-	{
-		Backend:  "jaeger",
-		Version:  "2.13.0",
-		Official: "jaegertracing/jaeger:2.13.0",
-		Local:    "otelbench-local/jaeger:2.13.0",
-		Source:   "Go module github.com/jaegertracing/jaeger v1.76.0, cmd/jaeger, static binary in a FROM scratch image",
-		recipe:   "jaeger",
-		build:    goBinary("github.com/jaegertracing/jaeger/cmd/jaeger", "jaeger"),
-	},
-}
+// Images lists every pinned backend image. Each backend's file pins its own (jaegerImage in jaeger.go, ...):
+// changing a version there, and its recipe under images/, is all an upgrade takes.
+var Images = []Image{jaegerImage, zipkinImage, prometheusImage, collectorImage}
 
 // ImageFor returns the pinned image of a backend type.
 func ImageFor(backend string) (Image, bool) {
@@ -163,8 +154,8 @@ func BuildImage(ctx context.Context, img Image, force bool, log io.Writer) (Buil
 
 // goBinary is the recipe for a backend built from a Go module: the recipe folder holds NAME.mod and NAME.sum (a
 // wrapper module requiring the backend, kept apart from otelbench's own go.mod) and a Dockerfile copying the
-// static binary NAME into a FROM scratch image.
-func goBinary(pkg, name string) func(context.Context, Image, string, io.Writer) error {
+// static binary NAME into a FROM scratch image. tags are Go build tags.
+func goBinary(pkg, name string, tags ...string) func(context.Context, Image, string, io.Writer) error {
 	return func(ctx context.Context, img Image, work string, log io.Writer) error {
 		for from, to := range map[string]string{name + ".mod": "go.mod", name + ".sum": "go.sum", "Dockerfile": "context/Dockerfile"} {
 			data, err := fs.ReadFile(recipes, "images/"+img.recipe+"/"+from)
@@ -180,7 +171,11 @@ func goBinary(pkg, name string) func(context.Context, Image, string, io.Writer) 
 			return fmt.Errorf("building %s needs the Go toolchain on PATH: %w", img.Local, err)
 		}
 		fmt.Fprintf(log, "go build %s (a few minutes the first time; the Go build cache makes later builds fast)\n", pkg)
-		cmd := exec.CommandContext(ctx, goTool, "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join("context", name), pkg)
+		args := []string{"build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join("context", name)}
+		if len(tags) > 0 {
+			args = append(args, "-tags="+strings.Join(tags, ","))
+		}
+		cmd := exec.CommandContext(ctx, goTool, append(args, pkg)...)
 		cmd.Dir = work
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-mod=readonly")
 		cmd.Stdout, cmd.Stderr = log, log

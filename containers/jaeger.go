@@ -11,6 +11,17 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 )
 
+// jaegerImage pins Jaeger v2.
+var jaegerImage = Image{
+	Backend:  "jaeger",
+	Version:  "2.13.0",
+	Official: "jaegertracing/jaeger:2.13.0",
+	Local:    "otelbench-local/jaeger:2.13.0",
+	Source:   "Go module github.com/jaegertracing/jaeger v1.76.0, cmd/jaeger, static binary in a FROM scratch image",
+	recipe:   "jaeger",
+	build:    goBinary("github.com/jaegertracing/jaeger/cmd/jaeger", "jaeger"),
+}
+
 // JaegerConfig sizes a Jaeger v2 all-in-one backend.
 type JaegerConfig struct {
 	// RunID labels the container.

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	"go.opentelemetry.io/otel/exporters/zipkin"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/stats"
@@ -16,15 +19,19 @@ import (
 
 // Protocols otelbench exports with.
 const (
-	OTLPGRPC = "otlp-grpc"
-	OTLPHTTP = "otlp-http"
+	OTLPGRPC   = "otlp-grpc"
+	OTLPHTTP   = "otlp-http"
+	Zipkin     = "zipkin"
+	Prometheus = "prometheus"
+	Console    = "console"
 )
 
 // ExporterConfig says how to build one SDK exporter.
 type ExporterConfig struct {
 	// Protocol is OTLPGRPC or OTLPHTTP.
 	Protocol string
-	// Endpoint is the receiver's host:port; connections are plain (no TLS), as to a local backend.
+	// Endpoint is the receiver's host:port; connections are plain (no TLS), as to a local backend. For Zipkin
+	// it is the full URL spans are posted to.
 	Endpoint string
 	// Compression is "none" or "gzip".
 	Compression string
@@ -68,8 +75,21 @@ func NewTraceExporter(ctx context.Context, cfg ExporterConfig, rec *Recorder) (s
 			opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
 		}
 		exp, err = otlptracehttp.New(ctx, opts...)
+	case Zipkin:
+		// The Zipkin exporter has no compression, timeout or retry options: it posts JSON once per batch.
+		exp, err = zipkin.New(cfg.Endpoint, zipkin.WithClient(&http.Client{
+			Timeout:   cfg.Timeout,
+			Transport: countingTransport{base: loopbackTransport(), rec: rec},
+		}))
+	case Console:
+		var f *os.File
+		if f, err = openConsole(cfg.Endpoint); err == nil {
+			var stdout *stdouttrace.Exporter
+			stdout, err = stdouttrace.New(stdouttrace.WithWriter(f))
+			exp = &closingSpanExporter{SpanExporter: stdout, f: f}
+		}
 	default:
-		return nil, fmt.Errorf("protocol %q cannot export traces; expected %s or %s", cfg.Protocol, OTLPGRPC, OTLPHTTP)
+		return nil, fmt.Errorf("protocol %q cannot export traces; expected %s, %s, %s or %s", cfg.Protocol, OTLPGRPC, OTLPHTTP, Zipkin, Console)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("create %s trace exporter: %w", cfg.Protocol, err)
@@ -132,4 +152,30 @@ func loopbackTransport() *http.Transport {
 // for the exporters otelbench builds).
 func MeasureSpanExporter(exp sdktrace.SpanExporter, rec *Recorder) sdktrace.SpanExporter {
 	return &measuredSpanExporter{SpanExporter: exp, rec: rec}
+}
+
+// openConsole opens the file a console exporter writes to (created, appended to).
+func openConsole(path string) (*os.File, error) {
+	if path == "" {
+		return nil, fmt.Errorf("console exporter: no output file")
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("console exporter: %w", err)
+	}
+	return f, nil
+}
+
+// closingSpanExporter closes the console exporter's file on shutdown.
+type closingSpanExporter struct {
+	sdktrace.SpanExporter
+	f *os.File
+}
+
+func (c *closingSpanExporter) Shutdown(ctx context.Context) error {
+	err := c.SpanExporter.Shutdown(ctx)
+	if cerr := c.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

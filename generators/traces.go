@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -18,6 +19,15 @@ import (
 const (
 	ResourceRunID    = "otelbench.run_id"
 	ResourceExporter = "otelbench.exporter"
+)
+
+// What every root span carries besides attributes: an event named RootEvent, a link to the previous trace's root
+// (from the second trace on), and status Error with RootErrorMessage on every RootErrorEvery-th trace, Ok
+// otherwise.
+const (
+	RootEvent        = "otelbench.root"
+	RootErrorEvery   = 5
+	RootErrorMessage = "synthetic failure"
 )
 
 // Batch configures the SDK's batch processor.
@@ -61,8 +71,9 @@ type TraceStreamConfig struct {
 // TraceStream emits the traces of one workload through one exporter at the scheduled rate. Its counters may be
 // read from any goroutine while Run works.
 type TraceStream struct {
-	cfg     TraceStreamConfig
-	parents []int
+	cfg      TraceStreamConfig
+	parents  []int
+	sendDone chan struct{}
 	emitted atomic.Uint64 // traces
 	stats   TraceStats
 }
@@ -99,7 +110,7 @@ func NewTraceStream(cfg TraceStreamConfig) (*TraceStream, error) {
 	case cfg.Shape.Spans < 1:
 		return nil, fmt.Errorf("trace stream: %d spans per trace", cfg.Shape.Spans)
 	}
-	return &TraceStream{cfg: cfg, parents: cfg.Shape.Parents()}, nil
+	return &TraceStream{cfg: cfg, parents: cfg.Shape.Parents(), sendDone: make(chan struct{})}, nil
 }
 
 // Emitted is the number of traces emitted so far; trace IDs 0..Emitted()-1 of the stream exist.
@@ -107,6 +118,9 @@ func (s *TraceStream) Emitted() uint64 { return s.emitted.Load() }
 
 // Slots is the number of traces the schedule offers.
 func (s *TraceStream) Slots() uint64 { return s.cfg.Schedule.Slots() }
+
+// SendDone is closed when Run has emitted its last trace, before the SDK's final flush.
+func (s *TraceStream) SendDone() <-chan struct{} { return s.sendDone }
 
 // Config returns the stream's configuration.
 func (s *TraceStream) Config() TraceStreamConfig { return s.cfg }
@@ -164,6 +178,7 @@ loop:
 		s.emitted.Store(seq)
 	}
 	s.stats.End = time.Now()
+	close(s.sendDone)
 
 	// Shutdown flushes the queue. On interruption it gets a short grace period; whatever is still queued then
 	// counts as dropped in the SDK.
@@ -215,12 +230,27 @@ func (s *TraceStream) emit(ctx context.Context, tracer trace.Tracer, seq uint64)
 		for a := range cfg.Shape.Attributes {
 			attrs = append(attrs, attribute.String(AttributeKey(a), cfg.Values.Value(seq, i, a)))
 		}
-		kind := trace.SpanKindInternal
+		opts := []trace.SpanStartOption{trace.WithAttributes(attrs...), trace.WithSpanKind(trace.SpanKindInternal)}
 		if i == 0 {
-			kind = trace.SpanKindServer
+			// The root carries what backends are known to change, for the fidelity comparison: a kind, a link to
+			// the previous trace's root, an event and a status.
+			opts = append(opts, trace.WithSpanKind(trace.SpanKindServer))
+			if seq > 0 {
+				prev := cfg.IDs.TraceID(cfg.Stream, seq-1)
+				opts = append(opts, trace.WithLinks(trace.Link{SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
+					TraceID: prev, SpanID: SpanID(prev, 0), TraceFlags: trace.FlagsSampled,
+				})}))
+			}
 		}
-		ctxs[i], spans[i] = tracer.Start(parent, SpanName(cfg.Workload, i),
-			trace.WithAttributes(attrs...), trace.WithSpanKind(kind))
+		ctxs[i], spans[i] = tracer.Start(parent, SpanName(cfg.Workload, i), opts...)
+		if i == 0 {
+			spans[i].AddEvent(RootEvent, trace.WithAttributes(attribute.Int64(AttrSeq, int64(seq))))
+			if seq%RootErrorEvery == 0 {
+				spans[i].SetStatus(codes.Error, RootErrorMessage)
+			} else {
+				spans[i].SetStatus(codes.Ok, "")
+			}
+		}
 	}
 	for i := n - 1; i >= 0; i-- {
 		spans[i].End()

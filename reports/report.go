@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -26,8 +27,42 @@ type Report struct {
 	DurationS float64   `json:"duration_s"`
 	// Passed is true when every row passed.
 	Passed bool `json:"passed"`
-	// Exporters has one row per workload and exporter.
+	// Exporters has one row per workload, exporter and backend path.
 	Exporters []Exporter `json:"exporters"`
+	// Compatibility lists, per signal, protocol and backend path, what the path changed or dropped in items
+	// that still verified (see Exporter.Changes).
+	Compatibility []Compatibility `json:"compatibility,omitempty"`
+}
+
+// Compatibility is one backend path's known changes to what was sent.
+type Compatibility struct {
+	Signal   string   `json:"signal"`
+	Protocol string   `json:"protocol"`
+	Backend  string   `json:"backend"`
+	Changes  []string `json:"changes"`
+}
+
+// CompatibilityOf gathers the changes of every row into one entry per signal, protocol and backend path; paths
+// that change nothing are listed with no changes.
+func CompatibilityOf(rows []Exporter) []Compatibility {
+	var out []Compatibility
+	index := map[string]int{}
+	for _, r := range rows {
+		key := r.Signal + "|" + r.Protocol + "|" + r.Backend
+		i, ok := index[key]
+		if !ok {
+			i = len(out)
+			index[key] = i
+			out = append(out, Compatibility{Signal: r.Signal, Protocol: r.Protocol, Backend: r.Backend, Changes: []string{}})
+		}
+		for c := range r.Changes {
+			if !slices.Contains(out[i].Changes, c) {
+				out[i].Changes = append(out[i].Changes, c)
+			}
+		}
+		slices.Sort(out[i].Changes)
+	}
+	return out
 }
 
 // Exporter is one row: one workload sent through one exporter to one backend, and what was verified.
@@ -39,8 +74,11 @@ type Exporter struct {
 	Signal   string `json:"signal"`
 	Protocol string `json:"protocol"`
 	Backend  string `json:"backend"`
-	// Items are spans for traces.
-	// Sent is the number of items emitted into the SDK.
+	// Items are spans (traces), data points (metrics) or log records (logs).
+	// Emitted is what the generator put into the SDK: spans, measurements or log records.
+	Emitted int64 `json:"emitted"`
+	// Sent is the number of items to verify: spans or records emitted, or for metrics the data points the
+	// exporter carried (push) or served to scrapes (pull).
 	Sent int64 `json:"sent"`
 	// Verified items were read back from the backend exactly as sent.
 	Verified int64 `json:"verified"`
@@ -78,6 +116,11 @@ type Exporter struct {
 	// verification.
 	ExportErrors map[string]int64 `json:"export_errors,omitempty"`
 	Problems     []string         `json:"problems,omitempty"`
+	// Changes counts what the backend path changed or dropped in items that still verified (root spans are
+	// compared field by field): "links dropped", "int attributes became strings", ...
+	Changes map[string]int64 `json:"changes,omitempty"`
+	// Witness is the collector's own view of the run (its otelcol_* counters) for rows through a collector.
+	Witness map[string]float64 `json:"witness,omitempty"`
 }
 
 // Latency is a distribution in milliseconds. P90 is left out of visibility latency.

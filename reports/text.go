@@ -29,6 +29,21 @@ func (r *Report) WriteText(w io.Writer) error {
 		return err
 	}
 	b.WriteString("\n")
+	if len(r.Compatibility) > 0 {
+		b.WriteString("compatibility (what each path changed or dropped in items that still verified):\n")
+		ctw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		for _, c := range r.Compatibility {
+			changes := "nothing"
+			if len(c.Changes) > 0 {
+				changes = strings.Join(c.Changes, "; ")
+			}
+			fmt.Fprintf(ctw, "  %s\t%s\t%s\t%s\n", c.Signal, c.Protocol, c.Backend, changes)
+		}
+		if err := ctw.Flush(); err != nil {
+			return err
+		}
+		b.WriteString("\n")
+	}
 	for _, e := range r.Exporters {
 		if e.Passed {
 			continue

@@ -53,11 +53,35 @@ type Verify struct {
 type Backend struct {
 	// Name is how exporters refer to the backend.
 	Name string `yaml:"name"`
-	// Type is the kind of server: jaeger.
+	// Type is the kind of server: jaeger, zipkin, prometheus, collector or console.
 	Type string `yaml:"type"`
 	// Image overrides the container image; empty means the pinned default (see containers.Images).
 	Image string `yaml:"image"`
+	// ForwardTo (collector only) names the backends the collector exports to: traces to jaeger and zipkin
+	// backends, metrics to a prometheus backend (remote write). Logs always go to the collector's file exporter.
+	ForwardTo []string `yaml:"forward_to"`
+	// External, when set, points at a backend that is already running: nothing is started for it.
+	External External `yaml:"external"`
+	// Retention caps what the backend keeps (jaeger: traces; zipkin: spans). Zero means otelbench sizes a started
+	// backend for the run. A run that would send more than a backend retains is refused before it starts.
+	Retention int `yaml:"retention"`
 }
+
+// External holds the endpoints of a backend otelbench does not start. Which ones are needed depends on the type.
+type External struct {
+	// OTLPGRPC and OTLPHTTP are host:port of OTLP receivers (jaeger, collector).
+	OTLPGRPC string `yaml:"otlp_grpc"`
+	OTLPHTTP string `yaml:"otlp_http"`
+	// URL is the base URL of the read API: Jaeger's query service, Zipkin, Prometheus.
+	URL string `yaml:"url"`
+	// LogsDir is the folder an external collector's file exporter writes logs into (collector).
+	LogsDir string `yaml:"logs_dir"`
+	// MetricsURL is the collector's own /metrics endpoint (collector, optional).
+	MetricsURL string `yaml:"metrics_url"`
+}
+
+// IsExternal reports whether the backend is already running.
+func (b *Backend) IsExternal() bool { return b.External != (External{}) }
 
 // Exporter is one OpenTelemetry SDK exporter configuration, the unit the report compares.
 type Exporter struct {
@@ -78,22 +102,56 @@ type Exporter struct {
 	ExportTimeout Duration `yaml:"export_timeout"`
 	// Compression is none or gzip. Default none.
 	Compression string `yaml:"compression"`
+	// ExportInterval (metrics) is how often the SDK's periodic reader collects and exports. Default 1s.
+	ExportInterval Duration `yaml:"export_interval"`
+	// Temporality (metrics) is cumulative or delta. Default cumulative.
+	Temporality string `yaml:"temporality"`
 }
 
 // Workload is a stream of generated telemetry. Each exporter it names receives the full rate independently.
 type Workload struct {
 	// Name identifies the workload in reports and in the generated service name.
 	Name string `yaml:"name"`
-	// Signal is what is generated: traces.
+	// Signal is what is generated: traces, metrics or logs.
 	Signal string `yaml:"signal"`
 	// Exporters are the names of the exporters the workload sends through.
 	Exporters []string `yaml:"exporters"`
-	// Rate is the constant target rate in spans per second. With Stages it is the rate the first stage starts from.
+	// Rate is the constant target rate in items per second: spans (traces), measurements (metrics) or log
+	// records (logs). With Stages it is the rate the first stage starts from.
 	Rate float64 `yaml:"rate"`
 	// Stages, when set, ramp the rate linearly from the previous stage's target (or Rate) to each stage's target.
 	Stages []Stage `yaml:"stages"`
-	// Trace is the shape of each generated trace.
+	// Trace is the shape of each generated trace (signal traces).
 	Trace TraceShape `yaml:"trace"`
+	// Metrics says which instruments are recorded (signal metrics).
+	Metrics MetricsShape `yaml:"metrics"`
+	// Logs is the shape of each log record (signal logs).
+	Logs LogShape `yaml:"logs"`
+}
+
+// MetricsShape says what a metrics workload records. Measurement k goes to instrument k mod len(Instruments) and
+// series (k / len(Instruments)) mod Series, so every series of every instrument is exercised.
+type MetricsShape struct {
+	// Instruments are any of counter, updown_counter, gauge, histogram, exponential_histogram. Default all five.
+	Instruments []string `yaml:"instruments"`
+	// Series is the number of attribute sets (time series) per instrument: the cardinality. Default 10.
+	Series int `yaml:"series"`
+	// Churn is how many times over the run the whole set of series is replaced by new ones (new attribute
+	// values), as when pods restart. Default 0.
+	Churn int `yaml:"churn"`
+}
+
+// LogShape is the shape of every generated log record.
+type LogShape struct {
+	// Severity is one of trace, debug, info, warn, error, fatal. Default info.
+	Severity string `yaml:"severity"`
+	// BodySize is the length of the body in bytes. Default 64.
+	BodySize int `yaml:"body_size"`
+	// Attributes is the number of generated string attributes per record, of AttributeSize bytes. Default 0, 16.
+	Attributes    int `yaml:"attributes"`
+	AttributeSize int `yaml:"attribute_size"`
+	// TraceCorrelation, when true, puts a derived trace and span ID on every record.
+	TraceCorrelation bool `yaml:"trace_correlation"`
 }
 
 // Stage is one linear segment of a ramping rate.
@@ -212,7 +270,8 @@ func (sc *Scenario) WorkloadDuration(w *Workload) time.Duration {
 	return total
 }
 
-// ExpectedSpans is the number of spans w's schedule offers to one exporter over its whole duration.
+// ExpectedSpans is the number of items (spans, measurements or log records) w's schedule offers to one exporter
+// over its whole duration.
 func (sc *Scenario) ExpectedSpans(w *Workload) float64 {
 	if len(w.Stages) == 0 {
 		return w.Rate * time.Duration(sc.Duration).Seconds()
@@ -266,6 +325,12 @@ func (sc *Scenario) applyDefaults() {
 		if e.Compression == "" {
 			e.Compression = "none"
 		}
+		if e.ExportInterval == 0 {
+			e.ExportInterval = Duration(time.Second)
+		}
+		if e.Temporality == "" {
+			e.Temporality = "cumulative"
+		}
 	}
 	for i := range sc.Workloads {
 		t := &sc.Workloads[i].Trace
@@ -277,6 +342,23 @@ func (sc *Scenario) applyDefaults() {
 		}
 		if t.AttributeSize == 0 {
 			t.AttributeSize = 16
+		}
+		m := &sc.Workloads[i].Metrics
+		if len(m.Instruments) == 0 {
+			m.Instruments = slices.Clone(Instruments)
+		}
+		if m.Series == 0 {
+			m.Series = 10
+		}
+		l := &sc.Workloads[i].Logs
+		if l.Severity == "" {
+			l.Severity = "info"
+		}
+		if l.BodySize == 0 {
+			l.BodySize = 64
+		}
+		if l.AttributeSize == 0 {
+			l.AttributeSize = 16
 		}
 	}
 }

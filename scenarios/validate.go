@@ -11,7 +11,9 @@ import (
 
 // Limits on scenario values. They keep a typo (rate: 1e9) from turning into a run that cannot work.
 const (
-	MaxRate          = 5_000_000 // spans per second per exporter
+	MaxRate          = 5_000_000 // items per second per exporter
+	MaxSeries        = 100_000
+	MaxBodySize      = 64 << 10
 	MaxDuration      = 24 * time.Hour
 	MaxSpansPerTrace = 10_000
 	MaxAttributes    = 128
@@ -21,13 +23,60 @@ const (
 // Protocols are the exporter protocols, and BackendTypes the backend types, this version understands. Each
 // backend type lists the protocols it receives.
 var (
-	Protocols    = []string{"otlp-grpc", "otlp-http"}
+	Protocols    = []string{"otlp-grpc", "otlp-http", "zipkin", "prometheus", "console"}
 	BackendTypes = map[string][]string{
-		"jaeger": {"otlp-grpc", "otlp-http"},
+		"jaeger":     {"otlp-grpc", "otlp-http"},
+		"zipkin":     {"zipkin"},
+		"prometheus": {"otlp-http", "prometheus"},
+		"collector":  {"otlp-grpc", "otlp-http"},
+		"console":    {"console"},
 	}
-	Signals      = []string{"traces"}
-	Compressions = []string{"none", "gzip"}
+	Signals       = []string{"traces", "metrics", "logs"}
+	Compressions  = []string{"none", "gzip"}
+	Temporalities = []string{"cumulative", "delta"}
+	// Instruments are the metric instruments a metrics workload can record.
+	Instruments = []string{"counter", "updown_counter", "gauge", "histogram", "exponential_histogram"}
+	// Severities are the log severities a logs workload can emit.
+	Severities = []string{"trace", "debug", "info", "warn", "error", "fatal"}
+	// ProtocolSignals lists the signals each protocol carries.
+	ProtocolSignals = map[string][]string{
+		"otlp-grpc":  {"traces", "metrics", "logs"},
+		"otlp-http":  {"traces", "metrics", "logs"},
+		"zipkin":     {"traces"},
+		"prometheus": {"metrics"},
+		"console":    {"traces", "logs"},
+	}
 )
+
+// Signals reports the signals backend b can receive and give back: a collector carries traces when it forwards
+// to a jaeger or zipkin backend, metrics when it forwards to a prometheus backend, and logs always (its file
+// exporter).
+func (sc *Scenario) Signals(b *Backend) []string {
+	switch b.Type {
+	case "jaeger", "zipkin":
+		return []string{"traces"}
+	case "prometheus":
+		return []string{"metrics"}
+	case "console":
+		return []string{"traces", "logs"}
+	case "collector":
+		out := []string{}
+		for _, name := range b.ForwardTo {
+			if d := sc.Backend(name); d != nil {
+				for _, sig := range sc.Signals(d) {
+					if !slices.Contains(out, sig) && d.Type != "collector" && d.Type != "console" {
+						out = append(out, sig)
+					}
+				}
+			}
+		}
+		if !slices.Contains(out, "logs") {
+			out = append(out, "logs")
+		}
+		return out
+	}
+	return nil
+}
 
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
 
@@ -102,12 +151,8 @@ func (sc *Scenario) validate(v *validator) {
 	if len(sc.Backends) == 0 {
 		v.at("backends", "no backends; expected at least one, e.g. - {name: jaeger, type: jaeger}")
 	}
-	for i, b := range sc.Backends {
-		p := fmt.Sprintf("backends[%d]", i)
-		v.name(p, b.Name, backendNames)
-		if _, ok := BackendTypes[b.Type]; !ok {
-			v.at(p+".type", "backend type %q is not supported; expected one of: %s", b.Type, strings.Join(sortedKeys(BackendTypes), ", "))
-		}
+	for i := range sc.Backends {
+		sc.validateBackend(v, fmt.Sprintf("backends[%d]", i), &sc.Backends[i], backendNames)
 	}
 
 	exporterNames := map[string]bool{}
@@ -122,6 +167,17 @@ func (sc *Scenario) validate(v *validator) {
 			v.at(p+".backend", "exporter %q sends to backend %q, which is not defined; expected one of: %s", e.Name, e.Backend, strings.Join(names(sc.Backends), ", "))
 		} else if accepts, ok := BackendTypes[b.Type]; ok && slices.Contains(Protocols, e.Protocol) && !slices.Contains(accepts, e.Protocol) {
 			v.at(p+".protocol", "a %s backend does not receive %s; expected one of: %s", b.Type, e.Protocol, strings.Join(accepts, ", "))
+		}
+		if e.Temporality != "" {
+			v.oneOf(p+".temporality", "temporality", e.Temporality, Temporalities)
+		}
+		if e.Temporality == "delta" {
+			if b := sc.Backend(e.Backend); b != nil && sc.reachesPrometheus(b) {
+				v.at(p+".temporality", "exporter %q reaches Prometheus, which rejects delta temporality; expected cumulative", e.Name)
+			}
+		}
+		if e.ExportInterval < 0 {
+			v.at(p+".export_interval", "export_interval must be positive")
 		}
 		if e.BatchSize < 0 {
 			v.at(p+".batch_size", "batch_size must be at least 1")
@@ -151,11 +207,150 @@ func (sc *Scenario) validate(v *validator) {
 	for i := range sc.Workloads {
 		sc.validateWorkload(v, fmt.Sprintf("workloads[%d]", i), &sc.Workloads[i], workloadNames)
 	}
+	if len(v.errs) == 0 {
+		sc.validateRetention(v)
+	}
+}
+
+func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map[string]bool) {
+	v.name(p, b.Name, seen)
+	if _, ok := BackendTypes[b.Type]; !ok {
+		v.at(p+".type", "backend type %q is not supported; expected one of: %s", b.Type, strings.Join(sortedKeys(BackendTypes), ", "))
+		return
+	}
+	if len(b.ForwardTo) > 0 && b.Type != "collector" {
+		v.at(p+".forward_to", "forward_to applies to collector backends only; a %s backend stores what it receives", b.Type)
+	}
+	for j, name := range b.ForwardTo {
+		fp := fmt.Sprintf("%s.forward_to[%d]", p, j)
+		d := sc.Backend(name)
+		switch {
+		case d == nil:
+			v.at(fp, "backend %q is not defined; expected one of: %s", name, strings.Join(names(sc.Backends), ", "))
+		case d.Type != "jaeger" && d.Type != "zipkin" && d.Type != "prometheus":
+			v.at(fp, "a collector forwards to jaeger, zipkin or prometheus backends, not to %s backend %q", d.Type, name)
+		case slices.Index(b.ForwardTo, name) != j:
+			v.at(fp, "backend %q is listed twice", name)
+		}
+	}
+	if b.Retention < 0 {
+		v.at(p+".retention", "retention must not be negative")
+	}
+	if !b.IsExternal() {
+		return
+	}
+	ep := p + ".external"
+	if b.Image != "" {
+		v.at(p+".image", "an external backend is not started, so it takes no image")
+	}
+	e := b.External
+	need := func(field, value, what string) {
+		if value == "" {
+			v.at(ep, "an external %s backend needs %s: %s", b.Type, field, what)
+		}
+	}
+	switch b.Type {
+	case "jaeger":
+		if e.OTLPGRPC == "" && e.OTLPHTTP == "" {
+			v.at(ep, "an external jaeger backend needs otlp_grpc or otlp_http: host:port of its OTLP receiver")
+		}
+		need("url", e.URL, "the base URL of its query service, e.g. http://127.0.0.1:16686")
+	case "zipkin":
+		need("url", e.URL, "its base URL, e.g. http://127.0.0.1:9411")
+	case "prometheus":
+		need("url", e.URL, "its base URL, e.g. http://127.0.0.1:9090")
+	case "collector":
+		if e.OTLPGRPC == "" && e.OTLPHTTP == "" {
+			v.at(ep, "an external collector backend needs otlp_grpc or otlp_http: host:port of its OTLP receiver")
+		}
+	case "console":
+		v.at(ep, "a console backend is otelbench's own standard output; it has no external endpoints")
+	}
+}
+
+// reachesPrometheus reports whether what is sent to b ends in Prometheus.
+func (sc *Scenario) reachesPrometheus(b *Backend) bool {
+	if b.Type == "prometheus" {
+		return true
+	}
+	for _, name := range b.ForwardTo {
+		if d := sc.Backend(name); d != nil && d.Type == "prometheus" {
+			return true
+		}
+	}
+	return false
+}
+
+// Paths lists where items sent to backend b end up and can be read back: b itself, or for a collector each
+// backend it forwards the signal to (and itself for logs).
+func (sc *Scenario) Paths(b *Backend, signal string) []*Backend {
+	if b.Type != "collector" {
+		return []*Backend{b}
+	}
+	if signal == "logs" {
+		return []*Backend{b}
+	}
+	var out []*Backend
+	for _, name := range b.ForwardTo {
+		if d := sc.Backend(name); d != nil && slices.Contains(sc.Signals(d), signal) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// validateRetention refuses a run that would send a backend more than it keeps: the overflow would be evicted and
+// read as loss.
+func (sc *Scenario) validateRetention(v *validator) {
+	traces := map[string]float64{}
+	spans := map[string]float64{}
+	for wi := range sc.Workloads {
+		w := &sc.Workloads[wi]
+		if w.Signal != "traces" {
+			continue
+		}
+		per := float64(max(w.Trace.Spans, 1))
+		for _, name := range w.Exporters {
+			e := sc.Exporter(name)
+			if e == nil {
+				continue
+			}
+			if b := sc.Backend(e.Backend); b != nil {
+				for _, d := range sc.Paths(b, "traces") {
+					traces[d.Name] += sc.ExpectedSpans(w) / per
+					spans[d.Name] += sc.ExpectedSpans(w)
+				}
+			}
+		}
+	}
+	for i, b := range sc.Backends {
+		if b.Retention == 0 {
+			continue
+		}
+		p := fmt.Sprintf("backends[%d].retention", i)
+		switch b.Type {
+		case "jaeger":
+			if need := traces[b.Name]; need > float64(b.Retention) {
+				v.at(p, "backend %q keeps %d traces but the run sends it %.0f; older traces would be evicted and counted as lost; expected retention of at least %.0f or a shorter run", b.Name, b.Retention, need, need)
+			}
+		case "zipkin":
+			if need := spans[b.Name]; need > float64(b.Retention) {
+				v.at(p, "backend %q keeps %d spans but the run sends it %.0f; older spans would be evicted and counted as lost; expected retention of at least %.0f or a shorter run", b.Name, b.Retention, need, need)
+			}
+		default:
+			v.at(p, "retention applies to jaeger (traces) and zipkin (spans) backends")
+		}
+	}
 }
 
 func (sc *Scenario) validateWorkload(v *validator, p string, w *Workload, seen map[string]bool) {
 	v.name(p, w.Name, seen)
 	v.oneOf(p+".signal", "signal", w.Signal, Signals)
+	for section, signal := range map[string]string{"trace": "traces", "metrics": "metrics", "logs": "logs"} {
+		if v.has(p+"."+section) && w.Signal != signal && slices.Contains(Signals, w.Signal) {
+			v.at(p+"."+section, "%s: applies to %s workloads; this workload's signal is %s", section, signal, w.Signal)
+		}
+	}
 	if len(w.Exporters) == 0 {
 		v.at(p+".exporters", "workload %q has no exporters; expected a list of exporter names", w.Name)
 	}
@@ -167,16 +362,23 @@ func (sc *Scenario) validateWorkload(v *validator, p string, w *Workload, seen m
 			v.at(ep, "exporter %q is not defined; expected one of: %s", name, strings.Join(exporterNames(sc.Exporters), ", "))
 		case used[name]:
 			v.at(ep, "exporter %q is listed twice", name)
+		default:
+			e := sc.Exporter(name)
+			if sigs, ok := ProtocolSignals[e.Protocol]; ok && slices.Contains(Signals, w.Signal) && !slices.Contains(sigs, w.Signal) {
+				v.at(ep, "exporter %q (%s) cannot send %s; it carries %s", name, e.Protocol, w.Signal, strings.Join(sigs, ", "))
+			} else if b := sc.Backend(e.Backend); b != nil && slices.Contains(Signals, w.Signal) && !slices.Contains(sc.Signals(b), w.Signal) {
+				v.at(ep, "exporter %q sends to %s backend %q, which cannot give %s back; it handles %s", name, b.Type, b.Name, w.Signal, strings.Join(sc.Signals(b), ", "))
+			}
 		}
 		used[name] = true
 	}
 
 	if w.Rate < 0 || w.Rate > MaxRate {
-		v.at(p+".rate", "rate %g is out of range; expected spans per second between 0 and %d", w.Rate, MaxRate)
+		v.at(p+".rate", "rate %g is out of range; expected items per second between 0 and %d", w.Rate, MaxRate)
 	}
 	if len(w.Stages) == 0 {
 		if w.Rate == 0 {
-			v.at(p+".rate", "workload %q has neither rate nor stages; expected rate: <spans per second>", w.Name)
+			v.at(p+".rate", "workload %q has neither rate nor stages; expected rate: <items per second>", w.Name)
 		}
 		if sc.Duration == 0 {
 			v.at("duration", "missing duration; workload %q has no stages, so it sends for the scenario's duration", w.Name)
@@ -189,7 +391,7 @@ func (sc *Scenario) validateWorkload(v *validator, p string, w *Workload, seen m
 			v.at(sp+".duration", "a stage needs a positive duration")
 		}
 		if s.Target < 0 || s.Target > MaxRate {
-			v.at(sp+".target", "target %g is out of range; expected spans per second between 0 and %d", s.Target, MaxRate)
+			v.at(sp+".target", "target %g is out of range; expected items per second between 0 and %d", s.Target, MaxRate)
 		}
 		total += time.Duration(s.Duration)
 	}
@@ -215,8 +417,47 @@ func (sc *Scenario) validateWorkload(v *validator, p string, w *Workload, seen m
 	if t.AttributeSize < 0 || t.AttributeSize > MaxAttributeSize {
 		v.at(tp+".attribute_size", "attribute_size %d is out of range; expected 1 to %d bytes", t.AttributeSize, MaxAttributeSize)
 	}
-	if sc.ExpectedSpans(w) < float64(spans) && sc.Duration >= 0 && w.Rate >= 0 {
-		v.at(p, "workload %q would send no trace: %.0f spans over %s is fewer than the %d spans of one trace", w.Name, sc.ExpectedSpans(w), sc.WorkloadDuration(w), spans)
+	switch w.Signal {
+	case "traces":
+		if sc.ExpectedSpans(w) < float64(spans) && sc.Duration >= 0 && w.Rate >= 0 {
+			v.at(p, "workload %q would send no trace: %.0f spans over %s is fewer than the %d spans of one trace", w.Name, sc.ExpectedSpans(w), sc.WorkloadDuration(w), spans)
+		}
+	case "metrics":
+		m, mp := w.Metrics, p+".metrics"
+		for j, in := range m.Instruments {
+			ip := fmt.Sprintf("%s.instruments[%d]", mp, j)
+			if !slices.Contains(Instruments, in) {
+				v.at(ip, "instrument %q is not supported; expected one of: %s", in, strings.Join(Instruments, ", "))
+			} else if slices.Index(m.Instruments, in) != j {
+				v.at(ip, "instrument %q is listed twice", in)
+			}
+		}
+		if m.Series < 0 || m.Series > MaxSeries {
+			v.at(mp+".series", "series %d is out of range; expected 1 to %d", m.Series, MaxSeries)
+		}
+		if m.Churn < 0 || m.Churn > 1000 {
+			v.at(mp+".churn", "churn %d is out of range; expected 0 to 1000 replacements of the series over the run", m.Churn)
+		}
+		if sc.ExpectedSpans(w) < 1 && sc.Duration >= 0 && w.Rate >= 0 {
+			v.at(p, "workload %q would record no measurement over %s", w.Name, sc.WorkloadDuration(w))
+		}
+	case "logs":
+		l, lp := w.Logs, p+".logs"
+		if l.Severity != "" {
+			v.oneOf(lp+".severity", "severity", l.Severity, Severities)
+		}
+		if l.BodySize < 0 || l.BodySize > MaxBodySize {
+			v.at(lp+".body_size", "body_size %d is out of range; expected 1 to %d bytes", l.BodySize, MaxBodySize)
+		}
+		if l.Attributes < 0 || l.Attributes > MaxAttributes {
+			v.at(lp+".attributes", "attributes %d is out of range; expected 0 to %d", l.Attributes, MaxAttributes)
+		}
+		if l.AttributeSize < 0 || l.AttributeSize > MaxAttributeSize {
+			v.at(lp+".attribute_size", "attribute_size %d is out of range; expected 1 to %d bytes", l.AttributeSize, MaxAttributeSize)
+		}
+		if sc.ExpectedSpans(w) < 1 && sc.Duration >= 0 && w.Rate >= 0 {
+			v.at(p, "workload %q would emit no log record over %s", w.Name, sc.WorkloadDuration(w))
+		}
 	}
 }
 

@@ -47,6 +47,12 @@ type jaegerResponse struct {
 				TraceID string `json:"traceID"`
 				SpanID  string `json:"spanID"`
 			} `json:"references"`
+			Logs []struct {
+				Fields []struct {
+					Key   string          `json:"key"`
+					Value json.RawMessage `json:"value"`
+				} `json:"fields"`
+			} `json:"logs"`
 			StartTime int64 `json:"startTime"` // µs since the epoch
 			Duration  int64 `json:"duration"`  // µs
 			Tags      []struct {
@@ -112,15 +118,46 @@ func (j *Jaeger) Traces(ctx context.Context, ids []trace.TraceID) (map[trace.Tra
 				return nil, fmt.Errorf("query jaeger: %w", err)
 			}
 			for _, ref := range s.References {
-				if ref.RefType == "CHILD_OF" {
-					if sp.ParentID, err = parseSpanID(ref.SpanID); err != nil {
-						return nil, fmt.Errorf("query jaeger: %w", err)
-					}
-					break
+				id, err := parseSpanID(ref.SpanID)
+				if err != nil {
+					return nil, fmt.Errorf("query jaeger: %w", err)
+				}
+				// OTLP parents become CHILD_OF references; links become FOLLOWS_FROM (or CHILD_OF when the
+				// trace ID differs and no parent is set, which otelbench's links never are).
+				if ref.RefType == "CHILD_OF" && sp.ParentID == (trace.SpanID{}) && ref.TraceID == s.TraceID {
+					sp.ParentID = id
+				} else {
+					sp.Links = append(sp.Links, id)
 				}
 			}
 			for _, tag := range s.Tags {
-				sp.Attributes[tag.Key] = jaegerTagValue(tag.Type, tag.Value)
+				val := jaegerTagValue(tag.Type, tag.Value)
+				switch tag.Key {
+				case "span.kind":
+					sp.Kind = strings.ToLower(fmt.Sprint(val))
+				case "otel.status_code":
+					sp.Status = strings.ToLower(fmt.Sprint(val))
+				case "otel.status_description":
+					sp.StatusMessage = fmt.Sprint(val)
+				case "error":
+					if sp.Status == "" && val == true {
+						sp.Status = "error"
+					}
+				}
+				sp.Attributes[tag.Key] = val
+			}
+			if sp.Kind == "" {
+				sp.Kind = "internal" // Jaeger leaves out span.kind for internal spans
+			}
+			for _, l := range s.Logs {
+				for _, f := range l.Fields {
+					if f.Key == "event" {
+						var name string
+						if json.Unmarshal(f.Value, &name) == nil {
+							sp.Events = append(sp.Events, name)
+						}
+					}
+				}
 			}
 			out[sp.TraceID] = append(out[sp.TraceID], sp)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -64,6 +65,10 @@ type Result struct {
 	Rounds, QueryErrors int64
 	// Problems holds a few examples of what was lost or altered, for humans.
 	Problems []string
+	// Changes counts, per kind of change, what the backend changed or dropped in items that still count as
+	// verified: the fields it does not keep (links, events, status, kind) and the conversions it is known to make
+	// (attribute types). Root spans are compared field by field.
+	Changes map[string]int64
 }
 
 // Passed reports whether every expected span was verified and nothing was duplicated or altered.
@@ -85,6 +90,7 @@ type check struct {
 	found, intact, altered, duplicated int
 	rootEnd                            time.Time
 	problem                            string
+	changes                            []string
 }
 
 // Traces verifies one trace stream against reader. It queries while the stream sends, so that emit-to-queryable
@@ -98,6 +104,10 @@ func Traces(ctx context.Context, reader TraceReader, exp TraceExpectation, opts 
 		opts.Concurrency = 4
 	}
 	v := &traceVerifier{reader: reader, exp: exp, opts: opts, parents: exp.Shape.Parents(), latency: generators.NewLatencyHistogram()}
+	if f, ok := reader.(FidelityReporter); ok {
+		v.fidelity = f.Fidelity()
+	}
+	v.res.Changes = map[string]int64{}
 	return v.run(ctx)
 }
 
@@ -107,10 +117,11 @@ type traceVerifier struct {
 	opts    Options
 	parents []int
 
-	known   uint64 // traces added to pending so far
-	pending []*pendingTrace
-	res     Result
-	latency *hdrhistogram.Histogram // visibility, µs
+	known    uint64 // traces added to pending so far
+	pending  []*pendingTrace
+	res      Result
+	latency  *hdrhistogram.Histogram // visibility, µs
+	fidelity Fidelity
 }
 
 func (v *traceVerifier) run(ctx context.Context) (Result, error) {
@@ -238,6 +249,9 @@ func (v *traceVerifier) settle(p *pendingTrace) {
 	v.res.Altered += int64(p.last.altered)
 	v.res.Duplicated += int64(p.last.duplicated)
 	v.res.Lost += int64(n - p.last.found)
+	for _, c := range p.last.changes {
+		v.res.Changes[c]++
+	}
 	if p.last.problem != "" && len(v.res.Problems) < maxProblems {
 		v.res.Problems = append(v.res.Problems, p.last.problem)
 	}
@@ -265,8 +279,9 @@ func (v *traceVerifier) compare(p *pendingTrace, spans []Span) check {
 		c.found++
 		if idx == 0 {
 			c.rootEnd = sp.End
+			c.changes = v.rootChanges(p, sp)
 		}
-		if msg := v.diff(p, idx, sp); msg != "" {
+		if msg := v.diff(p, idx, sp, &c); msg != "" {
 			c.altered++
 			c.note(fmt.Sprintf("%s: trace %d span %d: %s", v.exp.Stream, p.seq, idx, msg))
 			continue
@@ -292,8 +307,48 @@ func (v *traceVerifier) indexOf(tid trace.TraceID, id trace.SpanID) int {
 	return -1
 }
 
-// diff says how span idx of trace p differs from what was sent, or "" when it does not.
-func (v *traceVerifier) diff(p *pendingTrace, idx int, sp *Span) string {
+// rootChanges compares the fields only root spans carry (kind, status, event, link) and names what the backend
+// changed or dropped.
+func (v *traceVerifier) rootChanges(p *pendingTrace, sp *Span) []string {
+	var out []string
+	switch sp.Kind {
+	case "server":
+	case "":
+		out = append(out, "span kind dropped")
+	default:
+		out = append(out, "span kind changed to "+sp.Kind)
+	}
+	wantStatus := "ok"
+	if p.seq%generators.RootErrorEvery == 0 {
+		wantStatus = "error"
+	}
+	switch {
+	case sp.Status == wantStatus:
+		if wantStatus == "error" && sp.StatusMessage != generators.RootErrorMessage {
+			out = append(out, "status message dropped")
+		}
+	case sp.Status == "" && wantStatus == "ok":
+		out = append(out, "status ok dropped (unset)")
+	case sp.Status == "":
+		out = append(out, "status error dropped")
+	default:
+		out = append(out, "status "+wantStatus+" changed to "+sp.Status)
+	}
+	if !slices.Contains(sp.Events, generators.RootEvent) {
+		out = append(out, "events dropped")
+	}
+	if p.seq > 0 {
+		prev := v.exp.IDs.TraceID(v.exp.Stream, p.seq-1)
+		if !slices.Contains(sp.Links, generators.SpanID(prev, 0)) {
+			out = append(out, "links dropped")
+		}
+	}
+	return out
+}
+
+// diff says how span idx of trace p differs from what was sent, or "" when it does not. Changes the backend is
+// known to make (Fidelity) are accepted and noted in c.
+func (v *traceVerifier) diff(p *pendingTrace, idx int, sp *Span, c *check) string {
 	if want := generators.SpanName(v.exp.Workload, idx); sp.Name != want {
 		return fmt.Sprintf("name %q, expected %q", sp.Name, want)
 	}
@@ -304,11 +359,17 @@ func (v *traceVerifier) diff(p *pendingTrace, idx int, sp *Span) string {
 	if sp.ParentID != wantParent {
 		return fmt.Sprintf("parent %s, expected %s", sp.ParentID, wantParent)
 	}
-	if got, ok := sp.Attributes[generators.AttrSeq]; !ok || got != int64(p.seq) {
-		return fmt.Sprintf("attribute %s is %v, expected %d", generators.AttrSeq, got, p.seq)
-	}
-	if got, ok := sp.Attributes[generators.AttrSpan]; !ok || got != int64(idx) {
-		return fmt.Sprintf("attribute %s is %v, expected %d", generators.AttrSpan, got, idx)
+	for key, want := range map[string]int64{generators.AttrSeq: int64(p.seq), generators.AttrSpan: int64(idx)} {
+		got, ok := sp.Attributes[key]
+		if ok && got != want && v.fidelity.StringAttributes && got == strconv.FormatInt(want, 10) {
+			if idx == 0 && key == generators.AttrSeq {
+				c.changes = append(c.changes, "int attributes became strings")
+			}
+			continue
+		}
+		if !ok || got != want {
+			return fmt.Sprintf("attribute %s is %v (%T), expected %d (int64)", key, got, got, want)
+		}
 	}
 	for a := range v.exp.Shape.Attributes {
 		key := generators.AttributeKey(a)

@@ -21,6 +21,27 @@ type Span struct {
 	// Attributes holds the span's attributes with their values as the backend typed them (string, int64,
 	// float64, bool).
 	Attributes map[string]any
+	// Kind is the span kind in lower case (server, client, internal, producer, consumer), "" when the backend
+	// does not say.
+	Kind string
+	// Status is "ok", "error" or "" (unset or not kept); StatusMessage goes with error.
+	Status, StatusMessage string
+	// Events are the names of the span's events (annotations in Zipkin).
+	Events []string
+	// Links are the span IDs the span links to.
+	Links []trace.SpanID
+}
+
+// Fidelity is what a backend is known to change in what it stores. The verifier accepts these changes (the item
+// still counts as verified) and reports each one it sees in Result.Changes, which makes the compatibility table.
+type Fidelity struct {
+	// StringAttributes: every attribute value comes back as a string (Zipkin tags).
+	StringAttributes bool
+}
+
+// FidelityReporter is implemented by readers of backends that change what they store.
+type FidelityReporter interface {
+	Fidelity() Fidelity
 }
 
 // TraceReader reads traces back from one backend by ID.

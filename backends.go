@@ -1,0 +1,257 @@
+package otelbench
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/scenarios"
+	"github.com/otelbench/otelbench/verify"
+)
+
+// liveBackend is a backend as a run uses it, started or external: where exporters send, and how to read back.
+type liveBackend struct {
+	name, typ string
+	// ctr is the started container; nil for external backends.
+	ctr containers.Backend
+
+	otlpGRPC, otlpHTTP string // host:port
+	otlpHTTPPath       string // URL path of OTLP/HTTP metrics when not the SDK's default (Prometheus)
+	zipkinURL          string // where Zipkin spans are posted
+	remoteWriteURL     string // Prometheus remote write (collector downstream)
+
+	traces     verify.TraceReader
+	prom       verify.PromQL
+	logs       verify.LogSource
+	metricsURL string // the collector's own metrics
+	consoleDir string // where console exporters write, one file per stream
+}
+
+func (b *liveBackend) terminate(ctx context.Context) error {
+	if b == nil || b.ctr == nil {
+		return nil
+	}
+	return b.ctr.Terminate(ctx)
+}
+
+// pullEndpoint is a scrape endpoint otelbench serves for a Prometheus exporter, opened before Prometheus starts so
+// that its address can go into Prometheus' scrape configuration.
+type pullEndpoint struct {
+	listener net.Listener
+	server   *http.Server
+}
+
+func (p *pullEndpoint) addr() string { return p.listener.Addr().String() }
+
+func (p *pullEndpoint) serve(h http.Handler) {
+	p.server = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = p.server.Serve(p.listener) }()
+}
+
+func (p *pullEndpoint) close(ctx context.Context) error {
+	if p.server == nil {
+		return p.listener.Close()
+	}
+	return p.server.Shutdown(ctx)
+}
+
+// startBackends starts (or connects to) every backend of sc. Collectors start last, since they export to the
+// others. Started backends are recorded in live as soon as they exist, so that the caller can terminate them
+// whatever happens.
+func startBackends(ctx context.Context, sc *scenarios.Scenario, p *plan, opts Options, live map[string]*liveBackend, workDir string) error {
+	order := slices.Clone(sc.Backends)
+	slices.SortStableFunc(order, func(a, b scenarios.Backend) int {
+		return boolInt(a.Type == "collector") - boolInt(b.Type == "collector")
+	})
+	for _, b := range order {
+		if ctx.Err() != nil {
+			return ErrInterrupted
+		}
+		if b.IsExternal() {
+			lb, err := externalBackend(b)
+			if err != nil {
+				return fmt.Errorf("backend %s: %w", b.Name, err)
+			}
+			live[b.Name] = lb
+			continue
+		}
+		if b.Type == "console" {
+			dir := workDir
+			if opts.OutDir != "" {
+				dir = filepath.Join(opts.OutDir, "console")
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					return fmt.Errorf("backend %s: %w", b.Name, err)
+				}
+			}
+			live[b.Name] = &liveBackend{name: b.Name, typ: b.Type, consoleDir: dir}
+			continue
+		}
+		opts.Observer.Phase(fmt.Sprintf("start %s (%s)", b.Name, b.Type))
+		ref, err := imageRef(ctx, b, opts.Images)
+		if err != nil {
+			return fmt.Errorf("backend %s: %w", b.Name, err)
+		}
+		lb := &liveBackend{name: b.Name, typ: b.Type}
+		live[b.Name] = lb
+		if err := startBackend(ctx, sc, b, ref, p, opts.RunID, lb, live, workDir); err != nil {
+			if ctx.Err() != nil {
+				return ErrInterrupted
+			}
+			return fmt.Errorf("backend %s: %w", b.Name, err)
+		}
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func startBackend(ctx context.Context, sc *scenarios.Scenario, b scenarios.Backend, ref string, p *plan,
+	runID string, lb *liveBackend, live map[string]*liveBackend, workDir string) error {
+	switch b.Type {
+	case "jaeger":
+		max := b.Retention
+		if max == 0 {
+			max = int(math.Ceil(p.traces[b.Name]*1.2)) + 10_000
+		}
+		j, err := containers.RunJaeger(ctx, ref, containers.JaegerConfig{RunID: runID, MaxTraces: max})
+		if j != nil {
+			lb.ctr = j
+		}
+		if err != nil {
+			return err
+		}
+		lb.otlpGRPC, lb.otlpHTTP = j.OTLPGRPCEndpoint(), j.OTLPHTTPEndpoint()
+		lb.traces = verify.NewJaeger(j.QueryURL())
+	case "zipkin":
+		spans := b.Retention
+		if spans == 0 {
+			spans = int(math.Ceil(p.spans[b.Name]*1.2)) + 10_000
+		}
+		z, err := containers.RunZipkin(ctx, ref, containers.ZipkinConfig{RunID: runID, MaxSpans: spans, HeapMB: containers.ZipkinHeapFor(spans)})
+		if z != nil {
+			lb.ctr = z
+		}
+		if err != nil {
+			return err
+		}
+		lb.zipkinURL = z.SpansURL()
+		lb.traces = verify.NewZipkin(z.BaseURL())
+	case "prometheus":
+		var targets []string
+		for _, pe := range p.pull[b.Name] {
+			targets = append(targets, pe.addr())
+		}
+		pr, err := containers.RunPrometheus(ctx, ref, containers.PrometheusConfig{RunID: runID, ScrapeTargets: targets, ScrapeInterval: time.Second})
+		if pr != nil {
+			lb.ctr = pr
+		}
+		if err != nil {
+			return err
+		}
+		lb.otlpHTTP, lb.otlpHTTPPath = pr.OTLPMetricsEndpoint(), containers.PrometheusOTLPPath
+		lb.remoteWriteURL = pr.RemoteWriteURL()
+		lb.prom = verify.NewPrometheus(pr.URL())
+	case "collector":
+		cfg := containers.CollectorConfig{RunID: runID}
+		for _, name := range b.ForwardTo {
+			d := live[name]
+			if d == nil {
+				return fmt.Errorf("forward_to %s: backend not started", name)
+			}
+			switch d.typ {
+			case "jaeger":
+				cfg.JaegerOTLPEndpoint = d.otlpGRPC
+			case "zipkin":
+				cfg.ZipkinURL = d.zipkinURL
+			case "prometheus":
+				cfg.RemoteWriteURL = d.remoteWriteURL
+			}
+		}
+		dir, err := os.MkdirTemp(workDir, "collector-"+b.Name+"-")
+		if err != nil {
+			return err
+		}
+		// The collector runs as another user; let it write its files here.
+		if err := os.Chmod(dir, 0o777); err != nil {
+			return err
+		}
+		cfg.LogsDir = dir
+		c, err := containers.RunCollector(ctx, ref, cfg)
+		if c != nil {
+			lb.ctr = c
+		}
+		if err != nil {
+			return err
+		}
+		lb.otlpGRPC, lb.otlpHTTP = c.OTLPGRPCEndpoint(), c.OTLPHTTPEndpoint()
+		lb.metricsURL = c.MetricsURL()
+		lb.logs = fileLogs(dir)
+	default:
+		return fmt.Errorf("backend type %q is not supported", b.Type)
+	}
+	return nil
+}
+
+// externalBackend connects to a backend that is already running.
+func externalBackend(b scenarios.Backend) (*liveBackend, error) {
+	e := b.External
+	lb := &liveBackend{name: b.Name, typ: b.Type, otlpGRPC: e.OTLPGRPC, otlpHTTP: e.OTLPHTTP}
+	switch b.Type {
+	case "jaeger":
+		lb.traces = verify.NewJaeger(e.URL)
+	case "zipkin":
+		lb.zipkinURL = e.URL + "/api/v2/spans"
+		lb.traces = verify.NewZipkin(e.URL)
+	case "prometheus":
+		lb.otlpHTTP = hostPortOf(e.URL)
+		lb.otlpHTTPPath = containers.PrometheusOTLPPath
+		lb.remoteWriteURL = e.URL + "/api/v1/write"
+		lb.prom = verify.NewPrometheus(e.URL)
+	case "collector":
+		if e.LogsDir != "" {
+			lb.logs = fileLogs(e.LogsDir)
+		}
+		lb.metricsURL = e.MetricsURL
+	default:
+		return nil, fmt.Errorf("a %s backend cannot be external", b.Type)
+	}
+	return lb, nil
+}
+
+func hostPortOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return rawURL
+	}
+	return u.Host
+}
+
+// fileLogs reads the log records a collector's file exporter wrote into dir.
+func fileLogs(dir string) verify.LogSource {
+	return func(context.Context) ([]verify.LogRecord, error) { return verify.ReadLogFiles(dir) }
+}
+
+// imageRef is the scenario's image for b, or the pinned one resolved under policy.
+func imageRef(ctx context.Context, b scenarios.Backend, policy containers.ImagePolicy) (string, error) {
+	if b.Image != "" {
+		return b.Image, nil
+	}
+	img, ok := containers.ImageFor(b.Type)
+	if !ok {
+		return "", fmt.Errorf("no image is pinned for backend type %q", b.Type)
+	}
+	return containers.ResolveImage(ctx, img, policy)
+}

@@ -1,0 +1,78 @@
+package main_test
+
+import (
+	"fmt"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gexec"
+
+	"github.com/otelbench/otelbench/reports"
+)
+
+// matrixRows are the rows scenarios/exporters-matrix.yaml must produce, each passing: signal, protocol, exporter
+// name, backend path.
+var matrixRows = []struct{ signal, protocol, exporter, backend string }{
+	{"traces", "otlp-grpc", "otlp-grpc", "jaeger"},
+	{"traces", "otlp-http", "otlp-http", "jaeger"},
+	{"traces", "zipkin", "zipkin", "zipkin"},
+	{"traces", "otlp-grpc", "collector-grpc", "collector->jaeger"},
+	{"traces", "otlp-grpc", "collector-grpc", "collector->zipkin"},
+	{"metrics", "otlp-http", "prometheus-otlp", "prometheus"},
+	{"metrics", "prometheus", "prometheus-scrape", "prometheus"},
+	{"metrics", "otlp-http", "collector-http", "collector->prometheus"},
+	{"logs", "otlp-grpc", "collector-grpc", "collector"},
+	{"logs", "otlp-http", "collector-http", "collector"},
+}
+
+var _ = Describe("otelbench run scenarios/exporters-matrix.yaml", Label("docker", "e2e"), Ordered, func() {
+	var rep reports.Report
+	var id string
+
+	BeforeAll(func(ctx SpecContext) {
+		out := GinkgoT().TempDir()
+		id = runID("matrix")
+		s := otelbench("run", "../../scenarios/exporters-matrix.yaml", "--out", out, "--run-id", id)
+		Eventually(s).WithContext(ctx).Should(gexec.Exit())
+		rep = readReport(out)
+		Expect(s.ExitCode()).To(Equal(0), "report passed=%v", rep.Passed)
+	}, NodeTimeout(8*60e9))
+
+	find := func(signal, protocol, exporter, backend string) *reports.Exporter {
+		for i := range rep.Exporters {
+			e := &rep.Exporters[i]
+			if e.Signal == signal && e.Protocol == protocol && e.Name == exporter && e.Backend == backend {
+				return e
+			}
+		}
+		return nil
+	}
+
+	for _, r := range matrixRows {
+		It(fmt.Sprintf("delivers %s through %s (%s) to %s, every item verified", r.signal, r.exporter, r.protocol, r.backend), func() {
+			e := find(r.signal, r.protocol, r.exporter, r.backend)
+			Expect(e).NotTo(BeNil(), "no such row in the report")
+			Expect(e.Sent).To(BeNumerically(">", 0))
+			Expect(e.Verified).To(Equal(e.Sent), "problems: %v", e.Problems)
+			Expect(e.Lost).To(BeZero())
+			Expect(e.Duplicated).To(BeZero())
+			Expect(e.Altered).To(BeZero())
+			Expect(e.DroppedInSDK).To(BeZero())
+			Expect(e.Passed).To(BeTrue())
+		})
+	}
+
+	It("reports what each path changes, and the collector's own counters as a witness", func() {
+		Expect(rep.Compatibility).NotTo(BeEmpty())
+		zipkin := find("traces", "zipkin", "zipkin", "zipkin")
+		Expect(zipkin).NotTo(BeNil())
+		Expect(zipkin.Changes).To(HaveKey("links dropped"))
+		viaCollector := find("logs", "otlp-grpc", "collector-grpc", "collector")
+		Expect(viaCollector).NotTo(BeNil())
+		Expect(viaCollector.Witness).NotTo(BeEmpty())
+	})
+
+	It("leaves no container behind", func(ctx SpecContext) {
+		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
+	})
+})

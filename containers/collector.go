@@ -1,0 +1,220 @@
+package containers
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+// collectorImage pins the OpenTelemetry Collector: a distribution built with the official builder from the
+// manifest in images/collector (every component at v0.148.0).
+var collectorImage = Image{
+	Backend:  "collector",
+	Version:  "0.148.0",
+	Official: "otel/opentelemetry-collector-contrib:0.148.0",
+	Local:    "otelbench-local/collector:0.148.0",
+	Source:   "go.opentelemetry.io/collector/cmd/builder v0.148.0 with images/collector/manifest.yaml (otlp receiver; batch; otlp, otlphttp, debug, zipkin, prometheusremotewrite, file exporters; health_check), static binary in a FROM scratch image",
+	recipe:   "collector",
+	build:    buildCollector,
+}
+
+// buildCollector generates the distribution's sources with the builder, puts the pinned go.mod and go.sum of
+// images/collector in place, and compiles them apart from the builder: the builder's own `go mod tidy` fails on a
+// test-only dependency of the file exporter that the module proxy lacks. (collector.mod and collector.sum were made
+// once with `go mod tidy -e` in the generated folder; regenerate them the same way when upgrading.)
+func buildCollector(ctx context.Context, img Image, work string, log io.Writer) error {
+	manifest, err := recipes.ReadFile("images/collector/manifest.yaml")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(work, "manifest.yaml"), manifest, 0o644); err != nil {
+		return err
+	}
+	bin := filepath.Join(work, "bin")
+	env := append(os.Environ(), "GOBIN="+bin, "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-mod=readonly")
+	step := func(dir, name string, args ...string) error {
+		fmt.Fprintf(log, "%s %s\n", name, strings.Join(args, " "))
+		cmd := execCommand(ctx, dir, env, log, name, args...)
+		return cmd.Run()
+	}
+	if err := step(work, "go", "install", "go.opentelemetry.io/collector/cmd/builder@v"+img.Version); err != nil {
+		return fmt.Errorf("install the collector builder: %w", err)
+	}
+	if err := step(work, filepath.Join(bin, "builder"), "--config", "manifest.yaml", "--skip-compilation", "--skip-get-modules"); err != nil {
+		return fmt.Errorf("generate the distribution: %w", err)
+	}
+	dist := filepath.Join(work, "dist")
+	for from, to := range map[string]string{"collector.mod": "go.mod", "collector.sum": "go.sum"} {
+		data, err := recipes.ReadFile("images/collector/" + from)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dist, to), data, 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(log, "go build (a few minutes the first time; the Go build cache makes later builds fast)")
+	if err := step(dist, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(work, "context", "otelcol"), "."); err != nil {
+		return fmt.Errorf("go build the distribution: %w", err)
+	}
+	dockerfile, err := recipes.ReadFile("images/collector/Dockerfile")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(work, "context", "Dockerfile"), dockerfile, 0o644)
+}
+
+// CollectorConfig says where a collector sends what it receives. Every downstream is optional; a pipeline without
+// an exporter is left out.
+type CollectorConfig struct {
+	// RunID labels the container.
+	RunID string
+	// JaegerOTLPEndpoint is host:port of a Jaeger OTLP gRPC receiver: traces go there.
+	JaegerOTLPEndpoint string
+	// ZipkinURL is a Zipkin spans URL (…/api/v2/spans): traces go there too.
+	ZipkinURL string
+	// RemoteWriteURL is a Prometheus remote-write URL: metrics go there.
+	RemoteWriteURL string
+	// LogsDir is a host folder mounted into the container where the file exporter writes logs, one JSON line per
+	// export (OTLP JSON). It must be writable by any user.
+	LogsDir string
+}
+
+// Collector is a running OpenTelemetry Collector.
+type Collector struct {
+	*testcontainers.DockerContainer
+	ports   collectorPorts
+	logsDir string
+}
+
+type collectorPorts struct{ otlpGRPC, otlpHTTP, health, metrics int }
+
+// collectorLogsPath is where the file exporter writes inside the container.
+const collectorLogsPath = "/otelbench/logs"
+
+// RunCollector starts image as a collector on free loopback ports and waits until its health check answers. On
+// error the partly started container, if any, is returned too so that the caller can terminate it.
+func RunCollector(ctx context.Context, image string, cfg CollectorConfig, opts ...testcontainers.ContainerCustomizer) (*Collector, error) {
+	configure()
+	p, err := FreePorts(4)
+	if err != nil {
+		return nil, err
+	}
+	c := &Collector{ports: collectorPorts{otlpGRPC: p[0], otlpHTTP: p[1], health: p[2], metrics: p[3]}, logsDir: cfg.LogsDir}
+	const configPath = "/etc/otelbench/collector.yaml"
+	all := []testcontainers.ContainerCustomizer{
+		hostNetwork(cfg.RunID),
+		testcontainers.WithFiles(testcontainers.ContainerFile{
+			Reader: strings.NewReader(c.ports.config(cfg)), ContainerFilePath: configPath, FileMode: 0o644,
+		}),
+		testcontainers.WithCmd("--config=" + configPath),
+		testcontainers.WithWaitStrategyAndDeadline(time.Minute, wait.ForHTTP("/").WithPort(port(c.ports.health))),
+	}
+	if cfg.LogsDir != "" {
+		all = append(all, testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+			hc.Binds = append(hc.Binds, cfg.LogsDir+":"+collectorLogsPath)
+		}))
+	}
+	ctr, err := testcontainers.Run(ctx, image, append(all, opts...)...)
+	c.DockerContainer = ctr
+	if err != nil {
+		return c, startError(ctx, "collector", ctr, err)
+	}
+	return c, nil
+}
+
+// config is the collector's configuration: OTLP in on loopback, batch, and one exporter per downstream; its own
+// metrics (otelcol_*) served on loopback for the report's witness column.
+func (p collectorPorts) config(cfg CollectorConfig) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `extensions:
+  health_check:
+    endpoint: %[1]s:%[4]d
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: %[1]s:%[2]d
+      http:
+        endpoint: %[1]s:%[3]d
+processors:
+  batch:
+exporters:
+`, Host, p.otlpGRPC, p.otlpHTTP, p.health)
+	queue := "    sending_queue:\n      queue_size: 100000\n    retry_on_failure:\n      max_elapsed_time: 60s\n"
+	var traces, metrics, logs []string
+	if cfg.JaegerOTLPEndpoint != "" {
+		fmt.Fprintf(&b, "  otlp_grpc/jaeger:\n    endpoint: %s\n    tls:\n      insecure: true\n%s", cfg.JaegerOTLPEndpoint, queue)
+		traces = append(traces, "otlp_grpc/jaeger")
+	}
+	if cfg.ZipkinURL != "" {
+		fmt.Fprintf(&b, "  zipkin:\n    endpoint: %s\n%s", cfg.ZipkinURL, queue)
+		traces = append(traces, "zipkin")
+	}
+	if cfg.RemoteWriteURL != "" {
+		// resource_to_telemetry_conversion stays off: job and instance come from service.name and
+		// service.instance.id, the rest of the resource goes to target_info, as with Prometheus' own OTLP receiver.
+		fmt.Fprintf(&b, "  prometheusremotewrite:\n    endpoint: %s\n    retry_on_failure:\n      max_elapsed_time: 60s\n", cfg.RemoteWriteURL)
+		metrics = append(metrics, "prometheusremotewrite")
+	}
+	if cfg.LogsDir != "" {
+		fmt.Fprintf(&b, "  file:\n    path: %s/logs.jsonl\n    format: json\n    flush_interval: 100ms\n", collectorLogsPath)
+		logs = append(logs, "file")
+	}
+	fmt.Fprintf(&b, `service:
+  extensions: [health_check]
+  telemetry:
+    logs:
+      level: warn
+    metrics:
+      level: detailed
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: %s
+                port: %d
+  pipelines:
+`, Host, p.metrics)
+	for _, pl := range []struct {
+		name      string
+		exporters []string
+	}{{"traces", traces}, {"metrics", metrics}, {"logs", logs}} {
+		if len(pl.exporters) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "    %s:\n      receivers: [otlp]\n      processors: [batch]\n      exporters: [%s]\n", pl.name, strings.Join(pl.exporters, ", "))
+	}
+	return b.String()
+}
+
+// Kind is "collector".
+func (*Collector) Kind() string { return "collector" }
+
+// Terminate stops and removes the container; it is safe on a partly started or nil Collector.
+func (c *Collector) Terminate(ctx context.Context) error {
+	if c == nil {
+		return nil
+	}
+	return terminate(ctx, c.DockerContainer)
+}
+
+// OTLPGRPCEndpoint is host:port of the OTLP gRPC receiver.
+func (c *Collector) OTLPGRPCEndpoint() string { return hostPort(c.ports.otlpGRPC) }
+
+// OTLPHTTPEndpoint is host:port of the OTLP HTTP receiver.
+func (c *Collector) OTLPHTTPEndpoint() string { return hostPort(c.ports.otlpHTTP) }
+
+// MetricsURL is where the collector serves its own metrics (otelcol_*).
+func (c *Collector) MetricsURL() string { return "http://" + hostPort(c.ports.metrics) + "/metrics" }
+
+// LogsDir is the host folder the file exporter writes into.
+func (c *Collector) LogsDir() string { return c.logsDir }

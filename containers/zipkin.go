@@ -1,0 +1,126 @@
+package containers
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+// zipkinImage pins Zipkin. The local image is the real server jar from Maven Central on a Java 17 runtime built
+// from Debian packages (see javaBase).
+var zipkinImage = Image{
+	Backend:  "zipkin",
+	Version:  "3.6.1",
+	Official: "openzipkin/zipkin:3.6.1",
+	Local:    "otelbench-local/zipkin:3.6.1",
+	Source:   "io.zipkin:zipkin-server:3.6.1:exec from Maven Central on openjdk-17-jre-headless (debootstrap bookworm, docker import)",
+	recipe:   "zipkin",
+	build:    buildZipkin,
+}
+
+const zipkinJar = "zipkin-server-3.6.1-exec.jar"
+
+func buildZipkin(ctx context.Context, img Image, work string, log io.Writer) error {
+	if err := ensureJavaBase(ctx, work, log); err != nil {
+		return fmt.Errorf("java base image: %w", err)
+	}
+	contextDir := filepath.Join(work, "context")
+	fmt.Fprintln(log, "mvn dependency:copy io.zipkin:zipkin-server:3.6.1:jar:exec")
+	if err := run(ctx, log, work, "mvn", "-q", "-B", "dependency:copy",
+		"-Dartifact=io.zipkin:zipkin-server:"+img.Version+":jar:exec", "-DoutputDirectory="+contextDir); err != nil {
+		return fmt.Errorf("fetch the Zipkin server jar with Maven: %w", err)
+	}
+	data, err := recipes.ReadFile("images/zipkin/Dockerfile")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(contextDir, "Dockerfile"), data, 0o644)
+}
+
+// ZipkinConfig sizes a Zipkin server.
+type ZipkinConfig struct {
+	// RunID labels the container.
+	RunID string
+	// MaxSpans is the in-memory store's capacity (MEM_MAX_SPANS); the oldest spans are evicted beyond it.
+	// Default 500000 (Zipkin's).
+	MaxSpans int
+	// HeapMB is the Java heap (-Xms and -Xmx). Default ZipkinHeapFor(MaxSpans).
+	HeapMB int
+}
+
+// ZipkinHeapFor is a Java heap in MB that holds spans in Zipkin's memory store with room to spare: about 2 KB per
+// span of a handful of tags, never less than 512 MB.
+func ZipkinHeapFor(spans int) int {
+	return max(512, 256+spans*2/1024)
+}
+
+// Zipkin is a running Zipkin server with in-memory storage.
+type Zipkin struct {
+	*testcontainers.DockerContainer
+	port int
+}
+
+// RunZipkin starts image as a Zipkin server on a free loopback port and waits until it is healthy. On error the
+// partly started container, if any, is returned too so that the caller can terminate it.
+func RunZipkin(ctx context.Context, image string, cfg ZipkinConfig, opts ...testcontainers.ContainerCustomizer) (*Zipkin, error) {
+	configure()
+	if cfg.MaxSpans <= 0 {
+		cfg.MaxSpans = 500_000
+	}
+	if cfg.HeapMB <= 0 {
+		cfg.HeapMB = ZipkinHeapFor(cfg.MaxSpans)
+	}
+	p, err := FreePorts(1)
+	if err != nil {
+		return nil, err
+	}
+	z := &Zipkin{port: p[0]}
+	all := []testcontainers.ContainerCustomizer{
+		hostNetwork(cfg.RunID),
+		testcontainers.WithEnv(map[string]string{
+			"STORAGE_TYPE":         "mem",
+			"MEM_MAX_SPANS":        strconv.Itoa(cfg.MaxSpans),
+			"QUERY_PORT":           strconv.Itoa(z.port),
+			"SELF_TRACING_ENABLED": "false",
+			"JAVA_OPTS":            fmt.Sprintf("-Xms%[1]dm -Xmx%[1]dm -XX:+ExitOnOutOfMemoryError", cfg.HeapMB),
+			// Armeria's listener, bound to loopback only. Setting one field of ports[0] from the environment
+			// replaces the whole entry, so port and protocol are repeated here.
+			"ARMERIA_PORTS_0_IP":          Host,
+			"ARMERIA_PORTS_0_PORT":        strconv.Itoa(z.port),
+			"ARMERIA_PORTS_0_PROTOCOLS_0": "http",
+		}),
+		testcontainers.WithWaitStrategyAndDeadline(2*time.Minute,
+			wait.ForHTTP("/health").WithPort(port(z.port)),
+		),
+	}
+	ctr, err := testcontainers.Run(ctx, image, append(all, opts...)...)
+	z.DockerContainer = ctr
+	if err != nil {
+		return z, startError(ctx, "zipkin", ctr, err)
+	}
+	return z, nil
+}
+
+// Kind is "zipkin".
+func (*Zipkin) Kind() string { return "zipkin" }
+
+// Terminate stops and removes the container; it is safe on a partly started or nil Zipkin.
+func (z *Zipkin) Terminate(ctx context.Context) error {
+	if z == nil {
+		return nil
+	}
+	return terminate(ctx, z.DockerContainer)
+}
+
+// BaseURL is the server's base URL (the API is under /api/v2).
+func (z *Zipkin) BaseURL() string { return "http://" + hostPort(z.port) }
+
+// SpansURL is where spans are posted (what the OpenTelemetry Go SDK's Zipkin exporter takes).
+func (z *Zipkin) SpansURL() string { return z.BaseURL() + "/api/v2/spans" }

@@ -1,0 +1,154 @@
+package generators
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"google.golang.org/grpc"
+)
+
+// MetricExporterConfig says how to build a push metrics exporter.
+type MetricExporterConfig struct {
+	ExporterConfig
+	// URLPath overrides the OTLP HTTP path (Prometheus' OTLP receiver is at /api/v1/otlp/v1/metrics).
+	URLPath string
+	// Temporality is "cumulative" or "delta".
+	Temporality string
+}
+
+func temporality(t string) sdkmetric.TemporalitySelector {
+	if t == "delta" {
+		return func(sdkmetric.InstrumentKind) metricdata.Temporality { return metricdata.DeltaTemporality }
+	}
+	return sdkmetric.DefaultTemporalitySelector
+}
+
+// NewMetricExporter builds the SDK's OTLP metrics exporter for cfg, measured by rec (items are data points).
+func NewMetricExporter(ctx context.Context, cfg MetricExporterConfig, rec *Recorder) (sdkmetric.Exporter, error) {
+	var (
+		exp sdkmetric.Exporter
+		err error
+	)
+	switch cfg.Protocol {
+	case OTLPGRPC:
+		opts := []otlpmetricgrpc.Option{
+			otlpmetricgrpc.WithEndpoint(cfg.Endpoint),
+			otlpmetricgrpc.WithInsecure(),
+			otlpmetricgrpc.WithTimeout(cfg.Timeout),
+			otlpmetricgrpc.WithTemporalitySelector(temporality(cfg.Temporality)),
+			otlpmetricgrpc.WithDialOption(grpc.WithStatsHandler(wireCounter{rec}), grpc.WithNoProxy()),
+		}
+		if cfg.Compression == "gzip" {
+			opts = append(opts, otlpmetricgrpc.WithCompressor("gzip"))
+		}
+		exp, err = otlpmetricgrpc.New(ctx, opts...)
+	case OTLPHTTP:
+		opts := []otlpmetrichttp.Option{
+			otlpmetrichttp.WithEndpoint(cfg.Endpoint),
+			otlpmetrichttp.WithInsecure(),
+			otlpmetrichttp.WithTimeout(cfg.Timeout),
+			otlpmetrichttp.WithTemporalitySelector(temporality(cfg.Temporality)),
+			otlpmetrichttp.WithHTTPClient(&http.Client{Transport: countingTransport{base: loopbackTransport(), rec: rec}}),
+		}
+		if cfg.URLPath != "" {
+			opts = append(opts, otlpmetrichttp.WithURLPath(cfg.URLPath))
+		}
+		if cfg.Compression == "gzip" {
+			opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression))
+		}
+		exp, err = otlpmetrichttp.New(ctx, opts...)
+	default:
+		return nil, fmt.Errorf("protocol %q cannot push metrics; expected %s or %s", cfg.Protocol, OTLPGRPC, OTLPHTTP)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create %s metric exporter: %w", cfg.Protocol, err)
+	}
+	return &measuredMetricExporter{Exporter: exp, rec: rec}, nil
+}
+
+// MeasureMetricExporter wraps any metrics exporter so that rec sees every export call.
+func MeasureMetricExporter(exp sdkmetric.Exporter, rec *Recorder) sdkmetric.Exporter {
+	return &measuredMetricExporter{Exporter: exp, rec: rec}
+}
+
+type measuredMetricExporter struct {
+	sdkmetric.Exporter
+	rec *Recorder
+}
+
+func (m *measuredMetricExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	start := time.Now()
+	err := m.Exporter.Export(ctx, rm)
+	m.rec.Record(DataPoints(rm), time.Since(start), err)
+	return err
+}
+
+// NewPeriodicReader is the SDK's periodic reader around exp, collecting every interval.
+func NewPeriodicReader(exp sdkmetric.Exporter, interval, timeout time.Duration) sdkmetric.Reader {
+	return sdkmetric.NewPeriodicReader(exp, sdkmetric.WithInterval(interval), sdkmetric.WithTimeout(timeout))
+}
+
+// NewPullReader builds the SDK's Prometheus exporter (a pull reader) and the HTTP handler serving it as a scrape
+// endpoint. rec sees every scrape: its items are the data points of otelbench's instruments served, its duration
+// the time to gather them, its bytes the size of the response.
+func NewPullReader(rec *Recorder) (sdkmetric.Reader, http.Handler, error) {
+	reg := prometheus.NewRegistry()
+	exp, err := otelprom.New(otelprom.WithRegisterer(reg))
+	if err != nil {
+		return nil, nil, fmt.Errorf("create prometheus exporter: %w", err)
+	}
+	h := promhttp.HandlerFor(countingGatherer{reg: reg, rec: rec}, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError})
+	return exp, countingHandler{h: h, rec: rec}, nil
+}
+
+// countingGatherer counts, per scrape, the data points of otelbench's own metric families.
+type countingGatherer struct {
+	reg *prometheus.Registry
+	rec *Recorder
+}
+
+func (g countingGatherer) Gather() ([]*dto.MetricFamily, error) {
+	start := time.Now()
+	mfs, err := g.reg.Gather()
+	n := 0
+	for _, mf := range mfs {
+		if strings.HasPrefix(mf.GetName(), "otelbench_") {
+			n += len(mf.GetMetric())
+		}
+	}
+	g.rec.Record(n, time.Since(start), err)
+	return mfs, err
+}
+
+type countingHandler struct {
+	h   http.Handler
+	rec *Recorder
+}
+
+func (c countingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	cw := &countingWriter{ResponseWriter: w}
+	c.h.ServeHTTP(cw, r)
+	c.rec.AddBytes(cw.n)
+}
+
+type countingWriter struct {
+	http.ResponseWriter
+	n int64
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(p)
+	w.n += int64(n)
+	return n, err
+}

@@ -1,0 +1,268 @@
+package generators
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
+	"go.opentelemetry.io/otel/exporters/stdout/stdoutlog"
+	"go.opentelemetry.io/otel/log"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.opentelemetry.io/otel/sdk/resource"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/grpc"
+)
+
+// Severities maps scenario severity names to OpenTelemetry severity numbers.
+var Severities = map[string]log.Severity{
+	"trace": log.SeverityTrace, "debug": log.SeverityDebug, "info": log.SeverityInfo,
+	"warn": log.SeverityWarn, "error": log.SeverityError, "fatal": log.SeverityFatal,
+}
+
+// LogShape is the shape of every log record of a stream.
+type LogShape struct {
+	Severity         string
+	BodySize         int
+	Attributes       int
+	AttributeSize    int
+	TraceCorrelation bool
+}
+
+// LogBody is the body of record seq: "<stream> #<seq> " padded to size from the value pool, so that it is
+// re-derivable and not trivially compressible.
+func LogBody(stream string, seq uint64, size int, values *Values) string {
+	var b strings.Builder
+	b.Grow(size + 32)
+	fmt.Fprintf(&b, "%s #%d ", stream, seq)
+	for i := 0; b.Len() < size; i++ {
+		b.WriteString(values.Value(seq, 0, i))
+	}
+	s := b.String()
+	if len(s) > size && size >= len(stream)+4 {
+		s = s[:size]
+	}
+	return s
+}
+
+// LogStreamConfig is one logs workload sent through one exporter.
+type LogStreamConfig struct {
+	Stream, Workload, Exporter, RunID string
+	Shape                             LogShape
+	// Schedule paces records.
+	Schedule *Schedule
+	IDs      IDs
+	// Values supplies bodies and attribute values (sized Shape.AttributeSize); BodyValues the body padding.
+	Values *Values
+	Batch  Batch
+	// LogExporter is the (measured) SDK exporter and Recorder the one it reports to.
+	LogExporter sdklog.Exporter
+	Recorder    *Recorder
+}
+
+// LogStream emits the log records of one workload through one exporter at the scheduled rate.
+type LogStream struct {
+	cfg     LogStreamConfig
+	emitted atomic.Uint64
+	stats   TraceStats
+}
+
+// NewLogStream checks cfg.
+func NewLogStream(cfg LogStreamConfig) (*LogStream, error) {
+	if cfg.Schedule == nil || cfg.LogExporter == nil || cfg.Recorder == nil || cfg.Values == nil {
+		return nil, errors.New("log stream: incomplete configuration")
+	}
+	if _, ok := Severities[cfg.Shape.Severity]; !ok {
+		return nil, fmt.Errorf("log stream: unknown severity %q", cfg.Shape.Severity)
+	}
+	return &LogStream{cfg: cfg}, nil
+}
+
+// Emitted is the number of records emitted so far.
+func (s *LogStream) Emitted() uint64 { return s.emitted.Load() }
+
+// Slots is the number of records the schedule offers.
+func (s *LogStream) Slots() uint64 { return s.cfg.Schedule.Slots() }
+
+// Config returns the stream's configuration.
+func (s *LogStream) Config() LogStreamConfig { return s.cfg }
+
+// Stats is what the stream did (Spans counts records); complete once Run has returned.
+func (s *LogStream) Stats() TraceStats { return s.stats }
+
+// Run emits records on schedule until it ends or ctx is cancelled, then flushes the SDK. Like traces, emission
+// never waits for the exporter: a full queue drops records, and they are counted.
+func (s *LogStream) Run(ctx context.Context) error {
+	cfg := s.cfg
+	res := resource.NewWithAttributes(semconv.SchemaURL,
+		semconv.ServiceName(cfg.Workload),
+		attribute.String(ResourceRunID, cfg.RunID),
+		attribute.String(ResourceExporter, cfg.Exporter),
+	)
+	lp := sdklog.NewLoggerProvider(
+		sdklog.WithResource(res),
+		sdklog.WithProcessor(sdklog.NewBatchProcessor(cfg.LogExporter,
+			sdklog.WithExportMaxBatchSize(cfg.Batch.Size),
+			sdklog.WithMaxQueueSize(cfg.Batch.Queue),
+			sdklog.WithExportInterval(cfg.Batch.Timeout),
+			sdklog.WithExportTimeout(cfg.Batch.ExportTimeout),
+		)),
+	)
+	logger := lp.Logger("github.com/otelbench/otelbench/generators")
+	severity := Severities[cfg.Shape.Severity]
+
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	s.stats.Start = time.Now()
+	var seq uint64
+	attrs := make([]attribute.KeyValue, 0, 2+cfg.Shape.Attributes)
+loop:
+	for {
+		wait, stop := cfg.Schedule.Pace(time.Since(s.stats.Start), seq)
+		if stop {
+			break
+		}
+		if wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-ctx.Done():
+				break loop
+			case <-timer.C:
+			}
+		} else if ctx.Err() != nil {
+			break
+		}
+		var r log.Record
+		now := time.Now()
+		r.SetTimestamp(now)
+		r.SetObservedTimestamp(now)
+		r.SetSeverity(severity)
+		r.SetSeverityText(strings.ToUpper(cfg.Shape.Severity))
+		r.SetBody(attribute.StringValue(LogBody(cfg.Stream, seq, cfg.Shape.BodySize, cfg.Values)))
+		attrs = attrs[:0]
+		attrs = append(attrs, attribute.Int64(AttrSeq, int64(seq)), attribute.String(AttrStream, cfg.Stream))
+		for a := range cfg.Shape.Attributes {
+			attrs = append(attrs, attribute.String(AttributeKey(a), cfg.Values.Value(seq, 1, a)))
+		}
+		r.AddAttributes(attrs...)
+		ectx := ctx
+		if cfg.Shape.TraceCorrelation {
+			tid := cfg.IDs.TraceID(cfg.Stream, seq)
+			ectx = trace.ContextWithSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{
+				TraceID: tid, SpanID: SpanID(tid, 0), TraceFlags: trace.FlagsSampled,
+			}))
+		}
+		logger.Emit(ectx, r)
+		seq++
+		s.emitted.Store(seq)
+	}
+	s.stats.End = time.Now()
+
+	grace := cfg.Batch.ExportTimeout + 5*time.Second
+	if ctx.Err() != nil {
+		grace = 2 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	defer cancel()
+	shutdownErr := lp.Shutdown(sctx)
+	s.stats.Flushed = time.Now()
+	s.stats.Slots = cfg.Schedule.Slots()
+	s.stats.Emitted = seq
+	s.stats.Missed = s.stats.Slots - seq
+	s.stats.Spans = seq
+	s.stats.Export = cfg.Recorder.Stats()
+	s.stats.DroppedInSDK = int64(seq) - s.stats.Export.Exported - s.stats.Export.Failed
+	if d := cfg.Schedule.Duration().Seconds(); d > 0 {
+		s.stats.TargetRate = float64(s.stats.Slots) / d
+		s.stats.AchievedRate = float64(seq) / max(s.stats.End.Sub(s.stats.Start).Seconds(), d)
+	}
+	if shutdownErr != nil && ctx.Err() == nil {
+		return fmt.Errorf("flush %s: %w", cfg.Stream, shutdownErr)
+	}
+	return nil
+}
+
+// NewLogExporter builds the SDK's OTLP log exporter for cfg, measured by rec.
+func NewLogExporter(ctx context.Context, cfg ExporterConfig, rec *Recorder) (sdklog.Exporter, error) {
+	var (
+		exp sdklog.Exporter
+		err error
+	)
+	switch cfg.Protocol {
+	case OTLPGRPC:
+		opts := []otlploggrpc.Option{
+			otlploggrpc.WithEndpoint(cfg.Endpoint),
+			otlploggrpc.WithInsecure(),
+			otlploggrpc.WithTimeout(cfg.Timeout),
+			otlploggrpc.WithDialOption(grpc.WithStatsHandler(wireCounter{rec}), grpc.WithNoProxy()),
+		}
+		if cfg.Compression == "gzip" {
+			opts = append(opts, otlploggrpc.WithCompressor("gzip"))
+		}
+		exp, err = otlploggrpc.New(ctx, opts...)
+	case OTLPHTTP:
+		opts := []otlploghttp.Option{
+			otlploghttp.WithEndpoint(cfg.Endpoint),
+			otlploghttp.WithInsecure(),
+			otlploghttp.WithTimeout(cfg.Timeout),
+			otlploghttp.WithHTTPClient(&http.Client{Transport: countingTransport{base: loopbackTransport(), rec: rec}}),
+		}
+		if cfg.Compression == "gzip" {
+			opts = append(opts, otlploghttp.WithCompression(otlploghttp.GzipCompression))
+		}
+		exp, err = otlploghttp.New(ctx, opts...)
+	case Console:
+		var f *os.File
+		if f, err = openConsole(cfg.Endpoint); err == nil {
+			var stdout *stdoutlog.Exporter
+			stdout, err = stdoutlog.New(stdoutlog.WithWriter(f))
+			exp = &closingLogExporter{Exporter: stdout, f: f}
+		}
+	default:
+		return nil, fmt.Errorf("protocol %q cannot export logs; expected %s, %s or %s", cfg.Protocol, OTLPGRPC, OTLPHTTP, Console)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create %s log exporter: %w", cfg.Protocol, err)
+	}
+	return MeasureLogExporter(exp, rec), nil
+}
+
+// MeasureLogExporter wraps any log exporter so that rec sees every export call.
+func MeasureLogExporter(exp sdklog.Exporter, rec *Recorder) sdklog.Exporter {
+	return &measuredLogExporter{Exporter: exp, rec: rec}
+}
+
+type measuredLogExporter struct {
+	sdklog.Exporter
+	rec *Recorder
+}
+
+func (m *measuredLogExporter) Export(ctx context.Context, records []sdklog.Record) error {
+	start := time.Now()
+	err := m.Exporter.Export(ctx, records)
+	m.rec.Record(len(records), time.Since(start), err)
+	return err
+}
+
+// closingLogExporter closes the console exporter's file on shutdown.
+type closingLogExporter struct {
+	sdklog.Exporter
+	f *os.File
+}
+
+func (c *closingLogExporter) Shutdown(ctx context.Context) error {
+	err := c.Exporter.Shutdown(ctx)
+	if cerr := c.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

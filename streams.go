@@ -1,0 +1,187 @@
+package otelbench
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/otelbench/otelbench/generators"
+	"github.com/otelbench/otelbench/scenarios"
+	"github.com/otelbench/otelbench/verify"
+)
+
+// newStream builds the generator, exporter and checks of one planned stream.
+func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p *plan, runID string, live map[string]*liveBackend) (*stream, error) {
+	e := ps.exporter
+	b := sc.Backend(e.Backend)
+	lb := live[b.Name]
+	if lb == nil {
+		return nil, fmt.Errorf("exporter %s: backend %s is not running", e.Name, b.Name)
+	}
+	s := &stream{plannedStream: ps, backend: b.Name, sent: make(chan struct{}), perSlot: 1, finish: func(context.Context) error { return nil }}
+	rec := generators.NewRecorder()
+	cfg := generators.ExporterConfig{Protocol: e.Protocol, Compression: e.Compression, Timeout: time.Duration(e.ExportTimeout)}
+	switch e.Protocol {
+	case generators.OTLPGRPC:
+		cfg.Endpoint = lb.otlpGRPC
+	case generators.OTLPHTTP:
+		cfg.Endpoint = lb.otlpHTTP
+	case generators.Zipkin:
+		cfg.Endpoint = lb.zipkinURL
+	case generators.Console:
+		cfg.Endpoint = filepath.Join(lb.consoleDir, strings.ReplaceAll(ps.key, "/", ".")+".jsonl")
+	}
+	if cfg.Endpoint == "" && e.Protocol != generators.Prometheus {
+		return nil, fmt.Errorf("exporter %s: backend %s has no %s endpoint", e.Name, b.Name, e.Protocol)
+	}
+	batch := generators.Batch{Size: e.BatchSize, Queue: e.QueueSize, Timeout: time.Duration(e.BatchTimeout), ExportTimeout: time.Duration(e.ExportTimeout)}
+	w := ps.workload
+	paths := sc.Paths(b, w.Signal)
+	pathName := func(d *scenarios.Backend) string {
+		if d.Name == b.Name {
+			return b.Name
+		}
+		return b.Name + "->" + d.Name
+	}
+	window := time.Duration(sc.Verify.Timeout)
+
+	switch w.Signal {
+	case "traces":
+		exp, err := generators.NewTraceExporter(ctx, cfg, rec)
+		if err != nil {
+			return nil, fmt.Errorf("exporter %s: %w", e.Name, err)
+		}
+		shape := generators.Shape{Spans: w.Trace.Spans, Depth: w.Trace.Depth, Attributes: w.Trace.Attributes, AttributeSize: w.Trace.AttributeSize}
+		ts, err := generators.NewTraceStream(generators.TraceStreamConfig{
+			Stream: ps.key, Workload: w.Name, Exporter: e.Name, RunID: runID,
+			Shape: shape, Schedule: ps.schedule, IDs: p.ids, Values: ps.values, Batch: batch,
+			SpanExporter: exp, Recorder: rec,
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.perSlot = int64(shape.Spans)
+		s.emitted, s.slots, s.run = ts.Emitted, ts.Slots, ts.Run
+		s.stats = func() streamStats { return fromTraceStats(ts.Stats()) }
+		for _, d := range paths {
+			reader := live[d.Name].traces
+			if d.Type == "console" {
+				reader = verify.NewConsoleTraces(cfg.Endpoint)
+			}
+			s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
+				return verify.Traces(ctx, reader, verify.TraceExpectation{
+					Stream: ps.key, Workload: w.Name, Shape: shape, IDs: p.ids, Values: ps.values,
+					Emitted: ts.Emitted, Sent: s.sent,
+				}, verify.Options{Window: window, Progress: progress})
+			}})
+		}
+
+	case "metrics":
+		mcfg := generators.MetricStreamConfig{
+			Stream: ps.key, Workload: w.Name, Exporter: e.Name, RunID: runID, Schedule: ps.schedule, Recorder: rec,
+			Plan: generators.MetricPlan{Kinds: w.Metrics.Instruments, Series: w.Metrics.Series, Churn: w.Metrics.Churn, Slots: ps.schedule.Slots()},
+		}
+		if e.Protocol == generators.Prometheus {
+			r, h, err := generators.NewPullReader(rec)
+			if err != nil {
+				return nil, fmt.Errorf("exporter %s: %w", e.Name, err)
+			}
+			mcfg.Reader, mcfg.Pull = r, true
+			ps.pull.serve(h)
+		} else {
+			exp, err := generators.NewMetricExporter(ctx, generators.MetricExporterConfig{
+				ExporterConfig: cfg, URLPath: lb.otlpHTTPPath, Temporality: e.Temporality,
+			}, rec)
+			if err != nil {
+				return nil, fmt.Errorf("exporter %s: %w", e.Name, err)
+			}
+			mcfg.Reader = generators.NewPeriodicReader(exp, time.Duration(e.ExportInterval), time.Duration(e.ExportTimeout))
+		}
+		ms, err := generators.NewMetricStream(mcfg)
+		if err != nil {
+			return nil, err
+		}
+		s.emitted, s.slots, s.run = ms.Emitted, ms.Slots, ms.Run
+		s.stats = func() streamStats { return fromMetricStats(ms.Stats()) }
+		var stop func(context.Context) error
+		if mcfg.Pull {
+			pull := ps.pull
+			stop = func(ctx context.Context) error {
+				if err := pull.close(ctx); err != nil {
+					return err
+				}
+				return ms.Close(ctx)
+			}
+			s.finish = stop
+		}
+		for _, d := range paths {
+			q := live[d.Name].prom
+			s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
+				res, err := verify.Metrics(ctx, q, verify.MetricExpectation{
+					Stream: ps.key, Plan: mcfg.Plan, Emitted: ms.Emitted, Sent: s.sent,
+					Delivered: func() int64 { st := rec.Stats(); return st.Exported + st.Failed },
+					Since:     time.Now().Add(-time.Minute), Stop: stop, NativeExponential: true,
+				}, verify.Options{Window: window, Progress: progress})
+				if progress != nil {
+					progress(res.Verified, res.Expected)
+				}
+				return res, err
+			}})
+		}
+
+	case "logs":
+		exp, err := generators.NewLogExporter(ctx, cfg, rec)
+		if err != nil {
+			return nil, fmt.Errorf("exporter %s: %w", e.Name, err)
+		}
+		shape := generators.LogShape{Severity: w.Logs.Severity, BodySize: w.Logs.BodySize, Attributes: w.Logs.Attributes,
+			AttributeSize: w.Logs.AttributeSize, TraceCorrelation: w.Logs.TraceCorrelation}
+		ls, err := generators.NewLogStream(generators.LogStreamConfig{
+			Stream: ps.key, Workload: w.Name, Exporter: e.Name, RunID: runID, Shape: shape,
+			Schedule: ps.schedule, IDs: p.ids, Values: ps.values, Batch: batch, LogExporter: exp, Recorder: rec,
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.emitted, s.slots, s.run = ls.Emitted, ls.Slots, ls.Run
+		s.stats = func() streamStats { return fromTraceStats(ls.Stats()) }
+		for _, d := range paths {
+			src := live[d.Name].logs
+			if d.Type == "console" {
+				src = verify.ConsoleLogs(cfg.Endpoint)
+			}
+			if src == nil {
+				return nil, fmt.Errorf("exporter %s: backend %s cannot give logs back (an external collector needs logs_dir)", e.Name, d.Name)
+			}
+			s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
+				return verify.Logs(ctx, src, verify.LogExpectation{
+					Stream: ps.key, Shape: shape, IDs: p.ids, Values: ps.values, Emitted: ls.Emitted, Sent: s.sent,
+				}, verify.Options{Window: window, Progress: progress})
+			}})
+		}
+	default:
+		return nil, fmt.Errorf("workload %s: signal %q is not supported", w.Name, w.Signal)
+	}
+	if len(s.checks) == 0 {
+		return nil, fmt.Errorf("workload %s via %s: no backend path gives %s back", w.Name, e.Name, w.Signal)
+	}
+	return s, nil
+}
+
+func fromTraceStats(st generators.TraceStats) streamStats {
+	return streamStats{
+		emitted: st.Emitted, slots: st.Slots, missed: st.Missed, items: int64(st.Spans), droppedInSDK: st.DroppedInSDK,
+		start: st.Start, end: st.End, flushed: st.Flushed, targetRate: st.TargetRate, achievedRate: st.AchievedRate,
+		export: st.Export, delivered: st.Export.Exported + st.Export.Failed,
+	}
+}
+
+func fromMetricStats(st generators.MetricStats) streamStats {
+	return streamStats{
+		emitted: st.Emitted, slots: st.Slots, missed: st.Missed, items: int64(st.Emitted),
+		start: st.Start, end: st.End, flushed: st.Flushed, targetRate: st.TargetRate, achievedRate: st.AchievedRate,
+		export: st.Export, delivered: st.Export.Exported + st.Export.Failed,
+	}
+}

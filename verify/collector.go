@@ -1,0 +1,204 @@
+package verify
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// LogRecord is a log record as a backend returns it, in the backend-neutral form the verifier compares.
+type LogRecord struct {
+	Time         time.Time
+	Severity     int
+	SeverityText string
+	Body         string
+	TraceID      trace.TraceID
+	SpanID       trace.SpanID
+	// Attributes and Resource hold values typed as OTLP JSON carries them (string, int64, float64, bool).
+	Attributes map[string]any
+	Resource   map[string]any
+}
+
+// LogSource returns every log record a backend holds now.
+type LogSource func(ctx context.Context) ([]LogRecord, error)
+
+// OTLP JSON, as the collector's file exporter writes it: one ExportLogsServiceRequest per line.
+type otlpJSONLogs struct {
+	ResourceLogs []struct {
+		Resource struct {
+			Attributes []otlpJSONKV `json:"attributes"`
+		} `json:"resource"`
+		ScopeLogs []struct {
+			LogRecords []struct {
+				TimeUnixNano   string       `json:"timeUnixNano"`
+				SeverityNumber int          `json:"severityNumber"`
+				SeverityText   string       `json:"severityText"`
+				Body           otlpJSONAny  `json:"body"`
+				Attributes     []otlpJSONKV `json:"attributes"`
+				TraceID        string       `json:"traceId"`
+				SpanID         string       `json:"spanId"`
+			} `json:"logRecords"`
+		} `json:"scopeLogs"`
+	} `json:"resourceLogs"`
+}
+
+type otlpJSONKV struct {
+	Key   string      `json:"key"`
+	Value otlpJSONAny `json:"value"`
+}
+
+type otlpJSONAny struct {
+	StringValue *string  `json:"stringValue"`
+	IntValue    *string  `json:"intValue"` // int64 is a string in OTLP JSON
+	DoubleValue *float64 `json:"doubleValue"`
+	BoolValue   *bool    `json:"boolValue"`
+}
+
+func (a otlpJSONAny) value() any {
+	switch {
+	case a.StringValue != nil:
+		return *a.StringValue
+	case a.IntValue != nil:
+		if n, err := strconv.ParseInt(*a.IntValue, 10, 64); err == nil {
+			return n
+		}
+		return *a.IntValue
+	case a.DoubleValue != nil:
+		return *a.DoubleValue
+	case a.BoolValue != nil:
+		return *a.BoolValue
+	}
+	return nil
+}
+
+func kvMap(kvs []otlpJSONKV) map[string]any {
+	m := make(map[string]any, len(kvs))
+	for _, kv := range kvs {
+		m[kv.Key] = kv.Value.value()
+	}
+	return m
+}
+
+// ReadLogFiles parses every log record the collector's file exporter wrote into dir (OTLP JSON, one export per
+// line). A last line still being written is skipped; it is read complete next time.
+func ReadLogFiles(dir string) ([]LogRecord, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.json*"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	var out []LogRecord
+	for _, path := range files {
+		recs, err := readLogFile(path)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, recs...)
+	}
+	return out, nil
+}
+
+func readLogFile(path string) ([]LogRecord, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read logs: %w", err)
+	}
+	defer f.Close()
+	var out []LogRecord
+	r := bufio.NewReaderSize(f, 1<<20)
+	for {
+		line, err := r.ReadBytes('\n')
+		if err != nil {
+			// io.EOF: the last line has no newline yet, so it may be cut short; leave it for the next read.
+			return out, nil
+		}
+		var doc otlpJSONLogs
+		if err := json.Unmarshal(line, &doc); err != nil {
+			return out, fmt.Errorf("read logs %s: %w", path, err)
+		}
+		for _, rl := range doc.ResourceLogs {
+			res := kvMap(rl.Resource.Attributes)
+			for _, sl := range rl.ScopeLogs {
+				for _, lr := range sl.LogRecords {
+					rec := LogRecord{
+						Severity: lr.SeverityNumber, SeverityText: lr.SeverityText,
+						Attributes: kvMap(lr.Attributes), Resource: res,
+					}
+					if s, ok := lr.Body.value().(string); ok {
+						rec.Body = s
+					} else if v := lr.Body.value(); v != nil {
+						rec.Body = fmt.Sprint(v)
+					}
+					if ns, err := strconv.ParseInt(lr.TimeUnixNano, 10, 64); err == nil {
+						rec.Time = time.Unix(0, ns)
+					}
+					if lr.TraceID != "" {
+						rec.TraceID, _ = parseTraceID(lr.TraceID)
+					}
+					if lr.SpanID != "" {
+						rec.SpanID, _ = parseSpanID(lr.SpanID)
+					}
+					out = append(out, rec)
+				}
+			}
+		}
+	}
+}
+
+// CollectorStats scrapes a collector's own metrics and returns its pipeline counters summed per metric and
+// component: keys look like "otelcol_receiver_accepted_spans{receiver=otlp}" or
+// "otelcol_exporter_sent_log_records{exporter=file}". Only the receiver_accepted, receiver_refused,
+// exporter_sent and exporter_send_failed families are kept.
+func CollectorStats(ctx context.Context, metricsURL string) (map[string]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := loopbackClient().Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("collector metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("collector metrics: %s", resp.Status)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("collector metrics: %w", err)
+	}
+	out := map[string]float64{}
+	for name, mf := range families {
+		base := strings.TrimSuffix(name, "_total")
+		if !strings.HasPrefix(base, "otelcol_receiver_accepted_") && !strings.HasPrefix(base, "otelcol_receiver_refused_") &&
+			!strings.HasPrefix(base, "otelcol_exporter_sent_") && !strings.HasPrefix(base, "otelcol_exporter_send_failed_") {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			component := ""
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "receiver" || l.GetName() == "exporter" {
+					component = l.GetName() + "=" + l.GetValue()
+				}
+			}
+			v := m.GetCounter().GetValue()
+			if m.GetCounter() == nil {
+				v = m.GetUntyped().GetValue()
+			}
+			out[base+"{"+component+"}"] += v
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,151 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/otelbench/otelbench/generators"
+)
+
+// LogExpectation is what one logs stream sent.
+type LogExpectation struct {
+	Stream string
+	Shape  generators.LogShape
+	IDs    generators.IDs
+	Values *generators.Values
+	// Emitted and Sent as in TraceExpectation.
+	Emitted func() uint64
+	Sent    <-chan struct{}
+}
+
+// Logs verifies a logs stream: every record emitted must be found once, with its body, severity, attributes
+// and (when correlated) trace and span IDs as sent. It reads while the stream sends and keeps reading for the
+// window after sending ends.
+func Logs(ctx context.Context, src LogSource, exp LogExpectation, opts Options) (Result, error) {
+	if opts.Interval <= 0 {
+		opts.Interval = 250 * time.Millisecond
+	}
+	res := Result{Changes: map[string]int64{}}
+	lat := generators.NewLatencyHistogram()
+	seen := map[uint64]int{}      // seq -> copies found
+	altered := map[uint64]string{} // seq -> what differs
+	var deadline time.Time
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	finish := func(n uint64) {
+		res.Expected = int64(n)
+		res.Traces = int64(n)
+		for seq := range n {
+			switch c := seen[seq]; {
+			case c == 0:
+				res.Lost++
+				if len(res.Problems) < maxProblems {
+					res.Problems = append(res.Problems, fmt.Sprintf("%s: record %d not found", exp.Stream, seq))
+				}
+			case altered[seq] != "":
+				res.Altered++
+				res.Duplicated += int64(c - 1)
+				if len(res.Problems) < maxProblems {
+					res.Problems = append(res.Problems, altered[seq])
+				}
+			default:
+				res.Verified++
+				res.Complete++
+				res.Duplicated += int64(c - 1)
+			}
+		}
+		res.Visibility = generators.QuantilesOf(lat)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			finish(exp.Emitted())
+			return res, ctx.Err()
+		case <-timer.C:
+		}
+		sent := !deadline.IsZero()
+		if !sent {
+			select {
+			case <-exp.Sent:
+				sent = true
+				deadline = time.Now().Add(opts.Window)
+			default:
+			}
+		}
+		n := exp.Emitted()
+		res.Rounds++
+		records, err := src(ctx)
+		now := time.Now()
+		if err != nil {
+			res.QueryErrors++
+			if res.QueryErrors <= 3 {
+				res.Problems = append(res.Problems, fmt.Sprintf("read logs: %v", err))
+			}
+		}
+		// Each read returns everything held so far: recount from scratch.
+		clear(seen)
+		for i := range records {
+			r := &records[i]
+			if fmt.Sprint(r.Attributes[generators.AttrStream]) != exp.Stream {
+				continue
+			}
+			seq, ok := seqOf(r.Attributes[generators.AttrSeq])
+			if !ok || seq >= n {
+				continue
+			}
+			if seen[seq] == 0 {
+				if _, done := altered[seq]; !done {
+					altered[seq] = diffLog(exp, seq, r)
+					_ = lat.RecordValue(generators.ClampMicros(now.Sub(r.Time)))
+				}
+			}
+			seen[seq]++
+		}
+		if opts.Progress != nil {
+			opts.Progress(int64(len(seen)), int64(n))
+		}
+		if sent && (uint64(len(seen)) >= n || !time.Now().Before(deadline)) {
+			finish(n)
+			return res, nil
+		}
+		timer.Reset(opts.Interval)
+	}
+}
+
+func seqOf(v any) (uint64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return uint64(x), x >= 0
+	case float64:
+		return uint64(x), x >= 0
+	case string:
+		n, err := strconv.ParseUint(x, 10, 64)
+		return n, err == nil
+	}
+	return 0, false
+}
+
+// diffLog says how record r differs from record seq as sent, or "" when it does not.
+func diffLog(exp LogExpectation, seq uint64, r *LogRecord) string {
+	if want := generators.LogBody(exp.Stream, seq, exp.Shape.BodySize, exp.Values); r.Body != want {
+		return fmt.Sprintf("%s: record %d body %.40q, expected %.40q", exp.Stream, seq, r.Body, want)
+	}
+	if want := int(generators.Severities[exp.Shape.Severity]); r.Severity != want {
+		return fmt.Sprintf("%s: record %d severity %d, expected %d", exp.Stream, seq, r.Severity, want)
+	}
+	for a := range exp.Shape.Attributes {
+		key := generators.AttributeKey(a)
+		if want := exp.Values.Value(seq, 1, a); r.Attributes[key] != want {
+			return fmt.Sprintf("%s: record %d attribute %s is %.40v, expected %.40q", exp.Stream, seq, key, r.Attributes[key], want)
+		}
+	}
+	if exp.Shape.TraceCorrelation {
+		tid := exp.IDs.TraceID(exp.Stream, seq)
+		if r.TraceID != tid || r.SpanID != generators.SpanID(tid, 0) {
+			return fmt.Sprintf("%s: record %d trace/span %s/%s, expected %s/%s", exp.Stream, seq, r.TraceID, r.SpanID, tid, generators.SpanID(tid, 0))
+		}
+	}
+	return ""
+}

@@ -1,0 +1,251 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/otelbench/otelbench/generators"
+)
+
+// PromQL evaluates instant queries; Prometheus implements it.
+type PromQL interface {
+	Query(ctx context.Context, expr string, at time.Time) ([]Sample, error)
+}
+
+// MetricExpectation is what one metrics stream sent, described so that every series' final value can be replayed.
+type MetricExpectation struct {
+	// Stream is the value of the otelbench.stream attribute (label otelbench_stream) on every series.
+	Stream string
+	// Plan replays the measurements.
+	Plan generators.MetricPlan
+	// Emitted is the number of measurements recorded (final once Sent is closed).
+	Emitted func() uint64
+	// Sent is closed when the stream has stopped recording and (push) made its final export.
+	Sent <-chan struct{}
+	// Delivered returns the number of data points handed to the exporter (push) or served to scrapes (pull).
+	Delivered func() int64
+	// Since is when the stream started; samples are counted from then.
+	Since time.Time
+	// Stop, when set (pull streams), stops the scrape endpoint once the final values are visible, so that the
+	// number of data points served is final before samples are counted.
+	Stop func(context.Context) error
+	// NativeExponential says exponential histograms arrive as native histograms (OTLP); otherwise they are
+	// looked up like classic ones.
+	NativeExponential bool
+}
+
+// Metrics verifies a metrics stream against Prometheus. Items are data points: every data point exported (or
+// served to a scrape) must be stored as one sample, and the last sample of every series must hold the value the
+// generator's measurements add up to (counter and up-down sums, gauge last value, histogram count and sum).
+// Series whose final value is wrong count as altered.
+func Metrics(ctx context.Context, q PromQL, exp MetricExpectation, opts Options) (Result, error) {
+	if opts.Interval <= 0 {
+		opts.Interval = 250 * time.Millisecond
+	}
+	res := Result{Changes: map[string]int64{}}
+	select {
+	case <-ctx.Done():
+		return res, ctx.Err()
+	case <-exp.Sent:
+	}
+	sentAt := time.Now()
+	deadline := sentAt.Add(opts.Window)
+	want := exp.Plan.Expect(exp.Emitted())
+	res.Traces = int64(len(want)) // series
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+
+	// Phase 1: wait until every series holds its final value.
+	var bad map[string][]string // kind -> mismatch descriptions
+	for {
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-timer.C:
+		}
+		res.Rounds++
+		var err error
+		bad, err = finalValues(ctx, q, exp, want)
+		if err != nil {
+			res.QueryErrors++
+			if res.QueryErrors <= 3 {
+				res.Problems = append(res.Problems, err.Error())
+			}
+		} else if len(bad) == 0 {
+			res.Complete = int64(len(want))
+			res.Visibility = generators.Quantiles{P50: time.Since(sentAt), P90: time.Since(sentAt), P99: time.Since(sentAt), Max: time.Since(sentAt), Count: 1}
+			break
+		}
+		if !time.Now().Before(deadline) {
+			break
+		}
+		timer.Reset(opts.Interval)
+	}
+	if exp.Stop != nil {
+		if err := exp.Stop(ctx); err != nil {
+			res.Problems = append(res.Problems, fmt.Sprintf("stop scrape endpoint: %v", err))
+		}
+	}
+
+	// Phase 2: count the samples stored, until they match what was delivered or the window closes.
+	delivered := exp.Delivered()
+	var stored map[string]int64
+	for {
+		var err error
+		stored, err = storedSamples(ctx, q, exp)
+		if err != nil {
+			res.QueryErrors++
+			if res.QueryErrors <= 3 {
+				res.Problems = append(res.Problems, err.Error())
+			}
+		}
+		var total int64
+		for _, n := range stored {
+			total += n
+		}
+		if err == nil && total >= delivered || !time.Now().Before(deadline) {
+			break
+		}
+		timer.Reset(opts.Interval)
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-timer.C:
+		}
+	}
+
+	var total int64
+	for kind, n := range stored {
+		total += n
+		if len(bad[kind]) > 0 {
+			res.Altered += n
+		} else {
+			res.Verified += n
+		}
+	}
+	res.Expected = delivered
+	if total < delivered {
+		res.Lost = delivered - total
+	} else {
+		res.Duplicated = total - delivered
+	}
+	kinds := make([]string, 0, len(bad))
+	for k := range bad {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		for _, msg := range bad[k] {
+			if len(res.Problems) < maxProblems {
+				res.Problems = append(res.Problems, msg)
+			}
+		}
+	}
+	return res, nil
+}
+
+// selector is the label matcher of a stream's series.
+func selector(stream string) string {
+	return fmt.Sprintf(`{otelbench_stream=%q}`, stream)
+}
+
+// finalValues compares every series' current value with want and returns, per instrument kind, what differs.
+func finalValues(ctx context.Context, q PromQL, exp MetricExpectation, want map[generators.SeriesKey]generators.SeriesValue) (map[string][]string, error) {
+	sel := selector(exp.Stream)
+	bad := map[string][]string{}
+	now := time.Now()
+	for _, kind := range exp.Plan.Kinds {
+		in, _ := generators.InstrumentOf(kind)
+		name := in.PrometheusName()
+		type query struct {
+			expr string
+			want func(generators.SeriesValue) float64
+			what string
+		}
+		var queries []query
+		switch kind {
+		case generators.Counter, generators.UpDownCounter:
+			queries = []query{{name + sel, func(v generators.SeriesValue) float64 { return v.Sum }, "value"}}
+		case generators.Gauge:
+			queries = []query{{name + sel, func(v generators.SeriesValue) float64 { return v.Last }, "value"}}
+		case generators.Histogram:
+			queries = []query{
+				{name + "_count" + sel, func(v generators.SeriesValue) float64 { return float64(v.Count) }, "count"},
+				{name + "_sum" + sel, func(v generators.SeriesValue) float64 { return v.Sum }, "sum"},
+			}
+		case generators.ExponentialHistogram:
+			if exp.NativeExponential {
+				queries = []query{
+					{"histogram_count(" + name + sel + ")", func(v generators.SeriesValue) float64 { return float64(v.Count) }, "count"},
+					{"histogram_sum(" + name + sel + ")", func(v generators.SeriesValue) float64 { return v.Sum }, "sum"},
+				}
+			} else {
+				queries = []query{
+					{name + "_count" + sel, func(v generators.SeriesValue) float64 { return float64(v.Count) }, "count"},
+					{name + "_sum" + sel, func(v generators.SeriesValue) float64 { return v.Sum }, "sum"},
+				}
+			}
+		}
+		for _, qq := range queries {
+			samples, err := q.Query(ctx, qq.expr, now)
+			if err != nil {
+				return nil, fmt.Errorf("query %s: %w", qq.expr, err)
+			}
+			got := map[string]float64{}
+			for _, s := range samples {
+				got[s.Labels["otelbench_series"]] = s.Value
+			}
+			for key, v := range want {
+				if key.Kind != kind {
+					continue
+				}
+				g, ok := got[key.Series]
+				switch {
+				case !ok:
+					bad[kind] = append(bad[kind], fmt.Sprintf("%s: series %s of %s not found", exp.Stream, key.Series, qq.expr))
+				case !approxEqual(g, qq.want(v)):
+					bad[kind] = append(bad[kind], fmt.Sprintf("%s: %s of series %s is %g, expected %g (%s)", exp.Stream, qq.what, key.Series, g, qq.want(v), qq.expr))
+				}
+			}
+		}
+	}
+	return bad, nil
+}
+
+// storedSamples counts, per instrument kind, the samples Prometheus holds for the stream since it started.
+func storedSamples(ctx context.Context, q PromQL, exp MetricExpectation) (map[string]int64, error) {
+	sel := selector(exp.Stream)
+	window := int(math.Ceil(time.Since(exp.Since).Seconds())) + 60
+	out := map[string]int64{}
+	for _, kind := range exp.Plan.Kinds {
+		in, _ := generators.InstrumentOf(kind)
+		name := in.PrometheusName()
+		if kind == generators.Histogram || (kind == generators.ExponentialHistogram && !exp.NativeExponential) {
+			name += "_count"
+		}
+		expr := fmt.Sprintf("sum(count_over_time(%s%s[%ds]))", name, sel, window)
+		samples, err := q.Query(ctx, expr, time.Now())
+		if err != nil {
+			return nil, fmt.Errorf("query %s: %w", expr, err)
+		}
+		var n int64
+		for _, s := range samples {
+			n += int64(s.Value)
+		}
+		out[kind] = n
+	}
+	return out, nil
+}
+
+// approxEqual compares float values with a relative tolerance: sums of many float64 measurements are not exact, and
+// backends may format them with fewer digits.
+func approxEqual(a, b float64) bool {
+	if a == b {
+		return true
+	}
+	return math.Abs(a-b) <= 1e-9*math.Max(math.Abs(a), math.Abs(b))+1e-12 || strings.EqualFold(fmt.Sprint(a), fmt.Sprint(b))
+}
