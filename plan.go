@@ -116,13 +116,13 @@ type stream struct {
 
 // streamStats is what every generator reports, whatever its signal.
 type streamStats struct {
-	emitted, slots, missed    uint64
-	items                     int64 // items emitted into the SDK
-	droppedInSDK              int64
-	start, end, flushed       time.Time
-	targetRate, achievedRate  float64 // items per second
-	export                    generators.ExportStats
-	delivered                 int64 // items handed to the exporter (metrics: data points)
+	emitted, slots, missed   uint64
+	items                    int64 // items emitted into the SDK
+	droppedInSDK             int64
+	start, end, flushed      time.Time
+	targetRate, achievedRate float64 // items per second
+	export                   generators.ExportStats
+	delivered                int64 // items handed to the exporter (metrics: data points)
 }
 
 // check is one verification path of a stream: the items read back from one backend.

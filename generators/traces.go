@@ -74,8 +74,8 @@ type TraceStream struct {
 	cfg      TraceStreamConfig
 	parents  []int
 	sendDone chan struct{}
-	emitted atomic.Uint64 // traces
-	stats   TraceStats
+	emitted  atomic.Uint64 // traces
+	stats    TraceStats
 }
 
 // TraceStats is what a stream did, known once Run has returned.

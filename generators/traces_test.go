@@ -102,7 +102,7 @@ var _ = Describe("TraceStream", func() {
 		Expect(s.Run(ctx)).To(Succeed())
 
 		st := s.Stats()
-		Expect(st.Emitted+st.Missed).To(Equal(uint64(200)))
+		Expect(st.Emitted + st.Missed).To(Equal(uint64(200)))
 		Expect(st.Emitted).To(BeNumerically(">", 100), "the schedule does not wait for the exporter")
 		Expect(st.DroppedInSDK).To(BeNumerically(">", 0))
 		Expect(st.DroppedInSDK + st.Export.Exported + st.Export.Failed).To(Equal(int64(st.Spans)))

@@ -46,8 +46,10 @@ type consoleSpan struct {
 	EndTime     time.Time
 	Attributes  []consoleKV
 	Events      []struct{ Name string }
-	Links       []struct{ SpanContext struct{ TraceID, SpanID string } }
-	Status      struct{ Code, Description string }
+	Links       []struct {
+		SpanContext struct{ TraceID, SpanID string }
+	}
+	Status struct{ Code, Description string }
 }
 
 type consoleKV struct {

@@ -29,7 +29,7 @@ func Logs(ctx context.Context, src LogSource, exp LogExpectation, opts Options) 
 	}
 	res := Result{Changes: map[string]int64{}}
 	lat := generators.NewLatencyHistogram()
-	seen := map[uint64]int{}      // seq -> copies found
+	seen := map[uint64]int{}       // seq -> copies found
 	altered := map[uint64]string{} // seq -> what differs
 	var deadline time.Time
 	timer := time.NewTimer(0)
