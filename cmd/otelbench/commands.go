@@ -59,7 +59,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 
 	ui := newProgress(ctx, stderr)
-	rep, runErr := otelbench.Run(ctx, sc, otelbench.Options{RunID: *runID, Images: policy, Observer: ui})
+	rep, runErr := otelbench.Run(ctx, sc, otelbench.Options{RunID: *runID, Images: policy, Observer: ui, OutDir: *out})
 	ui.Wait()
 	if rep == nil {
 		if runErr == nil {
