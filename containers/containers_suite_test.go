@@ -16,21 +16,24 @@ func TestContainers(t *testing.T) {
 	RunSpecs(t, "Containers Suite")
 }
 
-// jaegerImage is resolved once for the docker-labelled specs: the official image if Docker has it, else the local
-// build, which is built here when missing (make test builds it beforehand).
+// images are resolved once for the docker-labelled specs, by backend type: the official image if Docker has it,
+// else the local build, which is built here when missing (make test builds them beforehand).
+var images = map[string]string{}
+
 var jaegerImage string
 
 var _ = BeforeSuite(func(ctx SpecContext) {
 	if !Label("docker").MatchesLabelFilter(GinkgoLabelFilter()) {
 		return
 	}
-	img, ok := containers.ImageFor("jaeger")
-	Expect(ok).To(BeTrue())
-	_, err := containers.BuildImage(ctx, img, false, GinkgoWriter)
-	Expect(err).NotTo(HaveOccurred())
-	jaegerImage, err = containers.ResolveImage(ctx, img, containers.ImagesAuto)
-	Expect(err).NotTo(HaveOccurred())
-}, NodeTimeout(20*time.Minute))
+	for _, img := range containers.Images {
+		_, err := containers.BuildImage(ctx, img, false, GinkgoWriter)
+		Expect(err).NotTo(HaveOccurred())
+		images[img.Backend], err = containers.ResolveImage(ctx, img, containers.ImagesAuto)
+		Expect(err).NotTo(HaveOccurred())
+	}
+	jaegerImage = images["jaeger"]
+}, NodeTimeout(30*time.Minute))
 
 // leftovers lists the containers a run left behind.
 func leftovers(runID string) func(context.Context) ([]string, error) {

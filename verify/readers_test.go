@@ -1,0 +1,152 @@
+package verify_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelbench/otelbench/generators"
+	"github.com/otelbench/otelbench/verify"
+)
+
+// serve answers every request with body and records the last URL asked.
+func serve(status int, body string, asked *string) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if asked != nil {
+			*asked = r.URL.String()
+		}
+		w.WriteHeader(status)
+		_, _ = fmt.Fprint(w, body)
+	}))
+	DeferCleanup(srv.Close)
+	return srv
+}
+
+var _ = Describe("Zipkin reader", func() {
+	tid := "2cb039c6e2afec1b01ee5c613359d5ca"
+
+	DescribeTable("reads what the Go SDK's and the collector's Zipkin exporters write",
+		func(span string, want verify.Span) {
+			var asked string
+			srv := serve(200, "[["+span+"]]", &asked)
+			id, _ := trace.TraceIDFromHex(tid)
+			got, err := verify.NewZipkin(srv.URL).Traces(context.Background(), []trace.TraceID{id})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(asked).To(ContainSubstring("/api/v2/traceMany?traceIds=" + tid))
+			Expect(got[id]).To(HaveLen(1))
+			s := got[id][0]
+			Expect(s.Name).To(Equal(want.Name))
+			Expect(s.Kind).To(Equal(want.Kind))
+			Expect(s.Status).To(Equal(want.Status))
+			Expect(s.StatusMessage).To(Equal(want.StatusMessage))
+			Expect(s.Events).To(Equal(want.Events))
+			Expect(s.Links).To(Equal(want.Links))
+			Expect(s.Attributes["otelbench.seq"]).To(Equal("165"), "Zipkin tags are strings")
+		},
+		Entry("Go SDK exporter",
+			`{"traceId":"`+tid+`","id":"33be2e9f1ccb987c","kind":"SERVER","name":"w","timestamp":1,"duration":2,
+			  "annotations":[{"timestamp":1,"value":"otelbench.root: {\"otelbench.seq\":165}"}],
+			  "tags":{"otel.status_code":"ERROR","error":"synthetic failure","otelbench.seq":"165"}}`,
+			verify.Span{Name: "w", Kind: "server", Status: "error", StatusMessage: "synthetic failure", Events: []string{"otelbench.root"}}),
+		Entry("collector exporter",
+			`{"traceId":"`+tid+`","id":"33be2e9f1ccb987c","kind":"SERVER","name":"w","timestamp":1,"duration":2,
+			  "annotations":[{"timestamp":1,"value":"otelbench.root|{\"otelbench.seq\":165}|0"}],
+			  "tags":{"otel.status_code":"STATUS_CODE_ERROR","error":"true","otel.status_description":"synthetic failure",
+			          "otelbench.seq":"165","otlp.link.0":"7a3ef3e2588dd42fddaeedc2784d5262|21b65d4f51c1d258||{}|0"}}`,
+			verify.Span{Name: "w", Kind: "server", Status: "error", StatusMessage: "synthetic failure", Events: []string{"otelbench.root"},
+				Links: []trace.SpanID{{0x21, 0xb6, 0x5d, 0x4f, 0x51, 0xc1, 0xd2, 0x58}}}),
+	)
+
+	It("says when Zipkin fails", func() {
+		srv := serve(500, "boom", nil)
+		_, err := verify.NewZipkin(srv.URL).Traces(context.Background(), []trace.TraceID{{1}})
+		Expect(err).To(MatchError(ContainSubstring("500")))
+	})
+})
+
+var _ = Describe("collector file exporter reader", func() {
+	It("parses OTLP JSON lines and leaves a line still being written for later", func() {
+		dir := GinkgoT().TempDir()
+		line := `{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"audit"}}]},"scopeLogs":[{"logRecords":[` +
+			`{"timeUnixNano":"1700000000000000000","severityNumber":13,"severityText":"WARN","body":{"stringValue":"hi"},` +
+			`"attributes":[{"key":"otelbench.seq","value":{"intValue":"7"}},{"key":"f","value":{"doubleValue":1.5}},{"key":"b","value":{"boolValue":true}}],` +
+			`"traceId":"2cb039c6e2afec1b01ee5c613359d5ca","spanId":"33be2e9f1ccb987c"}]}]}]}`
+		Expect(os.WriteFile(filepath.Join(dir, "logs.jsonl"), []byte(line+"\n"+line[:40]), 0o644)).To(Succeed())
+		recs, err := verify.ReadLogFiles(dir)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(recs).To(HaveLen(1))
+		r := recs[0]
+		Expect(r.Body).To(Equal("hi"))
+		Expect(r.Severity).To(Equal(13))
+		Expect(r.Attributes).To(Equal(map[string]any{"otelbench.seq": int64(7), "f": 1.5, "b": true}))
+		Expect(r.Resource).To(HaveKeyWithValue("service.name", "audit"))
+		Expect(r.TraceID.String()).To(Equal("2cb039c6e2afec1b01ee5c613359d5ca"))
+		Expect(r.Time).To(Equal(time.Unix(1700000000, 0)))
+	})
+})
+
+// fakeProm answers PromQL from a function of the expression.
+type fakeProm func(expr string) []verify.Sample
+
+func (f fakeProm) Query(_ context.Context, expr string, _ time.Time) ([]verify.Sample, error) {
+	return f(expr), nil
+}
+
+var _ = Describe("Metrics verification", func() {
+	plan := generators.MetricPlan{Kinds: []string{generators.Counter, generators.Histogram}, Series: 2, Slots: 40}
+	want := plan.Expect(40)
+	prom := func(stored int64, counterOff float64) fakeProm {
+		return func(expr string) []verify.Sample {
+			if strings.HasPrefix(expr, "sum(count_over_time(") {
+				return []verify.Sample{{Value: float64(stored)}}
+			}
+			var out []verify.Sample
+			for key, v := range want {
+				labels := map[string]string{"otelbench_series": key.Series}
+				switch {
+				case key.Kind == generators.Counter && strings.HasPrefix(expr, "otelbench_requests_total{"):
+					out = append(out, verify.Sample{Labels: labels, Value: v.Sum + counterOff})
+				case key.Kind == generators.Histogram && strings.HasPrefix(expr, "otelbench_duration_seconds_count{"):
+					out = append(out, verify.Sample{Labels: labels, Value: float64(v.Count)})
+				case key.Kind == generators.Histogram && strings.HasPrefix(expr, "otelbench_duration_seconds_sum{"):
+					out = append(out, verify.Sample{Labels: labels, Value: v.Sum})
+				}
+			}
+			return out
+		}
+	}
+	run := func(q verify.PromQL, delivered int64) verify.Result {
+		sent := make(chan struct{})
+		close(sent)
+		res, err := verify.Metrics(context.Background(), q, verify.MetricExpectation{
+			Stream: "m/e", Plan: plan, Emitted: func() uint64 { return 40 }, Sent: sent,
+			Delivered: func() int64 { return delivered }, Since: time.Now(),
+		}, verify.Options{Window: 50 * time.Millisecond, Interval: time.Millisecond})
+		Expect(err).NotTo(HaveOccurred())
+		return res
+	}
+
+	DescribeTable("compares final values and counts stored samples",
+		func(stored, delivered int64, off float64, want verify.Result) {
+			res := run(prom(stored, off), delivered)
+			Expect(res.Expected).To(Equal(delivered))
+			Expect(res.Verified).To(Equal(want.Verified))
+			Expect(res.Lost).To(Equal(want.Lost))
+			Expect(res.Duplicated).To(Equal(want.Duplicated))
+			Expect(res.Altered).To(Equal(want.Altered))
+		},
+		// The fake stores the same count for each instrument kind.
+		Entry("every data point stored with the right values", int64(20), int64(40), 0.0, verify.Result{Verified: 40}),
+		Entry("samples missing", int64(15), int64(40), 0.0, verify.Result{Verified: 30, Lost: 10}),
+		Entry("a counter off by one", int64(20), int64(40), 1.0, verify.Result{Verified: 20, Altered: 20}),
+	)
+})
