@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -73,4 +74,21 @@ var _ = Describe("otelbench usage", func() {
 		Entry("an unknown flag", "run", "--bogus", "../../scenarios/smoke.yaml"),
 		Entry("a bad image policy", "run", "../../scenarios/smoke.yaml", "--images", "nearest"),
 	)
+})
+
+var _ = Describe("the README", func() {
+	It("documents a scenario that validates", func() {
+		data, err := os.ReadFile("../../README.md")
+		Expect(err).NotTo(HaveOccurred())
+		_, rest, found := strings.Cut(string(data), "## Scenario format")
+		Expect(found).To(BeTrue())
+		_, rest, found = strings.Cut(rest, "```yaml\n")
+		Expect(found).To(BeTrue())
+		example, _, found := strings.Cut(rest, "```")
+		Expect(found).To(BeTrue())
+		path := filepath.Join(GinkgoT().TempDir(), "readme.yaml")
+		Expect(os.WriteFile(path, []byte(example), 0o644)).To(Succeed())
+		s := otelbench("validate", path)
+		Eventually(s).Should(gexec.Exit(0))
+	})
 })
