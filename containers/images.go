@@ -131,6 +131,7 @@ func BuildImage(ctx context.Context, img Image, force bool, log io.Writer) (Buil
 			return Present, err
 		}
 	}
+	fmt.Fprintf(log, "image %s: building from %s\n", img.Local, img.Source)
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		return "", fmt.Errorf("build %s: %w", img.Local, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -32,6 +33,12 @@ func buildZipkin(ctx context.Context, img Image, work string, log io.Writer) err
 		return fmt.Errorf("java base image: %w", err)
 	}
 	contextDir := filepath.Join(work, "context")
+	if _, err := exec.LookPath("mvn"); err != nil {
+		fmt.Fprintln(log, "installing Maven (Debian package)")
+		if err := run(ctx, log, "", "apt-get", "install", "-y", "-qq", "maven"); err != nil {
+			return fmt.Errorf("install Maven (needs root and Debian's packages): %w", err)
+		}
+	}
 	fmt.Fprintln(log, "mvn dependency:copy io.zipkin:zipkin-server:3.6.1:jar:exec")
 	if err := run(ctx, log, work, "mvn", "-q", "-B", "dependency:copy",
 		"-Dartifact=io.zipkin:zipkin-server:"+img.Version+":jar:exec", "-DoutputDirectory="+contextDir); err != nil {

@@ -169,7 +169,6 @@ func imagesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 		}
 		for _, img := range selected {
-			fmt.Fprintf(stderr, "image %s: building from %s\n", img.Local, img.Source)
 			res, err := containers.BuildImage(ctx, img, *force, stderr)
 			if err != nil {
 				return fmt.Errorf("build %s: %w", img.Local, err)
