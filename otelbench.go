@@ -116,6 +116,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 	for _, ps := range plan.streams {
 		s, serr := newStream(ctx, ps, sc, plan, opts.RunID, live)
 		if serr != nil {
+			for _, started := range streams {
+				_ = started.abort(ctx)
+			}
 			return nil, serr
 		}
 		streams = append(streams, s)

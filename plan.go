@@ -106,16 +106,17 @@ type stream struct {
 	emitted func() uint64 // slots emitted so far
 	slots   func() uint64
 	run     func(ctx context.Context) error
-	stats   func() streamStats
+	stats   func() sendStats
 	finish  func(ctx context.Context) error // after verification (pull streams stop serving)
+	abort   func(ctx context.Context) error // instead of running: release the exporter and endpoints
 	sent    chan struct{}
 	sendErr error
 	done    atomic.Bool
 	checks  []*check
 }
 
-// streamStats is what every generator reports, whatever its signal.
-type streamStats struct {
+// sendStats is what every generator reports, whatever its signal.
+type sendStats struct {
 	emitted, slots, missed   uint64
 	items                    int64 // items emitted into the SDK
 	droppedInSDK             int64

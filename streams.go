@@ -20,7 +20,8 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 	if lb == nil {
 		return nil, fmt.Errorf("exporter %s: backend %s is not running", e.Name, b.Name)
 	}
-	s := &stream{plannedStream: ps, backend: b.Name, sent: make(chan struct{}), perSlot: 1, finish: func(context.Context) error { return nil }}
+	noop := func(context.Context) error { return nil }
+	s := &stream{plannedStream: ps, backend: b.Name, sent: make(chan struct{}), perSlot: 1, finish: noop, abort: noop}
 	rec := generators.NewRecorder()
 	cfg := generators.ExporterConfig{Protocol: e.Protocol, Compression: e.Compression, Timeout: time.Duration(e.ExportTimeout)}
 	switch e.Protocol {
@@ -63,8 +64,9 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 			return nil, err
 		}
 		s.perSlot = int64(shape.Spans)
+		s.abort = exp.Shutdown
 		s.emitted, s.slots, s.run = ts.Emitted, ts.Slots, ts.Run
-		s.stats = func() streamStats { return fromTraceStats(ts.Stats()) }
+		s.stats = func() sendStats { return fromStreamStats(ts.Stats()) }
 		for _, d := range paths {
 			reader := live[d.Name].traces
 			if d.Type == "console" {
@@ -104,7 +106,8 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 			return nil, err
 		}
 		s.emitted, s.slots, s.run = ms.Emitted, ms.Slots, ms.Run
-		s.stats = func() streamStats { return fromMetricStats(ms.Stats()) }
+		s.abort = mcfg.Reader.Shutdown
+		s.stats = func() sendStats { return fromMetricStats(ms.Stats()) }
 		var stop func(context.Context) error
 		if mcfg.Pull {
 			pull := ps.pull
@@ -115,6 +118,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 				return ms.Close(ctx)
 			}
 			s.finish = stop
+			s.abort = stop
 		}
 		for _, d := range paths {
 			q := live[d.Name].prom
@@ -146,7 +150,8 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 			return nil, err
 		}
 		s.emitted, s.slots, s.run = ls.Emitted, ls.Slots, ls.Run
-		s.stats = func() streamStats { return fromTraceStats(ls.Stats()) }
+		s.abort = exp.Shutdown
+		s.stats = func() sendStats { return fromStreamStats(ls.Stats()) }
 		for _, d := range paths {
 			src := live[d.Name].logs
 			if d.Type == "console" {
@@ -170,16 +175,16 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 	return s, nil
 }
 
-func fromTraceStats(st generators.TraceStats) streamStats {
-	return streamStats{
-		emitted: st.Emitted, slots: st.Slots, missed: st.Missed, items: int64(st.Spans), droppedInSDK: st.DroppedInSDK,
+func fromStreamStats(st generators.StreamStats) sendStats {
+	return sendStats{
+		emitted: st.Emitted, slots: st.Slots, missed: st.Missed, items: int64(st.Items), droppedInSDK: st.DroppedInSDK,
 		start: st.Start, end: st.End, flushed: st.Flushed, targetRate: st.TargetRate, achievedRate: st.AchievedRate,
 		export: st.Export, delivered: st.Export.Exported + st.Export.Failed,
 	}
 }
 
-func fromMetricStats(st generators.MetricStats) streamStats {
-	return streamStats{
+func fromMetricStats(st generators.MetricStats) sendStats {
+	return sendStats{
 		emitted: st.Emitted, slots: st.Slots, missed: st.Missed, items: int64(st.Emitted),
 		start: st.Start, end: st.End, flushed: st.Flushed, targetRate: st.TargetRate, achievedRate: st.AchievedRate,
 		export: st.Export, delivered: st.Export.Exported + st.Export.Failed,

@@ -72,7 +72,7 @@ type LogStreamConfig struct {
 type LogStream struct {
 	cfg     LogStreamConfig
 	emitted atomic.Uint64
-	stats   TraceStats
+	stats   StreamStats
 }
 
 // NewLogStream checks cfg.
@@ -95,8 +95,8 @@ func (s *LogStream) Slots() uint64 { return s.cfg.Schedule.Slots() }
 // Config returns the stream's configuration.
 func (s *LogStream) Config() LogStreamConfig { return s.cfg }
 
-// Stats is what the stream did (Spans counts records); complete once Run has returned.
-func (s *LogStream) Stats() TraceStats { return s.stats }
+// Stats is what the stream did; complete once Run has returned.
+func (s *LogStream) Stats() StreamStats { return s.stats }
 
 // Run emits records on schedule until it ends or ctx is cancelled, then flushes the SDK. Like traces, emission
 // never waits for the exporter: a full queue drops records, and they are counted.
@@ -178,7 +178,7 @@ loop:
 	s.stats.Slots = cfg.Schedule.Slots()
 	s.stats.Emitted = seq
 	s.stats.Missed = s.stats.Slots - seq
-	s.stats.Spans = seq
+	s.stats.Items = seq
 	s.stats.Export = cfg.Recorder.Stats()
 	s.stats.DroppedInSDK = int64(seq) - s.stats.Export.Exported - s.stats.Export.Failed
 	if d := cfg.Schedule.Duration().Seconds(); d > 0 {

@@ -172,7 +172,7 @@ type MetricStream struct {
 
 // MetricStats is what a metrics stream did, known once Run has returned.
 type MetricStats struct {
-	// Slots, Emitted and Missed count measurements, as TraceStats counts traces.
+	// Slots, Emitted and Missed count measurements, as StreamStats counts traces or records.
 	Slots, Emitted, Missed uint64
 	Start, End, Flushed    time.Time
 	// TargetRate and AchievedRate are measurements per second.

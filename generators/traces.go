@@ -75,16 +75,16 @@ type TraceStream struct {
 	parents  []int
 	sendDone chan struct{}
 	emitted  atomic.Uint64 // traces
-	stats    TraceStats
+	stats    StreamStats
 }
 
-// TraceStats is what a stream did, known once Run has returned.
-type TraceStats struct {
-	// Slots is the number of traces the schedule offered; Emitted of them were emitted and Missed were not
-	// (the sender fell behind, or the run was interrupted).
+// StreamStats is what a trace or log stream did, known once Run has returned.
+type StreamStats struct {
+	// Slots is the number of traces (or log records) the schedule offered; Emitted of them were emitted and
+	// Missed were not (the sender fell behind, or the run was interrupted).
 	Slots, Emitted, Missed uint64
-	// Spans is the number of spans emitted (Emitted × spans per trace).
-	Spans uint64
+	// Items is the number of spans (Emitted × spans per trace) or log records emitted.
+	Items uint64
 	// DroppedInSDK is the number of emitted spans that never reached the exporter: dropped from a full queue, or
 	// still queued when shutdown gave up.
 	DroppedInSDK int64
@@ -92,7 +92,7 @@ type TraceStats struct {
 	Start, End time.Time
 	// Flushed is when the SDK finished exporting after the last trace.
 	Flushed time.Time
-	// TargetRate and AchievedRate are in spans per second over the schedule's duration.
+	// TargetRate and AchievedRate are in items (spans, records) per second over the schedule's duration.
 	TargetRate, AchievedRate float64
 	// Export measures the exporter's calls.
 	Export ExportStats
@@ -126,7 +126,7 @@ func (s *TraceStream) SendDone() <-chan struct{} { return s.sendDone }
 func (s *TraceStream) Config() TraceStreamConfig { return s.cfg }
 
 // Stats is what the stream did; complete once Run has returned.
-func (s *TraceStream) Stats() TraceStats { return s.stats }
+func (s *TraceStream) Stats() StreamStats { return s.stats }
 
 // Run emits traces on schedule until the schedule ends or ctx is cancelled, then flushes the SDK. Emission is
 // open-loop: the batch processor never blocks the caller, so a slow backend shows as SDK drops and export
@@ -195,14 +195,14 @@ loop:
 	s.stats.Slots = cfg.Schedule.Slots()
 	s.stats.Emitted = seq
 	s.stats.Missed = s.stats.Slots - seq
-	s.stats.Spans = seq * spans
+	s.stats.Items = seq * spans
 	s.stats.Export = cfg.Recorder.Stats()
-	s.stats.DroppedInSDK = int64(s.stats.Spans) - s.stats.Export.Exported - s.stats.Export.Failed
+	s.stats.DroppedInSDK = int64(s.stats.Items) - s.stats.Export.Exported - s.stats.Export.Failed
 	if d := cfg.Schedule.Duration().Seconds(); d > 0 {
 		s.stats.TargetRate = float64(s.stats.Slots*spans) / d
 	}
 	if d := s.stats.End.Sub(s.stats.Start).Seconds(); d > 0 {
-		s.stats.AchievedRate = float64(s.stats.Spans) / max(d, cfg.Schedule.Duration().Seconds())
+		s.stats.AchievedRate = float64(s.stats.Items) / max(d, cfg.Schedule.Duration().Seconds())
 	}
 	if shutdownErr != nil && ctx.Err() == nil {
 		return fmt.Errorf("flush %s: %w", cfg.Stream, shutdownErr)

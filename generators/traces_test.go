@@ -60,13 +60,13 @@ var _ = Describe("TraceStream", func() {
 		Expect(st.Slots).To(Equal(uint64(100)))
 		Expect(st.Emitted + st.Missed).To(Equal(uint64(100)))
 		Expect(st.Emitted).To(BeNumerically(">=", 95))
-		Expect(st.Spans).To(Equal(st.Emitted * 5))
+		Expect(st.Items).To(Equal(st.Emitted * 5))
 		Expect(st.DroppedInSDK).To(BeZero())
-		Expect(st.Export.Exported).To(Equal(int64(st.Spans)))
+		Expect(st.Export.Exported).To(Equal(int64(st.Items)))
 		Expect(st.Export.Calls).To(BeNumerically(">=", 8))
 
 		spans := mem.GetSpans()
-		Expect(spans).To(HaveLen(int(st.Spans)))
+		Expect(spans).To(HaveLen(int(st.Items)))
 		ids := generators.NewIDs(42, "run-1")
 		parents := generators.Shape{Spans: 5, Depth: 3}.Parents()
 		byID := map[string]tracetest.SpanStub{}
@@ -105,7 +105,7 @@ var _ = Describe("TraceStream", func() {
 		Expect(st.Emitted + st.Missed).To(Equal(uint64(200)))
 		Expect(st.Emitted).To(BeNumerically(">", 100), "the schedule does not wait for the exporter")
 		Expect(st.DroppedInSDK).To(BeNumerically(">", 0))
-		Expect(st.DroppedInSDK + st.Export.Exported + st.Export.Failed).To(Equal(int64(st.Spans)))
+		Expect(st.DroppedInSDK + st.Export.Exported + st.Export.Failed).To(Equal(int64(st.Items)))
 	})
 
 	It("stops at once when cancelled and counts the slots it did not send", func() {
