@@ -77,6 +77,7 @@ func Metrics(ctx context.Context, q PromQL, exp MetricExpectation, opts Options)
 			}
 		} else if len(bad) == 0 {
 			res.Complete = int64(len(want))
+			noteTranslation(&res, exp.Plan.Kinds)
 			res.Visibility = generators.Quantiles{P50: time.Since(sentAt), P90: time.Since(sentAt), P99: time.Since(sentAt), Max: time.Since(sentAt), Count: 1}
 			break
 		}
@@ -146,6 +147,24 @@ func Metrics(ctx context.Context, q PromQL, exp MetricExpectation, opts Options)
 		}
 	}
 	return res, nil
+}
+
+// noteTranslation records, as changes, how Prometheus renamed what was sent: every instrument whose name differs
+// in Prometheus, and the attribute keys that became label names.
+func noteTranslation(res *Result, kinds []string) {
+	for _, kind := range kinds {
+		in, _ := generators.InstrumentOf(kind)
+		if name := in.PrometheusName(); name != in.Name {
+			res.Changes[fmt.Sprintf("metric %s (unit %s) renamed %s", in.Name, in.Unit, name)]++
+		}
+		switch kind {
+		case generators.Histogram:
+			res.Changes["histogram split into _bucket, _sum and _count series"]++
+		case generators.ExponentialHistogram:
+			res.Changes["exponential histogram stored as a native histogram"]++
+		}
+	}
+	res.Changes["attribute keys otelbench.stream, otelbench.series became labels otelbench_stream, otelbench_series"]++
 }
 
 // selector is the label matcher of a stream's series.
