@@ -119,34 +119,16 @@ func (s *LogStream) Run(ctx context.Context) error {
 	logger := lp.Logger("github.com/otelbench/otelbench/generators")
 	severity := Severities[cfg.Shape.Severity]
 
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	<-timer.C
-	s.stats.Start = time.Now()
-	var seq uint64
+	upper := strings.ToUpper(cfg.Shape.Severity)
 	attrs := make([]attribute.KeyValue, 0, 2+cfg.Shape.Attributes)
-loop:
-	for {
-		wait, stop := cfg.Schedule.Pace(time.Since(s.stats.Start), seq)
-		if stop {
-			break
-		}
-		if wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-ctx.Done():
-				break loop
-			case <-timer.C:
-			}
-		} else if ctx.Err() != nil {
-			break
-		}
+	var seq uint64
+	s.stats.Start, s.stats.End, seq = Drive(ctx, cfg.Schedule, &s.emitted, func(seq uint64) {
 		var r log.Record
 		now := time.Now()
 		r.SetTimestamp(now)
 		r.SetObservedTimestamp(now)
 		r.SetSeverity(severity)
-		r.SetSeverityText(strings.ToUpper(cfg.Shape.Severity))
+		r.SetSeverityText(upper)
 		r.SetBody(attribute.StringValue(LogBody(cfg.Stream, seq, cfg.Shape.BodySize, cfg.Values)))
 		attrs = attrs[:0]
 		attrs = append(attrs, attribute.Int64(AttrSeq, int64(seq)), attribute.String(AttrStream, cfg.Stream))
@@ -162,10 +144,7 @@ loop:
 			}))
 		}
 		logger.Emit(ectx, r)
-		seq++
-		s.emitted.Store(seq)
-	}
-	s.stats.End = time.Now()
+	})
 
 	grace := cfg.Batch.ExportTimeout + 5*time.Second
 	if ctx.Err() != nil {

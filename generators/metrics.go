@@ -251,33 +251,11 @@ func (s *MetricStream) Run(ctx context.Context) error {
 		return o
 	}
 
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	<-timer.C
-	s.stats.Start = time.Now()
 	var k uint64
-loop:
-	for {
-		wait, stop := cfg.Schedule.Pace(time.Since(s.stats.Start), k)
-		if stop {
-			break
-		}
-		if wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-ctx.Done():
-				break loop
-			case <-timer.C:
-			}
-		} else if ctx.Err() != nil {
-			break
-		}
+	s.stats.Start, s.stats.End, k = Drive(ctx, cfg.Schedule, &s.emitted, func(k uint64) {
 		kind, series, value := cfg.Plan.At(k)
 		record[kind](ctx, value, setOf(series))
-		k++
-		s.emitted.Store(k)
-	}
-	s.stats.End = time.Now()
+	})
 	s.stats.Slots = cfg.Schedule.Slots()
 	s.stats.Emitted = k
 	s.stats.Missed = s.stats.Slots - k

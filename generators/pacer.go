@@ -7,7 +7,9 @@
 package generators
 
 import (
+	"context"
 	"math"
+	"sync/atomic"
 	"time"
 )
 
@@ -134,4 +136,34 @@ func (s *Schedule) segmentAt(elapsed time.Duration) int {
 		}
 	}
 	return -1
+}
+
+// Drive calls emit for item 0, 1, 2, ... each at the time p says it is due, until p stops or ctx is cancelled,
+// and stores the count in emitted after every item so that other goroutines can follow. It never waits for emit's
+// effects: that is the open loop. It returns when sending started and ended, and how many items were emitted.
+func Drive(ctx context.Context, p Pacer, emitted *atomic.Uint64, emit func(seq uint64)) (start, end time.Time, n uint64) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	start = time.Now()
+	for {
+		wait, stop := p.Pace(time.Since(start), n)
+		if stop {
+			break
+		}
+		if wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-ctx.Done():
+				return start, time.Now(), n
+			case <-timer.C:
+			}
+		} else if ctx.Err() != nil {
+			break
+		}
+		emit(n)
+		n++
+		emitted.Store(n)
+	}
+	return start, time.Now(), n
 }

@@ -1,6 +1,8 @@
 package generators_test
 
 import (
+	"context"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -78,5 +80,30 @@ var _ = Describe("Schedule", func() {
 		Expect(sent).To(Equal(sched.Slots()))
 		Expect(sent).To(Equal(uint64(500 + 1500 + 250)))
 		Expect(elapsed).To(BeNumerically("<", sched.Duration()))
+	})
+})
+
+var _ = Describe("Drive", func() {
+	It("emits every slot of a schedule in order and counts as it goes", func(ctx SpecContext) {
+		var emitted atomic.Uint64
+		var seen []uint64
+		start, end, n := generators.Drive(ctx, generators.Constant(1000, 50*time.Millisecond), &emitted, func(seq uint64) {
+			Expect(emitted.Load()).To(Equal(seq), "the count is stored after each item")
+			seen = append(seen, seq)
+		})
+		Expect(n).To(Equal(uint64(len(seen))))
+		Expect(n).To(BeNumerically(">=", 45))
+		Expect(emitted.Load()).To(Equal(n))
+		for i, seq := range seen {
+			Expect(seq).To(Equal(uint64(i)))
+		}
+		Expect(end).To(BeTemporally(">=", start))
+	})
+
+	It("returns as soon as the context is cancelled, even while waiting for the next slot", func() {
+		var emitted atomic.Uint64
+		ctx, cancel := context.WithCancel(context.Background())
+		_, _, n := generators.Drive(ctx, generators.Constant(0.001, time.Hour), &emitted, func(uint64) { cancel() })
+		Expect(n).To(Equal(uint64(1)))
 	})
 })

@@ -152,32 +152,8 @@ func (s *TraceStream) Run(ctx context.Context) error {
 	)
 	tracer := tp.Tracer("github.com/otelbench/otelbench/generators")
 
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	<-timer.C
-	s.stats.Start = time.Now()
 	var seq uint64
-loop:
-	for {
-		wait, stop := cfg.Schedule.Pace(time.Since(s.stats.Start), seq)
-		if stop {
-			break
-		}
-		if wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-ctx.Done():
-				break loop
-			case <-timer.C:
-			}
-		} else if ctx.Err() != nil {
-			break
-		}
-		s.emit(ctx, tracer, seq)
-		seq++
-		s.emitted.Store(seq)
-	}
-	s.stats.End = time.Now()
+	s.stats.Start, s.stats.End, seq = Drive(ctx, cfg.Schedule, &s.emitted, func(seq uint64) { s.emit(ctx, tracer, seq) })
 	close(s.sendDone)
 
 	// Shutdown flushes the queue. On interruption it gets a short grace period; whatever is still queued then
