@@ -33,6 +33,7 @@ type liveBackend struct {
 	logs       verify.LogSource
 	metricsURL string // the collector's own metrics
 	consoleDir string // where console exporters write, one file per stream
+	metricFiles string // where a collector's file exporter writes metrics
 }
 
 func (b *liveBackend) terminate(ctx context.Context) error {
@@ -188,7 +189,7 @@ func startBackend(ctx context.Context, sc *scenarios.Scenario, b scenarios.Backe
 		if err := os.Chmod(dir, 0o777); err != nil {
 			return err
 		}
-		cfg.LogsDir = dir
+		cfg.FilesDir = dir
 		c, err := containers.RunCollector(ctx, ref, cfg)
 		if c != nil {
 			lb.ctr = c
@@ -199,6 +200,7 @@ func startBackend(ctx context.Context, sc *scenarios.Scenario, b scenarios.Backe
 		lb.otlpGRPC, lb.otlpHTTP = c.OTLPGRPCEndpoint(), c.OTLPHTTPEndpoint()
 		lb.metricsURL = c.MetricsURL()
 		lb.logs = fileLogs(dir)
+		lb.metricFiles = dir
 	default:
 		return fmt.Errorf("backend type %q is not supported", b.Type)
 	}
@@ -221,8 +223,9 @@ func externalBackend(b scenarios.Backend) (*liveBackend, error) {
 		lb.remoteWriteURL = e.URL + "/api/v1/write"
 		lb.prom = verify.NewPrometheus(e.URL)
 	case "collector":
-		if e.LogsDir != "" {
-			lb.logs = fileLogs(e.LogsDir)
+		if e.FilesDir != "" {
+			lb.logs = fileLogs(e.FilesDir)
+			lb.metricFiles = e.FilesDir
 		}
 		lb.metricsURL = e.MetricsURL
 	default:

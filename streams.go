@@ -121,13 +121,30 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 			s.abort = stop
 		}
 		for _, d := range paths {
-			q := live[d.Name].prom
+			expect := verify.MetricExpectation{
+				Stream: ps.key, Plan: mcfg.Plan, Emitted: ms.Emitted, Sent: s.sent,
+				Delivered: func() int64 { st := rec.Stats(); return st.Exported + st.Failed },
+				Since:     time.Now().Add(-time.Minute), Stop: stop, NativeExponential: true,
+			}
+			var verifyFn func(ctx context.Context, progress func(int64, int64)) (verify.Result, error)
+			if d.Type == "collector" {
+				dir := live[d.Name].metricFiles
+				if dir == "" {
+					return nil, fmt.Errorf("exporter %s: backend %s cannot give metrics back (an external collector needs files_dir)", e.Name, d.Name)
+				}
+				verifyFn = func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
+					return verify.MetricsFromSource(ctx, func(context.Context) ([]verify.MetricPoint, error) {
+						return verify.ReadMetricFiles(dir)
+					}, expect, verify.Options{Window: window, Progress: progress})
+				}
+			} else {
+				q := live[d.Name].prom
+				verifyFn = func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
+					return verify.Metrics(ctx, q, expect, verify.Options{Window: window, Progress: progress})
+				}
+			}
 			s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
-				res, err := verify.Metrics(ctx, q, verify.MetricExpectation{
-					Stream: ps.key, Plan: mcfg.Plan, Emitted: ms.Emitted, Sent: s.sent,
-					Delivered: func() int64 { st := rec.Stats(); return st.Exported + st.Failed },
-					Since:     time.Now().Add(-time.Minute), Stop: stop, NativeExponential: true,
-				}, verify.Options{Window: window, Progress: progress})
+				res, err := verifyFn(ctx, progress)
 				if progress != nil {
 					progress(res.Verified, res.Expected)
 				}
@@ -158,7 +175,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 				src = verify.ConsoleLogs(cfg.Endpoint)
 			}
 			if src == nil {
-				return nil, fmt.Errorf("exporter %s: backend %s cannot give logs back (an external collector needs logs_dir)", e.Name, d.Name)
+				return nil, fmt.Errorf("exporter %s: backend %s cannot give logs back (an external collector needs files_dir)", e.Name, d.Name)
 			}
 			s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 				return verify.Logs(ctx, src, verify.LogExpectation{

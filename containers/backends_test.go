@@ -87,7 +87,7 @@ var _ = Describe("Collector", Label("docker"), func() {
 		dir := GinkgoT().TempDir()
 		Expect(os.Chmod(dir, 0o777)).To(Succeed())
 		id := specRunID("collector")
-		c, err := containers.RunCollector(ctx, images["collector"], containers.CollectorConfig{RunID: id, LogsDir: dir})
+		c, err := containers.RunCollector(ctx, images["collector"], containers.CollectorConfig{RunID: id, FilesDir: dir})
 		DeferCleanup(func(ctx context.Context) { _ = c.Terminate(ctx) })
 		Expect(err).NotTo(HaveOccurred())
 		Expect(c.OTLPGRPCEndpoint()).To(HavePrefix("127.0.0.1:"))

@@ -73,7 +73,7 @@ func buildCollector(ctx context.Context, img Image, work string, log io.Writer) 
 }
 
 // CollectorConfig says where a collector sends what it receives. Every downstream is optional; a pipeline without
-// an exporter is left out.
+// an exporter is left out. With FilesDir, logs and metrics also go to files otelbench reads back.
 type CollectorConfig struct {
 	// RunID labels the container.
 	RunID string
@@ -83,22 +83,22 @@ type CollectorConfig struct {
 	ZipkinURL string
 	// RemoteWriteURL is a Prometheus remote-write URL: metrics go there.
 	RemoteWriteURL string
-	// LogsDir is a host folder mounted into the container where the file exporter writes logs, one JSON line per
-	// export (OTLP JSON). It must be writable by any user.
-	LogsDir string
+	// FilesDir is a host folder mounted into the container where file exporters write logs (logs.jsonl) and
+	// metrics (metrics.jsonl), one OTLP JSON export per line. It must be writable by any user.
+	FilesDir string
 }
 
 // Collector is a running OpenTelemetry Collector.
 type Collector struct {
 	*testcontainers.DockerContainer
-	ports   collectorPorts
-	logsDir string
+	ports    collectorPorts
+	filesDir string
 }
 
 type collectorPorts struct{ otlpGRPC, otlpHTTP, health, metrics int }
 
-// collectorLogsPath is where the file exporter writes inside the container.
-const collectorLogsPath = "/otelbench/logs"
+// collectorFilesPath is where the file exporters write inside the container.
+const collectorFilesPath = "/otelbench/files"
 
 // RunCollector starts image as a collector on free loopback ports and waits until its health check answers. On
 // error the partly started container, if any, is returned too so that the caller can terminate it.
@@ -108,7 +108,7 @@ func RunCollector(ctx context.Context, image string, cfg CollectorConfig, opts .
 	if err != nil {
 		return nil, err
 	}
-	c := &Collector{ports: collectorPorts{otlpGRPC: p[0], otlpHTTP: p[1], health: p[2], metrics: p[3]}, logsDir: cfg.LogsDir}
+	c := &Collector{ports: collectorPorts{otlpGRPC: p[0], otlpHTTP: p[1], health: p[2], metrics: p[3]}, filesDir: cfg.FilesDir}
 	const configPath = "/etc/otelbench/collector.yaml"
 	all := []testcontainers.ContainerCustomizer{
 		hostNetwork(cfg.RunID),
@@ -118,9 +118,9 @@ func RunCollector(ctx context.Context, image string, cfg CollectorConfig, opts .
 		testcontainers.WithCmd("--config=" + configPath),
 		testcontainers.WithWaitStrategyAndDeadline(time.Minute, wait.ForHTTP("/").WithPort(port(c.ports.health))),
 	}
-	if cfg.LogsDir != "" {
+	if cfg.FilesDir != "" {
 		all = append(all, testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
-			hc.Binds = append(hc.Binds, cfg.LogsDir+":"+collectorLogsPath)
+			hc.Binds = append(hc.Binds, cfg.FilesDir+":"+collectorFilesPath)
 		}))
 	}
 	ctr, err := testcontainers.Run(ctx, image, append(all, opts...)...)
@@ -165,9 +165,12 @@ exporters:
 		fmt.Fprintf(&b, "  prometheusremotewrite:\n    endpoint: %s\n    retry_on_failure:\n      max_elapsed_time: 60s\n", cfg.RemoteWriteURL)
 		metrics = append(metrics, "prometheusremotewrite")
 	}
-	if cfg.LogsDir != "" {
-		fmt.Fprintf(&b, "  file:\n    path: %s/logs.jsonl\n    format: json\n    flush_interval: 100ms\n", collectorLogsPath)
-		logs = append(logs, "file")
+	if cfg.FilesDir != "" {
+		for _, sig := range []string{"logs", "metrics"} {
+			fmt.Fprintf(&b, "  file/%[1]s:\n    path: %[2]s/%[1]s.jsonl\n    format: json\n    flush_interval: 100ms\n", sig, collectorFilesPath)
+		}
+		logs = append(logs, "file/logs")
+		metrics = append(metrics, "file/metrics")
 	}
 	fmt.Fprintf(&b, `service:
   extensions: [health_check]
@@ -216,5 +219,5 @@ func (c *Collector) OTLPHTTPEndpoint() string { return hostPort(c.ports.otlpHTTP
 // MetricsURL is where the collector serves its own metrics (otelcol_*).
 func (c *Collector) MetricsURL() string { return "http://" + hostPort(c.ports.metrics) + "/metrics" }
 
-// LogsDir is the host folder the file exporter writes into.
-func (c *Collector) LogsDir() string { return c.logsDir }
+// FilesDir is the host folder the file exporters write into.
+func (c *Collector) FilesDir() string { return c.filesDir }

@@ -58,7 +58,8 @@ type Backend struct {
 	// Image overrides the container image; empty means the pinned default (see containers.Images).
 	Image string `yaml:"image"`
 	// ForwardTo (collector only) names the backends the collector exports to: traces to jaeger and zipkin
-	// backends, metrics to a prometheus backend (remote write). Logs always go to the collector's file exporter.
+	// backends, metrics to a prometheus backend (remote write). Logs and metrics also go to the collector's file
+	// exporters, where otelbench reads them back.
 	ForwardTo []string `yaml:"forward_to"`
 	// External, when set, points at a backend that is already running: nothing is started for it.
 	External External `yaml:"external"`
@@ -74,8 +75,9 @@ type External struct {
 	OTLPHTTP string `yaml:"otlp_http"`
 	// URL is the base URL of the read API: Jaeger's query service, Zipkin, Prometheus.
 	URL string `yaml:"url"`
-	// LogsDir is the folder an external collector's file exporter writes logs into (collector).
-	LogsDir string `yaml:"logs_dir"`
+	// FilesDir is the folder an external collector's file exporters write OTLP JSON into, logs and metrics, one
+	// export per line (collector; needed to read logs back, and metrics from the collector itself).
+	FilesDir string `yaml:"files_dir"`
 	// MetricsURL is the collector's own /metrics endpoint (collector, optional).
 	MetricsURL string `yaml:"metrics_url"`
 }

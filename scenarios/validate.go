@@ -70,8 +70,10 @@ func (sc *Scenario) Signals(b *Backend) []string {
 				}
 			}
 		}
-		if !slices.Contains(out, "logs") {
-			out = append(out, "logs")
+		for _, sig := range []string{"metrics", "logs"} {
+			if !slices.Contains(out, sig) {
+				out = append(out, sig)
+			}
 		}
 		return out
 	}
@@ -282,7 +284,7 @@ func (sc *Scenario) reachesPrometheus(b *Backend) bool {
 }
 
 // Paths lists where items sent to backend b end up and can be read back: b itself, or for a collector each
-// backend it forwards the signal to (and itself for logs).
+// backend it forwards the signal to, and itself for logs and metrics (its file exporters).
 func (sc *Scenario) Paths(b *Backend, signal string) []*Backend {
 	if b.Type != "collector" {
 		return []*Backend{b}
@@ -291,6 +293,9 @@ func (sc *Scenario) Paths(b *Backend, signal string) []*Backend {
 		return []*Backend{b}
 	}
 	var out []*Backend
+	if signal == "metrics" {
+		out = append(out, b) // the collector's own file exporter
+	}
 	for _, name := range b.ForwardTo {
 		if d := sc.Backend(name); d != nil && slices.Contains(sc.Signals(d), signal) {
 			out = append(out, d)

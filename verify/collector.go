@@ -159,7 +159,7 @@ func readLogFile(path string) ([]LogRecord, error) {
 
 // CollectorStats scrapes a collector's own metrics and returns its pipeline counters summed per metric and
 // component: keys look like "otelcol_receiver_accepted_spans{receiver=otlp}" or
-// "otelcol_exporter_sent_log_records{exporter=file}". Only the receiver_accepted, receiver_refused,
+// "otelcol_exporter_sent_log_records{exporter=file/logs}". Only the receiver_accepted, receiver_refused,
 // exporter_sent and exporter_send_failed families are kept.
 func CollectorStats(ctx context.Context, metricsURL string) (map[string]float64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)

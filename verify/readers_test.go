@@ -150,3 +150,46 @@ var _ = Describe("Metrics verification", func() {
 		Entry("a counter off by one", int64(20), int64(40), 1.0, verify.Result{Verified: 20, Altered: 20}),
 	)
 })
+
+var _ = Describe("Metrics verification from files (collector file exporter)", func() {
+	plan := generators.MetricPlan{Kinds: []string{generators.Counter}, Series: 2, Slots: 8}
+	in, _ := generators.InstrumentOf(generators.Counter)
+	t0 := time.Unix(1700000000, 0)
+	// points are delta points: measurements 0..7 alternate series g0-s0, g0-s1 with values 1+k%3.
+	deltaPoints := func() []verify.MetricPoint {
+		var out []verify.MetricPoint
+		for k := range uint64(8) {
+			_, series, v := plan.At(k)
+			out = append(out, verify.MetricPoint{Name: in.Name, Type: "sum", Delta: true, Time: t0.Add(time.Duration(k) * time.Second), Value: v,
+				Attributes: map[string]any{generators.AttrStream: "m/e", generators.AttrSeries: series}})
+		}
+		return out
+	}
+	run := func(points []verify.MetricPoint, delivered int64) verify.Result {
+		sent := make(chan struct{})
+		close(sent)
+		res, err := verify.MetricsFromSource(context.Background(), func(context.Context) ([]verify.MetricPoint, error) { return points, nil },
+			verify.MetricExpectation{Stream: "m/e", Plan: plan, Emitted: func() uint64 { return 8 }, Sent: sent,
+				Delivered: func() int64 { return delivered }},
+			verify.Options{Window: 20 * time.Millisecond, Interval: time.Millisecond})
+		Expect(err).NotTo(HaveOccurred())
+		return res
+	}
+
+	DescribeTable("folds delta points and counts every one",
+		func(mutate func([]verify.MetricPoint) []verify.MetricPoint, want verify.Result) {
+			res := run(mutate(deltaPoints()), 8)
+			Expect(res.Verified).To(Equal(want.Verified), "verified")
+			Expect(res.Lost).To(Equal(want.Lost), "lost")
+			Expect(res.Duplicated).To(Equal(want.Duplicated), "duplicated")
+			Expect(res.Altered).To(Equal(want.Altered), "altered")
+		},
+		Entry("all points, sums right", func(p []verify.MetricPoint) []verify.MetricPoint { return p }, verify.Result{Verified: 8}),
+		Entry("a point lost: its series no longer adds up", func(p []verify.MetricPoint) []verify.MetricPoint { return p[1:] },
+			verify.Result{Altered: 7, Lost: 1}),
+		Entry("a point delivered twice", func(p []verify.MetricPoint) []verify.MetricPoint { return append(p, p[3]) },
+			verify.Result{Verified: 8, Duplicated: 1}),
+		Entry("a value changed", func(p []verify.MetricPoint) []verify.MetricPoint { p[2].Value += 1; return p },
+			verify.Result{Altered: 8}),
+	)
+})

@@ -21,6 +21,8 @@ var matrixRows = []struct{ signal, protocol, exporter, backend string }{
 	{"metrics", "otlp-http", "prometheus-otlp", "prometheus"},
 	{"metrics", "prometheus", "prometheus-scrape", "prometheus"},
 	{"metrics", "otlp-http", "collector-http", "collector->prometheus"},
+	{"metrics", "otlp-http", "collector-http", "collector"},
+	{"metrics", "otlp-grpc", "delta-grpc", "collector-files"},
 	{"logs", "otlp-grpc", "collector-grpc", "collector"},
 	{"logs", "otlp-http", "collector-http", "collector"},
 }

@@ -1,0 +1,273 @@
+package verify
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/otelbench/otelbench/generators"
+)
+
+// MetricPoint is one data point as an OTLP JSON file holds it.
+type MetricPoint struct {
+	// Name and Unit of the metric; Type is sum, gauge, histogram or exponentialHistogram.
+	Name, Unit, Type string
+	// Delta is true for delta temporality.
+	Delta      bool
+	Time       time.Time
+	Attributes map[string]any
+	// Value is a sum's or gauge's value; Count and Sum a histogram's.
+	Value float64
+	Count uint64
+	Sum   float64
+}
+
+// MetricSource returns every data point a backend holds now.
+type MetricSource func(ctx context.Context) ([]MetricPoint, error)
+
+type otlpJSONPoint struct {
+	Attributes   []otlpJSONKV `json:"attributes"`
+	TimeUnixNano string       `json:"timeUnixNano"`
+	AsInt        *string      `json:"asInt"`
+	AsDouble     *float64     `json:"asDouble"`
+	Count        string       `json:"count"`
+	Sum          *float64     `json:"sum"`
+}
+
+type otlpJSONData struct {
+	DataPoints             []otlpJSONPoint `json:"dataPoints"`
+	AggregationTemporality int             `json:"aggregationTemporality"` // 1 delta, 2 cumulative
+}
+
+type otlpJSONMetrics struct {
+	ResourceMetrics []struct {
+		ScopeMetrics []struct {
+			Metrics []struct {
+				Name                 string        `json:"name"`
+				Unit                 string        `json:"unit"`
+				Sum                  *otlpJSONData `json:"sum"`
+				Gauge                *otlpJSONData `json:"gauge"`
+				Histogram            *otlpJSONData `json:"histogram"`
+				ExponentialHistogram *otlpJSONData `json:"exponentialHistogram"`
+			} `json:"metrics"`
+		} `json:"scopeMetrics"`
+	} `json:"resourceMetrics"`
+}
+
+// ReadMetricFiles parses every metric data point the collector's file exporter wrote into dir (OTLP JSON, one
+// export per line; lines of other signals are skipped). A last line still being written is left for next time.
+func ReadMetricFiles(dir string) ([]MetricPoint, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.json*"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	var out []MetricPoint
+	for _, path := range files {
+		f, err := os.Open(path)
+		if err != nil {
+			return out, fmt.Errorf("read metrics: %w", err)
+		}
+		r := bufio.NewReaderSize(f, 1<<20)
+		for {
+			line, err := r.ReadBytes('\n')
+			if err != nil {
+				break // a partial last line, or the end
+			}
+			var doc otlpJSONMetrics
+			if err := json.Unmarshal(line, &doc); err != nil {
+				f.Close()
+				return out, fmt.Errorf("read metrics %s: %w", path, err)
+			}
+			for _, rm := range doc.ResourceMetrics {
+				for _, sm := range rm.ScopeMetrics {
+					for _, m := range sm.Metrics {
+						for typ, d := range map[string]*otlpJSONData{"sum": m.Sum, "gauge": m.Gauge, "histogram": m.Histogram, "exponentialHistogram": m.ExponentialHistogram} {
+							if d == nil {
+								continue
+							}
+							for _, dp := range d.DataPoints {
+								p := MetricPoint{Name: m.Name, Unit: m.Unit, Type: typ, Delta: d.AggregationTemporality == 1, Attributes: kvMap(dp.Attributes)}
+								if ns, err := strconv.ParseInt(dp.TimeUnixNano, 10, 64); err == nil {
+									p.Time = time.Unix(0, ns)
+								}
+								switch {
+								case dp.AsInt != nil:
+									n, _ := strconv.ParseInt(*dp.AsInt, 10, 64)
+									p.Value = float64(n)
+								case dp.AsDouble != nil:
+									p.Value = *dp.AsDouble
+								}
+								if dp.Count != "" {
+									p.Count, _ = strconv.ParseUint(dp.Count, 10, 64)
+								}
+								if dp.Sum != nil {
+									p.Sum = *dp.Sum
+								}
+								out = append(out, p)
+							}
+						}
+					}
+				}
+			}
+		}
+		f.Close()
+	}
+	return out, nil
+}
+
+// MetricsFromSource verifies a metrics stream against a backend that keeps every data point as sent (the
+// collector's file exporter): each data point delivered must be found exactly once, and folding a series' points
+// (the last one for cumulative temporality, the sum of all for delta) must give the value the measurements add up
+// to. Unlike Prometheus, this path takes delta temporality.
+func MetricsFromSource(ctx context.Context, src MetricSource, exp MetricExpectation, opts Options) (Result, error) {
+	if opts.Interval <= 0 {
+		opts.Interval = 250 * time.Millisecond
+	}
+	res := Result{Changes: map[string]int64{}}
+	select {
+	case <-ctx.Done():
+		return res, ctx.Err()
+	case <-exp.Sent:
+	}
+	sentAt := time.Now()
+	deadline := sentAt.Add(opts.Window)
+	want := exp.Plan.Expect(exp.Emitted())
+	delivered := exp.Delivered()
+	kindOf := map[string]string{}
+	for _, kind := range exp.Plan.Kinds {
+		in, _ := generators.InstrumentOf(kind)
+		kindOf[in.Name] = kind
+	}
+	res.Traces = int64(len(want))
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-timer.C:
+		}
+		res.Rounds++
+		points, err := src(ctx)
+		if err != nil {
+			res.QueryErrors++
+			if res.QueryErrors <= 3 {
+				res.Problems = append(res.Problems, err.Error())
+			}
+		}
+		type key struct{ kind, series string }
+		found := map[key][]MetricPoint{}
+		copies := map[string]int{}
+		var unique, dup int64
+		for _, p := range points {
+			if fmt.Sprint(p.Attributes[generators.AttrStream]) != exp.Stream {
+				continue
+			}
+			kind, ok := kindOf[p.Name]
+			if !ok {
+				continue
+			}
+			series := fmt.Sprint(p.Attributes[generators.AttrSeries])
+			id := kind + "|" + series + "|" + p.Time.String()
+			copies[id]++
+			if copies[id] > 1 {
+				dup++
+				continue
+			}
+			unique++
+			k := key{kind, series}
+			found[k] = append(found[k], p)
+		}
+		bad := map[string][]string{}
+		perKind := map[string]int64{}
+		for k, ps := range found {
+			perKind[k.kind] += int64(len(ps))
+		}
+		for wk, wv := range want {
+			ps := found[key{wk.Kind, wk.Series}]
+			got := fold(ps)
+			var ok bool
+			switch wk.Kind {
+			case generators.Counter, generators.UpDownCounter:
+				ok = approxEqual(got.Sum, wv.Sum)
+			case generators.Gauge:
+				ok = approxEqual(got.Last, wv.Last)
+			default:
+				ok = got.Count == wv.Count && approxEqual(got.Sum, wv.Sum)
+			}
+			if !ok {
+				bad[wk.Kind] = append(bad[wk.Kind], fmt.Sprintf("%s: %s series %s folds to %+v, expected %+v", exp.Stream, wk.Kind, wk.Series, got, wv))
+			}
+		}
+		done := len(bad) == 0 && unique >= delivered
+		if done || !time.Now().Before(deadline) || ctx.Err() != nil {
+			if done {
+				res.Complete = int64(len(want))
+				d := time.Since(sentAt)
+				res.Visibility = generators.Quantiles{P50: d, P90: d, P99: d, Max: d, Count: 1}
+			}
+			res.Expected = delivered
+			for kind, n := range perKind {
+				if len(bad[kind]) > 0 {
+					res.Altered += n
+				} else {
+					res.Verified += n
+				}
+			}
+			res.Duplicated = dup
+			if unique < delivered {
+				res.Lost = delivered - unique
+			} else if unique > delivered {
+				res.Duplicated += unique - delivered
+			}
+			for _, msgs := range bad {
+				for _, m := range msgs {
+					if len(res.Problems) < maxProblems {
+						res.Problems = append(res.Problems, m)
+					}
+				}
+			}
+			return res, nil
+		}
+		if opts.Progress != nil {
+			opts.Progress(unique, delivered)
+		}
+		timer.Reset(opts.Interval)
+	}
+}
+
+// fold is a series' state from its data points: the latest point for cumulative temporality, the sum of all
+// points for delta (gauges keep the latest either way).
+func fold(ps []MetricPoint) generators.SeriesValue {
+	var v generators.SeriesValue
+	if len(ps) == 0 {
+		return v
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].Time.Before(ps[j].Time) })
+	last := ps[len(ps)-1]
+	if !last.Delta || last.Type == "gauge" {
+		v.Last = last.Value
+		v.Sum = last.Value
+		if last.Type == "histogram" || last.Type == "exponentialHistogram" {
+			v.Sum, v.Count = last.Sum, last.Count
+		}
+		return v
+	}
+	for _, p := range ps {
+		if p.Type == "histogram" || p.Type == "exponentialHistogram" {
+			v.Sum += p.Sum
+			v.Count += p.Count
+		} else {
+			v.Sum += p.Value
+		}
+		v.Last = p.Value
+	}
+	return v
+}
