@@ -28,11 +28,11 @@ type liveBackend struct {
 	zipkinURL          string // where Zipkin spans are posted
 	remoteWriteURL     string // Prometheus remote write (collector downstream)
 
-	traces     verify.TraceReader
-	prom       verify.PromQL
-	logs       verify.LogSource
-	metricsURL string // the collector's own metrics
-	consoleDir string // where console exporters write, one file per stream
+	traces      verify.TraceReader
+	prom        verify.PromQL
+	logs        verify.LogSource
+	metricsURL  string // the collector's own metrics
+	consoleDir  string // where console exporters write, one file per stream
 	metricFiles string // where a collector's file exporter writes metrics
 }
 
