@@ -99,7 +99,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 			if err != nil {
 				return nil, fmt.Errorf("exporter %s: %w", e.Name, err)
 			}
-			mcfg.Reader = generators.NewPeriodicReader(exp, time.Duration(e.ExportInterval), time.Duration(e.ExportTimeout))
+			mcfg.Reader, mcfg.Seal = generators.NewPeriodicReader(exp, time.Duration(e.ExportInterval), time.Duration(e.ExportTimeout))
 		}
 		ms, err := generators.NewMetricStream(mcfg)
 		if err != nil {

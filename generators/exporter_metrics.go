@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -94,9 +95,25 @@ func (m *measuredMetricExporter) Export(ctx context.Context, rm *metricdata.Reso
 	return err
 }
 
-// NewPeriodicReader is the SDK's periodic reader around exp, collecting every interval.
-func NewPeriodicReader(exp sdkmetric.Exporter, interval, timeout time.Duration) sdkmetric.Reader {
-	return sdkmetric.NewPeriodicReader(exp, sdkmetric.WithInterval(interval), sdkmetric.WithTimeout(timeout))
+// NewPeriodicReader is the SDK's periodic reader around exp, collecting every interval. seal, called once the
+// final state has been flushed, makes later exports no-ops: the export Shutdown makes after a flush repeats the
+// same cumulative values (or, for delta, carries nothing new) at a timestamp that may fall in the same
+// millisecond, which a backend like Prometheus would merge and otelbench would then count as lost.
+func NewPeriodicReader(exp sdkmetric.Exporter, interval, timeout time.Duration) (reader sdkmetric.Reader, seal func()) {
+	s := &sealableExporter{Exporter: exp}
+	return sdkmetric.NewPeriodicReader(s, sdkmetric.WithInterval(interval), sdkmetric.WithTimeout(timeout)), func() { s.sealed.Store(true) }
+}
+
+type sealableExporter struct {
+	sdkmetric.Exporter
+	sealed atomic.Bool
+}
+
+func (s *sealableExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	if s.sealed.Load() {
+		return nil
+	}
+	return s.Exporter.Export(ctx, rm)
 }
 
 // NewPullReader builds the SDK's Prometheus exporter (a pull reader) and the HTTP handler serving it as a scrape

@@ -157,6 +157,8 @@ type MetricStreamConfig struct {
 	Reader sdkmetric.Reader
 	// Recorder sees every export (push) or scrape (pull).
 	Recorder *Recorder
+	// Seal, for push readers (see NewPeriodicReader), is called after the final flush.
+	Seal func()
 	// Pull is true when Reader is collected by a scraper: then the provider stays up after Run, until Close, so
 	// that the scraper reads the final values.
 	Pull bool
@@ -288,6 +290,9 @@ func (s *MetricStream) shutdown(ctx context.Context) error {
 	// Flush first: the periodic reader's loop runs the flush after any export in flight, whereas Shutdown alone
 	// would cancel an export the ticker had just started (and a schedule of whole seconds ends on a tick).
 	flushErr := s.mp.ForceFlush(sctx)
+	if s.cfg.Seal != nil {
+		s.cfg.Seal()
+	}
 	return errors.Join(flushErr, s.mp.Shutdown(sctx))
 }
 

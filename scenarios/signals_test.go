@@ -65,7 +65,7 @@ var _ = Describe("signals and backend paths", func() {
 		col := sc.Backend("col")
 		Expect(sc.Signals(col)).To(ConsistOf("traces", "metrics", "logs"))
 		Expect(sc.Paths(col, "traces")).To(ConsistOf(sc.Backend("jaeger")))
-		Expect(sc.Paths(col, "metrics")).To(ConsistOf(sc.Backend("prom")))
+		Expect(sc.Paths(col, "metrics")).To(ConsistOf(col, sc.Backend("prom")))
 		Expect(sc.Paths(col, "logs")).To(ConsistOf(col))
 		Expect(sc.Workloads[1].Metrics.Series).To(Equal(5))
 		Expect(sc.Workloads[2].Logs.AttributeSize).To(Equal(16))
