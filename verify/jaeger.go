@@ -79,18 +79,13 @@ func (j *Jaeger) Traces(ctx context.Context, ids []trace.TraceID) (map[trace.Tra
 	if err != nil {
 		return nil, err
 	}
-	resp, err := j.Client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("query jaeger: %w", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("query jaeger: %w", err)
-	}
 	// Jaeger answers 404 when none of the IDs is found, with the same body shape.
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotFound {
-		return nil, fmt.Errorf("query jaeger: %s: %.200s", resp.Status, body)
+	status, body, err := roundTrip(j.Client, req)
+	if err != nil {
+		return nil, fmt.Errorf("query jaeger: %w", err)
+	}
+	if status != http.StatusOK && status != http.StatusNotFound {
+		return nil, fmt.Errorf("query jaeger: %d: %.200s", status, body)
 	}
 	var r jaegerResponse
 	if err := json.Unmarshal(body, &r); err != nil {
@@ -217,6 +212,17 @@ func parseSpanID(s string) (trace.SpanID, error) {
 	}
 	copy(id[:], b)
 	return id, nil
+}
+
+// roundTrip sends req and reads the whole answer.
+func roundTrip(client *http.Client, req *http.Request) (status int, body []byte, err error) {
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err = io.ReadAll(resp.Body)
+	return resp.StatusCode, body, err
 }
 
 // loopbackClient is an HTTP client that ignores proxy settings: backends are on this host's loopback.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -39,12 +38,7 @@ func (p *Prometheus) Query(ctx context.Context, expr string, at time.Time) ([]Sa
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("promql: %w", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	status, body, err := roundTrip(p.client, req)
 	if err != nil {
 		return nil, fmt.Errorf("promql: %w", err)
 	}
@@ -58,7 +52,7 @@ func (p *Prometheus) Query(ctx context.Context, expr string, at time.Time) ([]Sa
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, fmt.Errorf("promql: %s: %.200s", resp.Status, body)
+		return nil, fmt.Errorf("promql: %d: %.200s", status, body)
 	}
 	if r.Status != "success" {
 		return nil, fmt.Errorf("promql %q: %s: %s", expr, r.ErrorType, r.Error)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -60,20 +59,15 @@ func (z *Zipkin) Traces(ctx context.Context, ids []trace.TraceID) (map[trace.Tra
 	if err != nil {
 		return nil, err
 	}
-	resp, err := z.client.Do(req)
+	status, body, err := roundTrip(z.client, req)
 	if err != nil {
 		return nil, fmt.Errorf("query zipkin: %w", err)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("query zipkin: %w", err)
-	}
-	if resp.StatusCode == http.StatusNotFound {
+	if status == http.StatusNotFound {
 		return map[trace.TraceID][]Span{}, nil
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("query zipkin: %s: %.200s", resp.Status, body)
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("query zipkin: %d: %.200s", status, body)
 	}
 	var traces [][]zipkinSpan
 	if err := json.Unmarshal(body, &traces); err != nil {
