@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -52,34 +51,6 @@ var _ = Describe("Zipkin", Label("docker"), func() {
 		Expect(containers.ZipkinHeapFor(1000)).To(Equal(512))
 		Expect(containers.ZipkinHeapFor(1_000_000)).To(BeNumerically(">", 2000))
 	})
-})
-
-var _ = Describe("Prometheus", Label("docker"), func() {
-	It("scrapes the targets it is given on loopback and answers PromQL", func(ctx SpecContext) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		Expect(err).NotTo(HaveOccurred())
-		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			_, _ = io.WriteString(w, "# TYPE spec_answer gauge\nspec_answer 42\n")
-		})}
-		go func() { _ = srv.Serve(l) }()
-		DeferCleanup(srv.Close)
-
-		id := specRunID("prometheus")
-		p, err := containers.RunPrometheus(ctx, images["prometheus"], containers.PrometheusConfig{
-			RunID: id, ScrapeTargets: []string{l.Addr().String()}, ScrapeInterval: 500 * time.Millisecond,
-		})
-		DeferCleanup(func(ctx context.Context) { _ = p.Terminate(ctx) })
-		Expect(err).NotTo(HaveOccurred())
-		Expect(p.RemoteWriteURL()).To(HaveSuffix("/api/v1/write"))
-		Expect(p.OTLPMetricsEndpoint()).To(HavePrefix("127.0.0.1:"))
-		Eventually(func() (string, error) {
-			_, body, err := get(p.URL() + "/api/v1/query?query=spec_answer")
-			return body, err
-		}).WithContext(ctx).Should(ContainSubstring(`"42"`))
-
-		Expect(p.Terminate(ctx)).To(Succeed())
-		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
-	}, SpecTimeout(2*time.Minute))
 })
 
 var _ = Describe("Collector", Label("docker"), func() {

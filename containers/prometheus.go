@@ -3,6 +3,7 @@ package containers
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -10,7 +11,8 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 )
 
-// prometheusImage pins Prometheus 3.
+// prometheusImage pins Prometheus 3. The build tag remove_all_sd leaves the cloud service discoveries out (static
+// targets are all otelbench uses), which roughly thirds the binary.
 var prometheusImage = Image{
 	Backend:  "prometheus",
 	Version:  "3.16.0",
@@ -21,27 +23,43 @@ var prometheusImage = Image{
 	build:    goBinary("github.com/prometheus/prometheus/cmd/prometheus", "prometheus", "remove_all_sd"),
 }
 
-// PrometheusOTLPPath is the URL path of Prometheus' OTLP/HTTP metrics receiver.
+// PrometheusOTLPPath is the URL path of Prometheus' OTLP/HTTP metrics receiver. The OTel Go SDK's otlpmetrichttp
+// exporter takes OTLPMetricsEndpoint as its endpoint and this as its URL path.
 const PrometheusOTLPPath = "/api/v1/otlp/v1/metrics"
+
+// PrometheusScrapeJob is the job name of the scrape targets (PrometheusConfig.ScrapeTargets).
+const PrometheusScrapeJob = "otelbench"
+
+// prometheusDataDir is the TSDB directory. The image is FROM scratch and has no writable directory, so a tmpfs is
+// mounted there: a run's samples live in memory and vanish with the container, which is all a benchmark needs.
+const prometheusDataDir = "/prometheus"
+
+// prometheusRetention bounds what the TSDB keeps. Samples stay in the in-memory head block for about two hours
+// anyway; the limit only keeps a long run from holding more than that.
+const prometheusRetention = "3h"
 
 // PrometheusConfig configures a Prometheus server for a run.
 type PrometheusConfig struct {
 	// RunID labels the container.
 	RunID string
-	// ScrapeTargets are host:port addresses on loopback serving /metrics, scraped as job "otelbench".
+	// ScrapeTargets are host:port addresses on loopback serving /metrics over plain HTTP, scraped as job
+	// PrometheusScrapeJob. Empty means no scraping: samples arrive only through OTLP or remote write.
 	ScrapeTargets []string
-	// ScrapeInterval is how often targets are scraped. Default 1s.
+	// ScrapeInterval is how often targets are scraped (also the scrape timeout). Default 1s.
 	ScrapeInterval time.Duration
 }
 
-// Prometheus is a running Prometheus 3 server with its OTLP and remote-write receivers enabled.
+// Prometheus is a running Prometheus 3 server with its OTLP and remote-write receivers enabled. Its methods are
+// safe for concurrent use.
 type Prometheus struct {
 	*testcontainers.DockerContainer
 	port int
 }
 
-// RunPrometheus starts image as a Prometheus server on a free loopback port and waits until it is ready. On error
-// the partly started container, if any, is returned too so that the caller can terminate it.
+// RunPrometheus starts image (see Images) as a Prometheus server listening on a free 127.0.0.1 port, with the OTLP
+// and remote-write receivers on, and waits until /-/ready answers. Options in opts come last and so win (e.g.
+// testcontainers.WithCmdArgs("--enable-feature=otlp-deltatocumulative")). On error the partly started container,
+// if any, is returned too so that the caller can terminate it.
 func RunPrometheus(ctx context.Context, image string, cfg PrometheusConfig, opts ...testcontainers.ContainerCustomizer) (*Prometheus, error) {
 	configure()
 	if cfg.ScrapeInterval <= 0 {
@@ -49,22 +67,23 @@ func RunPrometheus(ctx context.Context, image string, cfg PrometheusConfig, opts
 	}
 	p, err := FreePorts(1)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("start prometheus: %w", err)
 	}
 	pr := &Prometheus{port: p[0]}
 	const configPath = "/etc/otelbench/prometheus.yml"
 	all := []testcontainers.ContainerCustomizer{
 		hostNetwork(cfg.RunID),
 		testcontainers.WithFiles(testcontainers.ContainerFile{
-			Reader: strings.NewReader(prometheusConfig(cfg)), ContainerFilePath: configPath, FileMode: 0o644,
+			Reader:            strings.NewReader(prometheusConfig(cfg)),
+			ContainerFilePath: configPath,
+			FileMode:          0o644,
 		}),
-		// The image is FROM scratch: the TSDB lives in a tmpfs, which is all a run needs.
-		testcontainers.WithTmpfs(map[string]string{"/prometheus": "rw,mode=1777"}),
+		testcontainers.WithTmpfs(map[string]string{prometheusDataDir: "rw,mode=1777"}),
 		testcontainers.WithCmd(
 			"--config.file="+configPath,
 			"--web.listen-address="+hostPort(pr.port),
-			"--storage.tsdb.path=/prometheus",
-			"--storage.tsdb.retention.time=1d",
+			"--storage.tsdb.path="+prometheusDataDir,
+			"--storage.tsdb.retention.time="+prometheusRetention,
 			"--web.enable-otlp-receiver",
 			"--web.enable-remote-write-receiver",
 		),
@@ -78,19 +97,35 @@ func RunPrometheus(ctx context.Context, image string, cfg PrometheusConfig, opts
 	return pr, nil
 }
 
-// prometheusConfig scrapes the targets every interval and accepts samples up to 10 minutes older than the newest
-// (OTLP and remote-write batches may arrive out of order).
+// prometheusConfig is the server's configuration file:
+//   - one scrape job of the targets, honouring the labels and timestamps they expose: the generator is the source of
+//     truth, so an attribute it sends as "job" or "instance" keeps its value instead of becoming exported_job;
+//     native histograms are scraped when a target offers them;
+//   - an out-of-order window of 10 minutes, so that OTLP and remote-write batches arriving out of order, or with
+//     samples older than the head, are stored rather than rejected;
+//   - OTLP: the default translation (UnderscoreEscapingWithSuffixes); service.name, service.namespace and
+//     service.instance.id become job and instance and are also kept on target_info (keep_identifying), no other
+//     resource attribute is promoted to series labels (they stay on target_info, joinable on job and instance).
 func prometheusConfig(cfg PrometheusConfig) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "global:\n  scrape_interval: %s\n  scrape_timeout: %s\n  evaluation_interval: 1m\n", cfg.ScrapeInterval, cfg.ScrapeInterval)
+	interval := promDuration(cfg.ScrapeInterval)
+	fmt.Fprintf(&b, "global:\n  scrape_interval: %s\n  scrape_timeout: %s\n  evaluation_interval: 1m\n", interval, interval)
 	b.WriteString("storage:\n  tsdb:\n    out_of_order_time_window: 10m\n")
+	b.WriteString("otlp:\n  keep_identifying_resource_attributes: true\n")
 	if len(cfg.ScrapeTargets) > 0 {
-		b.WriteString("scrape_configs:\n  - job_name: otelbench\n    scrape_native_histograms: true\n    static_configs:\n      - targets:\n")
+		fmt.Fprintf(&b, "scrape_configs:\n  - job_name: %s\n    metrics_path: /metrics\n    scheme: http\n", PrometheusScrapeJob)
+		b.WriteString("    honor_labels: true\n    honor_timestamps: true\n    scrape_native_histograms: true\n")
+		b.WriteString("    static_configs:\n      - targets:\n")
 		for _, t := range cfg.ScrapeTargets {
 			fmt.Fprintf(&b, "          - %q\n", t)
 		}
 	}
 	return b.String()
+}
+
+// promDuration writes d in Prometheus' duration syntax (whole milliseconds, at least 1ms): Go's "1m0s" is not one.
+func promDuration(d time.Duration) string {
+	return strconv.FormatInt(max(d.Milliseconds(), 1), 10) + "ms"
 }
 
 // Kind is "prometheus".
@@ -101,14 +136,18 @@ func (p *Prometheus) Terminate(ctx context.Context) error {
 	if p == nil {
 		return nil
 	}
-	return terminate(ctx, p.DockerContainer)
+	if err := terminate(ctx, p.DockerContainer); err != nil {
+		return fmt.Errorf("terminate prometheus: %w", err)
+	}
+	return nil
 }
 
-// URL is the server's base URL (PromQL at /api/v1/query).
+// URL is the server's base URL, http://127.0.0.1:PORT (PromQL at /api/v1/query).
 func (p *Prometheus) URL() string { return "http://" + hostPort(p.port) }
 
-// OTLPMetricsEndpoint is host:port of the OTLP/HTTP receiver; its path is PrometheusOTLPPath.
+// OTLPMetricsEndpoint is host:port of the OTLP/HTTP metrics receiver (protobuf or JSON); its path is
+// PrometheusOTLPPath.
 func (p *Prometheus) OTLPMetricsEndpoint() string { return hostPort(p.port) }
 
-// RemoteWriteURL is where remote-write clients post.
+// RemoteWriteURL is where remote-write clients post: http://127.0.0.1:PORT/api/v1/write.
 func (p *Prometheus) RemoteWriteURL() string { return p.URL() + "/api/v1/write" }

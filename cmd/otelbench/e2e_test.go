@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -21,6 +22,18 @@ func readReport(dir string) reports.Report {
 	var rep reports.Report
 	Expect(json.Unmarshal(data, &rep)).To(Succeed())
 	return rep
+}
+
+// failures describes the rows of rep that did not pass, so that a failed run says which path failed and why.
+func failures(rep reports.Report) string {
+	var b strings.Builder
+	for _, e := range rep.Exporters {
+		if !e.Passed {
+			fmt.Fprintf(&b, "\n  %s %s %s -> %s: sent %d verified %d lost %d duplicated %d altered %d dropped %d: %v",
+				e.Signal, e.Name, e.Protocol, e.Backend, e.Sent, e.Verified, e.Lost, e.Duplicated, e.Altered, e.DroppedInSDK, e.Problems)
+		}
+	}
+	return b.String()
 }
 
 func runID(what string) string {

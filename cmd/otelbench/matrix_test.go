@@ -37,7 +37,7 @@ var _ = Describe("otelbench run scenarios/exporters-matrix.yaml", Label("docker"
 		s := otelbench("run", "../../scenarios/exporters-matrix.yaml", "--out", out, "--run-id", id)
 		Eventually(s).WithContext(ctx).Should(gexec.Exit())
 		rep = readReport(out)
-		Expect(s.ExitCode()).To(Equal(0), "report passed=%v", rep.Passed)
+		Expect(s.ExitCode()).To(Equal(0), "failing rows:%s", failures(rep))
 	}, NodeTimeout(8*60e9))
 
 	find := func(signal, protocol, exporter, backend string) *reports.Exporter {
