@@ -12,8 +12,10 @@ import (
 	"fmt"
 	"io"
 	stdlog "log"
+	"math/rand/v2"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -88,25 +90,61 @@ func terminate(ctx context.Context, ctr *testcontainers.DockerContainer) error {
 	return err
 }
 
-// FreePorts returns n distinct TCP ports that were free on 127.0.0.1 a moment ago. They are held open together
-// while being chosen so that the same port is not returned twice.
+// FreePorts returns n distinct TCP ports that were free on 127.0.0.1 a moment ago, for backends to listen on.
+//
+// A container binds its ports seconds after they were chosen, so two things could take them meanwhile: the kernel
+// handing the same port to another bind(0), and outgoing connections (exporters, read-back clients) taking it as
+// their local port. Both draw from the ephemeral range, so ports are chosen below it, at random, and never twice
+// in one process.
 func FreePorts(n int) ([]int, error) {
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	lo, hi := portRange()
 	ports := make([]int, 0, n)
-	var listeners []net.Listener
-	defer func() {
-		for _, l := range listeners {
-			_ = l.Close()
+	for tries := 0; len(ports) < n; tries++ {
+		if tries > 10*(hi-lo) {
+			return nil, fmt.Errorf("find %d free ports between %d and %d: only %d free", n, lo, hi, len(ports))
 		}
-	}()
-	for range n {
-		l, err := net.Listen("tcp", net.JoinHostPort(Host, "0"))
-		if err != nil {
-			return nil, fmt.Errorf("find a free port: %w", err)
+		p := lo + rand.IntN(hi-lo)
+		if portsGiven[p] || !bindable(p) {
+			continue
 		}
-		listeners = append(listeners, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		portsGiven[p] = true
+		ports = append(ports, p)
 	}
 	return ports, nil
+}
+
+var (
+	portsMu    sync.Mutex
+	portsGiven = map[int]bool{}
+)
+
+// portRange is where FreePorts looks: from 20000 up to the start of the kernel's ephemeral range (32768 unless
+// /proc says otherwise), or, if that leaves too few, 20000 to 30000.
+func portRange() (lo, hi int) {
+	lo, hi = 20000, 32768
+	if data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(data)); len(f) == 2 {
+			if start, err := strconv.Atoi(f[0]); err == nil {
+				hi = start
+			}
+		}
+	}
+	if hi-lo < 1000 {
+		lo, hi = 20000, 30000
+	}
+	return lo, hi
+}
+
+// bindable reports whether a listener can be opened on Host:port right now.
+func bindable(port int) bool {
+	l, err := net.Listen("tcp", net.JoinHostPort(Host, strconv.Itoa(port)))
+	if err != nil {
+		return false
+	}
+	_ = l.Close()
+	return true
 }
 
 // startError adds the tail of the container's log to err: a backend that fails to start says why there.

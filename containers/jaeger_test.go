@@ -2,7 +2,10 @@ package containers_test
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -44,15 +47,25 @@ var _ = Describe("Jaeger", Label("docker"), func() {
 })
 
 var _ = Describe("FreePorts", func() {
-	It("returns distinct ports that can be bound on loopback", func() {
-		ports, err := containers.FreePorts(20)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(ports).To(HaveLen(20))
+	It("returns distinct ports below the ephemeral range that can be bound on loopback, never the same twice", func() {
+		lo := 32768
+		if data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+			_, _ = fmt.Sscan(string(data), &lo)
+		}
 		seen := map[int]bool{}
-		for _, p := range ports {
-			Expect(seen).NotTo(HaveKey(p))
-			seen[p] = true
-			Expect(p).To(BeNumerically(">", 0))
+		for range 5 {
+			ports, err := containers.FreePorts(20)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(ports).To(HaveLen(20))
+			for _, p := range ports {
+				Expect(seen).NotTo(HaveKey(p))
+				seen[p] = true
+				Expect(p).To(BeNumerically(">=", 20000))
+				Expect(p).To(BeNumerically("<", max(lo, 30000)))
+				l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+				Expect(err).NotTo(HaveOccurred())
+				Expect(l.Close()).To(Succeed())
+			}
 		}
 	})
 })

@@ -24,6 +24,21 @@ func readReport(dir string) reports.Report {
 	return rep
 }
 
+// passed waits for the run s to end and expects exit 0; when it did not, the failure says which rows failed and
+// why (or, without a report, that the run itself failed; its output is in the spec's log).
+func passed(ctx SpecContext, s *gexec.Session, out string) reports.Report {
+	GinkgoHelper()
+	Eventually(s).WithContext(ctx).Should(gexec.Exit())
+	if s.ExitCode() == 0 {
+		return readReport(out)
+	}
+	if _, err := os.Stat(filepath.Join(out, "report.json")); err != nil {
+		Fail(fmt.Sprintf("otelbench exited %d without a report", s.ExitCode()))
+	}
+	Fail(fmt.Sprintf("otelbench exited %d; failing rows:%s", s.ExitCode(), failures(readReport(out))))
+	return reports.Report{}
+}
+
 // failures describes the rows of rep that did not pass, so that a failed run says which path failed and why.
 func failures(rep reports.Report) string {
 	var b strings.Builder
@@ -44,10 +59,8 @@ var _ = Describe("otelbench run", Label("docker", "e2e"), Ordered, func() {
 	It("sends the smoke scenario to Jaeger over OTLP gRPC and HTTP and reads every span back", func(ctx SpecContext) {
 		out, id := GinkgoT().TempDir(), runID("smoke")
 		s := otelbench("run", "../../scenarios/smoke.yaml", "--out", out, "--run-id", id)
-		Eventually(s).WithContext(ctx).Should(gexec.Exit(0))
+		rep := passed(ctx, s, out)
 		Expect(s.Out).To(gbytes.Say("PASSED"))
-
-		rep := readReport(out)
 		Expect(rep.Passed).To(BeTrue())
 		Expect(rep.RunID).To(Equal(id))
 		Expect(rep.Exporters).To(HaveLen(2))

@@ -9,7 +9,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"github.com/onsi/gomega/gexec"
 
 	"github.com/otelbench/otelbench/containers"
 )
@@ -18,8 +17,7 @@ var _ = Describe("otelbench run with the console exporter", Label("e2e"), func()
 	It("verifies what the console exporters printed, and keeps it under --out", func(ctx SpecContext) {
 		out := GinkgoT().TempDir()
 		s := otelbench("run", "testdata/console.yaml", "--out", out)
-		Eventually(s).WithContext(ctx).Should(gexec.Exit(0))
-		rep := readReport(out)
+		rep := passed(ctx, s, out)
 		Expect(rep.Exporters).To(HaveLen(2))
 		for _, e := range rep.Exporters {
 			Expect(e.Backend).To(Equal("stdout"))
@@ -64,8 +62,7 @@ workloads:
 
 		out, id := GinkgoT().TempDir(), runID("external")
 		s := otelbench("run", path, "--out", out, "--run-id", id)
-		Eventually(s).WithContext(ctx).Should(gexec.Exit(0))
-		rep := readReport(out)
+		rep := passed(ctx, s, out)
 		Expect(rep.Exporters).To(HaveLen(2))
 		for _, e := range rep.Exporters {
 			Expect(e.Verified).To(Equal(e.Sent))
