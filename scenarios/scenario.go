@@ -40,6 +40,17 @@ type Scenario struct {
 
 	// File is the path the scenario was read from (empty when parsed from memory).
 	File string `yaml:"-"`
+
+	places map[string]Pos // where each value stands in the file, by field path
+	root   Pos
+}
+
+// ErrorAt is a problem with the value at path (a field path as validation names them, e.g. "backends[1]" or
+// "workloads[0].rate"), placed where that value, or the nearest enclosing one, stands in the file. It is for checks
+// made after Load, e.g. whether a run fits the machine it would run on.
+func (sc *Scenario) ErrorAt(path, format string, args ...any) Error {
+	pos := place(sc.places, sc.root, path)
+	return Error{File: sc.File, Line: pos.Line, Column: pos.Column, Msg: fmt.Sprintf(format, args...)}
 }
 
 // Verify configures how delivery is checked.
@@ -221,6 +232,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 		slices.SortStableFunc(v.errs, func(a, b Error) int { return cmp.Or(a.Line-b.Line, a.Column-b.Column) })
 		return nil, v.errs
 	}
+	sc.places, sc.root = d.places, v.root
 	sc.applyDefaults()
 	return sc, nil
 }

@@ -101,15 +101,21 @@ func (v *validator) at(path, format string, args ...any) {
 			return
 		}
 	}
-	pos, ok := v.places[path]
+	pos := place(v.places, v.root, path)
+	v.errs = append(v.errs, Error{File: v.file, Line: pos.Line, Column: pos.Column, Msg: fmt.Sprintf(format, args...)})
+}
+
+// place is where the value at path stands, or the nearest enclosing value the file has, or root.
+func place(places map[string]Pos, root Pos, path string) Pos {
+	pos, ok := places[path]
 	for p := path; !ok && p != ""; {
 		p = parent(p)
-		pos, ok = v.places[p]
+		pos, ok = places[p]
 	}
 	if !ok {
-		pos = v.root
+		return root
 	}
-	v.errs = append(v.errs, Error{File: v.file, Line: pos.Line, Column: pos.Column, Msg: fmt.Sprintf(format, args...)})
+	return pos
 }
 
 func (v *validator) has(path string) bool {

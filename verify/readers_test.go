@@ -37,11 +37,11 @@ var _ = Describe("Zipkin reader", func() {
 	DescribeTable("reads what the Go SDK's and the collector's Zipkin exporters write",
 		func(span string, want verify.Span) {
 			var asked string
-			srv := serve(200, "[["+span+"]]", &asked)
+			srv := serve(200, "["+span+"]", &asked)
 			id, _ := trace.TraceIDFromHex(tid)
 			got, err := verify.NewZipkin(srv.URL).Traces(context.Background(), []trace.TraceID{id})
 			Expect(err).NotTo(HaveOccurred())
-			Expect(asked).To(ContainSubstring("/api/v2/traceMany?traceIds=" + tid))
+			Expect(asked).To(Equal("/api/v2/trace/" + tid), "traceMany answers 400 for a single ID")
 			Expect(got[id]).To(HaveLen(1))
 			s := got[id][0]
 			Expect(s.Name).To(Equal(want.Name))
@@ -65,6 +65,27 @@ var _ = Describe("Zipkin reader", func() {
 			verify.Span{Name: "w", Kind: "server", Status: "error", StatusMessage: "synthetic failure", Events: []string{"otelbench.root"},
 				Links: []trace.SpanID{{0x21, 0xb6, 0x5d, 0x4f, 0x51, 0xc1, 0xd2, 0x58}}}),
 	)
+
+	It("reads several traces in one traceMany request, and none when asked for none", func() {
+		other := "0af7651916cd43dd8448eb211c80319c"
+		var asked string
+		srv := serve(200, `[[{"traceId":"`+tid+`","id":"33be2e9f1ccb987c","name":"a","timestamp":1,"duration":2}],`+
+			`[{"traceId":"`+other+`","id":"43be2e9f1ccb987c","name":"b","timestamp":1,"duration":2},`+
+			`{"traceId":"`+other+`","id":"53be2e9f1ccb987c","parentId":"43be2e9f1ccb987c","name":"c","timestamp":1,"duration":2}]]`, &asked)
+		a, _ := trace.TraceIDFromHex(tid)
+		b, _ := trace.TraceIDFromHex(other)
+		got, err := verify.NewZipkin(srv.URL).Traces(context.Background(), []trace.TraceID{a, b})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(asked).To(Equal("/api/v2/traceMany?traceIds=" + tid + "%2C" + other))
+		Expect(got[a]).To(HaveLen(1))
+		Expect(got[b]).To(HaveLen(2))
+
+		asked = ""
+		got, err = verify.NewZipkin(srv.URL).Traces(context.Background(), nil)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(got).To(BeEmpty())
+		Expect(asked).To(BeEmpty())
+	})
 
 	It("says when Zipkin fails", func() {
 		srv := serve(500, "boom", nil)

@@ -48,13 +48,20 @@ type zipkinSpan struct {
 	Tags map[string]string `json:"tags"`
 }
 
-// Traces implements TraceReader.
+// Traces implements TraceReader. Zipkin's traceMany answers 400 for a single ID, so one ID is read with
+// GET /api/v2/trace/{id} instead.
 func (z *Zipkin) Traces(ctx context.Context, ids []trace.TraceID) (map[trace.TraceID][]Span, error) {
+	if len(ids) == 0 {
+		return map[trace.TraceID][]Span{}, nil
+	}
 	list := make([]string, len(ids))
 	for i, id := range ids {
 		list[i] = id.String()
 	}
 	u := z.baseURL + "/api/v2/traceMany?traceIds=" + url.QueryEscape(strings.Join(list, ","))
+	if len(ids) == 1 {
+		u = z.baseURL + "/api/v2/trace/" + list[0]
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
@@ -70,7 +77,13 @@ func (z *Zipkin) Traces(ctx context.Context, ids []trace.TraceID) (map[trace.Tra
 		return nil, fmt.Errorf("query zipkin: %d: %.200s", status, body)
 	}
 	var traces [][]zipkinSpan
-	if err := json.Unmarshal(body, &traces); err != nil {
+	if len(ids) == 1 {
+		var one []zipkinSpan
+		if err := json.Unmarshal(body, &one); err != nil {
+			return nil, fmt.Errorf("query zipkin: decode response: %w", err)
+		}
+		traces = append(traces, one)
+	} else if err := json.Unmarshal(body, &traces); err != nil {
 		return nil, fmt.Errorf("query zipkin: decode response: %w", err)
 	}
 	out := make(map[trace.TraceID][]Span, len(traces))
