@@ -41,7 +41,7 @@ var _ = Describe("Zipkin reader", func() {
 			id, _ := trace.TraceIDFromHex(tid)
 			got, err := verify.NewZipkin(srv.URL).Traces(context.Background(), []trace.TraceID{id})
 			Expect(err).NotTo(HaveOccurred())
-			Expect(asked).To(Equal("/api/v2/trace/" + tid), "traceMany answers 400 for a single ID")
+			Expect(asked).To(Equal("/api/v2/trace/"+tid), "traceMany answers 400 for a single ID")
 			Expect(got[id]).To(HaveLen(1))
 			s := got[id][0]
 			Expect(s.Name).To(Equal(want.Name))
