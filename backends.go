@@ -3,7 +3,6 @@ package otelbench
 import (
 	"context"
 	"fmt"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -123,11 +122,7 @@ func startBackend(ctx context.Context, sc *scenarios.Scenario, b scenarios.Backe
 	runID string, lb *liveBackend, live map[string]*liveBackend, workDir string) error {
 	switch b.Type {
 	case "jaeger":
-		max := b.Retention
-		if max == 0 {
-			max = int(math.Ceil(p.traces[b.Name]*1.2)) + 10_000
-		}
-		j, err := containers.RunJaeger(ctx, ref, containers.JaegerConfig{RunID: runID, MaxTraces: max})
+		j, err := containers.RunJaeger(ctx, ref, containers.JaegerConfig{RunID: runID, MaxTraces: p.jaegerTraces(&b)})
 		if j != nil {
 			lb.ctr = j
 		}
@@ -137,11 +132,8 @@ func startBackend(ctx context.Context, sc *scenarios.Scenario, b scenarios.Backe
 		lb.otlpGRPC, lb.otlpHTTP = j.OTLPGRPCEndpoint(), j.OTLPHTTPEndpoint()
 		lb.traces = verify.NewJaeger(j.QueryURL())
 	case "zipkin":
-		spans := b.Retention
-		if spans == 0 {
-			spans = int(math.Ceil(p.spans[b.Name]*1.2)) + 10_000
-		}
-		z, err := containers.RunZipkin(ctx, ref, containers.ZipkinConfig{RunID: runID, MaxSpans: spans, HeapMB: containers.ZipkinHeapFor(spans)})
+		spans, heap := p.zipkinSpans(&b)
+		z, err := containers.RunZipkin(ctx, ref, containers.ZipkinConfig{RunID: runID, MaxSpans: spans, HeapMB: heap})
 		if z != nil {
 			lb.ctr = z
 		}

@@ -63,7 +63,9 @@ func NewRunID() string {
 var ErrInterrupted = errors.New("run interrupted")
 
 // Run executes sc and returns its report. The report is complete when err is nil; report.Passed says whether every
-// item was verified. Every backend Run starts is terminated before it returns, whatever happens.
+// item was verified. Every backend Run starts is terminated before it returns, whatever happens. A run whose
+// backends would not fit in this machine's available memory is refused before anything starts, with
+// scenarios.Errors placing the problem in the file.
 func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *reports.Report, err error) {
 	if opts.RunID == "" {
 		opts.RunID = NewRunID()
@@ -77,6 +79,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 		return nil, err
 	}
 	defer plan.close()
+	if err := checkMemory(sc, plan, availableMemory()); err != nil {
+		return nil, err
+	}
 	workDir, err := os.MkdirTemp("", "otelbench-"+opts.RunID+"-")
 	if err != nil {
 		return nil, err

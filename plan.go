@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/reports"
 	"github.com/otelbench/otelbench/scenarios"
@@ -17,8 +18,9 @@ import (
 // plan is a scenario turned into streams (one per workload and exporter) before anything starts.
 type plan struct {
 	streams []*plannedStream
-	// traces and spans are what each backend will receive, by name, directly or through a collector.
-	traces, spans map[string]float64
+	// traces and spans are what each backend will receive, by name, directly or through a collector; spanBytes
+	// is about how many bytes those spans carry (generators.Shape.SpanBytes each).
+	traces, spans, spanBytes map[string]float64
 	// pull holds the scrape endpoints of Prometheus exporters, by the name of the Prometheus backend scraping them.
 	pull map[string][]*pullEndpoint
 	ids  generators.IDs
@@ -34,7 +36,7 @@ type plannedStream struct {
 }
 
 func newPlan(sc *scenarios.Scenario, runID string) (*plan, error) {
-	p := &plan{traces: map[string]float64{}, spans: map[string]float64{}, pull: map[string][]*pullEndpoint{}, ids: generators.NewIDs(sc.Seed, runID)}
+	p := &plan{traces: map[string]float64{}, spans: map[string]float64{}, spanBytes: map[string]float64{}, pull: map[string][]*pullEndpoint{}, ids: generators.NewIDs(sc.Seed, runID)}
 	for wi := range sc.Workloads {
 		w := &sc.Workloads[wi]
 		sched := schedule(sc, w)
@@ -51,6 +53,7 @@ func newPlan(sc *scenarios.Scenario, runID string) (*plan, error) {
 				for _, d := range sc.Paths(b, "traces") {
 					p.traces[d.Name] += float64(sched.Slots())
 					p.spans[d.Name] += float64(sched.Slots()) * float64(w.Trace.Spans)
+					p.spanBytes[d.Name] += float64(sched.Slots()) * float64(w.Trace.Spans) * float64(shapeOf(w).SpanBytes())
 				}
 			}
 			if e.Protocol == generators.Prometheus {
@@ -66,6 +69,37 @@ func newPlan(sc *scenarios.Scenario, runID string) (*plan, error) {
 		}
 	}
 	return p, nil
+}
+
+// shapeOf is the trace shape of a traces workload.
+func shapeOf(w *scenarios.Workload) generators.Shape {
+	return generators.Shape{Spans: w.Trace.Spans, Depth: w.Trace.Depth, Attributes: w.Trace.Attributes, AttributeSize: w.Trace.AttributeSize}
+}
+
+// jaegerTraces is the capacity a started Jaeger b gets: its retention when set, else 1.2 × the traces it will
+// receive + 10 000.
+func (p *plan) jaegerTraces(b *scenarios.Backend) int {
+	if b.Retention > 0 {
+		return b.Retention
+	}
+	return int(math.Ceil(p.traces[b.Name]*1.2)) + 10_000
+}
+
+// zipkinSpans is the capacity a started Zipkin b gets, sized like Jaeger's, and the Java heap that holds it.
+func (p *plan) zipkinSpans(b *scenarios.Backend) (spans, heapMB int) {
+	spans = b.Retention
+	if spans == 0 {
+		spans = int(math.Ceil(p.spans[b.Name]*1.2)) + 10_000
+	}
+	return spans, containers.ZipkinHeapFor(spans, p.avgSpanBytes(b.Name))
+}
+
+// avgSpanBytes is the mean size of the spans backend name receives (200 bytes when it receives none).
+func (p *plan) avgSpanBytes(name string) int {
+	if p.spans[name] == 0 {
+		return generators.Shape{}.SpanBytes()
+	}
+	return int(math.Ceil(p.spanBytes[name] / p.spans[name]))
 }
 
 // close releases scrape endpoints that were opened but never served.

@@ -48,8 +48,9 @@ var _ = Describe("Zipkin", Label("docker"), func() {
 	}, SpecTimeout(3*time.Minute))
 
 	It("sizes its heap from the spans it must hold", func() {
-		Expect(containers.ZipkinHeapFor(1000)).To(Equal(512))
-		Expect(containers.ZipkinHeapFor(1_000_000)).To(BeNumerically(">", 2000))
+		Expect(containers.ZipkinHeapFor(1000, 200)).To(Equal(512))
+		Expect(containers.ZipkinHeapFor(1_000_000, 200)).To(BeNumerically(">", 2000))
+		Expect(containers.ZipkinHeapFor(100_000, 10_000)).To(BeNumerically(">", 100_000*3*10_000>>20), "big spans need a big heap")
 	})
 })
 

@@ -58,15 +58,21 @@ type ZipkinConfig struct {
 	// MaxSpans is the in-memory store's capacity (MEM_MAX_SPANS); the oldest spans are evicted beyond it.
 	// Default 500000 (Zipkin's).
 	MaxSpans int
-	// HeapMB is the Java heap (-Xms and -Xmx). Default ZipkinHeapFor(MaxSpans).
+	// HeapMB is the Java heap (-Xms and -Xmx). Default ZipkinHeapFor(MaxSpans, 200).
 	HeapMB int
 }
 
-// ZipkinHeapFor is a Java heap in MB that holds spans in Zipkin's memory store with room to spare: about 2 KB per
-// span of a handful of tags, never less than 512 MB.
-func ZipkinHeapFor(spans int) int {
-	return max(512, 256+spans*2/1024)
+// ZipkinHeapFor is a Java heap in MB that holds spans of about spanBytes bytes each (see generators.Shape.SpanBytes)
+// in Zipkin's memory store with room to spare: 2 KB per span plus three times its size (Java strings, tag maps and
+// room for the collector to work), 256 MB besides, never less than 512 MB. Too small a heap does not evict: Zipkin
+// dies of OutOfMemoryError and the spans it held read as lost.
+func ZipkinHeapFor(spans, spanBytes int) int {
+	return max(512, 256+int((int64(spans)*int64(2048+3*spanBytes))>>20))
 }
+
+// ZipkinMemory is what a Zipkin server with a heap of heapMB takes from the machine, in bytes: the heap, plus
+// about 256 MB of the JVM's own (metaspace, code cache, threads, buffers).
+func ZipkinMemory(heapMB int) int64 { return int64(heapMB+256) << 20 }
 
 // Zipkin is a running Zipkin server with in-memory storage.
 type Zipkin struct {
@@ -82,7 +88,7 @@ func RunZipkin(ctx context.Context, image string, cfg ZipkinConfig, opts ...test
 		cfg.MaxSpans = 500_000
 	}
 	if cfg.HeapMB <= 0 {
-		cfg.HeapMB = ZipkinHeapFor(cfg.MaxSpans)
+		cfg.HeapMB = ZipkinHeapFor(cfg.MaxSpans, 200)
 	}
 	p, err := FreePorts(1)
 	if err != nil {

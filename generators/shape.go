@@ -18,6 +18,13 @@ type Shape struct {
 	AttributeSize int
 }
 
+// SpanBytes is about how many bytes one span of this shape carries: IDs, name, timestamps and otelbench's own
+// attributes (about 200 bytes, a little more on the root), plus each generated attribute's key and value. Backends
+// are sized from it.
+func (s Shape) SpanBytes() int {
+	return 200 + s.Attributes*(len(AttrPrefix)+4+s.AttributeSize)
+}
+
 // Parents returns, for each span index, the index of its parent (-1 for the root). Spans fill the levels
 // round-robin: span i > 0 is at level 1 + (i-1) mod (Depth-1), and its parent is the latest span before it one
 // level up, so every level is reached and the tree is as balanced as the counts allow.

@@ -92,3 +92,26 @@ var _ = Describe("the README", func() {
 		Eventually(s).Should(gexec.Exit(0))
 	})
 })
+
+var _ = Describe("otelbench run on a scenario too big for this machine", func() {
+	It("refuses it before anything starts, saying where and why, and exits 2", func() {
+		path := filepath.Join(GinkgoT().TempDir(), "huge.yaml")
+		Expect(os.WriteFile(path, []byte(`version: 1
+name: huge
+duration: 24h
+backends:
+  - name: store
+    type: zipkin
+exporters:
+  - {name: zip, protocol: zipkin, backend: store}
+workloads:
+  - {name: w, signal: traces, exporters: [zip], rate: 100000, trace: {spans: 5, attributes: 128, attribute_size: 65536}}
+`), 0o644)).To(Succeed())
+		out := GinkgoT().TempDir()
+		s := otelbench("run", path, "--out", out, "--run-id", runID("huge"))
+		Eventually(s).Should(gexec.Exit(2))
+		Expect(s.Err).To(gbytes.Say(`huge.yaml:5:5: backend "store" would hold room for \d+ spans`))
+		Expect(s.Err).To(gbytes.Say(`expected a lower rate, a shorter duration, or fewer or smaller attributes`))
+		Expect(filepath.Join(out, "report.json")).NotTo(BeAnExistingFile())
+	})
+})

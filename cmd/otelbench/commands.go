@@ -65,6 +65,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if runErr == nil {
 			runErr = errors.New("no report")
 		}
+		var refused scenarios.Errors
+		if errors.As(runErr, &refused) {
+			// Refused before anything started, e.g. more than this machine can hold.
+			return &exitError{code: exitUsage, err: fmt.Errorf("scenario refused:\n%w", refused)}
+		}
 		return runErr
 	}
 	if err := rep.WriteText(stdout); err != nil {

@@ -1,0 +1,106 @@
+package otelbench
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/scenarios"
+)
+
+// Backends keep what they receive in memory, sized for the run (plan.jaegerTraces, plan.zipkinSpans). A run whose
+// backends would need more memory than the machine has is refused before anything starts: the alternative is a
+// backend killed by the kernel or dying of OutOfMemoryError halfway, and everything it held read as lost.
+
+// otherBackendMemory is what a started Prometheus or collector is expected to take: their share of a run is small
+// next to a trace store's.
+const otherBackendMemory = 256 << 20
+
+// memoryShare is the part of the available memory the started backends may take together; the rest is left to
+// otelbench itself (which keeps no copy of what it sends) and to the machine.
+const memoryShare = 0.8
+
+// footprint is what one started backend is expected to take from the machine.
+type footprint struct {
+	index int // in sc.Backends
+	bytes int64
+	what  string // what it holds, for the error message
+}
+
+// footprints estimates the memory of every backend the run starts (external and console backends take none).
+func (p *plan) footprints(sc *scenarios.Scenario) []footprint {
+	var out []footprint
+	for i := range sc.Backends {
+		b := &sc.Backends[i]
+		if b.IsExternal() || b.Type == "console" {
+			continue
+		}
+		f := footprint{index: i, bytes: otherBackendMemory, what: b.Type}
+		switch b.Type {
+		case "jaeger":
+			spans := int(p.spans[b.Name]) + 1
+			f.bytes = containers.JaegerMemory(spans, p.avgSpanBytes(b.Name))
+			f.what = fmt.Sprintf("%d spans of about %d bytes", spans, p.avgSpanBytes(b.Name))
+		case "zipkin":
+			spans, heap := p.zipkinSpans(b)
+			f.bytes = containers.ZipkinMemory(heap)
+			f.what = fmt.Sprintf("room for %d spans of about %d bytes, a %d MB Java heap", spans, p.avgSpanBytes(b.Name), heap)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// checkMemory refuses the run when its backends together would need more than memoryShare of available bytes.
+// The error stands at the backend that needs the most. available <= 0 means unknown: nothing is refused.
+func checkMemory(sc *scenarios.Scenario, p *plan, available int64) error {
+	if available <= 0 {
+		return nil
+	}
+	fps := p.footprints(sc)
+	var total int64
+	biggest := -1
+	for i, f := range fps {
+		total += f.bytes
+		if biggest < 0 || f.bytes > fps[biggest].bytes {
+			biggest = i
+		}
+	}
+	if biggest < 0 || float64(total) <= memoryShare*float64(available) {
+		return nil
+	}
+	f := fps[biggest]
+	b := sc.Backends[f.index]
+	return scenarios.Errors{sc.ErrorAt(fmt.Sprintf("backends[%d]", f.index),
+		"backend %q would hold %s, about %s, and the run's backends together about %s, but this machine has %s "+
+			"of memory available (the backends may take %.0f%%); expected a lower rate, a shorter duration, or "+
+			"fewer or smaller attributes",
+		b.Name, f.what, gib(f.bytes), gib(total), gib(available), memoryShare*100)}
+}
+
+func gib(n int64) string { return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30)) }
+
+// availableMemory is MemAvailable from /proc/meminfo in bytes, or 0 when it cannot be read. Containers run on this
+// machine (host networking), so this is the memory they share.
+func availableMemory() int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) >= 2 && fields[0] == "MemAvailable:" {
+			kb, err := strconv.ParseInt(fields[1], 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
+}
