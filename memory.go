@@ -3,6 +3,7 @@ package otelbench
 import (
 	"bufio"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -41,7 +42,7 @@ func (p *plan) footprints(sc *scenarios.Scenario) []footprint {
 		f := footprint{index: i, bytes: otherBackendMemory, what: b.Type}
 		switch b.Type {
 		case "jaeger":
-			spans := int(p.spans[b.Name]) + 1
+			spans := int(math.Ceil(p.spans[b.Name]))
 			f.bytes = containers.JaegerMemory(spans, p.avgSpanBytes(b.Name))
 			f.what = fmt.Sprintf("%d spans of about %d bytes", spans, p.avgSpanBytes(b.Name))
 		case "zipkin":

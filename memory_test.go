@@ -81,7 +81,7 @@ workloads:
 `))
 			Expect(err).NotTo(HaveOccurred())
 			return sc
-		}, 24*gib, `fwd.yaml:5:5: backend "jaeger" would hold 36000001 spans`),
+		}, 24*gib, `fwd.yaml:5:5: backend "jaeger" would hold 36000000 spans`),
 		Entry("an external backend takes nothing here", func() *scenarios.Scenario {
 			sc, err := scenarios.Parse("ext.yaml", []byte(`version: 1
 name: ext

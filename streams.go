@@ -54,7 +54,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		if err != nil {
 			return nil, fmt.Errorf("exporter %s: %w", e.Name, err)
 		}
-		shape := generators.Shape{Spans: w.Trace.Spans, Depth: w.Trace.Depth, Attributes: w.Trace.Attributes, AttributeSize: w.Trace.AttributeSize}
+		shape := shapeOf(w)
 		ts, err := generators.NewTraceStream(generators.TraceStreamConfig{
 			Stream: ps.key, Workload: w.Name, Exporter: e.Name, RunID: runID,
 			Shape: shape, Schedule: ps.schedule, IDs: p.ids, Values: ps.values, Batch: batch,
