@@ -41,15 +41,11 @@ func Logs(ctx context.Context, src LogSource, exp LogExpectation, opts Options) 
 			switch c := seen[seq]; {
 			case c == 0:
 				res.Lost++
-				if len(res.Problems) < maxProblems {
-					res.Problems = append(res.Problems, fmt.Sprintf("%s: record %d not found", exp.Stream, seq))
-				}
+				res.problem(fmt.Sprintf("%s: record %d not found", exp.Stream, seq))
 			case altered[seq] != "":
 				res.Altered++
 				res.Duplicated += int64(c - 1)
-				if len(res.Problems) < maxProblems {
-					res.Problems = append(res.Problems, altered[seq])
-				}
+				res.problem(altered[seq])
 			default:
 				res.Verified++
 				res.Complete++
@@ -79,10 +75,7 @@ func Logs(ctx context.Context, src LogSource, exp LogExpectation, opts Options) 
 		records, err := src(ctx)
 		now := time.Now()
 		if err != nil {
-			res.QueryErrors++
-			if res.QueryErrors <= 3 {
-				res.Problems = append(res.Problems, fmt.Sprintf("read logs: %v", err))
-			}
+			res.queryFailed(fmt.Errorf("read logs: %w", err))
 		}
 		// Each read returns everything held so far: recount from scratch.
 		clear(seen)

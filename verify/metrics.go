@@ -43,18 +43,12 @@ type MetricExpectation struct {
 // generator's measurements add up to (counter and up-down sums, gauge last value, histogram count and sum).
 // Series whose final value is wrong count as altered.
 func Metrics(ctx context.Context, q PromQL, exp MetricExpectation, opts Options) (Result, error) {
-	if opts.Interval <= 0 {
-		opts.Interval = 250 * time.Millisecond
-	}
 	res := Result{Changes: map[string]int64{}}
-	select {
-	case <-ctx.Done():
-		return res, ctx.Err()
-	case <-exp.Sent:
+	sentAt, want, err := awaitSent(ctx, exp, &opts)
+	if err != nil {
+		return res, err
 	}
-	sentAt := time.Now()
 	deadline := sentAt.Add(opts.Window)
-	want := exp.Plan.Expect(exp.Emitted())
 	res.Traces = int64(len(want)) // series
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -71,10 +65,7 @@ func Metrics(ctx context.Context, q PromQL, exp MetricExpectation, opts Options)
 		var err error
 		bad, err = finalValues(ctx, q, exp, want)
 		if err != nil {
-			res.QueryErrors++
-			if res.QueryErrors <= 3 {
-				res.Problems = append(res.Problems, err.Error())
-			}
+			res.queryFailed(err)
 		} else if len(bad) == 0 {
 			res.Complete = int64(len(want))
 			noteTranslation(&res, exp.Plan.Kinds)
@@ -99,10 +90,7 @@ func Metrics(ctx context.Context, q PromQL, exp MetricExpectation, opts Options)
 		var err error
 		stored, err = storedSamples(ctx, q, exp)
 		if err != nil {
-			res.QueryErrors++
-			if res.QueryErrors <= 3 {
-				res.Problems = append(res.Problems, err.Error())
-			}
+			res.queryFailed(err)
 		}
 		var total int64
 		for _, n := range stored {
@@ -134,6 +122,26 @@ func Metrics(ctx context.Context, q PromQL, exp MetricExpectation, opts Options)
 	} else {
 		res.Duplicated = total - delivered
 	}
+	res.mismatches(bad)
+	return res, nil
+}
+
+// awaitSent sets opts' default interval, waits until the stream has stopped sending, and returns when that was
+// and the final value every series must hold.
+func awaitSent(ctx context.Context, exp MetricExpectation, opts *Options) (time.Time, map[generators.SeriesKey]generators.SeriesValue, error) {
+	if opts.Interval <= 0 {
+		opts.Interval = 250 * time.Millisecond
+	}
+	select {
+	case <-ctx.Done():
+		return time.Time{}, nil, ctx.Err()
+	case <-exp.Sent:
+	}
+	return time.Now(), exp.Plan.Expect(exp.Emitted()), nil
+}
+
+// mismatches keeps, as problems, the series whose final values differ, by instrument kind in name order.
+func (r *Result) mismatches(bad map[string][]string) {
 	kinds := make([]string, 0, len(bad))
 	for k := range bad {
 		kinds = append(kinds, k)
@@ -141,12 +149,9 @@ func Metrics(ctx context.Context, q PromQL, exp MetricExpectation, opts Options)
 	sort.Strings(kinds)
 	for _, k := range kinds {
 		for _, msg := range bad[k] {
-			if len(res.Problems) < maxProblems {
-				res.Problems = append(res.Problems, msg)
-			}
+			r.problem(msg)
 		}
 	}
-	return res, nil
 }
 
 // noteTranslation records, as changes, how Prometheus renamed what was sent: every instrument whose name differs

@@ -127,18 +127,12 @@ func ReadMetricFiles(dir string) ([]MetricPoint, error) {
 // (the last one for cumulative temporality, the sum of all for delta) must give the value the measurements add up
 // to. Unlike Prometheus, this path takes delta temporality.
 func MetricsFromSource(ctx context.Context, src MetricSource, exp MetricExpectation, opts Options) (Result, error) {
-	if opts.Interval <= 0 {
-		opts.Interval = 250 * time.Millisecond
-	}
 	res := Result{Changes: map[string]int64{}}
-	select {
-	case <-ctx.Done():
-		return res, ctx.Err()
-	case <-exp.Sent:
+	sentAt, want, err := awaitSent(ctx, exp, &opts)
+	if err != nil {
+		return res, err
 	}
-	sentAt := time.Now()
 	deadline := sentAt.Add(opts.Window)
-	want := exp.Plan.Expect(exp.Emitted())
 	delivered := exp.Delivered()
 	kindOf := map[string]string{}
 	for _, kind := range exp.Plan.Kinds {
@@ -157,10 +151,7 @@ func MetricsFromSource(ctx context.Context, src MetricSource, exp MetricExpectat
 		res.Rounds++
 		points, err := src(ctx)
 		if err != nil {
-			res.QueryErrors++
-			if res.QueryErrors <= 3 {
-				res.Problems = append(res.Problems, err.Error())
-			}
+			res.queryFailed(err)
 		}
 		type key struct{ kind, series string }
 		found := map[key][]MetricPoint{}
@@ -227,13 +218,7 @@ func MetricsFromSource(ctx context.Context, src MetricSource, exp MetricExpectat
 			} else if unique > delivered {
 				res.Duplicated += unique - delivered
 			}
-			for _, msgs := range bad {
-				for _, m := range msgs {
-					if len(res.Problems) < maxProblems {
-						res.Problems = append(res.Problems, m)
-					}
-				}
-			}
+			res.mismatches(bad)
 			return res, nil
 		}
 		if opts.Progress != nil {

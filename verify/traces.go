@@ -78,6 +78,21 @@ func (r Result) Passed() bool {
 
 const maxProblems = 10
 
+// queryFailed counts a failed backend call (it is retried next round) and keeps the first few messages.
+func (r *Result) queryFailed(err error) {
+	r.QueryErrors++
+	if r.QueryErrors <= 3 {
+		r.Problems = append(r.Problems, err.Error())
+	}
+}
+
+// problem keeps msg as an example for humans, up to maxProblems of them.
+func (r *Result) problem(msg string) {
+	if len(r.Problems) < maxProblems {
+		r.Problems = append(r.Problems, msg)
+	}
+}
+
 // pendingTrace is a trace not yet found whole.
 type pendingTrace struct {
 	seq  uint64
