@@ -11,6 +11,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/testcontainers/testcontainers-go"
+
 	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/scenarios"
 	"github.com/otelbench/otelbench/verify"
@@ -26,13 +28,13 @@ type liveBackend struct {
 	otlpHTTPPath       string // URL path of OTLP/HTTP metrics when not the SDK's default (Prometheus)
 	zipkinURL          string // where Zipkin spans are posted
 	remoteWriteURL     string // Prometheus remote write (collector downstream)
+	queryURL           string // the read API's base URL (Jaeger query, Zipkin, Prometheus)
 
-	traces      verify.TraceReader
-	prom        verify.PromQL
-	logs        verify.LogSource
-	metricsURL  string // the collector's own metrics
-	consoleDir  string // where console exporters write, one file per stream
-	metricFiles string // where a collector's file exporter writes metrics
+	traces     verify.TraceReader
+	prom       verify.PromQL
+	metricsURL string // the collector's own metrics
+	consoleDir string // where console exporters write, one file per stream
+	filesDir   string // where a collector's file exporters write logs and metrics
 }
 
 func (b *liveBackend) terminate(ctx context.Context) error {
@@ -76,7 +78,7 @@ func startBackends(ctx context.Context, sc *scenarios.Scenario, p *plan, opts Op
 			return ErrInterrupted
 		}
 		if b.IsExternal() {
-			lb, err := externalBackend(b)
+			lb, err := externalBackend(sc, b)
 			if err != nil {
 				return fmt.Errorf("backend %s: %w", b.Name, err)
 			}
@@ -101,7 +103,7 @@ func startBackends(ctx context.Context, sc *scenarios.Scenario, p *plan, opts Op
 		}
 		lb := &liveBackend{name: b.Name, typ: b.Type}
 		live[b.Name] = lb
-		if err := startBackend(ctx, sc, b, ref, p, opts.RunID, lb, live, workDir); err != nil {
+		if err := startBackend(ctx, sc, b, ref, p, opts, lb, live, workDir); err != nil {
 			if ctx.Err() != nil {
 				return ErrInterrupted
 			}
@@ -119,10 +121,16 @@ func boolInt(b bool) int {
 }
 
 func startBackend(ctx context.Context, sc *scenarios.Scenario, b scenarios.Backend, ref string, p *plan,
-	runID string, lb *liveBackend, live map[string]*liveBackend, workDir string) error {
+	opts Options, lb *liveBackend, live map[string]*liveBackend, workDir string) error {
+	runID := opts.RunID
+	// Module options first, the user's last: the scenario's args come after otelbench's own.
+	custom := []testcontainers.ContainerCustomizer{testcontainers.WithLogger(containers.Logger(opts.Logger))}
+	if len(b.Args) > 0 {
+		custom = append(custom, testcontainers.WithCmdArgs(b.Args...))
+	}
 	switch b.Type {
 	case "jaeger":
-		j, err := containers.RunJaeger(ctx, ref, containers.JaegerConfig{RunID: runID, MaxTraces: p.jaegerTraces(&b)})
+		j, err := containers.RunJaeger(ctx, ref, containers.JaegerConfig{RunID: runID, MaxTraces: p.jaegerTraces(&b), MaxRecvMiB: p.jaegerRecvMiB(&b)}, custom...)
 		if j != nil {
 			lb.ctr = j
 		}
@@ -130,24 +138,25 @@ func startBackend(ctx context.Context, sc *scenarios.Scenario, b scenarios.Backe
 			return err
 		}
 		lb.otlpGRPC, lb.otlpHTTP = j.OTLPGRPCEndpoint(), j.OTLPHTTPEndpoint()
+		lb.queryURL, lb.metricsURL = j.QueryURL(), j.MetricsURL()
 		lb.traces = verify.NewJaeger(j.QueryURL())
 	case "zipkin":
 		spans, heap := p.zipkinSpans(&b)
-		z, err := containers.RunZipkin(ctx, ref, containers.ZipkinConfig{RunID: runID, MaxSpans: spans, HeapMB: heap})
+		z, err := containers.RunZipkin(ctx, ref, containers.ZipkinConfig{RunID: runID, MaxSpans: spans, HeapMB: heap}, custom...)
 		if z != nil {
 			lb.ctr = z
 		}
 		if err != nil {
 			return err
 		}
-		lb.zipkinURL = z.SpansURL()
+		lb.zipkinURL, lb.queryURL = z.SpansURL(), z.BaseURL()
 		lb.traces = verify.NewZipkin(z.BaseURL())
 	case "prometheus":
 		var targets []string
 		for _, pe := range p.pull[b.Name] {
 			targets = append(targets, pe.addr())
 		}
-		pr, err := containers.RunPrometheus(ctx, ref, containers.PrometheusConfig{RunID: runID, ScrapeTargets: targets, ScrapeInterval: time.Second})
+		pr, err := containers.RunPrometheus(ctx, ref, containers.PrometheusConfig{RunID: runID, ScrapeTargets: targets, ScrapeInterval: time.Second}, custom...)
 		if pr != nil {
 			lb.ctr = pr
 		}
@@ -155,10 +164,17 @@ func startBackend(ctx context.Context, sc *scenarios.Scenario, b scenarios.Backe
 			return err
 		}
 		lb.otlpHTTP, lb.otlpHTTPPath = pr.OTLPMetricsEndpoint(), containers.PrometheusOTLPPath
-		lb.remoteWriteURL = pr.RemoteWriteURL()
+		lb.remoteWriteURL, lb.queryURL = pr.RemoteWriteURL(), pr.URL()
 		lb.prom = verify.NewPrometheus(pr.URL())
 	case "collector":
-		cfg := containers.CollectorConfig{RunID: runID}
+		cfg := containers.CollectorConfig{RunID: runID, ItemBytes: p.itemBytes[b.Name]}
+		if path := sc.ConfigPath(&b); path != "" {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return fmt.Errorf("collector config: %w", err)
+			}
+			cfg.UserConfig = data
+		}
 		for _, name := range b.ForwardTo {
 			d := live[name]
 			if d == nil {
@@ -182,7 +198,7 @@ func startBackend(ctx context.Context, sc *scenarios.Scenario, b scenarios.Backe
 			return err
 		}
 		cfg.FilesDir = dir
-		c, err := containers.RunCollector(ctx, ref, cfg)
+		c, err := containers.RunCollector(ctx, ref, cfg, custom...)
 		if c != nil {
 			lb.ctr = c
 		}
@@ -191,8 +207,7 @@ func startBackend(ctx context.Context, sc *scenarios.Scenario, b scenarios.Backe
 		}
 		lb.otlpGRPC, lb.otlpHTTP = c.OTLPGRPCEndpoint(), c.OTLPHTTPEndpoint()
 		lb.metricsURL = c.MetricsURL()
-		lb.logs = fileLogs(dir)
-		lb.metricFiles = dir
+		lb.filesDir = dir
 	default:
 		return fmt.Errorf("backend type %q is not supported", b.Type)
 	}
@@ -200,9 +215,9 @@ func startBackend(ctx context.Context, sc *scenarios.Scenario, b scenarios.Backe
 }
 
 // externalBackend connects to a backend that is already running.
-func externalBackend(b scenarios.Backend) (*liveBackend, error) {
+func externalBackend(sc *scenarios.Scenario, b scenarios.Backend) (*liveBackend, error) {
 	e := b.External
-	lb := &liveBackend{name: b.Name, typ: b.Type, otlpGRPC: e.OTLPGRPC, otlpHTTP: e.OTLPHTTP}
+	lb := &liveBackend{name: b.Name, typ: b.Type, otlpGRPC: e.OTLPGRPC, otlpHTTP: e.OTLPHTTP, queryURL: e.URL}
 	switch b.Type {
 	case "jaeger":
 		lb.traces = verify.NewJaeger(e.URL)
@@ -215,10 +230,7 @@ func externalBackend(b scenarios.Backend) (*liveBackend, error) {
 		lb.remoteWriteURL = e.URL + "/api/v1/write"
 		lb.prom = verify.NewPrometheus(e.URL)
 	case "collector":
-		if e.FilesDir != "" {
-			lb.logs = fileLogs(e.FilesDir)
-			lb.metricFiles = e.FilesDir
-		}
+		lb.filesDir = sc.FilesDir(&b)
 		lb.metricsURL = e.MetricsURL
 	default:
 		return nil, fmt.Errorf("a %s backend cannot be external", b.Type)
@@ -232,11 +244,6 @@ func hostPortOf(rawURL string) string {
 		return rawURL
 	}
 	return u.Host
-}
-
-// fileLogs reads the log records a collector's file exporter wrote into dir.
-func fileLogs(dir string) verify.LogSource {
-	return func(context.Context) ([]verify.LogRecord, error) { return verify.ReadLogFiles(dir) }
 }
 
 // imageRef is the scenario's image for b, or the pinned one resolved under policy.

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 	"time"
@@ -30,6 +31,23 @@ type Options struct {
 	// OutDir, when set, keeps what console exporters print (OutDir/console/<workload>.<exporter>.jsonl);
 	// otherwise it goes to a temporary folder removed after the run.
 	OutDir string
+	// Logger receives what the run has to say besides its result: testcontainers-go's messages about each
+	// container (debug level). Nil discards everything: Run itself prints nothing.
+	Logger *slog.Logger
+	// Hold, when set, is called with the finished report and the endpoints of every backend while they still
+	// run; the backends are terminated when it returns. It lets a user look at what arrived (the CLI's
+	// --keep-backends). ctx is Run's.
+	Hold func(ctx context.Context, rep *reports.Report, backends []BackendEndpoints)
+}
+
+// BackendEndpoints says where a backend of a run can be reached, while Options.Hold runs.
+type BackendEndpoints struct {
+	// Name and Type are the backend's, from the scenario; External says otelbench did not start it.
+	Name, Type string
+	External   bool
+	// URLs maps what an endpoint is for ("query", "otlp_grpc", "otlp_http", "zipkin", "remote_write",
+	// "metrics", "files") to its URL, host:port or folder.
+	URLs map[string]string
 }
 
 // Observer follows a run. Its methods are called from Run's goroutine and must not block.
@@ -59,14 +77,27 @@ func NewRunID() string {
 	return hex.EncodeToString(b)
 }
 
-// ErrInterrupted is returned when the run's context is cancelled (Ctrl-C); backends are terminated anyway.
+// ErrInterrupted is returned when the run's context is cancelled (Ctrl-C); backends are terminated anyway, and
+// the report returned with it holds what was measured until then (Report.Interrupted).
 var ErrInterrupted = errors.New("run interrupted")
 
-// Run executes sc and returns its report. The report is complete when err is nil; report.Passed says whether every
-// item was verified. Every backend Run starts is terminated before it returns, whatever happens. A run whose
-// backends would not fit in this machine's available memory is refused before anything starts, with
-// scenarios.Errors placing the problem in the file.
+// ErrNoScenario is returned by Run when it is given no scenario.
+var ErrNoScenario = errors.New("no scenario: expected one from scenarios.Load or scenarios.Parse, or built in Go")
+
+// Run executes sc and returns its report. A scenario built in Go is validated first (sc.Validate, which also
+// fills in its defaults); an invalid one is refused with scenarios.Errors and nothing starts. The report is
+// complete when err is nil; report.Passed says whether every item was verified. When ctx is cancelled Run stops
+// sending, and returns the report of what was measured so far, marked Interrupted, with ErrInterrupted. Every
+// backend Run starts is terminated before it returns, whatever happens. A run whose backends would not fit in this
+// machine's available memory is refused before anything starts, with scenarios.Errors placing the problem in the
+// file.
 func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *reports.Report, err error) {
+	if sc == nil {
+		return nil, ErrNoScenario
+	}
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
 	if opts.RunID == "" {
 		opts.RunID = NewRunID()
 	}
@@ -74,6 +105,18 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 		opts.Observer = nopObserver{}
 	}
 	started := time.Now()
+	rep = &reports.Report{
+		SchemaVersion: reports.SchemaVersion,
+		Scenario:      sc.Name,
+		File:          sc.File,
+		RunID:         opts.RunID,
+		Started:       started.UTC(),
+	}
+	interrupted := func() (*reports.Report, error) {
+		rep.Interrupted = true
+		rep.DurationS = time.Since(started).Seconds()
+		return rep, ErrInterrupted
+	}
 	plan, err := newPlan(sc, opts.RunID)
 	if err != nil {
 		return nil, err
@@ -112,6 +155,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 		}
 	}()
 	if err := startBackends(ctx, sc, plan, opts, live, workDir); err != nil {
+		if errors.Is(err, ErrInterrupted) {
+			return interrupted()
+		}
 		return nil, err
 	}
 
@@ -164,22 +210,15 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 		}()
 	}
 	wg.Wait()
-	if ctx.Err() != nil {
-		return nil, ErrInterrupted
-	}
-	witness(ctx, sc, streams, live)
+	// What follows reads from the backends once more; after a Ctrl-C it gets a short time of its own.
+	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	defer cancel()
+	witness(after, sc, streams, live)
 
-	rep = &reports.Report{
-		SchemaVersion: reports.SchemaVersion,
-		Scenario:      sc.Name,
-		File:          sc.File,
-		RunID:         opts.RunID,
-		Started:       started.UTC(),
-		Passed:        len(streams) > 0,
-	}
+	rep.Passed = len(streams) > 0 && ctx.Err() == nil
 	var errs []error
 	for _, s := range streams {
-		if s.sendErr != nil {
+		if s.sendErr != nil && ctx.Err() == nil {
 			errs = append(errs, s.sendErr)
 		}
 		for _, c := range s.checks {
@@ -191,8 +230,15 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 			rep.Exporters = append(rep.Exporters, row)
 		}
 	}
+	explain(after, rep, streams, live)
 	rep.Compatibility = reports.CompatibilityOf(rep.Exporters)
 	rep.DurationS = time.Since(started).Seconds()
+	if ctx.Err() != nil {
+		return interrupted()
+	}
+	if opts.Hold != nil {
+		opts.Hold(ctx, rep, endpointsOf(sc, live))
+	}
 	return rep, errors.Join(errs...)
 }
 

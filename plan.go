@@ -21,6 +21,10 @@ type plan struct {
 	// traces and spans are what each backend will receive, by name, directly or through a collector; spanBytes
 	// is about how many bytes those spans carry (generators.Shape.SpanBytes each).
 	traces, spans, spanBytes map[string]float64
+	// itemBytes is about the size of the largest item (span or log record) each backend receives, by name,
+	// directly or through a collector: what a collector's forwarded batches and a Jaeger's request limit are sized
+	// from.
+	itemBytes map[string]int
 	// pull holds the scrape endpoints of Prometheus exporters, by the name of the Prometheus backend scraping them.
 	pull map[string][]*pullEndpoint
 	ids  generators.IDs
@@ -36,7 +40,8 @@ type plannedStream struct {
 }
 
 func newPlan(sc *scenarios.Scenario, runID string) (*plan, error) {
-	p := &plan{traces: map[string]float64{}, spans: map[string]float64{}, spanBytes: map[string]float64{}, pull: map[string][]*pullEndpoint{}, ids: generators.NewIDs(sc.Seed, runID)}
+	p := &plan{traces: map[string]float64{}, spans: map[string]float64{}, spanBytes: map[string]float64{}, itemBytes: map[string]int{},
+		pull: map[string][]*pullEndpoint{}, ids: generators.NewIDs(sc.Seed, runID)}
 	for wi := range sc.Workloads {
 		w := &sc.Workloads[wi]
 		sched := schedule(sc, w)
@@ -49,6 +54,11 @@ func newPlan(sc *scenarios.Scenario, runID string) (*plan, error) {
 			e := sc.Exporter(name)
 			b := sc.Backend(e.Backend)
 			ps := &plannedStream{key: w.Name + "/" + e.Name, workload: w, exporter: e, schedule: sched, values: values}
+			item := itemBytesOf(w)
+			p.itemBytes[b.Name] = max(p.itemBytes[b.Name], item)
+			for _, d := range sc.Paths(b, w.Signal) {
+				p.itemBytes[d.Name] = max(p.itemBytes[d.Name], item)
+			}
 			if w.Signal == "traces" {
 				for _, d := range sc.Paths(b, "traces") {
 					p.traces[d.Name] += float64(sched.Slots())
@@ -83,6 +93,28 @@ func (p *plan) jaegerTraces(b *scenarios.Backend) int {
 		return b.Retention
 	}
 	return int(math.Ceil(p.traces[b.Name]*1.2)) + 10_000
+}
+
+// itemBytesOf is about the size in bytes of one item of w: a span, a log record, or a metric data point (small:
+// 0, the collector's defaults suit it).
+func itemBytesOf(w *scenarios.Workload) int {
+	switch w.Signal {
+	case "traces":
+		return shapeOf(w).SpanBytes()
+	case "logs":
+		return generators.LogShape{BodySize: w.Logs.BodySize, Attributes: w.Logs.Attributes, AttributeSize: w.Logs.AttributeSize}.RecordBytes()
+	}
+	return 0
+}
+
+// jaegerRecvMiB is the OTLP gRPC request limit a started Jaeger b needs so that a collector can forward it even
+// the largest span, one at a time: zero (Jaeger's 4 MiB default) unless one span may exceed the collector's
+// forward budget.
+func (p *plan) jaegerRecvMiB(b *scenarios.Backend) int {
+	if p.itemBytes[b.Name] <= containers.ForwardBudget {
+		return 0
+	}
+	return 2*p.itemBytes[b.Name]>>20 + 4
 }
 
 // zipkinSpans is the capacity a started Zipkin b gets, sized like Jaeger's, and the Java heap that holds it.
@@ -264,6 +296,9 @@ func (s *stream) row(c *check) reports.Exporter {
 	}
 	if len(st.export.Errors) > 0 {
 		row.ExportErrors = st.export.Errors
+	}
+	if st.delivered > 0 {
+		row.BytesPerItem = round(float64(st.export.Bytes) / float64(st.delivered))
 	}
 	if d := st.flushed.Sub(st.start).Seconds(); d > 0 {
 		row.ThroughputPerS = round(float64(st.export.Exported) / d)

@@ -125,17 +125,20 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 				Stream: ps.key, Plan: mcfg.Plan, Emitted: ms.Emitted, Sent: s.sent,
 				Delivered: func() int64 { st := rec.Stats(); return st.Exported + st.Failed },
 				Since:     time.Now().Add(-time.Minute), Stop: stop, NativeExponential: true,
+				RunID: runID, Instance: generators.ServiceInstanceID(runID, ps.key),
+			}
+			if mcfg.Pull {
+				expect.Instance = ps.pull.addr() // Prometheus labels scraped series with the target
 			}
 			var verifyFn func(ctx context.Context, progress func(int64, int64)) (verify.Result, error)
 			if d.Type == "collector" {
-				dir := live[d.Name].metricFiles
+				dir := live[d.Name].filesDir
 				if dir == "" {
 					return nil, fmt.Errorf("exporter %s: backend %s cannot give metrics back (an external collector needs files_dir)", e.Name, d.Name)
 				}
+				src := verify.MetricFiles(dir)
 				verifyFn = func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
-					return verify.MetricsFromSource(ctx, func(context.Context) ([]verify.MetricPoint, error) {
-						return verify.ReadMetricFiles(dir)
-					}, expect, verify.Options{Window: window, Progress: progress})
+					return verify.MetricsFromSource(ctx, src, expect, verify.Options{Window: window, Progress: progress})
 				}
 			} else {
 				q := live[d.Name].prom
@@ -170,16 +173,18 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		s.abort = exp.Shutdown
 		s.stats = func() sendStats { return fromStreamStats(ls.Stats()) }
 		for _, d := range paths {
-			src := live[d.Name].logs
-			if d.Type == "console" {
+			var src verify.LogSource
+			switch {
+			case d.Type == "console":
 				src = verify.ConsoleLogs(cfg.Endpoint)
-			}
-			if src == nil {
+			case live[d.Name].filesDir != "":
+				src = verify.LogFiles(live[d.Name].filesDir)
+			default:
 				return nil, fmt.Errorf("exporter %s: backend %s cannot give logs back (an external collector needs files_dir)", e.Name, d.Name)
 			}
 			s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 				return verify.Logs(ctx, src, verify.LogExpectation{
-					Stream: ps.key, Shape: shape, IDs: p.ids, Values: ps.values, Emitted: ls.Emitted, Sent: s.sent,
+					Stream: ps.key, Shape: shape, IDs: p.ids, Values: ps.values, Emitted: ls.Emitted, Sent: s.sent, RunID: runID,
 				}, verify.Options{Window: window, Progress: progress})
 			}})
 		}

@@ -1,6 +1,7 @@
 package containers
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -20,8 +21,8 @@ var collectorImage = Image{
 	Backend:  "collector",
 	Version:  "0.148.0",
 	Official: "otel/opentelemetry-collector-contrib:0.148.0",
-	Local:    "otelbench-local/collector:0.148.0",
-	Source:   "go.opentelemetry.io/collector/cmd/builder v0.148.0 with images/collector/manifest.yaml (otlp receiver; batch; otlp, otlphttp, debug, zipkin, prometheusremotewrite, file exporters; health_check), static binary in a FROM scratch image",
+	Local:    "otelbench-local/collector:0.148.0-2",
+	Source:   "go.opentelemetry.io/collector/cmd/builder v0.148.0 with images/collector/manifest.yaml (otlp receiver; batch, memory_limiter, deltatocumulative processors; otlp, otlphttp, debug, nop, zipkin, prometheusremotewrite, file exporters; health_check, bearertokenauth extensions), static binary in a FROM scratch image",
 	recipe:   "collector",
 	build:    buildCollector,
 }
@@ -86,6 +87,29 @@ type CollectorConfig struct {
 	// FilesDir is a host folder mounted into the container where file exporters write logs (logs.jsonl) and
 	// metrics (metrics.jsonl), one OTLP JSON export per line. It must be writable by any user.
 	FilesDir string
+	// ItemBytes is about the size in bytes of the largest item (span, data point, log record) the collector will
+	// carry. It bounds the batches the collector forwards (see ForwardBatch); zero means small items.
+	ItemBytes int
+	// UserConfig, when set, is a configuration file (YAML) the collector loads after the generated one. The
+	// collector merges the two, maps key by key and lists replaced: the file can replace the batch processor or a
+	// pipeline's processor list, tune exporters, or add components of the distribution.
+	UserConfig []byte
+}
+
+// ForwardBudget is the most bytes of items the collector puts in one batch it forwards: half of the 4 MiB that
+// gRPC servers accept by default (Jaeger's OTLP receiver among them), leaving room for the size estimate's error
+// and the encoding's overhead.
+const ForwardBudget = 2 << 20
+
+// ForwardBatch is the batch processor's send_batch_size and send_batch_max_size for items of about itemBytes
+// each: as many as fit in ForwardBudget, at most the processor's default of 8192 and at least 1. Without a
+// maximum, the batch processor forwards batches of any size, which a downstream with a request limit refuses
+// whole (ResourceExhausted: "received message after decompression larger than max 4194304").
+func ForwardBatch(itemBytes int) int {
+	if itemBytes <= 0 {
+		return 8192
+	}
+	return min(max(ForwardBudget/itemBytes, 1), 8192)
 }
 
 // Collector is a running OpenTelemetry Collector.
@@ -109,13 +133,17 @@ func RunCollector(ctx context.Context, image string, cfg CollectorConfig, opts .
 		return nil, err
 	}
 	c := &Collector{ports: collectorPorts{otlpGRPC: p[0], otlpHTTP: p[1], health: p[2], metrics: p[3]}, filesDir: cfg.FilesDir}
-	const configPath = "/etc/otelbench/collector.yaml"
+	const configPath, userConfigPath = "/etc/otelbench/collector.yaml", "/etc/otelbench/user.yaml"
+	files := []testcontainers.ContainerFile{{Reader: strings.NewReader(c.ports.config(cfg)), ContainerFilePath: configPath, FileMode: 0o644}}
+	args := []string{"--config=" + configPath}
+	if len(cfg.UserConfig) > 0 {
+		files = append(files, testcontainers.ContainerFile{Reader: bytes.NewReader(cfg.UserConfig), ContainerFilePath: userConfigPath, FileMode: 0o644})
+		args = append(args, "--config="+userConfigPath)
+	}
 	all := []testcontainers.ContainerCustomizer{
 		hostNetwork(cfg.RunID),
-		testcontainers.WithFiles(testcontainers.ContainerFile{
-			Reader: strings.NewReader(c.ports.config(cfg)), ContainerFilePath: configPath, FileMode: 0o644,
-		}),
-		testcontainers.WithCmd("--config=" + configPath),
+		testcontainers.WithFiles(files...),
+		testcontainers.WithCmd(args...),
 		testcontainers.WithWaitStrategyAndDeadline(time.Minute, wait.ForHTTP("/").WithPort(port(c.ports.health))),
 	}
 	if cfg.FilesDir != "" {
@@ -131,8 +159,9 @@ func RunCollector(ctx context.Context, image string, cfg CollectorConfig, opts .
 	return c, nil
 }
 
-// config is the collector's configuration: OTLP in on loopback, batch, and one exporter per downstream; its own
-// metrics (otelcol_*) served on loopback for the report's witness column.
+// config is the collector's configuration: OTLP in on loopback, a batch processor bounded by size
+// (ForwardBatch), and one exporter per downstream; its own metrics (otelcol_*) served on loopback for the report's
+// witness column.
 func (p collectorPorts) config(cfg CollectorConfig) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `extensions:
@@ -147,8 +176,10 @@ receivers:
         endpoint: %[1]s:%[3]d
 processors:
   batch:
+    send_batch_size: %[5]d
+    send_batch_max_size: %[5]d
 exporters:
-`, Host, p.otlpGRPC, p.otlpHTTP, p.health)
+`, Host, p.otlpGRPC, p.otlpHTTP, p.health, ForwardBatch(cfg.ItemBytes))
 	queue := "    sending_queue:\n      queue_size: 100000\n    retry_on_failure:\n      max_elapsed_time: 60s\n"
 	var traces, metrics, logs []string
 	if cfg.JaegerOTLPEndpoint != "" {

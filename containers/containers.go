@@ -2,7 +2,8 @@
 // testcontainers-go, and builds their images locally when no registry can be reached.
 //
 // Every container runs with host networking on ports chosen free at start, listens on 127.0.0.1 only, and
-// carries the Label so that Prune can find what a crashed run left behind. Callers terminate what they start;
+// carries labels naming its run and the otelbench process that started it, so that Prune can find what a crashed
+// run left behind, and only that. Callers terminate what they start;
 // Terminate is safe on a partly started backend.
 package containers
 
@@ -11,7 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	stdlog "log"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -25,10 +26,25 @@ import (
 	tclog "github.com/testcontainers/testcontainers-go/log"
 )
 
-// Label marks every container otelbench starts; RunIDLabel carries the run that started it.
+// The labels otelbench puts on what it makes. Every container a run starts carries Label, RunIDLabel (the run's ID),
+// OwnerLabel and, where /proc tells, OwnerNSLabel; all are set when the container is created, never by its image,
+// so Prune selects by the RunIDLabel key and a container made by hand from an otelbench image is never selected.
+// Images otelbench builds carry ImageLabel (the backend type) and ImageLabel+".source" instead, and no container
+// label. (Images built before ImageLabel existed carry Label; Prune does not select by it.)
 const (
-	Label      = "dev.otelbench"
+	// Label marks every container otelbench starts, "true"; kept for docker ps filters, Prune does not rely on it.
+	Label = "dev.otelbench"
+	// RunIDLabel carries the ID of the run that started the container.
 	RunIDLabel = "dev.otelbench.run-id"
+	// OwnerLabel names the otelbench process that started the container, "<pid>:<start time>", the start time
+	// being field 22 of /proc/<pid>/stat (clock ticks since boot; 0 when unknown), so that a reused PID is not
+	// mistaken for the owner.
+	OwnerLabel = "dev.otelbench.owner"
+	// OwnerNSLabel says where OwnerLabel's PID means something, "<boot id>/<PID namespace inode>": a process in
+	// another PID namespace, on another machine sharing the engine, or before a reboot cannot be checked.
+	OwnerNSLabel = "dev.otelbench.owner-ns"
+	// ImageLabel marks the images otelbench builds; its value is the backend type.
+	ImageLabel = "dev.otelbench.image"
 )
 
 // Host is the address every backend listens on: containers share the host's network and bind loopback only.
@@ -45,8 +61,13 @@ var configureOnce sync.Once
 //     testcontainers-go, seeing /.dockerenv on CI machines, would guess the Docker bridge gateway.
 //   - TESTCONTAINERS_RYUK_DISABLED=true: the Ryuk reaper image cannot be pulled offline; cleanup is explicit
 //     (Terminate, signal handling in the CLI, and Prune by label).
+//
+// It also silences testcontainers-go's package-level logger, which prints a banner about the Docker host the first
+// time a client connects: a library prints nothing of its own accord. Messages about each container go to the
+// run's logger instead (Logger).
 func configure() {
 	configureOnce.Do(func() {
+		tclog.SetDefault(tclog.NewNoopLogger())
 		for k, v := range map[string]string{
 			"TESTCONTAINERS_HOST_OVERRIDE": Host,
 			"TESTCONTAINERS_RYUK_DISABLED": "true",
@@ -74,7 +95,7 @@ func hostNetwork(runID string) testcontainers.CustomizeRequestOption {
 		})(req); err != nil {
 			return err
 		}
-		return testcontainers.WithLabels(map[string]string{Label: "true", RunIDLabel: runID})(req)
+		return testcontainers.WithLabels(runLabels(runID))(req)
 	}
 }
 
@@ -168,12 +189,17 @@ func startError(ctx context.Context, what string, ctr *testcontainers.DockerCont
 // ErrNoEngine is returned when no Docker engine answers.
 var ErrNoEngine = errors.New("no Docker engine answers; start one (make docker does, as root) or set DOCKER_HOST")
 
-// SetLog sends testcontainers-go's own messages ("Creating container", ...) to w; nil silences them. Call it
-// before starting backends.
-func SetLog(w io.Writer) {
-	if w == nil {
-		tclog.SetDefault(tclog.NewNoopLogger())
-		return
+// Logger adapts l for testcontainers-go's messages about a container ("Creating container", "Container
+// started", ...), at debug level; a nil l discards them. Pass it with testcontainers.WithLogger.
+func Logger(l *slog.Logger) tclog.Logger {
+	if l == nil {
+		return tclog.NewNoopLogger()
 	}
-	tclog.SetDefault(stdlog.New(w, "", stdlog.LstdFlags))
+	return slogPrintf{l}
+}
+
+type slogPrintf struct{ l *slog.Logger }
+
+func (s slogPrintf) Printf(format string, args ...any) {
+	s.l.Debug(strings.TrimSpace(fmt.Sprintf(format, args...)), "component", "testcontainers")
 }

@@ -198,7 +198,7 @@ func dockerBuild(ctx context.Context, cli *testcontainers.DockerClient, dir stri
 		Tags:        []string{img.Local},
 		Remove:      true,
 		ForceRemove: true,
-		Labels:      map[string]string{Label: "true", Label + ".source": img.Source},
+		Labels:      map[string]string{ImageLabel: img.Backend, ImageLabel + ".source": img.Source},
 	})
 	if err != nil {
 		return fmt.Errorf("docker build: %w", err)

@@ -29,6 +29,8 @@ type JaegerConfig struct {
 	// MaxTraces is the memory store's capacity; the oldest traces are evicted beyond it. Size it above what the
 	// run sends, or eviction reads as loss. Default 100000 (Jaeger's).
 	MaxTraces int
+	// MaxRecvMiB raises the OTLP gRPC receiver's request limit (Jaeger's default: 4 MiB); zero keeps the default.
+	MaxRecvMiB int
 }
 
 // JaegerMemory is about what a Jaeger all-in-one holding spans spans of about spanBytes bytes each (see
@@ -65,7 +67,7 @@ func RunJaeger(ctx context.Context, image string, cfg JaegerConfig, opts ...test
 	all := []testcontainers.ContainerCustomizer{
 		hostNetwork(cfg.RunID),
 		testcontainers.WithFiles(testcontainers.ContainerFile{
-			Reader:            strings.NewReader(j.ports.config(cfg.MaxTraces)),
+			Reader:            strings.NewReader(j.ports.config(cfg.MaxTraces, cfg.MaxRecvMiB)),
 			ContainerFilePath: configPath,
 			FileMode:          0o644,
 		}),
@@ -112,7 +114,12 @@ func port(p int) string { return strconv.Itoa(p) + "/tcp" }
 
 // config is Jaeger's all-in-one configuration with every listener on 127.0.0.1 at the chosen ports, memory storage
 // of maxTraces, and the query service's self-tracing off (it would add Jaeger's own traces to the store).
-func (p jaegerPorts) config(maxTraces int) string {
+// maxRecvMiB > 0 raises the OTLP gRPC receiver's request limit.
+func (p jaegerPorts) config(maxTraces, maxRecvMiB int) string {
+	recv := ""
+	if maxRecvMiB > 0 {
+		recv = fmt.Sprintf("\n        max_recv_msg_size_mib: %d", maxRecvMiB)
+	}
 	return fmt.Sprintf(`service:
   extensions: [jaeger_storage, jaeger_query, healthcheckv2]
   pipelines:
@@ -155,7 +162,7 @@ receivers:
   otlp:
     protocols:
       grpc:
-        endpoint: %[1]s:%[2]d
+        endpoint: %[1]s:%[2]d%[9]s
       http:
         endpoint: %[1]s:%[3]d
 processors:
@@ -163,5 +170,5 @@ processors:
 exporters:
   jaeger_storage_exporter:
     trace_storage: memstore
-`, Host, p.otlpGRPC, p.otlpHTTP, p.queryHTTP, p.queryGRPC, p.health, p.metrics, maxTraces)
+`, Host, p.otlpGRPC, p.otlpHTTP, p.queryHTTP, p.queryGRPC, p.health, p.metrics, maxTraces, recv)
 }

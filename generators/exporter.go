@@ -3,6 +3,7 @@ package generators
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -122,17 +123,71 @@ func (w wireCounter) HandleRPC(_ context.Context, s stats.RPCStats) {
 func (w wireCounter) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
 func (w wireCounter) HandleConn(context.Context, stats.ConnStats)                       {}
 
-// countingTransport counts the body bytes of every request (the SDK sends them compressed, with a known length).
+// countingTransport counts the request body bytes its base transport actually reads and sends, whatever the
+// request's ContentLength says: the SDK's OTLP HTTP exporters send a gzip body with ContentLength -1 (unknown,
+// sent chunked), so the length cannot be taken from the request. Like wireCounter for gRPC, every attempt that
+// sends its body is counted: each of the SDK's retries comes through RoundTrip with a fresh body, and the
+// transport's own replays (after a dead keep-alive connection) take theirs from GetBody, which is counted too.
+// An attempt whose connection cannot be made reads no body and counts nothing.
 type countingTransport struct {
 	base http.RoundTripper
 	rec  *Recorder
 }
 
 func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.ContentLength > 0 {
-		t.rec.AddBytes(req.ContentLength)
+	if req.Body == nil || req.Body == http.NoBody {
+		return t.base.RoundTrip(req)
 	}
-	return t.base.RoundTrip(req)
+	// A RoundTripper must not modify req: send a shallow copy (headers and URL shared, nothing of the body
+	// copied) whose body counts what the transport reads from it.
+	r := *req
+	r.Body = countBody(req.Body, t.rec)
+	if getBody := req.GetBody; getBody != nil {
+		r.GetBody = func() (io.ReadCloser, error) {
+			b, err := getBody()
+			if err != nil || b == nil || b == http.NoBody {
+				return b, err
+			}
+			return countBody(b, t.rec), nil
+		}
+	}
+	return t.base.RoundTrip(&r)
+}
+
+// countBody wraps body so that rec counts every byte read from it. The SDK's bodies are in-memory readers with
+// WriteTo, which the transport uses to write the whole body at once; the wrapper keeps that path (no copy
+// through an intermediate buffer) when body has it.
+func countBody(body io.ReadCloser, rec *Recorder) io.ReadCloser {
+	c := countingBody{ReadCloser: body, rec: rec}
+	if _, ok := body.(io.WriterTo); ok {
+		return &countingBodyWriterTo{c}
+	}
+	return &c
+}
+
+// countingBody counts the bytes read from a request body.
+type countingBody struct {
+	io.ReadCloser
+	rec *Recorder
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.rec.AddBytes(int64(n))
+	}
+	return n, err
+}
+
+// countingBodyWriterTo is a countingBody whose body has WriteTo; it counts the bytes written.
+type countingBodyWriterTo struct{ countingBody }
+
+func (b *countingBodyWriterTo) WriteTo(w io.Writer) (int64, error) {
+	n, err := b.ReadCloser.(io.WriterTo).WriteTo(w)
+	if n > 0 {
+		b.rec.AddBytes(n)
+	}
+	return n, err
 }
 
 // loopbackTransport is an HTTP transport that ignores proxy settings: otelbench's load goes to the backend's

@@ -99,3 +99,7 @@ func (idGenerator) NewSpanID(ctx context.Context, tid trace.TraceID) trace.SpanI
 	s.next++
 	return id
 }
+
+// ServiceInstanceID is the service.instance.id of a metrics stream's resource: unique per run and stream, so that
+// a backend which keeps series across runs (Prometheus turns it into the instance label) tells them apart.
+func ServiceInstanceID(runID, stream string) string { return runID + "/" + stream }

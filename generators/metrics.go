@@ -190,7 +190,7 @@ func NewMetricStream(cfg MetricStreamConfig) (*MetricStream, error) {
 	}
 	res := resource.NewWithAttributes(semconv.SchemaURL,
 		semconv.ServiceName(cfg.Workload),
-		semconv.ServiceInstanceID(cfg.RunID+"/"+cfg.Stream),
+		semconv.ServiceInstanceID(ServiceInstanceID(cfg.RunID, cfg.Stream)),
 		attribute.String(ResourceRunID, cfg.RunID),
 		attribute.String(ResourceExporter, cfg.Exporter),
 	)

@@ -72,7 +72,8 @@ type ExportStats struct {
 	Calls, FailedCalls int64
 	// Exported and Failed count the items in successful and failed calls.
 	Exported, Failed int64
-	// Bytes is the number of request bytes put on the wire, compressed; 0 when the transport does not say.
+	// Bytes is the number of request body bytes put on the wire, compressed when the exporter compresses, every
+	// attempt counted (for the pull reader: scrape response bytes); 0 for the console exporter.
 	Bytes int64
 	// Latency is the duration of each export call.
 	Latency Quantiles

@@ -94,3 +94,9 @@ func NewValues(seed int64, size int) *Values {
 func (v *Values) Value(seq uint64, index, a int) string {
 	return v.pool[(seq*31+uint64(index)*7+uint64(a))%valuePoolSize]
 }
+
+// RecordBytes is about how many bytes one log record of this shape carries: timestamps, severity, IDs and
+// otelbench's own attributes (about 150 bytes), its body, and each generated attribute's key and value.
+func (s LogShape) RecordBytes() int {
+	return 150 + s.BodySize + s.Attributes*(len(AttrPrefix)+4+s.AttributeSize)
+}

@@ -25,8 +25,11 @@ type Report struct {
 	// Started is when sending began; DurationS is the whole run's wall time in seconds, backends included.
 	Started   time.Time `json:"started"`
 	DurationS float64   `json:"duration_s"`
-	// Passed is true when every row passed.
+	// Passed is true when every row passed (never for an interrupted run).
 	Passed bool `json:"passed"`
+	// Interrupted is true when the run was stopped before it finished (Ctrl-C, SIGTERM, a cancelled context): the
+	// rows hold what was measured until then.
+	Interrupted bool `json:"interrupted,omitempty"`
 	// Exporters has one row per workload, exporter and backend path.
 	Exporters []Exporter `json:"exporters"`
 	// Compatibility lists, per signal, protocol and backend path, what the path changed or dropped in items
@@ -40,10 +43,14 @@ type Compatibility struct {
 	Protocol string   `json:"protocol"`
 	Backend  string   `json:"backend"`
 	Changes  []string `json:"changes"`
+	// Verified is the number of items the changes were judged on: with none verified, an empty Changes says
+	// nothing about the path.
+	Verified int64 `json:"verified"`
 }
 
 // CompatibilityOf gathers the changes of every row into one entry per signal, protocol and backend path; paths
-// that change nothing are listed with no changes.
+// that change nothing are listed with no changes, and with the items verified, so that a path where nothing was
+// verified is not mistaken for one that changes nothing.
 func CompatibilityOf(rows []Exporter) []Compatibility {
 	var out []Compatibility
 	index := map[string]int{}
@@ -55,6 +62,7 @@ func CompatibilityOf(rows []Exporter) []Compatibility {
 			index[key] = i
 			out = append(out, Compatibility{Signal: r.Signal, Protocol: r.Protocol, Backend: r.Backend, Changes: []string{}})
 		}
+		out[i].Verified += r.Verified
 		for c := range r.Changes {
 			if !slices.Contains(out[i].Changes, c) {
 				out[i].Changes = append(out[i].Changes, c)
@@ -99,11 +107,13 @@ type Exporter struct {
 	AchievedRatePerS float64 `json:"achieved_rate_per_s"`
 	MissedSlots      uint64  `json:"missed_slots"`
 	// ExportCalls is the number of export calls the SDK made, ExportFailedCalls of them failed (after retries),
-	// carrying ExportFailedItems items. BytesSent is request bytes on the wire, compressed.
-	ExportCalls       int64 `json:"export_calls"`
-	ExportFailedCalls int64 `json:"export_failed_calls"`
-	ExportFailedItems int64 `json:"export_failed_items"`
-	BytesSent         int64 `json:"bytes_sent"`
+	// carrying ExportFailedItems items. BytesSent is request bytes on the wire, compressed; BytesPerItem is
+	// BytesSent per item the exporter carried.
+	ExportCalls       int64   `json:"export_calls"`
+	ExportFailedCalls int64   `json:"export_failed_calls"`
+	ExportFailedItems int64   `json:"export_failed_items"`
+	BytesSent         int64   `json:"bytes_sent"`
+	BytesPerItem      float64 `json:"bytes_per_item"`
 	// ExportLatencyMs is the duration of export calls.
 	ExportLatencyMs Latency `json:"export_latency_ms"`
 	// VisibilityLatencyMs is emit-to-queryable: from the end of a trace's root span to the first query that found
@@ -112,6 +122,10 @@ type Exporter struct {
 	VerifyRounds        int64   `json:"verify_rounds"`
 	// Passed is true when verified == sent > 0 and nothing was lost, duplicated or altered.
 	Passed bool `json:"passed"`
+	// Causes explain a failing row with what the run saw: SDK drops, failed exports and their error, what a
+	// collector on the path refused or failed to forward (with its error), and the last error lines of the
+	// backends' logs. Empty for a row that passed.
+	Causes []string `json:"causes,omitempty"`
 	// ExportErrors maps export error messages to their counts; Problems are examples of what failed
 	// verification.
 	ExportErrors map[string]int64 `json:"export_errors,omitempty"`

@@ -13,15 +13,15 @@ func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "scenario %s  run %s  %.1fs\n\n", r.Scenario, r.RunID, r.DurationS)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "exporter\tworkload\tsignal\tprotocol\tbackend\tsent\tverified\tlost\tdup\taltered\tsdk drop\titems/s\texport p50\tp99\tvisible p50\tp99\tresult\t")
+	fmt.Fprintln(tw, "exporter\tworkload\tsignal\tprotocol\tbackend\tsent\tverified\tlost\tdup\taltered\tsdk drop\titems/s\tbytes/item\texport p50\tp99\tvisible p50\tp99\tresult\t")
 	for _, e := range r.Exporters {
 		result := "PASS"
 		if !e.Passed {
 			result = "FAIL"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
 			e.Name, e.Workload, e.Signal, e.Protocol, e.Backend,
-			e.Sent, e.Verified, e.Lost, e.Duplicated, e.Altered, e.DroppedInSDK, e.ThroughputPerS,
+			e.Sent, e.Verified, e.Lost, e.Duplicated, e.Altered, e.DroppedInSDK, e.ThroughputPerS, perItem(e.BytesPerItem),
 			ms(e.ExportLatencyMs.P50), ms(e.ExportLatencyMs.P99), ms(e.VisibilityLatencyMs.P50), ms(e.VisibilityLatencyMs.P99),
 			result)
 	}
@@ -34,8 +34,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		ctw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		for _, c := range r.Compatibility {
 			changes := "nothing"
-			if len(c.Changes) > 0 {
+			switch {
+			case len(c.Changes) > 0:
 				changes = strings.Join(c.Changes, "; ")
+			case c.Verified == 0:
+				changes = "no items verified"
 			}
 			fmt.Fprintf(ctw, "  %s\t%s\t%s\t%s\n", c.Signal, c.Protocol, c.Backend, changes)
 		}
@@ -48,7 +51,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		if e.Passed {
 			continue
 		}
-		fmt.Fprintf(&b, "%s/%s failed:\n", e.Workload, e.Name)
+		fmt.Fprintf(&b, "%s/%s @ %s failed:\n", e.Workload, e.Name, e.Backend)
+		for _, c := range e.Causes {
+			fmt.Fprintf(&b, "  cause: %s\n", c)
+		}
 		for msg, n := range e.ExportErrors {
 			fmt.Fprintf(&b, "  export error (%d×): %s\n", n, msg)
 		}
@@ -56,7 +62,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "  %s\n", p)
 		}
 	}
-	if r.Passed {
+	if r.Interrupted {
+		b.WriteString("INTERRUPTED: the run was stopped before it finished; the rows hold what was measured until then\n")
+	} else if r.Passed {
 		b.WriteString("PASSED: every item sent was read back intact\n")
 	} else {
 		b.WriteString("FAILED: see the rows marked FAIL\n")
@@ -76,4 +84,11 @@ func ms(v float64) string {
 	default:
 		return fmt.Sprintf("%.1fs", v/1000)
 	}
+}
+
+func perItem(v float64) string {
+	if v == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", v)
 }

@@ -6,9 +6,12 @@ package scenarios
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -43,6 +46,8 @@ type Scenario struct {
 
 	places map[string]Pos // where each value stands in the file, by field path
 	root   Pos
+	// valid is set once the scenario passed validation and has its defaults (Parse, Validate).
+	valid bool
 }
 
 // ErrorAt is a problem with the value at path (a field path as validation names them, e.g. "backends[1]" or
@@ -77,6 +82,14 @@ type Backend struct {
 	// Retention caps what the backend keeps (jaeger: traces; zipkin: spans). Zero means otelbench sizes a started
 	// backend for the run. A run that would send more than a backend retains is refused before it starts.
 	Retention int `yaml:"retention"`
+	// Config (collector only) is a collector configuration file, relative to the scenario file, that the started
+	// collector loads after the one otelbench generates: the collector merges the two, maps key by key and lists
+	// replaced, so the file can add or replace processors (and pipelines' processor lists), tune exporters, or add
+	// components of its own. See ConfigPath.
+	Config string `yaml:"config"`
+	// Args are extra command-line arguments for a started backend's server, after otelbench's own (e.g.
+	// --enable-feature=otlp-deltatocumulative for Prometheus).
+	Args []string `yaml:"args"`
 }
 
 // External holds the endpoints of a backend otelbench does not start. Which ones are needed depends on the type.
@@ -95,6 +108,21 @@ type External struct {
 
 // IsExternal reports whether the backend is already running.
 func (b *Backend) IsExternal() bool { return b.External != (External{}) }
+
+// ConfigPath is where b's Config file is: as written when absolute, else relative to the scenario file's folder.
+// It is "" when b has no Config.
+func (sc *Scenario) ConfigPath(b *Backend) string {
+	return sc.resolve(b.Config)
+}
+
+// resolve makes a path written in the scenario absolute-or-relative to the working directory: relative paths are
+// relative to the scenario file's folder.
+func (sc *Scenario) resolve(path string) string {
+	if path == "" || filepath.IsAbs(path) || sc.File == "" {
+		return path
+	}
+	return filepath.Join(filepath.Dir(sc.File), path)
+}
 
 // Exporter is one OpenTelemetry SDK exporter configuration, the unit the report compares.
 type Exporter struct {
@@ -234,7 +262,47 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	}
 	sc.places, sc.root = d.places, v.root
 	sc.applyDefaults()
+	sc.valid = true
 	return sc, nil
+}
+
+// Validate checks a scenario built in Go rather than read by Load or Parse, and completes it with the defaults, as
+// Parse does; it returns every problem at once as Errors (placed by field path, since there is no file). A
+// scenario that came from Load or Parse is valid already and Validate does nothing. otelbench.Run calls it.
+func (sc *Scenario) Validate() error {
+	if sc == nil {
+		return errors.New("no scenario: expected a *Scenario from scenarios.Load, Parse or built in Go")
+	}
+	if sc.valid {
+		return nil
+	}
+	v := validator{file: sc.File, places: presentFields(sc), goBuilt: true}
+	sc.validate(&v)
+	if len(v.errs) > 0 {
+		return v.errs
+	}
+	sc.applyDefaults()
+	sc.valid = true
+	return nil
+}
+
+// presentFields stands in for the places index of a scenario built in Go: the optional sections validation asks
+// about are present when they are not zero.
+func presentFields(sc *Scenario) map[string]Pos {
+	present := map[string]Pos{}
+	if sc.Version != 0 {
+		present["version"] = Pos{}
+	}
+	for i, w := range sc.Workloads {
+		for section, zero := range map[string]bool{
+			"trace": reflect.ValueOf(w.Trace).IsZero(), "metrics": reflect.ValueOf(w.Metrics).IsZero(), "logs": reflect.ValueOf(w.Logs).IsZero(),
+		} {
+			if !zero {
+				present[fmt.Sprintf("workloads[%d].%s", i, section)] = Pos{}
+			}
+		}
+	}
+	return present
 }
 
 // Error is one problem in a scenario file, with the place it stands.
@@ -247,7 +315,7 @@ type Error struct {
 // Error formats the problem as file:line:col: message.
 func (e Error) Error() string {
 	var b strings.Builder
-	b.WriteString(e.File)
+	b.WriteString(cmp.Or(e.File, "scenario"))
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ":%d", e.Line)
 		if e.Column > 0 {
@@ -376,3 +444,7 @@ func (sc *Scenario) applyDefaults() {
 		}
 	}
 }
+
+// FilesDir is where an external collector b's file exporters write: External.FilesDir, relative to the scenario
+// file's folder unless absolute.
+func (sc *Scenario) FilesDir(b *Backend) string { return sc.resolve(b.External.FilesDir) }

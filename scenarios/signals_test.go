@@ -72,6 +72,26 @@ var _ = Describe("signals and backend paths", func() {
 		Expect(sc.Exporter("push").Temporality).To(Equal("cumulative"))
 	})
 
+	DescribeTable("takes delta temporality where the server is said to take it",
+		func(replacements ...string) {
+			yaml := multi
+			for i := 0; i < len(replacements); i += 2 {
+				Expect(yaml).To(ContainSubstring(replacements[i]), "the row must change something")
+				yaml = strings.Replace(yaml, replacements[i], replacements[i+1], 1)
+			}
+			_, err := scenarios.Parse("s.yaml", []byte(yaml))
+			Expect(err).NotTo(HaveOccurred())
+		},
+		Entry("a started Prometheus with the feature flag",
+			"temporality: cumulative", "temporality: delta",
+			"    type: prometheus\n", "    type: prometheus\n    args: [\"--enable-feature=native-histograms,otlp-deltatocumulative\"]\n"),
+		Entry("an external Prometheus, whose refusal is measured",
+			"temporality: cumulative", "temporality: delta",
+			"exporters: [scrape, push, grpc]", "exporters: [push, grpc]",
+			"  - name: scrape\n    protocol: prometheus\n    backend: prom\n", "",
+			"    type: prometheus\n", "    type: prometheus\n    external: {url: \"http://127.0.0.1:9090\"}\n"),
+	)
+
 	DescribeTable("rejects what cannot work, saying where and why",
 		func(from, to, wantAt, wantMsg string) {
 			Expect(multi).To(ContainSubstring(from), "the row must change something")
@@ -88,8 +108,22 @@ var _ = Describe("signals and backend paths", func() {
 			"s.yaml:9:17", "forward_to applies to collector backends only"),
 		Entry("forwarding to an unknown backend", "forward_to: [jaeger, prom]", "forward_to: [jaeger, tempo]",
 			"s.yaml:13:26", `backend "tempo" is not defined`),
-		Entry("delta temporality into Prometheus", "temporality: cumulative", "temporality: delta",
-			"s.yaml:27:18", `exporter "push" reaches Prometheus, which rejects delta temporality`),
+		Entry("delta temporality into a started Prometheus without the feature flag, naming the fix", "temporality: cumulative", "temporality: delta",
+			"s.yaml:27:18", `exporter "push" sends delta temporality, but Prometheus (backend "prom") refuses it (HTTP 500 "invalid temporality and type combination") unless started with --enable-feature=otlp-deltatocumulative; expected temporality: cumulative, or args: [--enable-feature=otlp-deltatocumulative] on backend "prom"`),
+		Entry("delta temporality through a collector whose remote write would drop it", "    backend: col\n", "    backend: col\n    temporality: delta\n",
+			"s.yaml:18:18", `exporter "grpc" sends delta temporality, but collector "col" forwards metrics to Prometheus "prom" with its remote-write exporter, which drops delta sums and histograms; expected temporality: cumulative, or a config: file for "col" whose metrics pipeline has the deltatocumulative processor`),
+		Entry("an external collector without files_dir that must give logs back", "  - name: col\n    type: collector\n", "  - name: col\n    type: collector\n    external: {otlp_grpc: \"127.0.0.1:4317\"}\n",
+			"s.yaml:13:15", `external collector "col" has no files_dir, so it cannot give metrics back (workload "m" sends metrics to it through exporter "grpc"); expected files_dir`),
+		Entry("an external collector whose files_dir does not exist", "  - name: col\n    type: collector\n", "  - name: col\n    type: collector\n    external: {otlp_grpc: \"127.0.0.1:4317\", files_dir: /nonexistent/otelbench}\n",
+			"s.yaml:13:56", `folder "/nonexistent/otelbench" does not exist or is not a folder; expected the folder the collector's file exporters write into`),
+		Entry("a collector config that does not exist", "    forward_to: [jaeger, prom]\n", "    forward_to: [jaeger, prom]\n    config: no-such-file.yaml\n",
+			"s.yaml:14:13", `read collector config: open no-such-file.yaml: no such file or directory; expected a collector configuration file`),
+		Entry("a config on a backend that is not a collector", "type: zipkin\n", "type: zipkin\n    config: zipkin.yaml\n",
+			"s.yaml:9:13", "config applies to collector backends only"),
+		Entry("args on an external backend", "  - name: zipkin\n    type: zipkin\n", "  - name: zipkin\n    type: zipkin\n    args: [--x]\n    external: {url: \"http://127.0.0.1:9411\"}\n",
+			"s.yaml:9:11", `args are command-line arguments for a backend otelbench starts; backend "zipkin" is not started`),
+		Entry("a scrape endpoint for an external Prometheus", "  - name: prom\n    type: prometheus\n", "  - name: prom\n    type: prometheus\n    external: {url: \"http://127.0.0.1:9090\"}\n",
+			"s.yaml:24:14", `exporter "scrape" serves a scrape endpoint that only a Prometheus otelbench starts is configured to scrape`),
 		Entry("an unknown instrument", "instruments: [counter, histogram]", "instruments: [counter, summary]",
 			"s.yaml:38:30", `instrument "summary" is not supported`),
 		Entry("a trace section on a metrics workload", "    metrics:\n      instruments", "    trace:\n      spans: 2\n    metrics:\n      instruments",

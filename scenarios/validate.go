@@ -1,7 +1,9 @@
 package scenarios
 
 import (
+	"cmp"
 	"fmt"
+	"os"
 	"reflect"
 	"regexp"
 	"slices"
@@ -91,6 +93,8 @@ type validator struct {
 	// undecoded are the paths whose values did not decode; errors about them, their parents or their children
 	// would only repeat the decode error in other words, so at drops them.
 	undecoded []string
+	// goBuilt: the scenario was built in Go, so there are no places; messages name the field path instead.
+	goBuilt bool
 }
 
 // at reports msg at the value of path, or at the nearest enclosing value the file has (a missing key is reported
@@ -101,8 +105,13 @@ func (v *validator) at(path, format string, args ...any) {
 			return
 		}
 	}
+	msg := fmt.Sprintf(format, args...)
+	if v.goBuilt {
+		v.errs = append(v.errs, Error{File: v.file, Msg: cmp.Or(path, "scenario") + ": " + msg})
+		return
+	}
 	pos := place(v.places, v.root, path)
-	v.errs = append(v.errs, Error{File: v.file, Line: pos.Line, Column: pos.Column, Msg: fmt.Sprintf(format, args...)})
+	v.errs = append(v.errs, Error{File: v.file, Line: pos.Line, Column: pos.Column, Msg: msg})
 }
 
 // place is where the value at path stands, or the nearest enclosing value the file has, or root.
@@ -180,8 +189,15 @@ func (sc *Scenario) validate(v *validator) {
 			v.oneOf(p+".temporality", "temporality", e.Temporality, Temporalities)
 		}
 		if e.Temporality == "delta" {
-			if b := sc.Backend(e.Backend); b != nil && sc.reachesPrometheus(b) {
-				v.at(p+".temporality", "exporter %q reaches Prometheus, which rejects delta temporality; expected cumulative", e.Name)
+			if b := sc.Backend(e.Backend); b != nil {
+				if msg := sc.deltaRefused(b); msg != "" {
+					v.at(p+".temporality", "exporter %q sends delta temporality, but %s", e.Name, msg)
+				}
+			}
+		}
+		if e.Protocol == "prometheus" {
+			if b := sc.Backend(e.Backend); b != nil && b.IsExternal() {
+				v.at(p+".backend", "exporter %q serves a scrape endpoint that only a Prometheus otelbench starts is configured to scrape; backend %q is external; expected a started prometheus backend, or protocol otlp-http", e.Name, b.Name)
 			}
 		}
 		if e.ExportInterval < 0 {
@@ -244,6 +260,26 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 	if b.Retention < 0 {
 		v.at(p+".retention", "retention must not be negative")
 	}
+	if b.Config != "" {
+		switch {
+		case b.Type != "collector":
+			v.at(p+".config", "config applies to collector backends only; expected args: for a %s backend's options", b.Type)
+		case b.IsExternal():
+			v.at(p+".config", "an external collector is not started, so it takes no config")
+		default:
+			if _, err := readCollectorConfig(sc.ConfigPath(b)); err != nil {
+				v.at(p+".config", "%v; expected a collector configuration file (YAML, relative to the scenario file)", err)
+			}
+		}
+	}
+	if len(b.Args) > 0 && (b.IsExternal() || b.Type == "console") {
+		v.at(p+".args", "args are command-line arguments for a backend otelbench starts; backend %q is not started", b.Name)
+	}
+	for j, a := range b.Args {
+		if strings.TrimSpace(a) == "" {
+			v.at(fmt.Sprintf("%s.args[%d]", p, j), "an empty argument; expected a command-line argument such as --enable-feature=%s", PrometheusDeltaFeature)
+		}
+	}
 	if !b.IsExternal() {
 		return
 	}
@@ -271,18 +307,65 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 		if e.OTLPGRPC == "" && e.OTLPHTTP == "" {
 			v.at(ep, "an external collector backend needs otlp_grpc or otlp_http: host:port of its OTLP receiver")
 		}
+		if e.FilesDir != "" {
+			if st, err := os.Stat(sc.resolve(e.FilesDir)); err != nil || !st.IsDir() {
+				v.at(ep+".files_dir", "folder %q does not exist or is not a folder; expected the folder the collector's file exporters "+
+					"write into (logs.jsonl, metrics.jsonl), relative to the scenario file or absolute", e.FilesDir)
+			}
+		}
 	case "console":
 		v.at(ep, "a console backend is otelbench's own standard output; it has no external endpoints")
 	}
 }
 
-// reachesPrometheus reports whether what is sent to b ends in Prometheus.
-func (sc *Scenario) reachesPrometheus(b *Backend) bool {
-	if b.Type == "prometheus" {
-		return true
+// deltaRefused says why delta temporality sent to b would be refused or silently dropped by a server otelbench
+// starts with its defaults, naming the fixes; "" when b takes it or otelbench cannot know (an external server,
+// which may be configured to take it: a refusal is then measured and reported with its cause).
+func (sc *Scenario) deltaRefused(b *Backend) string {
+	if b.IsExternal() {
+		return ""
 	}
-	for _, name := range b.ForwardTo {
-		if d := sc.Backend(name); d != nil && d.Type == "prometheus" {
+	switch b.Type {
+	case "prometheus":
+		if !HasFeature(b.Args, PrometheusDeltaFeature) {
+			return fmt.Sprintf("Prometheus (backend %q) refuses it (HTTP 500 \"invalid temporality and type combination\") unless started with "+
+				"--enable-feature=%s; expected temporality: cumulative, or args: [--enable-feature=%s] on backend %q",
+				b.Name, PrometheusDeltaFeature, PrometheusDeltaFeature, b.Name)
+		}
+	case "collector":
+		for _, name := range b.ForwardTo {
+			d := sc.Backend(name)
+			if d == nil || d.Type != "prometheus" {
+				continue
+			}
+			if !collectorConvertsDelta(sc.ConfigPath(b)) {
+				return fmt.Sprintf("collector %q forwards metrics to Prometheus %q with its remote-write exporter, which drops delta sums and "+
+					"histograms; expected temporality: cumulative, or a config: file for %q whose metrics pipeline has the deltatocumulative "+
+					"processor (see scenarios/collector/deltatocumulative.yaml)", b.Name, d.Name, b.Name)
+			}
+		}
+	}
+	return ""
+}
+
+// PrometheusDeltaFeature is the Prometheus feature flag that makes its OTLP receiver take delta temporality,
+// converting it to cumulative.
+const PrometheusDeltaFeature = "otlp-deltatocumulative"
+
+// HasFeature reports whether args enable Prometheus feature flag feature (--enable-feature=a,b takes a list;
+// the flag may repeat).
+func HasFeature(args []string, feature string) bool {
+	for i, a := range args {
+		var list string
+		switch {
+		case strings.HasPrefix(a, "--enable-feature="):
+			list = strings.TrimPrefix(a, "--enable-feature=")
+		case a == "--enable-feature" && i+1 < len(args):
+			list = args[i+1]
+		default:
+			continue
+		}
+		if slices.Contains(strings.Split(list, ","), feature) {
 			return true
 		}
 	}
@@ -377,6 +460,11 @@ func (sc *Scenario) validateWorkload(v *validator, p string, w *Workload, seen m
 			e := sc.Exporter(name)
 			if sigs, ok := ProtocolSignals[e.Protocol]; ok && slices.Contains(Signals, w.Signal) && !slices.Contains(sigs, w.Signal) {
 				v.at(ep, "exporter %q (%s) cannot send %s; it carries %s", name, e.Protocol, w.Signal, strings.Join(sigs, ", "))
+			} else if b := sc.Backend(e.Backend); b != nil && b.Type == "collector" && b.IsExternal() && b.External.FilesDir == "" && (w.Signal == "logs" || w.Signal == "metrics") {
+				v.at(fmt.Sprintf("backends[%d].external", slices.IndexFunc(sc.Backends, func(x Backend) bool { return x.Name == b.Name })),
+					"external collector %q has no files_dir, so it cannot give %s back (workload %q sends %s to it through exporter %q); "+
+						"expected files_dir: the folder its file exporters write into (see the README, \"Bring your own backend\")",
+					b.Name, w.Signal, w.Name, w.Signal, name)
 			} else if b := sc.Backend(e.Backend); b != nil && slices.Contains(Signals, w.Signal) && !slices.Contains(sc.Signals(b), w.Signal) {
 				v.at(ep, "exporter %q sends to %s backend %q, which cannot give %s back; it handles %s", name, b.Type, b.Name, w.Signal, strings.Join(sc.Signals(b), ", "))
 			}

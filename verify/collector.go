@@ -1,14 +1,10 @@
 package verify
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +27,9 @@ type LogRecord struct {
 	Resource   map[string]any
 }
 
-// LogSource returns every log record a backend holds now.
+// LogSource returns the log records that reached a backend since the previous call (all of them on the first
+// call). Each verification needs a source of its own. An error wrapping ErrUnreadable ends the verification;
+// other errors are counted and the read is tried again.
 type LogSource func(ctx context.Context) ([]LogRecord, error)
 
 // OTLP JSON, as the collector's file exporter writes it: one ExportLogsServiceRequest per line.
@@ -91,76 +89,46 @@ func kvMap(kvs []otlpJSONKV) map[string]any {
 	return m
 }
 
-// ReadLogFiles parses every log record the collector's file exporter wrote into dir (OTLP JSON, one export per
-// line). A last line still being written is skipped; it is read complete next time.
-func ReadLogFiles(dir string) ([]LogRecord, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.json*"))
-	if err != nil {
-		return nil, err
+// parseLogLine parses one line of a collector's file exporter: an ExportLogsServiceRequest in OTLP JSON.
+func parseLogLine(line []byte) ([]LogRecord, error) {
+	var doc otlpJSONLogs
+	if err := json.Unmarshal(line, &doc); err != nil {
+		return nil, fmt.Errorf("not OTLP JSON logs: %w", err)
 	}
-	sort.Strings(files)
 	var out []LogRecord
-	for _, path := range files {
-		recs, err := readLogFile(path)
-		if err != nil {
-			return out, err
-		}
-		out = append(out, recs...)
-	}
-	return out, nil
-}
-
-func readLogFile(path string) ([]LogRecord, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read logs: %w", err)
-	}
-	defer f.Close()
-	var out []LogRecord
-	r := bufio.NewReaderSize(f, 1<<20)
-	for {
-		line, err := r.ReadBytes('\n')
-		if err != nil {
-			// io.EOF: the last line has no newline yet, so it may be cut short; leave it for the next read.
-			return out, nil
-		}
-		var doc otlpJSONLogs
-		if err := json.Unmarshal(line, &doc); err != nil {
-			return out, fmt.Errorf("read logs %s: %w", path, err)
-		}
-		for _, rl := range doc.ResourceLogs {
-			res := kvMap(rl.Resource.Attributes)
-			for _, sl := range rl.ScopeLogs {
-				for _, lr := range sl.LogRecords {
-					rec := LogRecord{
-						Severity: lr.SeverityNumber, SeverityText: lr.SeverityText,
-						Attributes: kvMap(lr.Attributes), Resource: res,
-					}
-					if s, ok := lr.Body.value().(string); ok {
-						rec.Body = s
-					} else if v := lr.Body.value(); v != nil {
-						rec.Body = fmt.Sprint(v)
-					}
-					if ns, err := strconv.ParseInt(lr.TimeUnixNano, 10, 64); err == nil {
-						rec.Time = time.Unix(0, ns)
-					}
-					if lr.TraceID != "" {
-						rec.TraceID, _ = parseTraceID(lr.TraceID)
-					}
-					if lr.SpanID != "" {
-						rec.SpanID, _ = parseSpanID(lr.SpanID)
-					}
-					out = append(out, rec)
+	for _, rl := range doc.ResourceLogs {
+		res := kvMap(rl.Resource.Attributes)
+		for _, sl := range rl.ScopeLogs {
+			for _, lr := range sl.LogRecords {
+				rec := LogRecord{
+					Severity: lr.SeverityNumber, SeverityText: lr.SeverityText,
+					Attributes: kvMap(lr.Attributes), Resource: res,
 				}
+				if s, ok := lr.Body.value().(string); ok {
+					rec.Body = s
+				} else if v := lr.Body.value(); v != nil {
+					rec.Body = fmt.Sprint(v)
+				}
+				if ns, err := strconv.ParseInt(lr.TimeUnixNano, 10, 64); err == nil {
+					rec.Time = time.Unix(0, ns)
+				}
+				if lr.TraceID != "" {
+					rec.TraceID, _ = parseTraceID(lr.TraceID)
+				}
+				if lr.SpanID != "" {
+					rec.SpanID, _ = parseSpanID(lr.SpanID)
+				}
+				out = append(out, rec)
 			}
 		}
 	}
+	return out, nil
 }
 
 // CollectorStats scrapes a collector's own metrics and returns its pipeline counters summed per metric and
 // component: keys look like "otelcol_receiver_accepted_spans{receiver=otlp}" or
 // "otelcol_exporter_sent_log_records{exporter=file/logs}". Only the receiver_accepted, receiver_refused,
-// exporter_sent and exporter_send_failed families are kept.
+// exporter_sent, exporter_send_failed and exporter_enqueue_failed families are kept.
 func CollectorStats(ctx context.Context, metricsURL string) (map[string]float64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)
 	if err != nil {
@@ -183,7 +151,8 @@ func CollectorStats(ctx context.Context, metricsURL string) (map[string]float64,
 	for name, mf := range families {
 		base := strings.TrimSuffix(name, "_total")
 		if !strings.HasPrefix(base, "otelcol_receiver_accepted_") && !strings.HasPrefix(base, "otelcol_receiver_refused_") &&
-			!strings.HasPrefix(base, "otelcol_exporter_sent_") && !strings.HasPrefix(base, "otelcol_exporter_send_failed_") {
+			!strings.HasPrefix(base, "otelcol_exporter_sent_") && !strings.HasPrefix(base, "otelcol_exporter_send_failed_") &&
+			!strings.HasPrefix(base, "otelcol_exporter_enqueue_failed_") {
 			continue
 		}
 		for _, m := range mf.GetMetric() {

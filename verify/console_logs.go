@@ -1,30 +1,19 @@
 package verify
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"time"
 )
 
 // ConsoleLogs reads back the log records the SDK's console exporter (stdoutlog) wrote to the file at path, one
-// JSON object per line.
+// JSON object per line; each call returns the records written since the previous one.
 func ConsoleLogs(path string) LogSource {
+	t := newLineTail("", path)
 	return func(context.Context) ([]LogRecord, error) {
-		f, err := os.Open(path)
-		if os.IsNotExist(err) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read console output: %w", err)
-		}
-		defer f.Close()
 		var out []LogRecord
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		for sc.Scan() {
+		err := t.next(func(line []byte) error {
 			var raw struct {
 				Timestamp    *time.Time
 				Severity     int
@@ -37,8 +26,8 @@ func ConsoleLogs(path string) LogSource {
 				TraceID    string
 				SpanID     string
 			}
-			if err := json.Unmarshal(sc.Bytes(), &raw); err != nil {
-				continue // a line cut short while the exporter writes
+			if err := json.Unmarshal(line, &raw); err != nil {
+				return fmt.Errorf("not a console log record: %w", err)
 			}
 			rec := LogRecord{Severity: raw.Severity, SeverityText: raw.SeverityText, Attributes: map[string]any{}}
 			if raw.Timestamp != nil {
@@ -57,7 +46,8 @@ func ConsoleLogs(path string) LogSource {
 				rec.SpanID = id
 			}
 			out = append(out, rec)
-		}
-		return out, sc.Err()
+			return nil
+		})
+		return out, err
 	}
 }

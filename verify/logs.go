@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -18,11 +19,14 @@ type LogExpectation struct {
 	// Emitted and Sent as in TraceExpectation.
 	Emitted func() uint64
 	Sent    <-chan struct{}
+	// RunID, when set, is the run's ID: records whose resource carries another otelbench.run_id (an earlier run
+	// against the same backend) are not this run's.
+	RunID string
 }
 
 // Logs verifies a logs stream: every record emitted must be found once, with its body, severity, attributes
 // and (when correlated) trace and span IDs as sent. It reads while the stream sends and keeps reading for the
-// window after sending ends.
+// window after sending ends. A source error wrapping ErrUnreadable ends it with that error.
 func Logs(ctx context.Context, src LogSource, exp LogExpectation, opts Options) (Result, error) {
 	if opts.Interval <= 0 {
 		opts.Interval = 250 * time.Millisecond
@@ -70,18 +74,22 @@ func Logs(ctx context.Context, src LogSource, exp LogExpectation, opts Options) 
 			default:
 			}
 		}
-		n := exp.Emitted()
 		res.Rounds++
 		records, err := src(ctx)
 		now := time.Now()
+		// Read after the records: every record read was emitted before, so its seq is below n.
+		n := exp.Emitted()
+		if errors.Is(err, ErrUnreadable) {
+			finish(n)
+			return res, fmt.Errorf("read logs: %w", err)
+		}
 		if err != nil {
 			res.queryFailed(fmt.Errorf("read logs: %w", err))
 		}
-		// Each read returns everything held so far: recount from scratch.
-		clear(seen)
+		// Each read returns what arrived since the previous one: add it up.
 		for i := range records {
 			r := &records[i]
-			if fmt.Sprint(r.Attributes[generators.AttrStream]) != exp.Stream {
+			if fmt.Sprint(r.Attributes[generators.AttrStream]) != exp.Stream || !ofRun(r.Resource, exp.RunID) {
 				continue
 			}
 			seq, ok := seqOf(r.Attributes[generators.AttrSeq])
@@ -105,6 +113,13 @@ func Logs(ctx context.Context, src LogSource, exp LogExpectation, opts Options) 
 		}
 		timer.Reset(opts.Interval)
 	}
+}
+
+// ofRun reports whether an item with resource attributes res belongs to run runID: it does unless both are known
+// and differ.
+func ofRun(res map[string]any, runID string) bool {
+	got, ok := res[generators.ResourceRunID]
+	return runID == "" || !ok || fmt.Sprint(got) == runID
 }
 
 func seqOf(v any) (uint64, bool) {

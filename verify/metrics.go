@@ -36,6 +36,12 @@ type MetricExpectation struct {
 	// NativeExponential says exponential histograms arrive as native histograms (OTLP); otherwise they are
 	// looked up like classic ones.
 	NativeExponential bool
+	// RunID, when set, selects the data points of this run in a collector's files (resource otelbench.run_id).
+	RunID string
+	// Instance, when set, is the value of the instance label of the stream's series in Prometheus: the resource's
+	// service.instance.id (OTLP, remote write) or the scrape target. It keeps an earlier run's series, in a
+	// Prometheus that outlives runs, out of this run's queries.
+	Instance string
 }
 
 // Metrics verifies a metrics stream against Prometheus. Items are data points: every data point exported (or
@@ -173,13 +179,16 @@ func noteTranslation(res *Result, kinds []string) {
 }
 
 // selector is the label matcher of a stream's series.
-func selector(stream string) string {
-	return fmt.Sprintf(`{otelbench_stream=%q}`, stream)
+func selector(exp MetricExpectation) string {
+	if exp.Instance != "" {
+		return fmt.Sprintf(`{otelbench_stream=%q,instance=%q}`, exp.Stream, exp.Instance)
+	}
+	return fmt.Sprintf(`{otelbench_stream=%q}`, exp.Stream)
 }
 
 // finalValues compares every series' current value with want and returns, per instrument kind, what differs.
 func finalValues(ctx context.Context, q PromQL, exp MetricExpectation, want map[generators.SeriesKey]generators.SeriesValue) (map[string][]string, error) {
-	sel := selector(exp.Stream)
+	sel := selector(exp)
 	bad := map[string][]string{}
 	now := time.Now()
 	for _, kind := range exp.Plan.Kinds {
@@ -242,7 +251,7 @@ func finalValues(ctx context.Context, q PromQL, exp MetricExpectation, want map[
 
 // storedSamples counts, per instrument kind, the samples Prometheus holds for the stream since it started.
 func storedSamples(ctx context.Context, q PromQL, exp MetricExpectation) (map[string]int64, error) {
-	sel := selector(exp.Stream)
+	sel := selector(exp)
 	window := int(math.Ceil(time.Since(exp.Since).Seconds())) + 60
 	out := map[string]int64{}
 	for _, kind := range exp.Plan.Kinds {

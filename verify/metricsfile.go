@@ -1,12 +1,10 @@
 package verify
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"time"
@@ -26,9 +24,12 @@ type MetricPoint struct {
 	Value float64
 	Count uint64
 	Sum   float64
+	// Resource holds the resource attributes of the point's metrics.
+	Resource map[string]any
 }
 
-// MetricSource returns every data point a backend holds now.
+// MetricSource returns the data points that reached a backend since the previous call (all of them on the first
+// call). Each verification needs a source of its own; errors are treated as LogSource's.
 type MetricSource func(ctx context.Context) ([]MetricPoint, error)
 
 type otlpJSONPoint struct {
@@ -47,6 +48,9 @@ type otlpJSONData struct {
 
 type otlpJSONMetrics struct {
 	ResourceMetrics []struct {
+		Resource struct {
+			Attributes []otlpJSONKV `json:"attributes"`
+		} `json:"resource"`
 		ScopeMetrics []struct {
 			Metrics []struct {
 				Name                 string        `json:"name"`
@@ -60,64 +64,44 @@ type otlpJSONMetrics struct {
 	} `json:"resourceMetrics"`
 }
 
-// ReadMetricFiles parses every metric data point the collector's file exporter wrote into dir (OTLP JSON, one
-// export per line; lines of other signals are skipped). A last line still being written is left for next time.
-func ReadMetricFiles(dir string) ([]MetricPoint, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.json*"))
-	if err != nil {
-		return nil, err
+// parseMetricLine parses one line of a collector's file exporter: an ExportMetricsServiceRequest in OTLP JSON.
+func parseMetricLine(line []byte) ([]MetricPoint, error) {
+	var doc otlpJSONMetrics
+	if err := json.Unmarshal(line, &doc); err != nil {
+		return nil, fmt.Errorf("not OTLP JSON metrics: %w", err)
 	}
-	sort.Strings(files)
 	var out []MetricPoint
-	for _, path := range files {
-		f, err := os.Open(path)
-		if err != nil {
-			return out, fmt.Errorf("read metrics: %w", err)
-		}
-		r := bufio.NewReaderSize(f, 1<<20)
-		for {
-			line, err := r.ReadBytes('\n')
-			if err != nil {
-				break // a partial last line, or the end
-			}
-			var doc otlpJSONMetrics
-			if err := json.Unmarshal(line, &doc); err != nil {
-				f.Close()
-				return out, fmt.Errorf("read metrics %s: %w", path, err)
-			}
-			for _, rm := range doc.ResourceMetrics {
-				for _, sm := range rm.ScopeMetrics {
-					for _, m := range sm.Metrics {
-						for typ, d := range map[string]*otlpJSONData{"sum": m.Sum, "gauge": m.Gauge, "histogram": m.Histogram, "exponentialHistogram": m.ExponentialHistogram} {
-							if d == nil {
-								continue
-							}
-							for _, dp := range d.DataPoints {
-								p := MetricPoint{Name: m.Name, Unit: m.Unit, Type: typ, Delta: d.AggregationTemporality == 1, Attributes: kvMap(dp.Attributes)}
-								if ns, err := strconv.ParseInt(dp.TimeUnixNano, 10, 64); err == nil {
-									p.Time = time.Unix(0, ns)
-								}
-								switch {
-								case dp.AsInt != nil:
-									n, _ := strconv.ParseInt(*dp.AsInt, 10, 64)
-									p.Value = float64(n)
-								case dp.AsDouble != nil:
-									p.Value = *dp.AsDouble
-								}
-								if dp.Count != "" {
-									p.Count, _ = strconv.ParseUint(dp.Count, 10, 64)
-								}
-								if dp.Sum != nil {
-									p.Sum = *dp.Sum
-								}
-								out = append(out, p)
-							}
+	for _, rm := range doc.ResourceMetrics {
+		res := kvMap(rm.Resource.Attributes)
+		for _, sm := range rm.ScopeMetrics {
+			for _, m := range sm.Metrics {
+				for typ, d := range map[string]*otlpJSONData{"sum": m.Sum, "gauge": m.Gauge, "histogram": m.Histogram, "exponentialHistogram": m.ExponentialHistogram} {
+					if d == nil {
+						continue
+					}
+					for _, dp := range d.DataPoints {
+						p := MetricPoint{Name: m.Name, Unit: m.Unit, Type: typ, Delta: d.AggregationTemporality == 1, Attributes: kvMap(dp.Attributes), Resource: res}
+						if ns, err := strconv.ParseInt(dp.TimeUnixNano, 10, 64); err == nil {
+							p.Time = time.Unix(0, ns)
 						}
+						switch {
+						case dp.AsInt != nil:
+							n, _ := strconv.ParseInt(*dp.AsInt, 10, 64)
+							p.Value = float64(n)
+						case dp.AsDouble != nil:
+							p.Value = *dp.AsDouble
+						}
+						if dp.Count != "" {
+							p.Count, _ = strconv.ParseUint(dp.Count, 10, 64)
+						}
+						if dp.Sum != nil {
+							p.Sum = *dp.Sum
+						}
+						out = append(out, p)
 					}
 				}
 			}
 		}
-		f.Close()
 	}
 	return out, nil
 }
@@ -142,6 +126,11 @@ func MetricsFromSource(ctx context.Context, src MetricSource, exp MetricExpectat
 	res.Traces = int64(len(want))
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	// Each read returns what arrived since the previous one: what was found so far is kept.
+	type key struct{ kind, series string }
+	found := map[key][]MetricPoint{}
+	copies := map[string]int{}
+	var unique, dup int64
 	for {
 		select {
 		case <-ctx.Done():
@@ -150,15 +139,14 @@ func MetricsFromSource(ctx context.Context, src MetricSource, exp MetricExpectat
 		}
 		res.Rounds++
 		points, err := src(ctx)
+		if errors.Is(err, ErrUnreadable) {
+			return res, fmt.Errorf("read metrics: %w", err)
+		}
 		if err != nil {
 			res.queryFailed(err)
 		}
-		type key struct{ kind, series string }
-		found := map[key][]MetricPoint{}
-		copies := map[string]int{}
-		var unique, dup int64
 		for _, p := range points {
-			if fmt.Sprint(p.Attributes[generators.AttrStream]) != exp.Stream {
+			if fmt.Sprint(p.Attributes[generators.AttrStream]) != exp.Stream || !ofRun(p.Resource, exp.RunID) {
 				continue
 			}
 			kind, ok := kindOf[p.Name]

@@ -6,14 +6,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
-	"strings"
+	"slices"
+	"time"
 
 	"go.opentelemetry.io/otel"
 
 	"github.com/otelbench/otelbench"
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/reports"
 	"github.com/otelbench/otelbench/scenarios"
 )
 
@@ -24,6 +28,19 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	images := fs.String("images", string(containers.ImagesAuto), "where backend images come from: auto, official or local")
 	runID := fs.String("run-id", "", "run ID for container labels and generated IDs (default: random)")
 	verbose := fs.Bool("v", false, "print SDK and container messages")
+	var keep time.Duration
+	fs.Func("keep-backends", "after the report, keep the backends running this `long` (a Go duration, or forever: until Ctrl-C) and print their URLs", func(v string) error {
+		if v == "forever" {
+			keep = -1
+			return nil
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("expected a positive duration such as 10m, or forever")
+		}
+		keep = d
+		return nil
+	})
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -54,13 +71,43 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			fmt.Fprintf(stderr, "sdk: %v\n", err)
 		}
 	}))
+	opts := otelbench.Options{RunID: *runID, Images: policy, OutDir: *out}
 	if *verbose {
-		containers.SetLog(stderr)
+		opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-
 	ui := newProgress(ctx, stderr)
-	rep, runErr := otelbench.Run(ctx, sc, otelbench.Options{RunID: *runID, Images: policy, Observer: ui, OutDir: *out})
+	opts.Observer = ui
+	written := false
+	writeReport := func(rep *reports.Report) error {
+		written = true
+		if err := rep.WriteText(stdout); err != nil {
+			return err
+		}
+		if *out == "" {
+			return nil
+		}
+		path := filepath.Join(*out, "report.json")
+		if err := writeFile(path, rep.WriteJSON); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "report: %s\n", path)
+		return nil
+	}
+	var holdErr error
+	if keep != 0 {
+		opts.Hold = func(ctx context.Context, rep *reports.Report, backends []otelbench.BackendEndpoints) {
+			ui.Wait()
+			if holdErr = writeReport(rep); holdErr != nil {
+				return
+			}
+			holdBackends(ctx, stderr, backends, keep)
+		}
+	}
+	rep, runErr := otelbench.Run(ctx, sc, opts)
 	ui.Wait()
+	if holdErr != nil {
+		return holdErr
+	}
 	if rep == nil {
 		if runErr == nil {
 			runErr = errors.New("no report")
@@ -72,15 +119,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		return runErr
 	}
-	if err := rep.WriteText(stdout); err != nil {
-		return err
-	}
-	if *out != "" {
-		path := filepath.Join(*out, "report.json")
-		if err := writeFile(path, rep.WriteJSON); err != nil {
+	if !written {
+		if err := writeReport(rep); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "report: %s\n", path)
 	}
 	if runErr != nil {
 		return runErr
@@ -89,6 +131,32 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return &exitError{code: exitFailed, err: errors.New("verification failed")}
 	}
 	return nil
+}
+
+// holdBackends prints where each backend can be reached and waits for d (forever when d < 0) or Ctrl-C.
+func holdBackends(ctx context.Context, w io.Writer, backends []otelbench.BackendEndpoints, d time.Duration) {
+	fmt.Fprintln(w, "backends (kept running; Ctrl-C stops them):")
+	for _, b := range backends {
+		kind := b.Type
+		if b.External {
+			kind += ", external"
+		}
+		fmt.Fprintf(w, "  %s (%s)\n", b.Name, kind)
+		for _, k := range slices.Sorted(maps.Keys(b.URLs)) {
+			fmt.Fprintf(w, "    %-13s %s\n", k, b.URLs[k])
+		}
+	}
+	if d < 0 {
+		<-ctx.Done()
+		return
+	}
+	fmt.Fprintf(w, "stopping them in %s\n", d)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 func writeFile(path string, write func(io.Writer) error) error {
@@ -184,20 +252,4 @@ func imagesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	default:
 		return usageError("unknown images subcommand %q; expected build or list", args[0])
 	}
-}
-
-func pruneCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("prune", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	runID := fs.String("run-id", "", "remove only this run's containers")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usageError("prune takes no arguments, got %s", strings.Join(pos, " "))
-	}
-	n, err := containers.Prune(ctx, *runID)
-	fmt.Fprintf(stdout, "removed %d otelbench container(s)\n", n)
-	return err
 }

@@ -12,8 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-
-	"github.com/otelbench/otelbench/containers"
 )
 
 // Exit codes, documented in README.md.
@@ -44,7 +42,7 @@ Usage:
   otelbench validate FILE...
   otelbench images build [--force] [BACKEND...]
   otelbench images list
-  otelbench prune [--run-id ID]
+  otelbench prune [--run-id ID | --all]
 
 Exit codes: 0 passed, 1 runtime error, 2 invalid usage or scenario, 3 verification failed.
 `
@@ -61,8 +59,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		<-ctx.Done()
 		stop()
 	}()
-	// testcontainers-go talks on its own; `run -v` turns it back on.
-	containers.SetLog(nil)
 	err := dispatch(ctx, args, stdout, stderr)
 	if err == nil {
 		return exitPassed

@@ -1,0 +1,257 @@
+package otelbench
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/reports"
+	"github.com/otelbench/otelbench/scenarios"
+)
+
+// maxCause bounds one cause's text: a cause quotes errors and log lines, which can be long.
+const maxCause = 300
+
+// explain fills in the causes of every failing row of rep (one row per stream check, in order) with what the run
+// can see: the SDK's drops, failed exports, the collector's own counters and the error lines of the backends'
+// logs. The backends are still running.
+func explain(ctx context.Context, rep *reports.Report, streams []*stream, live map[string]*liveBackend) {
+	logs := map[string][]string{}
+	errorLines := func(name string) []string {
+		if lines, ok := logs[name]; ok {
+			return lines
+		}
+		var lines []string
+		if lb := live[name]; lb != nil && lb.ctr != nil {
+			lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			lines, _ = containers.ErrorLines(lctx, lb.ctr, 200)
+			cancel()
+		}
+		logs[name] = lines
+		return lines
+	}
+	// How many streams share each collector and signal: its counters are per collector, not per stream.
+	sharing := map[string]int{}
+	for _, s := range streams {
+		sharing[s.backend+"|"+s.workload.Signal]++
+	}
+	i := 0
+	for _, s := range streams {
+		for _, c := range s.checks {
+			row := &rep.Exporters[i]
+			i++
+			if row.Passed {
+				continue
+			}
+			row.Causes = s.causes(c, row, live, errorLines, sharing[s.backend+"|"+s.workload.Signal] > 1)
+		}
+	}
+}
+
+// causes explains why row (stream s read back at c) failed.
+func (s *stream) causes(c *check, row *reports.Exporter, live map[string]*liveBackend, errorLines func(string) []string, shared bool) []string {
+	var out []string
+	add := func(format string, args ...any) { out = append(out, clip(fmt.Sprintf(format, args...))) }
+	what := unit(s.workload.Signal)
+	if row.MissedSlots > 0 {
+		add("the sender fell behind its schedule: %d scheduled slots were not emitted (achieved %.0f/s of %.0f/s)",
+			row.MissedSlots, row.AchievedRatePerS, row.TargetRatePerS)
+	}
+	if row.DroppedInSDK > 0 {
+		add("%d %s were dropped in the SDK: the batch processor's queue (queue_size %d) was full, or still held them at shutdown",
+			row.DroppedInSDK, what, s.exporter.QueueSize)
+	}
+	if row.ExportFailedCalls > 0 {
+		msg, n := mostFrequent(row.ExportErrors)
+		add("the exporter failed %d of %d export calls, carrying %d %s; the error (%d×): %s",
+			row.ExportFailedCalls, row.ExportCalls, row.ExportFailedItems, what, n, msg)
+	}
+	origin := live[s.backend]
+	end := c.path
+	if i := strings.LastIndex(end, "->"); i >= 0 {
+		end = end[i+2:]
+	}
+	if origin != nil && origin.typ == "collector" {
+		out = append(out, collectorCauses(origin, live[end], s.workload.Signal, c.witness, errorLines(origin.name), shared)...)
+	}
+	if lb := live[end]; lb != nil && lb.typ != "collector" {
+		for _, line := range lastN(errorLines(end), 3) {
+			add("%s log: %s", end, line)
+		}
+	}
+	return out
+}
+
+// witnessWords are the signal names in the collector's counters (otelcol_exporter_sent_spans, ...).
+var witnessWords = map[string]string{"traces": "spans", "metrics": "metric_points", "logs": "log_records"}
+
+// collectorCauses reads the collector's counters for signal: what its receiver refused, what each exporter on the
+// path failed to send or to enqueue, or silently sent less of than was accepted, each with the exporter's last
+// error from the collector's log. downstream is the backend the path ends in (the collector itself for its file
+// exporters); nil when unknown.
+func collectorCauses(col, downstream *liveBackend, signal string, witness map[string]float64, logLines []string, shared bool) []string {
+	word := witnessWords[signal]
+	scope := ""
+	if shared {
+		scope = " (collector-wide: every stream through it counts)"
+	}
+	var out []string
+	add := func(format string, args ...any) { out = append(out, clip(fmt.Sprintf(format, args...)+scope)) }
+	var accepted, refused float64
+	for k, v := range witness {
+		switch {
+		case strings.HasPrefix(k, "otelcol_receiver_accepted_"+word+"{"):
+			accepted += v
+		case strings.HasPrefix(k, "otelcol_receiver_refused_"+word+"{"):
+			refused += v
+		}
+	}
+	if refused > 0 {
+		add("the collector %s refused %s %s%s", col.name, count(refused), word, errorOf(logLines, "otlp"))
+	}
+	exporter := collectorExporter(col, downstream, signal)
+	for _, k := range slices.Sorted(maps.Keys(witness)) {
+		name, ok := componentOf(k, "otelcol_exporter_send_failed_"+word)
+		if !ok || witness[k] == 0 || (exporter != "" && name != exporter) {
+			continue
+		}
+		add("the collector %s failed to forward %s %s to %s%s", col.name, count(witness[k]), word, cmp.Or(nameOf(downstream), name), errorOf(logLines, name))
+	}
+	for _, k := range slices.Sorted(maps.Keys(witness)) {
+		name, ok := componentOf(k, "otelcol_exporter_enqueue_failed_"+word)
+		if !ok || witness[k] == 0 || (exporter != "" && name != exporter) {
+			continue
+		}
+		add("the collector %s could not queue %s %s for %s: its sending queue was full", col.name, count(witness[k]), word, name)
+	}
+	if exporter != "" && len(out) == 0 && accepted > 0 {
+		sent := witness["otelcol_exporter_sent_"+word+"{exporter="+exporter+"}"]
+		if sent < accepted {
+			add("the collector %s accepted %s %s but its exporter %s sent %s and reported no failure%s",
+				col.name, count(accepted), word, exporter, count(sent), errorOf(logLines, exporter))
+		}
+	}
+	if len(out) == 0 {
+		for _, line := range lastN(logLines, 3) {
+			out = append(out, clip(fmt.Sprintf("%s log: %s", col.name, line)))
+		}
+	}
+	return out
+}
+
+// collectorExporter is the name of the exporter a collector otelbench started uses for signal toward downstream
+// (containers.CollectorConfig); "" for an external collector, whose names otelbench does not know.
+func collectorExporter(col, downstream *liveBackend, signal string) string {
+	if col.ctr == nil || downstream == nil {
+		return ""
+	}
+	switch downstream.typ {
+	case "jaeger":
+		return "otlp_grpc/jaeger"
+	case "zipkin":
+		return "zipkin"
+	case "prometheus":
+		return "prometheusremotewrite"
+	case "collector":
+		return "file/" + signal
+	}
+	return ""
+}
+
+func nameOf(b *liveBackend) string {
+	if b == nil {
+		return ""
+	}
+	return b.name
+}
+
+// componentOf splits a witness key "family{exporter=name}" of family into name.
+func componentOf(key, family string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, family+"{")
+	if !ok {
+		return "", false
+	}
+	_, name, _ := strings.Cut(strings.TrimSuffix(rest, "}"), "=")
+	return name, true
+}
+
+// zapError is the error field of a zap log line (the collector's and Jaeger's log format).
+var zapError = regexp.MustCompile(`"error":\s*"((?:[^"\\]|\\.)*)"`)
+
+// errorOf is ": <error>" from the last log line that names component, or "".
+func errorOf(lines []string, component string) string {
+	for i := len(lines) - 1; i >= 0; i-- {
+		if !strings.Contains(lines[i], component) {
+			continue
+		}
+		if m := zapError.FindStringSubmatch(lines[i]); m != nil {
+			if s, err := strconv.Unquote(`"` + m[1] + `"`); err == nil {
+				return ": " + s
+			}
+			return ": " + m[1]
+		}
+		return ": " + lines[i]
+	}
+	return ""
+}
+
+// mostFrequent is the message with the highest count (the first in order on ties).
+func mostFrequent(errs map[string]int64) (string, int64) {
+	var msg string
+	var n int64
+	for _, m := range slices.Sorted(maps.Keys(errs)) {
+		if errs[m] > n {
+			msg, n = m, errs[m]
+		}
+	}
+	return msg, n
+}
+
+func lastN(lines []string, n int) []string {
+	return lines[max(len(lines)-n, 0):]
+}
+
+// count formats a counter value with thousands separators ("149,243").
+func count(v float64) string {
+	s := strconv.FormatInt(int64(v), 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func clip(s string) string {
+	if len(s) <= maxCause {
+		return s
+	}
+	return s[:maxCause-3] + "..."
+}
+
+// endpointsOf lists where each backend of the run can be reached.
+func endpointsOf(sc *scenarios.Scenario, live map[string]*liveBackend) []BackendEndpoints {
+	var out []BackendEndpoints
+	for _, b := range sc.Backends {
+		lb := live[b.Name]
+		if lb == nil {
+			continue
+		}
+		urls := map[string]string{}
+		for k, v := range map[string]string{
+			"query": lb.queryURL, "otlp_grpc": lb.otlpGRPC, "otlp_http": lb.otlpHTTP, "zipkin": lb.zipkinURL,
+			"remote_write": lb.remoteWriteURL, "metrics": lb.metricsURL, "files": cmp.Or(lb.filesDir, lb.consoleDir),
+		} {
+			if v != "" {
+				urls[k] = v
+			}
+		}
+		out = append(out, BackendEndpoints{Name: b.Name, Type: b.Type, External: b.IsExternal(), URLs: urls})
+	}
+	return out
+}
