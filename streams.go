@@ -3,6 +3,7 @@ package otelbench
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"time"
@@ -75,7 +76,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 			s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 				return verify.Traces(ctx, reader, verify.TraceExpectation{
 					Stream: ps.key, Workload: w.Name, Shape: shape, IDs: p.ids, Values: ps.values,
-					Emitted: ts.Emitted, Sent: s.sent,
+					Emitted: ts.Emitted, Sent: s.sent, WatchEvery: watchEvery(ps.schedule),
 				}, verify.Options{Window: window, Progress: progress})
 			}})
 		}
@@ -211,4 +212,17 @@ func fromMetricStats(st generators.MetricStats) sendStats {
 		start: st.Start, end: st.End, flushed: st.Flushed, targetRate: st.TargetRate, achievedRate: st.AchievedRate,
 		export: st.Export, delivered: st.Export.Exported + st.Export.Failed,
 	}
+}
+
+// watchedPerSecond is about how many traces a stream's read-back watches per second while the stream sends: enough
+// to measure emit-to-queryable latency, few enough that reading back does not compete with sending.
+const watchedPerSecond = 100
+
+// watchEvery is verify.TraceExpectation.WatchEvery for a schedule of traces.
+func watchEvery(s *generators.Schedule) uint64 {
+	secs := s.Duration().Seconds()
+	if secs <= 0 {
+		return 1
+	}
+	return max(uint64(math.Ceil(float64(s.Slots())/secs/watchedPerSecond)), 1)
 }

@@ -8,13 +8,14 @@ import (
 	"strings"
 )
 
-// problemLine matches a log line that reports a problem, in the log formats of the backends otelbench runs: zap's
-// console encoding (collector, Jaeger: "\terror\t", "\twarn\t"), Go's slog and logfmt (Prometheus: "level=ERROR"),
-// and logback (Zipkin: " ERROR ", " WARN ", exceptions).
-var problemLine = regexp.MustCompile(`(?i)\b(error|warn|warning|fatal|panic|exception)\b`)
+// problemLine matches a log line logged at error level or worse, in the log formats of the backends otelbench
+// runs: zap's console and JSON encodings (collector, Jaeger: "\terror\t", "level":"error"), Go's slog and logfmt
+// (Prometheus: level=ERROR), and logback (Zipkin: " ERROR ", exceptions). Warnings are left out: backends warn
+// about harmless things at start (Jaeger's UI placeholder, Zipkin's metrics registry).
+var problemLine = regexp.MustCompile(`\t(error|fatal|panic|dpanic)\t|"level":\s*"(error|fatal|panic)"|(?i:level=(error|fatal))|\s(ERROR|FATAL)\s|Exception\b`)
 
-// ErrorLines returns the last n lines of backend b's container log that report a problem (errors, warnings,
-// exceptions), oldest first. A backend without a container (external) has none.
+// ErrorLines returns the last n lines of backend b's container log logged at error level or worse (see
+// problemLine), oldest first. A backend without a container (external) has none.
 func ErrorLines(ctx context.Context, b Backend, n int) ([]string, error) {
 	src, ok := b.(interface {
 		Logs(context.Context) (io.ReadCloser, error)

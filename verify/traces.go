@@ -28,6 +28,11 @@ type TraceExpectation struct {
 	Emitted func() uint64
 	// Sent is closed when the stream has stopped sending and flushed its exporter; Emitted is final then.
 	Sent <-chan struct{}
+	// WatchEvery, when above 1, is how sparsely traces are watched while the stream sends: only every
+	// WatchEvery-th trace is queried then, and the others once sending has ended. Read-back competes with sending
+	// for the machine; this keeps it to a sample while sending (the sample measures emit-to-queryable latency)
+	// and leaves the full check for after.
+	WatchEvery uint64
 }
 
 // Options tune a verification.
@@ -98,6 +103,8 @@ type pendingTrace struct {
 	seq  uint64
 	id   trace.TraceID
 	last check // the most recent observation; zero when never found
+	// watched: queried since it was emitted, so the time it was found measures emit-to-queryable latency.
+	watched bool
 }
 
 // check is the comparison of what a backend holds for one trace with what was sent.
@@ -132,7 +139,12 @@ type traceVerifier struct {
 	opts    Options
 	parents []int
 
-	known    uint64 // traces added to pending so far
+	known    uint64 // traces emitted and seen so far
+	// sampledUpTo: the traces below it were emitted while sending, when only a sample was added to pending.
+	sampledUpTo uint64
+	expanded    bool // addUnsampled ran
+	cursor      int  // where the next round's unwatched traces start (roundTraces)
+	backlog     bool // the last round left unwatched traces unqueried: the next starts at once
 	pending  []*pendingTrace
 	res      Result
 	latency  *hdrhistogram.Histogram // visibility, µs
@@ -163,14 +175,21 @@ func (v *traceVerifier) run(ctx context.Context) (Result, error) {
 			sent = true
 		}
 		// Read Emitted after checking Sent, so that once Sent is seen the count is final.
+		every := max(v.exp.WatchEvery, 1)
 		if n := v.exp.Emitted(); n > v.known {
 			for seq := v.known; seq < n; seq++ {
-				v.pending = append(v.pending, &pendingTrace{seq: seq, id: v.exp.IDs.TraceID(v.exp.Stream, seq)})
+				if seq%every == 0 || sent {
+					v.pending = append(v.pending, &pendingTrace{seq: seq, id: v.exp.IDs.TraceID(v.exp.Stream, seq), watched: !sent || every == 1})
+				}
 			}
 			v.known = n
 		}
 		if sent && deadline.IsZero() {
 			deadline = time.Now().Add(v.opts.Window)
+			v.addUnsampled()
+		}
+		if !sent {
+			v.sampledUpTo = v.known
 		}
 		v.round(ctx)
 		if v.opts.Progress != nil {
@@ -181,7 +200,11 @@ func (v *traceVerifier) run(ctx context.Context) (Result, error) {
 			v.res.Visibility = generators.QuantilesOf(h)
 			return v.res, nil
 		}
-		timer.Reset(v.opts.Interval)
+		if v.backlog {
+			timer.Reset(0)
+		} else {
+			timer.Reset(v.opts.Interval)
+		}
 	}
 }
 
@@ -195,7 +218,7 @@ func (v *traceVerifier) round(ctx context.Context) {
 	var mu sync.Mutex
 	var g errgroup.Group
 	g.SetLimit(v.opts.Concurrency)
-	for batch := range slices.Chunk(v.pending, size) {
+	for batch := range slices.Chunk(v.roundTraces(size), size) {
 		g.Go(func() error {
 			ids := make([]trace.TraceID, len(batch))
 			for i, p := range batch {
@@ -218,7 +241,7 @@ func (v *traceVerifier) round(ctx context.Context) {
 					continue
 				}
 				p.last = v.compare(p, spans)
-				if p.last.found >= len(v.parents) && !p.last.rootEnd.IsZero() {
+				if p.watched && p.last.found >= len(v.parents) && !p.last.rootEnd.IsZero() {
 					_ = v.latency.RecordValue(generators.ClampMicros(seen.Sub(p.last.rootEnd)))
 				}
 			}
@@ -240,8 +263,53 @@ func (v *traceVerifier) round(ctx context.Context) {
 	v.pending = kept
 }
 
+// addUnsampled adds to pending the traces left out of the sample while sending: they are checked from now on, not
+// watched (how long they took to become visible is not known).
+func (v *traceVerifier) addUnsampled() {
+	every := max(v.exp.WatchEvery, 1)
+	if v.expanded || every == 1 {
+		return
+	}
+	v.expanded = true
+	for seq := range v.sampledUpTo {
+		if seq%every != 0 {
+			v.pending = append(v.pending, &pendingTrace{seq: seq, id: v.exp.IDs.TraceID(v.exp.Stream, seq)})
+		}
+	}
+}
+
+// roundTraces is what a round queries: every watched trace, so that the time each is found measures its
+// visibility, and of the others at most maxUnwatchedBatches batches, taken in turn from where the previous round
+// stopped, so that a round (and with it the next look at the watched traces) stays short however much is pending.
+func (v *traceVerifier) roundTraces(size int) []*pendingTrace {
+	var watched, other []*pendingTrace
+	for _, p := range v.pending {
+		if p.watched {
+			watched = append(watched, p)
+		} else {
+			other = append(other, p)
+		}
+	}
+	limit := maxUnwatchedBatches * size
+	v.backlog = len(other) > limit
+	if !v.backlog {
+		return append(watched, other...)
+	}
+	start := v.cursor % len(other)
+	v.cursor = start + limit
+	picked := other[start:min(start+limit, len(other))]
+	if rest := limit - len(picked); rest > 0 {
+		picked = append(picked, other[:rest]...)
+	}
+	return append(watched, picked...)
+}
+
+// maxUnwatchedBatches bounds the unwatched traces one round queries, in batches of the reader's BatchSize.
+const maxUnwatchedBatches = 16
+
 // finish settles every trace still pending: what was found counts, the rest is lost.
 func (v *traceVerifier) finish() {
+	v.addUnsampled()
 	for _, p := range v.pending {
 		v.settle(p)
 		if len(v.res.Problems) < maxProblems {
