@@ -114,7 +114,7 @@ func collectorCauses(col, downstream *liveBackend, signal string, witness map[st
 		}
 	}
 	if refused > 0 {
-		add("the collector %s refused %s %s%s", col.name, count(refused), word, errorOf(logLines, "otlp"))
+		add("collector %q refused %s %s%s", col.name, count(refused), word, errorOf(logLines, "otlp"))
 	}
 	exporter := collectorExporter(col, downstream, signal)
 	for _, k := range slices.Sorted(maps.Keys(witness)) {
@@ -122,19 +122,19 @@ func collectorCauses(col, downstream *liveBackend, signal string, witness map[st
 		if !ok || witness[k] == 0 || (exporter != "" && name != exporter) {
 			continue
 		}
-		add("the collector %s failed to forward %s %s to %s%s", col.name, count(witness[k]), word, cmp.Or(nameOf(downstream), name), errorOf(logLines, name))
+		add("collector %q failed to forward %s %s to %s%s", col.name, count(witness[k]), word, cmp.Or(nameOf(downstream), name), errorOf(logLines, name))
 	}
 	for _, k := range slices.Sorted(maps.Keys(witness)) {
 		name, ok := componentOf(k, "otelcol_exporter_enqueue_failed_"+word)
 		if !ok || witness[k] == 0 || (exporter != "" && name != exporter) {
 			continue
 		}
-		add("the collector %s could not queue %s %s for %s: its sending queue was full", col.name, count(witness[k]), word, name)
+		add("collector %q could not queue %s %s for %s: its sending queue was full", col.name, count(witness[k]), word, name)
 	}
 	if exporter != "" && len(out) == 0 && accepted > 0 {
 		sent := witness["otelcol_exporter_sent_"+word+"{exporter="+exporter+"}"]
 		if sent < accepted {
-			add("the collector %s accepted %s %s but its exporter %s sent %s and reported no failure%s",
+			add("collector %q accepted %s %s but its exporter %s sent %s and reported no failure%s",
 				col.name, count(accepted), word, exporter, count(sent), errorOf(logLines, exporter))
 		}
 	}

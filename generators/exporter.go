@@ -108,7 +108,7 @@ func (m *measuredSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace
 	start := time.Now()
 	err := m.SpanExporter.ExportSpans(ctx, spans)
 	m.rec.Record(len(spans), time.Since(start), err)
-	return err
+	return exportError(err)
 }
 
 // wireCounter is a gRPC stats handler counting the bytes of every outgoing message as sent on the wire.

@@ -92,7 +92,7 @@ func (m *measuredMetricExporter) Export(ctx context.Context, rm *metricdata.Reso
 	start := time.Now()
 	err := m.Exporter.Export(ctx, rm)
 	m.rec.Record(DataPoints(rm), time.Since(start), err)
-	return err
+	return exportError(err)
 }
 
 // NewPeriodicReader is the SDK's periodic reader around exp, collecting every interval. seal, called once the

@@ -229,7 +229,7 @@ func (m *measuredLogExporter) Export(ctx context.Context, records []sdklog.Recor
 	start := time.Now()
 	err := m.Exporter.Export(ctx, records)
 	m.rec.Record(len(records), time.Since(start), err)
-	return err
+	return exportError(err)
 }
 
 // closingLogExporter closes the console exporter's file on shutdown.

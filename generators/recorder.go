@@ -130,3 +130,18 @@ func clampMicros(d time.Duration) int64 {
 
 // ClampMicros converts d to microseconds within the range of NewLatencyHistogram.
 func ClampMicros(d time.Duration) int64 { return clampMicros(d) }
+
+// ExportError is an export call's failure as the SDK exporter returned it: the backend refused the request or
+// could not be reached. It is a finding of the run, counted in ExportStats, not a failure of otelbench; a stream's
+// Run that returns it (a final flush that failed) has still done its work.
+type ExportError struct{ Err error }
+
+func (e *ExportError) Error() string { return e.Err.Error() }
+func (e *ExportError) Unwrap() error { return e.Err }
+
+func exportError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &ExportError{Err: err}
+}

@@ -112,14 +112,24 @@ var _ = Describe("otelbench run", Label("docker", "e2e"), Ordered, func() {
 		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
 	}, SpecTimeout(3*time.Minute))
 
-	It("terminates its containers when interrupted with SIGINT", func(ctx SpecContext) {
-		id := runID("sigint")
-		s := otelbench("run", "../../scenarios/smoke.yaml", "--run-id", id)
+	It("terminates its containers when interrupted with SIGINT, and reports what it measured until then", func(ctx SpecContext) {
+		out, id := GinkgoT().TempDir(), runID("sigint")
+		s := otelbench("run", "../../scenarios/smoke.yaml", "--run-id", id, "--out", out)
 		Eventually(s.Err).WithContext(ctx).Should(gbytes.Say("send and verify"))
 		Expect(leftovers(id)(ctx)).To(HaveLen(1), "the run's Jaeger is up")
+		// Let it send for a while (the first progress line, 5 s in): the report must hold numbers.
+		Eventually(s.Err).WithContext(ctx).Should(gbytes.Say(`send +checkout/[^:]*: [1-9][0-9]* / `))
 		s.Interrupt()
 		Eventually(s).WithContext(ctx).Should(gexec.Exit(1))
 		Expect(s.Err).To(gbytes.Say("interrupted"))
+		Expect(s.Out).To(gbytes.Say("INTERRUPTED"))
+		rep := readReport(out)
+		Expect(rep.Interrupted).To(BeTrue())
+		Expect(rep.Passed).To(BeFalse())
+		Expect(rep.Exporters).To(HaveLen(2))
+		for _, e := range rep.Exporters {
+			Expect(e.Emitted).To(BeNumerically(">", 0), "what was sent before the interruption")
+		}
 		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
 	}, SpecTimeout(3*time.Minute))
 })
