@@ -4,7 +4,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -45,7 +47,21 @@ var _ = Describe("otelbench validate", func() {
 		Entry("a reference to nothing", "version: 1\nname: x\nduration: 1s\nbackends: [{name: j, type: jaeger}]\nexporters: [{name: e, protocol: otlp-grpc, backend: nope}]\nworkloads: [{name: w, signal: traces, exporters: [e], rate: 10}]\n",
 			"5:"),
 		Entry("YAML that does not parse", "version: 1\nduration: 1s\nname: [x\n", "3: invalid YAML"),
+		Entry("an external collector that must give logs back without files_dir",
+			"version: 1\nname: x\nduration: 1s\nbackends:\n  - name: c\n    type: collector\n    external: {otlp_grpc: \"127.0.0.1:4317\"}\nexporters: [{name: e, protocol: otlp-grpc, backend: c}]\nworkloads: [{name: w, signal: logs, exporters: [e], rate: 10}]\n",
+			`7:15: external collector "c" has no files_dir, so it cannot give logs back`),
+		Entry("an external collector whose files_dir does not exist",
+			"version: 1\nname: x\nduration: 1s\nbackends:\n  - name: c\n    type: collector\n    external: {otlp_grpc: \"127.0.0.1:4317\", files_dir: ./otel-filez}\nexporters: [{name: e, protocol: otlp-grpc, backend: c}]\nworkloads: [{name: w, signal: logs, exporters: [e], rate: 10}]\n",
+			`7:56: folder "./otel-filez" does not exist`),
 	)
+
+	It("agrees with run: a scenario validate rejects, run rejects at the same place with exit 2 and starts nothing", func() {
+		path := filepath.Join(GinkgoT().TempDir(), "bad.yaml")
+		Expect(os.WriteFile(path, []byte("version: 1\nname: x\nduration: 1s\nbackends:\n  - name: c\n    type: collector\n    external: {otlp_grpc: \"127.0.0.1:4317\"}\nexporters: [{name: e, protocol: otlp-grpc, backend: c}]\nworkloads: [{name: w, signal: metrics, exporters: [e], rate: 10}]\n"), 0o644)).To(Succeed())
+		s := otelbench("run", path)
+		Eventually(s).Should(gexec.Exit(2))
+		Expect(s.Err).To(gbytes.Say(path + `:7:15: external collector "c" has no files_dir`))
+	})
 
 	It("reports every problem of a file, not just the first", func() {
 		path := filepath.Join(GinkgoT().TempDir(), "bad.yaml")
@@ -61,6 +77,19 @@ var _ = Describe("otelbench validate", func() {
 		Eventually(s).Should(gexec.Exit(2))
 		Expect(s.Err).To(gbytes.Say(`unknown-key.yaml:11:5: `))
 	})
+})
+
+var _ = Describe("otelbench run --keep-backends", func() {
+	It("prints where each backend can be reached after the report, and stops them when the time is up", func(ctx SpecContext) {
+		out := GinkgoT().TempDir()
+		s := otelbench("run", "testdata/console.yaml", "--out", out, "--keep-backends", "1s")
+		Eventually(s).WithContext(ctx).Should(gexec.Exit(0))
+		Expect(s.Out).To(gbytes.Say("PASSED"))
+		Expect(s.Err).To(gbytes.Say(`backends \(kept running; Ctrl-C stops them\):`))
+		Expect(s.Err).To(gbytes.Say(`stdout \(console\)\n\s+files\s+` + regexp.QuoteMeta(filepath.Join(out, "console"))))
+		Expect(s.Err).To(gbytes.Say(`stopping them in 1s`))
+		Expect(filepath.Join(out, "report.json")).To(BeARegularFile())
+	}, SpecTimeout(time.Minute))
 })
 
 var _ = Describe("otelbench usage", func() {

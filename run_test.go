@@ -1,0 +1,162 @@
+package otelbench_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"golang.org/x/sys/unix"
+
+	"github.com/otelbench/otelbench"
+	"github.com/otelbench/otelbench/reports"
+	"github.com/otelbench/otelbench/scenarios"
+)
+
+// consoleScenario is a scenario built in Go, not read from a file: traces and logs for duration into the SDK's
+// console exporters, which need nothing started.
+func consoleScenario(duration time.Duration) *scenarios.Scenario {
+	return &scenarios.Scenario{
+		Version:   1,
+		Name:      "library",
+		Duration:  scenarios.Duration(duration),
+		Verify:    scenarios.Verify{Timeout: scenarios.Duration(10 * time.Second)},
+		Backends:  []scenarios.Backend{{Name: "stdout", Type: "console"}},
+		Exporters: []scenarios.Exporter{{Name: "console", Protocol: "console", Backend: "stdout", BatchTimeout: scenarios.Duration(100 * time.Millisecond)}},
+		Workloads: []scenarios.Workload{
+			{Name: "checkout", Signal: "traces", Exporters: []string{"console"}, Rate: 200, Trace: scenarios.TraceShape{Spans: 2}},
+			{Name: "audit", Signal: "logs", Exporters: []string{"console"}, Rate: 100},
+		},
+	}
+}
+
+// jaegerScenario sends traces to a Jaeger the run starts.
+func jaegerScenario() *scenarios.Scenario {
+	return &scenarios.Scenario{
+		Version: 1, Name: "library-jaeger", Duration: scenarios.Duration(time.Second),
+		Verify:    scenarios.Verify{Timeout: scenarios.Duration(20 * time.Second)},
+		Backends:  []scenarios.Backend{{Name: "jaeger", Type: "jaeger"}},
+		Exporters: []scenarios.Exporter{{Name: "grpc", Protocol: "otlp-grpc", Backend: "jaeger", BatchTimeout: scenarios.Duration(100 * time.Millisecond)}},
+		Workloads: []scenarios.Workload{{Name: "checkout", Signal: "traces", Exporters: []string{"grpc"}, Rate: 100}},
+	}
+}
+
+// captured runs f with this process's standard output and error (the file descriptors, so that whatever writes
+// there, Go code or not, is caught) going to a pipe, and returns what was written.
+func captured(f func()) string {
+	GinkgoHelper()
+	r, w, err := os.Pipe()
+	Expect(err).NotTo(HaveOccurred())
+	saved := map[int]int{}
+	for _, fd := range []int{1, 2} {
+		saved[fd], err = unix.Dup(fd)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(unix.Dup3(int(w.Fd()), fd, 0)).To(Succeed())
+	}
+	got := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(r)
+		got <- b
+	}()
+	defer func() {
+		for fd, s := range saved {
+			_ = unix.Dup3(s, fd, 0)
+			_ = unix.Close(s)
+		}
+	}()
+	f()
+	for fd, s := range saved {
+		Expect(unix.Dup3(s, fd, 0)).To(Succeed())
+	}
+	Expect(w.Close()).To(Succeed())
+	return string(<-got)
+}
+
+var _ = Describe("Run, called as a library", func() {
+	It("refuses no scenario with an error", func(ctx SpecContext) {
+		rep, err := otelbench.Run(ctx, nil, otelbench.Options{})
+		Expect(err).To(MatchError(otelbench.ErrNoScenario))
+		Expect(rep).To(BeNil())
+	})
+
+	It("validates a scenario built in Go, saying which fields are wrong, and starts nothing", func(ctx SpecContext) {
+		sc := consoleScenario(time.Second)
+		sc.Workloads[0].Rate = 0
+		sc.Exporters[0].Backend = "nowhere"
+		rep, err := otelbench.Run(ctx, sc, otelbench.Options{})
+		Expect(rep).To(BeNil())
+		var errs scenarios.Errors
+		Expect(err).To(BeAssignableToTypeOf(errs))
+		Expect(err.Error()).To(ContainSubstring(`exporters[0].backend: exporter "console" sends to backend "nowhere", which is not defined`))
+		Expect(err.Error()).To(ContainSubstring(`workloads[0].rate: workload "checkout" has neither rate nor stages`))
+	})
+
+	It("runs a valid scenario built in Go, with the defaults a file would get, and prints nothing", func(ctx SpecContext) {
+		sc := consoleScenario(time.Second)
+		var rep *reports.Report
+		var err error
+		out := captured(func() { rep, err = otelbench.Run(ctx, sc, otelbench.Options{}) })
+		Expect(err).NotTo(HaveOccurred())
+		Expect(out).To(BeEmpty(), "a library run prints nothing")
+		Expect(rep.Passed).To(BeTrue())
+		Expect(rep.Exporters).To(HaveLen(2))
+		for _, e := range rep.Exporters {
+			Expect(e.Verified).To(Equal(e.Sent))
+			Expect(e.Sent).To(BeNumerically(">", 0))
+		}
+		Expect(sc.Exporters[0].BatchSize).To(Equal(512), "the defaults are applied")
+	}, SpecTimeout(time.Minute))
+
+	It("returns what it measured when its context is cancelled, marked interrupted", func(ctx SpecContext) {
+		runCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		var emitted bool
+		obs := &watcher{onTrack: func(p *otelbench.Progress) {
+			if p.Unit == "spans" && !emitted {
+				emitted = true
+				go func() {
+					defer GinkgoRecover()
+					Eventually(p.Current).Should(BeNumerically(">", 100))
+					cancel()
+				}()
+			}
+		}}
+		rep, err := otelbench.Run(runCtx, consoleScenario(time.Minute), otelbench.Options{Observer: obs})
+		Expect(err).To(MatchError(otelbench.ErrInterrupted))
+		Expect(rep).NotTo(BeNil())
+		Expect(rep.Interrupted).To(BeTrue())
+		Expect(rep.Passed).To(BeFalse())
+		Expect(rep.Exporters).To(HaveLen(2))
+		Expect(rep.Exporters[0].Emitted).To(BeNumerically(">", 100))
+		Expect(rep.Exporters[0].Emitted).To(BeNumerically("<", 200*60), "it stopped long before the minute was up")
+	}, SpecTimeout(time.Minute))
+})
+
+var _ = Describe("Run's output with containers", Label("docker"), func() {
+	It("prints nothing of testcontainers' own, and gives it to Options.Logger when one is set", func(ctx SpecContext) {
+		var rep *reports.Report
+		var err error
+		out := captured(func() { rep, err = otelbench.Run(ctx, jaegerScenario(), otelbench.Options{}) })
+		Expect(err).NotTo(HaveOccurred())
+		Expect(rep.Passed).To(BeTrue())
+		Expect(out).To(BeEmpty())
+
+		var logged bytes.Buffer
+		logger := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		out = captured(func() { rep, err = otelbench.Run(ctx, jaegerScenario(), otelbench.Options{Logger: logger}) })
+		Expect(err).NotTo(HaveOccurred())
+		Expect(out).To(BeEmpty())
+		Expect(logged.String()).To(ContainSubstring("component=testcontainers"))
+		Expect(logged.String()).To(ContainSubstring("Container started"))
+	}, SpecTimeout(2*time.Minute))
+})
+
+// watcher is an Observer that hands over the counters it is given.
+type watcher struct{ onTrack func(*otelbench.Progress) }
+
+func (w *watcher) Phase(string)                {}
+func (w *watcher) Track(p *otelbench.Progress) { w.onTrack(p) }
