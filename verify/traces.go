@@ -139,16 +139,16 @@ type traceVerifier struct {
 	opts    Options
 	parents []int
 
-	known    uint64 // traces emitted and seen so far
+	known uint64 // traces emitted and seen so far
 	// sampledUpTo: the traces below it were emitted while sending, when only a sample was added to pending.
 	sampledUpTo uint64
 	expanded    bool // addUnsampled ran
 	cursor      int  // where the next round's unwatched traces start (roundTraces)
 	backlog     bool // the last round left unwatched traces unqueried: the next starts at once
-	pending  []*pendingTrace
-	res      Result
-	latency  *hdrhistogram.Histogram // visibility, µs
-	fidelity Fidelity
+	pending     []*pendingTrace
+	res         Result
+	latency     *hdrhistogram.Histogram // visibility, µs
+	fidelity    Fidelity
 }
 
 func (v *traceVerifier) run(ctx context.Context) (Result, error) {
