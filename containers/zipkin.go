@@ -20,7 +20,7 @@ var zipkinImage = Image{
 	Backend:  "zipkin",
 	Version:  "3.6.1",
 	Official: "openzipkin/zipkin:3.6.1",
-	Local:    "otelbench-local/zipkin:3.6.1",
+	Local:    "otelbench-local/zipkin:3.6.1-2",
 	Source:   "io.zipkin:zipkin-server:3.6.1:exec from Maven Central on openjdk-17-jre-headless (debootstrap bookworm, docker import)",
 	recipe:   "zipkin",
 	build:    buildZipkin,
