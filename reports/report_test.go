@@ -68,3 +68,29 @@ var _ = Describe("the terminal table", func() {
 		Entry("a failing run names what failed", false, []string{"FAIL", "trace 3 (abc) not found", "FAILED"}),
 	)
 })
+
+var _ = Describe("the compatibility section", func() {
+	DescribeTable("says what each path changed, and says so when nothing was verified to judge by",
+		func(verified int64, changes map[string]int64, want string) {
+			rep := sample(verified > 0)
+			rep.Exporters[0].Verified, rep.Exporters[0].Changes = verified, changes
+			rep.Compatibility = reports.CompatibilityOf(rep.Exporters)
+			var buf bytes.Buffer
+			Expect(rep.WriteText(&buf)).To(Succeed())
+			Expect(buf.String()).To(MatchRegexp(`traces\s+otlp-grpc\s+jaeger\s+` + want + `\n`))
+		},
+		Entry("a path that changed nothing", int64(1000), nil, "nothing"),
+		Entry("a path that changed something", int64(1000), map[string]int64{"links dropped": 5}, "links dropped"),
+		Entry("a path where nothing was verified", int64(0), nil, "no items verified"),
+	)
+})
+
+var _ = Describe("a failing row's causes", func() {
+	It("come first under the failed row, before the examples", func() {
+		rep := sample(false)
+		rep.Exporters[0].Causes = []string{`collector "gateway" failed to forward 9,216 spans to jaeger: ResourceExhausted`}
+		var buf bytes.Buffer
+		Expect(rep.WriteText(&buf)).To(Succeed())
+		Expect(buf.String()).To(MatchRegexp(`checkout/otlp-grpc @ jaeger failed:\n  cause: collector "gateway" failed to forward 9,216 spans to jaeger: ResourceExhausted\n  checkout/otlp-grpc: trace 3`))
+	})
+})

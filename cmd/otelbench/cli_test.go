@@ -79,6 +79,33 @@ var _ = Describe("otelbench validate", func() {
 	})
 })
 
+var _ = Describe("otelbench run reading an external collector's files", func() {
+	It("stops with an error, exit 1, when a file holds what the collector does not write, rather than reporting loss", func(ctx SpecContext) {
+		dir := GinkgoT().TempDir()
+		files := filepath.Join(dir, "files")
+		Expect(os.Mkdir(files, 0o755)).To(Succeed())
+		Expect(os.WriteFile(filepath.Join(files, "logs.jsonl"), []byte("{\"resourceLogs\":[]}\nthis is not JSON\n"), 0o644)).To(Succeed())
+		path := filepath.Join(dir, "scenario.yaml")
+		// Nothing listens at the OTLP endpoint: the exports fail, which the row reports; the file is the error.
+		Expect(os.WriteFile(path, []byte(`version: 1
+name: unreadable
+duration: 1s
+verify: {timeout: 5s}
+backends:
+  - {name: theirs, type: collector, external: {otlp_grpc: "127.0.0.1:1", files_dir: files}}
+exporters:
+  - {name: grpc, protocol: otlp-grpc, backend: theirs, export_timeout: 1s, batch_timeout: 100ms}
+workloads:
+  - {name: audit, signal: logs, exporters: [grpc], rate: 20}
+`), 0o644)).To(Succeed())
+		out := GinkgoT().TempDir()
+		s := otelbench("run", path, "--out", out)
+		Eventually(s).WithContext(ctx).Should(gexec.Exit(1))
+		Expect(s.Err).To(gbytes.Say(`read logs: unreadable: .*logs.jsonl line 2: not OTLP JSON logs`))
+		Expect(filepath.Join(out, "report.json")).To(BeARegularFile(), "what was measured is still reported")
+	}, SpecTimeout(time.Minute))
+})
+
 var _ = Describe("otelbench run --keep-backends", func() {
 	It("prints where each backend can be reached after the report, and stops them when the time is up", func(ctx SpecContext) {
 		out := GinkgoT().TempDir()
