@@ -60,9 +60,9 @@ func (s *stream) causes(c *check, row *reports.Exporter, live map[string]*liveBa
 	var out []string
 	add := func(format string, args ...any) { out = append(out, clip(fmt.Sprintf(format, args...))) }
 	what := unit(s.workload.Signal)
-	if row.MissedSlots > 0 {
-		add("the sender fell behind its schedule: %d scheduled slots were not emitted (achieved %.0f/s of %.0f/s)",
-			row.MissedSlots, row.AchievedRatePerS, row.TargetRatePerS)
+	if behind(row.TargetRatePerS, row.AchievedRatePerS, s.rateTolerance) {
+		add("the sender fell behind its schedule: it emitted %.0f %s/s of the %.0f/s target, %.1f%% below (tolerance %.1f%%, verify.rate_tolerance); %d scheduled slots were not emitted",
+			row.AchievedRatePerS, what, row.TargetRatePerS, 100*(1-row.AchievedRatePerS/row.TargetRatePerS), 100*s.rateTolerance, row.MissedSlots)
 	}
 	if row.DroppedInSDK > 0 {
 		add("%d %s were dropped in the SDK: the batch processor's queue (queue_size %d) was full, or still held them at shutdown",

@@ -11,3 +11,6 @@ func CheckMemory(sc *scenarios.Scenario, available int64) error {
 	defer p.close()
 	return checkMemory(sc, p, available)
 }
+
+// Behind exposes the rate rule of a row's verdict.
+func Behind(target, achieved, tolerance float64) bool { return behind(target, achieved, tolerance) }

@@ -37,6 +37,8 @@ type plannedStream struct {
 	schedule *generators.Schedule // traces per second for traces, items per second otherwise
 	values   *generators.Values
 	pull     *pullEndpoint // Prometheus exporter only
+	// rateTolerance is how far below the target rate the stream may emit and pass (Verify.RateTolerance).
+	rateTolerance float64
 }
 
 func newPlan(sc *scenarios.Scenario, runID string) (*plan, error) {
@@ -53,7 +55,8 @@ func newPlan(sc *scenarios.Scenario, runID string) (*plan, error) {
 		for _, name := range w.Exporters {
 			e := sc.Exporter(name)
 			b := sc.Backend(e.Backend)
-			ps := &plannedStream{key: w.Name + "/" + e.Name, workload: w, exporter: e, schedule: sched, values: values}
+			ps := &plannedStream{key: w.Name + "/" + e.Name, workload: w, exporter: e, schedule: sched, values: values,
+				rateTolerance: sc.Verify.RateTolerance}
 			item := itemBytesOf(w)
 			p.itemBytes[b.Name] = max(p.itemBytes[b.Name], item)
 			for _, d := range sc.Paths(b, w.Signal) {
@@ -303,8 +306,15 @@ func (s *stream) row(c *check) reports.Exporter {
 	if d := st.flushed.Sub(st.start).Seconds(); d > 0 {
 		row.ThroughputPerS = round(float64(st.export.Exported) / d)
 	}
-	row.Passed = res.Passed() && row.Sent == res.Expected && row.Verified == row.Sent && row.DroppedInSDK == 0 && c.err == nil
+	row.Passed = res.Passed() && row.Sent == res.Expected && row.Verified == row.Sent && row.DroppedInSDK == 0 && c.err == nil &&
+		!behind(st.targetRate, st.achievedRate, s.rateTolerance)
 	return row
 }
 
 func round(v float64) float64 { return math.Round(v*10) / 10 }
+
+// behind reports whether a stream that emitted achieved items per second fell more than tolerance (a fraction)
+// below its target: it offered less load than the scenario says, whatever was then delivered.
+func behind(target, achieved, tolerance float64) bool {
+	return target > 0 && achieved < target*(1-tolerance)
+}

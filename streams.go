@@ -77,6 +77,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 				return verify.Traces(ctx, reader, verify.TraceExpectation{
 					Stream: ps.key, Workload: w.Name, Shape: shape, IDs: p.ids, Values: ps.values,
 					Emitted: ts.Emitted, Sent: s.sent, WatchEvery: watchEvery(ps.schedule),
+					Undelivered: func() int64 { st := ts.Stats(); return st.DroppedInSDK + st.Export.Failed },
 				}, verify.Options{Window: window, Progress: progress})
 			}})
 		}
@@ -186,6 +187,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 			s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 				return verify.Logs(ctx, src, verify.LogExpectation{
 					Stream: ps.key, Shape: shape, IDs: p.ids, Values: ps.values, Emitted: ls.Emitted, Sent: s.sent, RunID: runID,
+					Undelivered: func() int64 { st := ls.Stats(); return st.DroppedInSDK + st.Export.Failed },
 				}, verify.Options{Window: window, Progress: progress})
 			}})
 		}

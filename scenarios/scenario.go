@@ -63,7 +63,13 @@ type Verify struct {
 	// Timeout is the eventual-consistency window: how long after sending stops verification keeps re-querying
 	// items not yet seen before it declares them lost. Default 30s.
 	Timeout Duration `yaml:"timeout"`
+	// RateTolerance is how far below its target rate a stream may emit and still pass, as a fraction: a sender
+	// that falls behind its schedule offers less load than the scenario says, and the row fails. Default 0.01.
+	RateTolerance float64 `yaml:"rate_tolerance"`
 }
+
+// DefaultRateTolerance is Verify.RateTolerance when the scenario does not set it.
+const DefaultRateTolerance = 0.01
 
 // Backend is a server telemetry is sent to and read back from.
 type Backend struct {
@@ -389,6 +395,9 @@ func (sc *Scenario) Backend(name string) *Backend {
 func (sc *Scenario) applyDefaults() {
 	if sc.Verify.Timeout == 0 {
 		sc.Verify.Timeout = Duration(30 * time.Second)
+	}
+	if sc.Verify.RateTolerance == 0 {
+		sc.Verify.RateTolerance = DefaultRateTolerance
 	}
 	for i := range sc.Exporters {
 		e := &sc.Exporters[i]

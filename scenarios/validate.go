@@ -163,6 +163,9 @@ func (sc *Scenario) validate(v *validator) {
 	if sc.Verify.Timeout < 0 {
 		v.at("verify.timeout", "verify.timeout must not be negative")
 	}
+	if sc.Verify.RateTolerance < 0 || sc.Verify.RateTolerance >= 1 {
+		v.at("verify.rate_tolerance", "rate_tolerance %g is out of range; expected a fraction from 0 to below 1, e.g. 0.05 for 5%% below the target rate", sc.Verify.RateTolerance)
+	}
 
 	backendNames := map[string]bool{}
 	if len(sc.Backends) == 0 {

@@ -22,6 +22,8 @@ type LogExpectation struct {
 	// RunID, when set, is the run's ID: records whose resource carries another otelbench.run_id (an earlier run
 	// against the same backend) are not this run's.
 	RunID string
+	// Undelivered as in TraceExpectation, in records.
+	Undelivered func() int64
 }
 
 // Logs verifies a logs stream: every record emitted must be found once, with its body, severity, attributes
@@ -107,7 +109,8 @@ func Logs(ctx context.Context, src LogSource, exp LogExpectation, opts Options) 
 		if opts.Progress != nil {
 			opts.Progress(int64(len(seen)), int64(n))
 		}
-		if sent && (uint64(len(seen)) >= n || !time.Now().Before(deadline)) {
+		accounted := exp.Undelivered != nil && int64(n)-int64(len(seen)) <= exp.Undelivered()
+		if sent && (uint64(len(seen)) >= n || !time.Now().Before(deadline) || accounted) {
 			finish(n)
 			return res, nil
 		}

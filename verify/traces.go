@@ -33,6 +33,10 @@ type TraceExpectation struct {
 	// for the machine; this keeps it to a sample while sending (the sample measures emit-to-queryable latency)
 	// and leaves the full check for after.
 	WatchEvery uint64
+	// Undelivered, when set, returns how many spans the sender knows never reached the backend: dropped in the
+	// SDK, or carried by export calls that failed. It is read once Sent is closed. When every span still missing
+	// is accounted for by it, verification ends without waiting out the window: the outcome is certain.
+	Undelivered func() int64
 }
 
 // Options tune a verification.
@@ -195,7 +199,7 @@ func (v *traceVerifier) run(ctx context.Context) (Result, error) {
 		if v.opts.Progress != nil {
 			v.opts.Progress(v.res.Verified, int64(v.known)*int64(len(v.parents)))
 		}
-		if sent && (len(v.pending) == 0 || !time.Now().Before(deadline)) {
+		if sent && (len(v.pending) == 0 || !time.Now().Before(deadline) || v.accountedFor()) {
 			v.finish()
 			v.res.Visibility = generators.QuantilesOf(h)
 			return v.res, nil
@@ -261,6 +265,20 @@ func (v *traceVerifier) round(ctx context.Context) {
 	}
 	clear(v.pending[len(kept):])
 	v.pending = kept
+}
+
+// accountedFor reports whether every span still missing is one the sender knows never reached the backend.
+// Missing counts only grow wrong upward (a trace not queried again keeps its older, smaller find), so it never ends
+// verification too early.
+func (v *traceVerifier) accountedFor() bool {
+	if v.exp.Undelivered == nil {
+		return false
+	}
+	var missing int64
+	for _, p := range v.pending {
+		missing += int64(len(v.parents) - p.last.found)
+	}
+	return missing <= v.exp.Undelivered()
 }
 
 // addUnsampled adds to pending the traces left out of the sample while sending: they are checked from now on, not

@@ -78,3 +78,46 @@ type atomicBool struct {
 
 func (b *atomicBool) get() bool  { b.mu.Lock(); defer b.mu.Unlock(); return b.v }
 func (b *atomicBool) set(v bool) { b.mu.Lock(); defer b.mu.Unlock(); b.v = v }
+
+var _ = Describe("Verification once the outcome is certain", func() {
+	It("ends without waiting out the window when every span still missing was dropped in the SDK", func(ctx SpecContext) {
+		r := &fakeReader{traces: map[trace.TraceID][]verify.Span{}}
+		for seq := range uint64(traces) {
+			if seq != 3 && seq != 7 { // traces 3 and 7 were dropped in the SDK
+				r.put(ids.TraceID(stream, seq), sent(seq))
+			}
+		}
+		sentCh := make(chan struct{})
+		close(sentCh)
+		start := time.Now()
+		res, err := verify.Traces(ctx, r, verify.TraceExpectation{
+			Stream: stream, Workload: workload, Shape: shape, IDs: ids, Values: values,
+			Emitted: func() uint64 { return traces }, Sent: sentCh,
+			Undelivered: func() int64 { return int64(2 * shape.Spans) },
+		}, verify.Options{Window: time.Hour, Interval: time.Millisecond})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(time.Since(start)).To(BeNumerically("<", 5*time.Second))
+		Expect(res.Verified).To(Equal(int64((traces - 2) * shape.Spans)))
+		Expect(res.Lost).To(Equal(int64(2 * shape.Spans)))
+	}, SpecTimeout(10*time.Second))
+
+	It("waits for a span that is missing beyond what the sender knows of", func(ctx SpecContext) {
+		r := &fakeReader{traces: map[trace.TraceID][]verify.Span{}}
+		for seq := range uint64(traces) {
+			if seq != 3 && seq != 7 {
+				r.put(ids.TraceID(stream, seq), sent(seq))
+			}
+		}
+		sentCh := make(chan struct{})
+		close(sentCh)
+		start := time.Now()
+		res, err := verify.Traces(ctx, r, verify.TraceExpectation{
+			Stream: stream, Workload: workload, Shape: shape, IDs: ids, Values: values,
+			Emitted: func() uint64 { return traces }, Sent: sentCh,
+			Undelivered: func() int64 { return int64(shape.Spans) }, // one trace's worth: the other one is lost in the backend
+		}, verify.Options{Window: 300 * time.Millisecond, Interval: time.Millisecond})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(time.Since(start)).To(BeNumerically(">=", 300*time.Millisecond), "it waited out the window")
+		Expect(res.Lost).To(Equal(int64(2 * shape.Spans)))
+	}, SpecTimeout(10*time.Second))
+})
