@@ -14,6 +14,7 @@ import (
 	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/reports"
 	"github.com/otelbench/otelbench/scenarios"
+	"github.com/otelbench/otelbench/verify"
 )
 
 // maxCause bounds one cause's text: a cause quotes errors and log lines, which can be long.
@@ -67,6 +68,14 @@ func (s *stream) causes(c *check, row *reports.Exporter, live map[string]*liveBa
 	if row.DroppedInSDK > 0 {
 		add("%d %s were dropped in the SDK: the batch processor's queue (queue_size %d) was full, or still held them at shutdown",
 			row.DroppedInSDK, what, s.exporter.QueueSize)
+	}
+	if row.OverflowedSeriesCount > 0 || row.Overflowed > 0 {
+		limit := s.workload.Metrics.CardinalityLimit
+		if limit == 0 {
+			limit = verify.DefaultCardinalityLimit
+		}
+		add("the SDK's cardinality limit (%d attribute sets per instrument, metrics.cardinality_limit) folded %d series into its overflow series (otel.metric.overflow=true), %d data points: %s",
+			limit, row.OverflowedSeriesCount, row.Overflowed, strings.Join(row.OverflowedSeries, ", "))
 	}
 	if row.ExportFailedCalls > 0 {
 		msg, n := mostFrequent(row.ExportErrors)

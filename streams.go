@@ -85,6 +85,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 	case "metrics":
 		mcfg := generators.MetricStreamConfig{
 			Stream: ps.key, Workload: w.Name, Exporter: e.Name, RunID: runID, Schedule: ps.schedule, Recorder: rec,
+			CardinalityLimit: w.Metrics.CardinalityLimit,
 			Plan: generators.MetricPlan{Kinds: w.Metrics.Instruments, Series: w.Metrics.Series, Churn: w.Metrics.Churn, Slots: ps.schedule.Slots()},
 		}
 		if e.Protocol == generators.Prometheus {
@@ -127,7 +128,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 				Stream: ps.key, Plan: mcfg.Plan, Emitted: ms.Emitted, Sent: s.sent,
 				Delivered: func() int64 { st := rec.Stats(); return st.Exported + st.Failed },
 				Since:     time.Now().Add(-time.Minute), Stop: stop, NativeExponential: true,
-				RunID: runID, Instance: generators.ServiceInstanceID(runID, ps.key),
+				RunID: runID, Instance: generators.ServiceInstanceID(runID, ps.key), CardinalityLimit: w.Metrics.CardinalityLimit,
 			}
 			if mcfg.Pull {
 				expect.Instance = ps.pull.addr() // Prometheus labels scraped series with the target

@@ -162,6 +162,8 @@ type MetricStreamConfig struct {
 	// Pull is true when Reader is collected by a scraper: then the provider stays up after Run, until Close, so
 	// that the scraper reads the final values.
 	Pull bool
+	// CardinalityLimit is the SDK's cardinality limit per instrument; 0 keeps the SDK's default (2000).
+	CardinalityLimit int
 }
 
 // MetricStream records the measurements of one metrics workload through one exporter at the scheduled rate.
@@ -195,14 +197,18 @@ func NewMetricStream(cfg MetricStreamConfig) (*MetricStream, error) {
 		attribute.String(ResourceExporter, cfg.Exporter),
 	)
 	exp, _ := InstrumentOf(ExponentialHistogram)
-	mp := sdkmetric.NewMeterProvider(
+	opts := []sdkmetric.Option{
 		sdkmetric.WithResource(res),
 		sdkmetric.WithReader(cfg.Reader),
 		sdkmetric.WithView(sdkmetric.NewView(
 			sdkmetric.Instrument{Name: exp.Name},
 			sdkmetric.Stream{Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 160, MaxScale: 20}},
 		)),
-	)
+	}
+	if cfg.CardinalityLimit > 0 {
+		opts = append(opts, sdkmetric.WithCardinalityLimit(cfg.CardinalityLimit))
+	}
+	mp := sdkmetric.NewMeterProvider(opts...)
 	return &MetricStream{cfg: cfg, mp: mp}, nil
 }
 

@@ -95,6 +95,12 @@ type Exporter struct {
 	// Duplicated counts extra copies found; Altered items were found but differ from what was sent.
 	Duplicated int64 `json:"duplicated"`
 	Altered    int64 `json:"altered"`
+	// Overflowed (metrics) counts data points the SDK folded into its overflow series because an instrument had
+	// more attribute sets than its cardinality limit, with those of the series that made incomplete;
+	// OverflowedSeries names the first of those series ("counter g0-s1999") and OverflowedSeriesCount counts them.
+	Overflowed            int64    `json:"overflowed"`
+	OverflowedSeries      []string `json:"overflowed_series,omitempty"`
+	OverflowedSeriesCount int64    `json:"overflowed_series_count,omitempty"`
 	// DroppedInSDK items never reached the exporter (the batch processor's queue was full, or still held items
 	// when shutdown gave up).
 	DroppedInSDK int64 `json:"dropped_in_sdk"`

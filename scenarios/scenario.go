@@ -186,6 +186,10 @@ type MetricsShape struct {
 	// Churn is how many times over the run the whole set of series is replaced by new ones (new attribute
 	// values), as when pods restart. Default 0.
 	Churn int `yaml:"churn"`
+	// CardinalityLimit is the SDK's cardinality limit: the attribute sets (data points) one instrument keeps per
+	// collection, the overflow series included; beyond it, measurements fold into one series carrying only
+	// otel.metric.overflow=true. Default 0: the SDK's own (2000). Set it above Series to lift it.
+	CardinalityLimit int `yaml:"cardinality_limit"`
 }
 
 // LogShape is the shape of every generated log record.

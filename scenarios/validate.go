@@ -537,6 +537,9 @@ func (sc *Scenario) validateWorkload(v *validator, p string, w *Workload, seen m
 		if m.Series < 0 || m.Series > MaxSeries {
 			v.at(mp+".series", "series %d is out of range; expected 1 to %d", m.Series, MaxSeries)
 		}
+		if m.CardinalityLimit < 0 || m.CardinalityLimit > 10*MaxSeries {
+			v.at(mp+".cardinality_limit", "cardinality_limit %d is out of range; expected 1 to %d attribute sets per instrument (omit it for the SDK's default, 2000)", m.CardinalityLimit, 10*MaxSeries)
+		}
 		if m.Churn < 0 || m.Churn > 1000 {
 			v.at(mp+".churn", "churn %d is out of range; expected 0 to 1000 replacements of the series over the run", m.Churn)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 	"time"
 
@@ -40,14 +39,18 @@ type MetricExpectation struct {
 	RunID string
 	// Instance, when set, is the value of the instance label of the stream's series in Prometheus: the resource's
 	// service.instance.id (OTLP, remote write) or the scrape target. It keeps an earlier run's series, in a
-	// Prometheus that outlives runs, out of this run's queries.
+	// Prometheus that outlives runs, out of this run's queries, and finds the stream's overflow series. In a
+	// collector's files it is the resource's service.instance.id.
 	Instance string
+	// CardinalityLimit is the SDK's cardinality limit per instrument the stream ran with (0: the SDK's default).
+	CardinalityLimit int
 }
 
 // Metrics verifies a metrics stream against Prometheus. Items are data points: every data point exported (or
 // served to a scrape) must be stored as one sample, and the last sample of every series must hold the value the
-// generator's measurements add up to (counter and up-down sums, gauge last value, histogram count and sum).
-// Series whose final value is wrong count as altered.
+// generator's measurements add up to (counter and up-down sums, gauge last value, histogram count and sum). The
+// verdict is per series: the samples of a series with a wrong value are altered, those of a series the SDK folded
+// into its overflow series (cardinality limit) overflowed, and every other sample verified.
 func Metrics(ctx context.Context, q PromQL, exp MetricExpectation, opts Options) (Result, error) {
 	res := Result{Changes: map[string]int64{}}
 	sentAt, want, err := awaitSent(ctx, exp, &opts)
@@ -59,8 +62,9 @@ func Metrics(ctx context.Context, q PromQL, exp MetricExpectation, opts Options)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 
-	// Phase 1: wait until every series holds its final value.
-	var bad map[string][]string // kind -> mismatch descriptions
+	// Phase 1: wait until every series holds its final value, or what is not is explained by an overflow series.
+	var bad map[generators.SeriesKey]string
+	overflow := map[string]int64{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -70,10 +74,13 @@ func Metrics(ctx context.Context, q PromQL, exp MetricExpectation, opts Options)
 		res.Rounds++
 		var err error
 		bad, err = finalValues(ctx, q, exp, want)
+		if err == nil && len(bad) > 0 {
+			overflow, err = overflowSamples(ctx, q, exp)
+		}
 		if err != nil {
 			res.queryFailed(err)
-		} else if len(bad) == 0 {
-			res.Complete = int64(len(want))
+		} else if settled(want, bad, overflow, exp.CardinalityLimit) {
+			res.Complete = int64(len(want) - len(bad))
 			noteTranslation(&res, exp.Plan.Kinds)
 			res.Visibility = generators.Quantiles{P50: time.Since(sentAt), P90: time.Since(sentAt), P99: time.Since(sentAt), Max: time.Since(sentAt), Count: 1}
 			break
@@ -91,18 +98,14 @@ func Metrics(ctx context.Context, q PromQL, exp MetricExpectation, opts Options)
 
 	// Phase 2: count the samples stored, until they match what was delivered or the window closes.
 	delivered := exp.Delivered()
-	var stored map[string]int64
+	var tally seriesTally
 	for {
 		var err error
-		stored, err = storedSamples(ctx, q, exp)
+		tally, err = storedSamples(ctx, q, exp)
 		if err != nil {
 			res.queryFailed(err)
 		}
-		var total int64
-		for _, n := range stored {
-			total += n
-		}
-		if err == nil && total >= delivered || !time.Now().Before(deadline) {
+		if err == nil && tally.stored() >= delivered || !time.Now().Before(deadline) {
 			break
 		}
 		timer.Reset(opts.Interval)
@@ -112,23 +115,7 @@ func Metrics(ctx context.Context, q PromQL, exp MetricExpectation, opts Options)
 		case <-timer.C:
 		}
 	}
-
-	var total int64
-	for kind, n := range stored {
-		total += n
-		if len(bad[kind]) > 0 {
-			res.Altered += n
-		} else {
-			res.Verified += n
-		}
-	}
-	res.Expected = delivered
-	if total < delivered {
-		res.Lost = delivered - total
-	} else {
-		res.Duplicated = total - delivered
-	}
-	res.mismatches(bad)
+	res.judgeSeries(want, bad, tally, delivered)
 	return res, nil
 }
 
@@ -144,20 +131,6 @@ func awaitSent(ctx context.Context, exp MetricExpectation, opts *Options) (time.
 	case <-exp.Sent:
 	}
 	return time.Now(), exp.Plan.Expect(exp.Emitted()), nil
-}
-
-// mismatches keeps, as problems, the series whose final values differ, by instrument kind in name order.
-func (r *Result) mismatches(bad map[string][]string) {
-	kinds := make([]string, 0, len(bad))
-	for k := range bad {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-	for _, k := range kinds {
-		for _, msg := range bad[k] {
-			r.problem(msg)
-		}
-	}
 }
 
 // noteTranslation records, as changes, how Prometheus renamed what was sent: every instrument whose name differs
@@ -186,10 +159,11 @@ func selector(exp MetricExpectation) string {
 	return fmt.Sprintf(`{otelbench_stream=%q}`, exp.Stream)
 }
 
-// finalValues compares every series' current value with want and returns, per instrument kind, what differs.
-func finalValues(ctx context.Context, q PromQL, exp MetricExpectation, want map[generators.SeriesKey]generators.SeriesValue) (map[string][]string, error) {
+// finalValues compares every series' current value with want and returns, per series, what differs (a missing
+// series included).
+func finalValues(ctx context.Context, q PromQL, exp MetricExpectation, want map[generators.SeriesKey]generators.SeriesValue) (map[generators.SeriesKey]string, error) {
 	sel := selector(exp)
-	bad := map[string][]string{}
+	bad := map[generators.SeriesKey]string{}
 	now := time.Now()
 	for _, kind := range exp.Plan.Kinds {
 		in, _ := generators.InstrumentOf(kind)
@@ -233,15 +207,15 @@ func finalValues(ctx context.Context, q PromQL, exp MetricExpectation, want map[
 				got[s.Labels["otelbench_series"]] = s.Value
 			}
 			for key, v := range want {
-				if key.Kind != kind {
+				if key.Kind != kind || bad[key] != "" {
 					continue
 				}
 				g, ok := got[key.Series]
 				switch {
 				case !ok:
-					bad[kind] = append(bad[kind], fmt.Sprintf("%s: series %s of %s not found", exp.Stream, key.Series, qq.expr))
+					bad[key] = fmt.Sprintf("%s: series %s of %s not found", exp.Stream, key.Series, qq.expr)
 				case !approxEqual(g, qq.want(v)):
-					bad[kind] = append(bad[kind], fmt.Sprintf("%s: %s of series %s is %g, expected %g (%s)", exp.Stream, qq.what, key.Series, g, qq.want(v), qq.expr))
+					bad[key] = fmt.Sprintf("%s: %s of series %s is %g, expected %g (%s)", exp.Stream, qq.what, key.Series, g, qq.want(v), qq.expr)
 				}
 			}
 		}
@@ -249,27 +223,59 @@ func finalValues(ctx context.Context, q PromQL, exp MetricExpectation, want map[
 	return bad, nil
 }
 
-// storedSamples counts, per instrument kind, the samples Prometheus holds for the stream since it started.
-func storedSamples(ctx context.Context, q PromQL, exp MetricExpectation) (map[string]int64, error) {
+// sampleName is the series name whose samples count a kind's data points: the _count series of a classic
+// histogram.
+func sampleName(exp MetricExpectation, kind string) string {
+	in, _ := generators.InstrumentOf(kind)
+	name := in.PrometheusName()
+	if kind == generators.Histogram || (kind == generators.ExponentialHistogram && !exp.NativeExponential) {
+		name += "_count"
+	}
+	return name
+}
+
+// countWindow is the range a stream's samples are counted over: from its start, with a minute to spare.
+func countWindow(exp MetricExpectation) int {
+	return int(math.Ceil(time.Since(exp.Since).Seconds())) + 60
+}
+
+// storedSamples counts the samples Prometheus holds for the stream since it started, per series, and per
+// instrument kind those of the stream's overflow series.
+func storedSamples(ctx context.Context, q PromQL, exp MetricExpectation) (seriesTally, error) {
+	t := seriesTally{points: map[generators.SeriesKey]int64{}}
 	sel := selector(exp)
-	window := int(math.Ceil(time.Since(exp.Since).Seconds())) + 60
-	out := map[string]int64{}
 	for _, kind := range exp.Plan.Kinds {
-		in, _ := generators.InstrumentOf(kind)
-		name := in.PrometheusName()
-		if kind == generators.Histogram || (kind == generators.ExponentialHistogram && !exp.NativeExponential) {
-			name += "_count"
+		expr := fmt.Sprintf("count_over_time(%s%s[%ds])", sampleName(exp, kind), sel, countWindow(exp))
+		samples, err := q.Query(ctx, expr, time.Now())
+		if err != nil {
+			return t, fmt.Errorf("query %s: %w", expr, err)
 		}
-		expr := fmt.Sprintf("sum(count_over_time(%s%s[%ds]))", name, sel, window)
+		for _, s := range samples {
+			t.points[generators.SeriesKey{Kind: kind, Series: s.Labels["otelbench_series"]}] += int64(s.Value)
+		}
+	}
+	var err error
+	t.overflow, err = overflowSamples(ctx, q, exp)
+	return t, err
+}
+
+// overflowSamples counts, per instrument kind, the samples of the stream's overflow series: the series the SDK
+// folds measurements into beyond its cardinality limit, which carries otel.metric.overflow alone (not the
+// stream's attributes), so it is found by the stream's instance label. Without one it cannot be told apart.
+func overflowSamples(ctx context.Context, q PromQL, exp MetricExpectation) (map[string]int64, error) {
+	out := map[string]int64{}
+	if exp.Instance == "" {
+		return out, nil
+	}
+	for _, kind := range exp.Plan.Kinds {
+		expr := fmt.Sprintf(`sum(count_over_time(%s{otel_metric_overflow="true",instance=%q}[%ds]))`, sampleName(exp, kind), exp.Instance, countWindow(exp))
 		samples, err := q.Query(ctx, expr, time.Now())
 		if err != nil {
 			return nil, fmt.Errorf("query %s: %w", expr, err)
 		}
-		var n int64
 		for _, s := range samples {
-			n += int64(s.Value)
+			out[kind] += int64(s.Value)
 		}
-		out[kind] = n
 	}
 	return out, nil
 }

@@ -127,10 +127,10 @@ func MetricsFromSource(ctx context.Context, src MetricSource, exp MetricExpectat
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	// Each read returns what arrived since the previous one: what was found so far is kept.
-	type key struct{ kind, series string }
-	found := map[key][]MetricPoint{}
+	found := map[generators.SeriesKey][]MetricPoint{}
+	overflow := map[string]int64{}
 	copies := map[string]int{}
-	var unique, dup int64
+	var dup int64
 	for {
 		select {
 		case <-ctx.Done():
@@ -146,11 +146,18 @@ func MetricsFromSource(ctx context.Context, src MetricSource, exp MetricExpectat
 			res.queryFailed(err)
 		}
 		for _, p := range points {
-			if fmt.Sprint(p.Attributes[generators.AttrStream]) != exp.Stream || !ofRun(p.Resource, exp.RunID) {
+			kind, ok := kindOf[p.Name]
+			if !ok || !ofRun(p.Resource, exp.RunID) {
 				continue
 			}
-			kind, ok := kindOf[p.Name]
-			if !ok {
+			if p.Attributes[OverflowAttribute] == true {
+				// The overflow series has no stream attribute: it is the stream's by its resource.
+				if exp.Instance != "" && fmt.Sprint(p.Resource["service.instance.id"]) == exp.Instance {
+					overflow[kind]++
+				}
+				continue
+			}
+			if fmt.Sprint(p.Attributes[generators.AttrStream]) != exp.Stream {
 				continue
 			}
 			series := fmt.Sprint(p.Attributes[generators.AttrSeries])
@@ -160,18 +167,12 @@ func MetricsFromSource(ctx context.Context, src MetricSource, exp MetricExpectat
 				dup++
 				continue
 			}
-			unique++
-			k := key{kind, series}
+			k := generators.SeriesKey{Kind: kind, Series: series}
 			found[k] = append(found[k], p)
 		}
-		bad := map[string][]string{}
-		perKind := map[string]int64{}
-		for k, ps := range found {
-			perKind[k.kind] += int64(len(ps))
-		}
+		bad := map[generators.SeriesKey]string{}
 		for wk, wv := range want {
-			ps := found[key{wk.Kind, wk.Series}]
-			got := fold(ps)
+			got := fold(found[wk])
 			var ok bool
 			switch wk.Kind {
 			case generators.Counter, generators.UpDownCounter:
@@ -182,35 +183,26 @@ func MetricsFromSource(ctx context.Context, src MetricSource, exp MetricExpectat
 				ok = got.Count == wv.Count && approxEqual(got.Sum, wv.Sum)
 			}
 			if !ok {
-				bad[wk.Kind] = append(bad[wk.Kind], fmt.Sprintf("%s: %s series %s folds to %+v, expected %+v", exp.Stream, wk.Kind, wk.Series, got, wv))
+				bad[wk] = fmt.Sprintf("%s: %s series %s folds to %+v, expected %+v", exp.Stream, wk.Kind, wk.Series, got, wv)
 			}
 		}
-		done := len(bad) == 0 && unique >= delivered
+		tally := seriesTally{points: map[generators.SeriesKey]int64{}, overflow: overflow}
+		for k, ps := range found {
+			tally.points[k] = int64(len(ps))
+		}
+		done := settled(want, bad, overflow, exp.CardinalityLimit) && tally.stored() >= delivered
 		if done || !time.Now().Before(deadline) || ctx.Err() != nil {
 			if done {
-				res.Complete = int64(len(want))
+				res.Complete = int64(len(want) - len(bad))
 				d := time.Since(sentAt)
 				res.Visibility = generators.Quantiles{P50: d, P90: d, P99: d, Max: d, Count: 1}
 			}
-			res.Expected = delivered
-			for kind, n := range perKind {
-				if len(bad[kind]) > 0 {
-					res.Altered += n
-				} else {
-					res.Verified += n
-				}
-			}
 			res.Duplicated = dup
-			if unique < delivered {
-				res.Lost = delivered - unique
-			} else if unique > delivered {
-				res.Duplicated += unique - delivered
-			}
-			res.mismatches(bad)
+			res.judgeSeries(want, bad, tally, delivered)
 			return res, nil
 		}
 		if opts.Progress != nil {
-			opts.Progress(unique, delivered)
+			opts.Progress(tally.stored(), delivered)
 		}
 		timer.Reset(opts.Interval)
 	}

@@ -186,8 +186,15 @@ var _ = Describe("Metrics verification", func() {
 	want := plan.Expect(40)
 	prom := func(stored int64, counterOff float64) fakeProm {
 		return func(expr string) []verify.Sample {
-			if strings.HasPrefix(expr, "sum(count_over_time(") {
-				return []verify.Sample{{Value: float64(stored)}}
+			if strings.Contains(expr, "otel_metric_overflow") {
+				return nil // no overflow series
+			}
+			if strings.HasPrefix(expr, "count_over_time(") {
+				// stored samples per instrument kind, spread over its two series
+				return []verify.Sample{
+					{Labels: map[string]string{"otelbench_series": "g0-s0"}, Value: float64(stored / 2)},
+					{Labels: map[string]string{"otelbench_series": "g0-s1"}, Value: float64(stored - stored/2)},
+				}
 			}
 			var out []verify.Sample
 			for key, v := range want {
@@ -257,7 +264,7 @@ var _ = Describe("Metrics verification from files (collector file exporter)", fu
 			return points, nil
 		},
 			verify.MetricExpectation{Stream: "m/e", Plan: plan, Emitted: func() uint64 { return 8 }, Sent: sent,
-				Delivered: func() int64 { return delivered }},
+				Delivered: func() int64 { return delivered }, Instance: "run/m/e", CardinalityLimit: 2},
 			verify.Options{Window: 20 * time.Millisecond, Interval: time.Millisecond})
 		Expect(err).NotTo(HaveOccurred())
 		return res
@@ -270,13 +277,23 @@ var _ = Describe("Metrics verification from files (collector file exporter)", fu
 			Expect(res.Lost).To(Equal(want.Lost), "lost")
 			Expect(res.Duplicated).To(Equal(want.Duplicated), "duplicated")
 			Expect(res.Altered).To(Equal(want.Altered), "altered")
+			Expect(res.Overflowed).To(Equal(want.Overflowed), "overflowed")
 		},
 		Entry("all points, sums right", func(p []verify.MetricPoint) []verify.MetricPoint { return p }, verify.Result{Verified: 8}),
-		Entry("a point lost: its series no longer adds up", func(p []verify.MetricPoint) []verify.MetricPoint { return p[1:] },
-			verify.Result{Altered: 7, Lost: 1}),
+		Entry("a point lost: its series no longer adds up, the other still does", func(p []verify.MetricPoint) []verify.MetricPoint { return p[1:] },
+			verify.Result{Verified: 4, Altered: 3, Lost: 1}),
 		Entry("a point delivered twice", func(p []verify.MetricPoint) []verify.MetricPoint { return append(p, p[3]) },
 			verify.Result{Verified: 8, Duplicated: 1}),
-		Entry("a value changed", func(p []verify.MetricPoint) []verify.MetricPoint { p[2].Value += 1; return p },
-			verify.Result{Altered: 8}),
+		Entry("a value changed: its series is altered, the other verified", func(p []verify.MetricPoint) []verify.MetricPoint { p[2].Value += 1; return p },
+			verify.Result{Verified: 4, Altered: 4}),
+		Entry("a series folded into the SDK's overflow series", func(p []verify.MetricPoint) []verify.MetricPoint {
+			for i := range p {
+				if p[i].Attributes[generators.AttrSeries] == "g0-s1" {
+					p[i].Attributes = map[string]any{verify.OverflowAttribute: true}
+					p[i].Resource = map[string]any{"service.instance.id": "run/m/e"}
+				}
+			}
+			return p
+		}, verify.Result{Verified: 4, Overflowed: 4}),
 	)
 })

@@ -52,8 +52,8 @@ type Options struct {
 	Progress func(verified, expected int64)
 }
 
-// Result is the verdict on one stream. Span counts: Expected = Verified + Altered + Lost; Duplicated counts extra
-// copies on top.
+// Result is the verdict on one stream. Item counts: Expected = Verified + Altered + Lost (+ Overflowed for metrics);
+// Duplicated counts extra copies on top.
 type Result struct {
 	// Traces is the number of traces expected; Complete of them were found with every span.
 	Traces, Complete int64
@@ -67,6 +67,13 @@ type Result struct {
 	Duplicated int64
 	// Altered spans were found but differ from what was sent (name, parent, attributes), or were unexpected.
 	Altered int64
+	// Overflowed (metrics) counts data points the SDK folded into its overflow series (otel.metric.overflow=true)
+	// because an instrument had more attribute sets than its cardinality limit, together with the data points of
+	// the series that overflow made incomplete. OverflowedSeries names those series ("counter g0-s1999"), the
+	// first few of them, and OverflowedSeriesCount counts them all.
+	Overflowed            int64
+	OverflowedSeries      []string
+	OverflowedSeriesCount int64
 	// Visibility is the emit-to-queryable latency of complete traces: from the end of the root span to the first
 	// query that found the whole trace. Its resolution is one query round.
 	Visibility generators.Quantiles
@@ -80,9 +87,9 @@ type Result struct {
 	Changes map[string]int64
 }
 
-// Passed reports whether every expected span was verified and nothing was duplicated or altered.
+// Passed reports whether every expected span was verified and nothing was duplicated, altered or overflowed.
 func (r Result) Passed() bool {
-	return r.Expected > 0 && r.Verified == r.Expected && r.Lost == 0 && r.Duplicated == 0 && r.Altered == 0
+	return r.Expected > 0 && r.Verified == r.Expected && r.Lost == 0 && r.Duplicated == 0 && r.Altered == 0 && r.Overflowed == 0
 }
 
 const maxProblems = 10
