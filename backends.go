@@ -208,6 +208,16 @@ func startBackend(ctx context.Context, sc *scenarios.Scenario, b scenarios.Backe
 		lb.otlpGRPC, lb.otlpHTTP = c.OTLPGRPCEndpoint(), c.OTLPHTTPEndpoint()
 		lb.metricsURL = c.MetricsURL()
 		lb.filesDir = dir
+	case "sink":
+		c, err := containers.RunCollector(ctx, ref, containers.CollectorConfig{RunID: runID, Sink: true}, custom...)
+		if c != nil {
+			lb.ctr = c
+		}
+		if err != nil {
+			return err
+		}
+		lb.otlpGRPC, lb.otlpHTTP = c.OTLPGRPCEndpoint(), c.OTLPHTTPEndpoint()
+		lb.metricsURL = c.MetricsURL()
 	default:
 		return fmt.Errorf("backend type %q is not supported", b.Type)
 	}
@@ -251,7 +261,11 @@ func imageRef(ctx context.Context, b scenarios.Backend, policy containers.ImageP
 	if b.Image != "" {
 		return b.Image, nil
 	}
-	img, ok := containers.ImageFor(b.Type)
+	typ := b.Type
+	if typ == "sink" {
+		typ = "collector" // a sink is a collector with another configuration
+	}
+	img, ok := containers.ImageFor(typ)
 	if !ok {
 		return "", fmt.Errorf("no image is pinned for backend type %q", b.Type)
 	}

@@ -204,6 +204,8 @@ type check struct {
 	done               atomic.Bool
 	verified, expected atomic.Int64
 	witness            map[string]float64
+	// byCount: the backend is a counting sink, so the check compares counts, not items.
+	byCount bool
 }
 
 func (s *stream) send(ctx context.Context) {
@@ -290,6 +292,7 @@ func (s *stream) row(c *check) reports.Exporter {
 			P50: reports.Millis(res.Visibility.P50), P99: reports.Millis(res.Visibility.P99), Max: reports.Millis(res.Visibility.Max),
 		},
 		VerifyRounds: res.Rounds,
+		VerifiedBy:   verifiedBy(c.byCount),
 		Problems:     res.Problems,
 		Witness:      c.witness,
 	}
@@ -315,6 +318,13 @@ func (s *stream) row(c *check) reports.Exporter {
 }
 
 func round(v float64) float64 { return math.Round(v*10) / 10 }
+
+func verifiedBy(byCount bool) string {
+	if byCount {
+		return "count"
+	}
+	return "item"
+}
 
 // behind reports whether a stream that emitted achieved items per second fell more than tolerance (a fraction)
 // below its target: it offered less load than the scenario says, whatever was then delivered.

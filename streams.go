@@ -69,6 +69,10 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		s.emitted, s.slots, s.run = ts.Emitted, ts.Slots, ts.Run
 		s.stats = func() sendStats { return fromStreamStats(ts.Stats()) }
 		for _, d := range paths {
+			if d.Type == "sink" {
+				s.checks = append(s.checks, s.countCheck(pathName(d), live[d.Name], window))
+				continue
+			}
 			reader := live[d.Name].traces
 			if d.Type == "console" {
 				reader = verify.NewConsoleTraces(cfg.Endpoint)
@@ -86,7 +90,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		mcfg := generators.MetricStreamConfig{
 			Stream: ps.key, Workload: w.Name, Exporter: e.Name, RunID: runID, Schedule: ps.schedule, Recorder: rec,
 			CardinalityLimit: w.Metrics.CardinalityLimit,
-			Plan: generators.MetricPlan{Kinds: w.Metrics.Instruments, Series: w.Metrics.Series, Churn: w.Metrics.Churn, Slots: ps.schedule.Slots()},
+			Plan:             generators.MetricPlan{Kinds: w.Metrics.Instruments, Series: w.Metrics.Series, Churn: w.Metrics.Churn, Slots: ps.schedule.Slots()},
 		}
 		if e.Protocol == generators.Prometheus {
 			r, h, err := generators.NewPullReader(rec)
@@ -124,6 +128,10 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 			s.abort = stop
 		}
 		for _, d := range paths {
+			if d.Type == "sink" {
+				s.checks = append(s.checks, s.countCheck(pathName(d), live[d.Name], window))
+				continue
+			}
 			expect := verify.MetricExpectation{
 				Stream: ps.key, Plan: mcfg.Plan, Emitted: ms.Emitted, Sent: s.sent,
 				Delivered: func() int64 { st := rec.Stats(); return st.Exported + st.Failed },
@@ -176,6 +184,10 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		s.abort = exp.Shutdown
 		s.stats = func() sendStats { return fromStreamStats(ls.Stats()) }
 		for _, d := range paths {
+			if d.Type == "sink" {
+				s.checks = append(s.checks, s.countCheck(pathName(d), live[d.Name], window))
+				continue
+			}
 			var src verify.LogSource
 			switch {
 			case d.Type == "console":
@@ -199,6 +211,26 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		return nil, fmt.Errorf("workload %s via %s: no backend path gives %s back", w.Name, e.Name, w.Signal)
 	}
 	return s, nil
+}
+
+// countCheck verifies the stream by count against a sink: what the sink's receivers accepted, against the items
+// emitted (data points delivered, for metrics).
+func (s *stream) countCheck(path string, sink *liveBackend, window time.Duration) *check {
+	signal := s.workload.Signal
+	return &check{path: path, byCount: true, verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
+		return verify.Count(ctx, verify.CountExpectation{
+			Stream: s.key, Sent: s.sent,
+			Expected: func() int64 {
+				if st := s.stats(); signal == "metrics" {
+					return st.delivered
+				} else {
+					return st.items
+				}
+			},
+			Undelivered: func() int64 { st := s.stats(); return st.droppedInSDK + st.export.Failed },
+			Accepted:    verify.SinkAccepted(sink.metricsURL, signal),
+		}, verify.Options{Window: window, Progress: progress})
+	}}
 }
 
 func fromStreamStats(st generators.StreamStats) sendStats {

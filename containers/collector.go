@@ -90,6 +90,10 @@ type CollectorConfig struct {
 	// ItemBytes is about the size in bytes of the largest item (span, data point, log record) the collector will
 	// carry. It bounds the batches the collector forwards (see ForwardBatch); zero means small items.
 	ItemBytes int
+	// Sink makes the collector a counting sink: every signal goes straight from the receivers to the nop
+	// exporter, which drops it; what is read back is the receivers' accepted counters. Downstreams and FilesDir
+	// are ignored.
+	Sink bool
 	// UserConfig, when set, is a configuration file (YAML) the collector loads after the generated one. The
 	// collector merges the two, maps key by key and lists replaced: the file can replace the batch processor or a
 	// pipeline's processor list, tune exporters, or add components of the distribution.
@@ -182,6 +186,11 @@ exporters:
 `, Host, p.otlpGRPC, p.otlpHTTP, p.health, ForwardBatch(cfg.ItemBytes))
 	queue := "    sending_queue:\n      queue_size: 100000\n    retry_on_failure:\n      max_elapsed_time: 60s\n"
 	var traces, metrics, logs []string
+	if cfg.Sink {
+		b.WriteString("  nop:\n")
+		cfg = CollectorConfig{ItemBytes: cfg.ItemBytes}
+		traces, metrics, logs = []string{"nop"}, []string{"nop"}, []string{"nop"}
+	}
 	if cfg.JaegerOTLPEndpoint != "" {
 		fmt.Fprintf(&b, "  otlp_grpc/jaeger:\n    endpoint: %s\n    tls:\n      insecure: true\n%s", cfg.JaegerOTLPEndpoint, queue)
 		traces = append(traces, "otlp_grpc/jaeger")
@@ -225,7 +234,11 @@ exporters:
 		if len(pl.exporters) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "    %s:\n      receivers: [otlp]\n      processors: [batch]\n      exporters: [%s]\n", pl.name, strings.Join(pl.exporters, ", "))
+		processors := "[batch]"
+		if pl.exporters[0] == "nop" {
+			processors = "[]" // a sink does nothing but count what its receivers accept
+		}
+		fmt.Fprintf(&b, "    %s:\n      receivers: [otlp]\n      processors: %s\n      exporters: [%s]\n", pl.name, processors, strings.Join(pl.exporters, ", "))
 	}
 	return b.String()
 }

@@ -126,6 +126,9 @@ type Exporter struct {
 	// the whole trace. Its resolution is one query round (VerifyRounds over the run).
 	VisibilityLatencyMs Latency `json:"visibility_latency_ms"`
 	VerifyRounds        int64   `json:"verify_rounds"`
+	// VerifiedBy is "item" when every item was read back and compared, "count" when the backend is a counting
+	// sink and only the number of items it accepted was compared.
+	VerifiedBy string `json:"verified_by,omitempty"`
 	// Passed is true when verified == sent > 0 and nothing was lost, duplicated or altered.
 	Passed bool `json:"passed"`
 	// Causes explain a failing row with what the run saw: SDK drops, failed exports and their error, what a

@@ -28,6 +28,12 @@ func (r *Report) WriteText(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	for _, e := range r.Exporters {
+		if e.VerifiedBy == "count" {
+			b.WriteString("rows through a sink were verified by count (what its receivers accepted), not item by item\n")
+			break
+		}
+	}
 	b.WriteString("\n")
 	if len(r.Compatibility) > 0 {
 		b.WriteString("compatibility (what each path changed or dropped in items that still verified):\n")
@@ -65,7 +71,14 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.Interrupted {
 		b.WriteString("INTERRUPTED: the run was stopped before it finished; the rows hold what was measured until then\n")
 	} else if r.Passed {
-		b.WriteString("PASSED: every item sent was read back intact\n")
+		b.WriteString("PASSED: every item sent was read back intact")
+		for _, e := range r.Exporters {
+			if e.VerifiedBy == "count" {
+				b.WriteString(" (or, through a sink, counted)")
+				break
+			}
+		}
+		b.WriteString("\n")
 	} else {
 		b.WriteString("FAILED: see the rows marked FAIL\n")
 	}

@@ -75,7 +75,9 @@ const DefaultRateTolerance = 0.01
 type Backend struct {
 	// Name is how exporters refer to the backend.
 	Name string `yaml:"name"`
-	// Type is the kind of server: jaeger, zipkin, prometheus, collector or console.
+	// Type is the kind of server: jaeger, zipkin, prometheus, collector, console, or sink: a collector that
+	// drops everything it receives and is read back by count (its otelcol_receiver_accepted_* counters), for
+	// throughput runs at rates no queryable store holds.
 	Type string `yaml:"type"`
 	// Image overrides the container image; empty means the pinned default (see containers.Images).
 	Image string `yaml:"image"`

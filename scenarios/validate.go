@@ -32,6 +32,7 @@ var (
 		"prometheus": {"otlp-http", "prometheus"},
 		"collector":  {"otlp-grpc", "otlp-http"},
 		"console":    {"console"},
+		"sink":       {"otlp-grpc", "otlp-http"},
 	}
 	Signals       = []string{"traces", "metrics", "logs"}
 	Compressions  = []string{"none", "gzip"}
@@ -61,6 +62,8 @@ func (sc *Scenario) Signals(b *Backend) []string {
 		return []string{"metrics"}
 	case "console":
 		return []string{"traces", "logs"}
+	case "sink":
+		return []string{"traces", "metrics", "logs"}
 	case "collector":
 		out := []string{}
 		for _, name := range b.ForwardTo {
@@ -236,6 +239,7 @@ func (sc *Scenario) validate(v *validator) {
 	}
 	if len(v.errs) == 0 {
 		sc.validateRetention(v)
+		sc.validateSinks(v)
 	}
 }
 
@@ -318,6 +322,8 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 		}
 	case "console":
 		v.at(ep, "a console backend is otelbench's own standard output; it has no external endpoints")
+	case "sink":
+		v.at(ep, "a sink is a collector otelbench starts to count what it accepts; it has no external form (count an external collector's otelcol_receiver_accepted_* yourself, or give it files_dir as a collector backend)")
 	}
 }
 
@@ -394,6 +400,28 @@ func (sc *Scenario) Paths(b *Backend, signal string) []*Backend {
 		}
 	}
 	return out
+}
+
+// validateSinks refuses a sink that more than one stream (workload × exporter) sends to: a sink counts what it
+// accepts, and a count cannot tell streams apart.
+func (sc *Scenario) validateSinks(v *validator) {
+	for i, b := range sc.Backends {
+		if b.Type != "sink" {
+			continue
+		}
+		var streams []string
+		for _, w := range sc.Workloads {
+			for _, name := range w.Exporters {
+				if e := sc.Exporter(name); e != nil && e.Backend == b.Name {
+					streams = append(streams, w.Name+"/"+name)
+				}
+			}
+		}
+		if len(streams) > 1 {
+			v.at(fmt.Sprintf("backends[%d]", i), "sink %q would count %d streams together (%s), and a count cannot tell them apart; expected one sink per workload and exporter",
+				b.Name, len(streams), strings.Join(streams, ", "))
+		}
+	}
 }
 
 // validateRetention refuses a run that would send a backend more than it keeps: the overflow would be evicted and
