@@ -160,3 +160,18 @@ type watcher struct{ onTrack func(*otelbench.Progress) }
 
 func (w *watcher) Phase(string)                {}
 func (w *watcher) Track(p *otelbench.Progress) { w.onTrack(p) }
+
+var _ = Describe("the direct pipeline", func() {
+	It("hands batches straight to the exporter, and they read back exactly as the SDK pipeline's", func(ctx SpecContext) {
+		sc := consoleScenario(time.Second)
+		sc.Workloads = sc.Workloads[:1] // traces
+		sc.Workloads[0].Trace = scenarios.TraceShape{Spans: 5, Attributes: 3}
+		sc.Exporters[0].Pipeline = "direct"
+		rep, err := otelbench.Run(ctx, sc, otelbench.Options{})
+		Expect(err).NotTo(HaveOccurred())
+		row := rep.Exporters[0]
+		Expect(row.Sent).To(Equal(int64(200)), "200 spans a second for a second")
+		Expect(row.Verified).To(Equal(row.Sent))
+		Expect(rep.Compatibility[0].Changes).To(BeEmpty(), "kind, status, event and link as the SDK records them")
+	}, SpecTimeout(time.Minute))
+})

@@ -59,7 +59,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		ts, err := generators.NewTraceStream(generators.TraceStreamConfig{
 			Stream: ps.key, Workload: w.Name, Exporter: e.Name, RunID: runID,
 			Shape: shape, Schedule: ps.schedule, IDs: p.ids, Values: ps.values, Batch: batch,
-			SpanExporter: exp, Recorder: rec,
+			SpanExporter: exp, Recorder: rec, Pipeline: e.Pipeline,
 		})
 		if err != nil {
 			return nil, err

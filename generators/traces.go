@@ -66,6 +66,8 @@ type TraceStreamConfig struct {
 	SpanExporter sdktrace.SpanExporter
 	// Recorder is the one the exporter reports to; it tells how many spans reached the exporter.
 	Recorder *Recorder
+	// Pipeline is PipelineSDK (default) or PipelineDirect.
+	Pipeline string
 }
 
 // TraceStream emits the traces of one workload through one exporter at the scheduled rate. Its counters may be
@@ -134,6 +136,9 @@ func (s *TraceStream) Stats() StreamStats { return s.stats }
 // ctx was not cancelled.
 func (s *TraceStream) Run(ctx context.Context) error {
 	cfg := s.cfg
+	if cfg.Pipeline == PipelineDirect {
+		return s.runDirect(ctx)
+	}
 	res := resource.NewWithAttributes(semconv.SchemaURL,
 		semconv.ServiceName(cfg.Workload),
 		attribute.String(ResourceRunID, cfg.RunID),
@@ -166,7 +171,16 @@ func (s *TraceStream) Run(ctx context.Context) error {
 	defer cancel()
 	shutdownErr := tp.Shutdown(sctx)
 	s.stats.Flushed = time.Now()
+	s.finishStats(seq)
+	if shutdownErr != nil && ctx.Err() == nil {
+		return fmt.Errorf("flush %s: %w", cfg.Stream, shutdownErr)
+	}
+	return nil
+}
 
+// finishStats completes the stream's stats once seq traces were emitted and the exporter has finished.
+func (s *TraceStream) finishStats(seq uint64) {
+	cfg := s.cfg
 	spans := uint64(cfg.Shape.Spans)
 	s.stats.Slots = cfg.Schedule.Slots()
 	s.stats.Emitted = seq
@@ -180,10 +194,6 @@ func (s *TraceStream) Run(ctx context.Context) error {
 	if d := s.stats.End.Sub(s.stats.Start).Seconds(); d > 0 {
 		s.stats.AchievedRate = float64(s.stats.Items) / max(d, cfg.Schedule.Duration().Seconds())
 	}
-	if shutdownErr != nil && ctx.Err() == nil {
-		return fmt.Errorf("flush %s: %w", cfg.Stream, shutdownErr)
-	}
-	return nil
 }
 
 // emit creates trace seq: a tree of Shape.Spans spans, ended children first so that every parent encloses its

@@ -155,6 +155,10 @@ type Exporter struct {
 	ExportInterval Duration `yaml:"export_interval"`
 	// Temporality (metrics) is cumulative or delta. Default cumulative.
 	Temporality string `yaml:"temporality"`
+	// Pipeline is how items reach the exporter: sdk, the full SDK pipeline an application pays for (tracer,
+	// batch processor, exporter), or direct, pre-built batches handed straight to the exporter so that the
+	// exporter and the backend are what is measured (traces). Default sdk.
+	Pipeline string `yaml:"pipeline"`
 }
 
 // Workload is a stream of generated telemetry. Each exporter it names receives the full rate independently.
@@ -427,6 +431,9 @@ func (sc *Scenario) applyDefaults() {
 		}
 		if e.Temporality == "" {
 			e.Temporality = "cumulative"
+		}
+		if e.Pipeline == "" {
+			e.Pipeline = "sdk"
 		}
 	}
 	for i := range sc.Workloads {

@@ -37,6 +37,8 @@ var (
 	Signals       = []string{"traces", "metrics", "logs"}
 	Compressions  = []string{"none", "gzip"}
 	Temporalities = []string{"cumulative", "delta"}
+	// Pipelines are the ways items reach an exporter: the full SDK pipeline, or batches handed to it directly.
+	Pipelines = []string{"sdk", "direct"}
 	// Instruments are the metric instruments a metrics workload can record.
 	Instruments = []string{"counter", "updown_counter", "gauge", "histogram", "exponential_histogram"}
 	// Severities are the log severities a logs workload can emit.
@@ -227,6 +229,9 @@ func (sc *Scenario) validate(v *validator) {
 		}
 		if e.Compression != "" {
 			v.oneOf(p+".compression", "compression", e.Compression, Compressions)
+		}
+		if e.Pipeline != "" {
+			v.oneOf(p+".pipeline", "pipeline", e.Pipeline, Pipelines)
 		}
 	}
 
@@ -489,6 +494,9 @@ func (sc *Scenario) validateWorkload(v *validator, p string, w *Workload, seen m
 			v.at(ep, "exporter %q is listed twice", name)
 		default:
 			e := sc.Exporter(name)
+			if e.Pipeline == "direct" && w.Signal != "traces" && slices.Contains(Signals, w.Signal) {
+				v.at(ep, "exporter %q has pipeline direct, which otelbench builds for traces; %s go through the SDK pipeline (pipeline: sdk)", name, w.Signal)
+			}
 			if sigs, ok := ProtocolSignals[e.Protocol]; ok && slices.Contains(Signals, w.Signal) && !slices.Contains(sigs, w.Signal) {
 				v.at(ep, "exporter %q (%s) cannot send %s; it carries %s", name, e.Protocol, w.Signal, strings.Join(sigs, ", "))
 			} else if b := sc.Backend(e.Backend); b != nil && b.Type == "collector" && b.IsExternal() && b.External.FilesDir == "" && (w.Signal == "logs" || w.Signal == "metrics") {

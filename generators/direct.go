@@ -1,0 +1,125 @@
+package generators
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Pipelines a stream's items go through to the exporter.
+const (
+	// PipelineSDK is the full SDK pipeline an application pays for: tracer, span processor (batch), exporter.
+	PipelineSDK = "sdk"
+	// PipelineDirect hands pre-built batches straight to the SDK exporter, so that the exporter and the backend
+	// are what is measured. The batches are queued as the batch processor queues spans (dropped when the queue is
+	// full, counted) and exported one at a time, as the batch processor does.
+	PipelineDirect = "direct"
+)
+
+// runDirect is Run for PipelineDirect: traces are built as the SDK would record them (same IDs, names,
+// attributes, kinds, links, events, status), gathered into batches of Batch.Size spans and exported by one
+// goroutine; a batch that finds the queue (Batch.Queue spans) full is dropped and counted.
+func (s *TraceStream) runDirect(ctx context.Context) error {
+	cfg := s.cfg
+	res := resource.NewWithAttributes(semconv.SchemaURL,
+		semconv.ServiceName(cfg.Workload),
+		attribute.String(ResourceRunID, cfg.RunID),
+		attribute.String(ResourceExporter, cfg.Exporter),
+	)
+	scope := instrumentation.Scope{Name: "github.com/otelbench/otelbench/generators"}
+	size := max(cfg.Batch.Size, 1)
+	queue := make(chan []sdktrace.ReadOnlySpan, max(cfg.Batch.Queue/size, 1))
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for batch := range queue {
+			ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Batch.ExportTimeout)
+			_ = cfg.SpanExporter.ExportSpans(ectx, batch) // measured and recorded by the exporter's wrapper
+			cancel()
+		}
+	}()
+	batch := make([]sdktrace.ReadOnlySpan, 0, size)
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		select {
+		case queue <- batch:
+		default: // the queue is full: the batch is dropped, as the batch processor drops spans
+		}
+		batch = make([]sdktrace.ReadOnlySpan, 0, size)
+	}
+	b := directBuilder{cfg: cfg, parents: s.parents, res: res, scope: scope}
+	var seq uint64
+	s.stats.Start, s.stats.End, seq = Drive(ctx, cfg.Schedule, &s.emitted, func(seq uint64) {
+		batch = b.trace(seq, time.Now(), batch)
+		if len(batch) >= size {
+			flush()
+		}
+	})
+	flush()
+	close(s.sendDone)
+	close(queue)
+	wg.Wait()
+	s.stats.Flushed = time.Now()
+	s.finishStats(seq) // dropped batches count as dropped in the SDK: the exporter never saw them
+	return cfg.SpanExporter.Shutdown(context.WithoutCancel(ctx))
+}
+
+// directBuilder builds the spans of a trace as read-only spans, without a tracer.
+type directBuilder struct {
+	cfg     TraceStreamConfig
+	parents []int
+	res     *resource.Resource
+	scope   instrumentation.Scope
+}
+
+// trace appends the spans of trace seq, ended at end, children first as the SDK pipeline exports them.
+func (b directBuilder) trace(seq uint64, end time.Time, out []sdktrace.ReadOnlySpan) []sdktrace.ReadOnlySpan {
+	cfg := b.cfg
+	tid := cfg.IDs.TraceID(cfg.Stream, seq)
+	start := end.Add(-time.Microsecond)
+	for i := len(b.parents) - 1; i >= 0; i-- {
+		attrs := make([]attribute.KeyValue, 0, 2+cfg.Shape.Attributes)
+		attrs = append(attrs, attribute.Int64(AttrSeq, int64(seq)), attribute.Int(AttrSpan, i))
+		for a := range cfg.Shape.Attributes {
+			attrs = append(attrs, attribute.String(AttributeKey(a), cfg.Values.Value(seq, i, a)))
+		}
+		stub := tracetest.SpanStub{
+			Name: SpanName(cfg.Workload, i),
+			SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
+				TraceID: tid, SpanID: SpanID(tid, i), TraceFlags: trace.FlagsSampled,
+			}),
+			SpanKind: trace.SpanKindInternal, StartTime: start, EndTime: end, Attributes: attrs,
+			Resource: b.res, InstrumentationScope: b.scope,
+		}
+		if p := b.parents[i]; p >= 0 {
+			stub.Parent = trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: SpanID(tid, p), TraceFlags: trace.FlagsSampled})
+		} else {
+			stub.SpanKind = trace.SpanKindServer
+			stub.Events = []sdktrace.Event{{Name: RootEvent, Time: end, Attributes: []attribute.KeyValue{attribute.Int64(AttrSeq, int64(seq))}}}
+			stub.Status = sdktrace.Status{Code: codes.Ok}
+			if seq%RootErrorEvery == 0 {
+				stub.Status = sdktrace.Status{Code: codes.Error, Description: RootErrorMessage}
+			}
+			if seq > 0 {
+				prev := cfg.IDs.TraceID(cfg.Stream, seq-1)
+				stub.Links = []sdktrace.Link{{SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
+					TraceID: prev, SpanID: SpanID(prev, 0), TraceFlags: trace.FlagsSampled,
+				})}}
+			}
+		}
+		out = append(out, stub.Snapshot())
+	}
+	return out
+}
