@@ -242,6 +242,8 @@ func externalBackend(sc *scenarios.Scenario, b scenarios.Backend) (*liveBackend,
 	case "collector":
 		lb.filesDir = sc.FilesDir(&b)
 		lb.metricsURL = e.MetricsURL
+	case "sink":
+		lb.metricsURL = e.MetricsURL
 	default:
 		return nil, fmt.Errorf("a %s backend cannot be external", b.Type)
 	}

@@ -70,7 +70,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		s.stats = func() sendStats { return fromStreamStats(ts.Stats()) }
 		for _, d := range paths {
 			if d.Type == "sink" {
-				s.checks = append(s.checks, s.countCheck(pathName(d), live[d.Name], window))
+				s.checks = append(s.checks, s.countCheck(ctx, pathName(d), live[d.Name], window))
 				continue
 			}
 			reader := live[d.Name].traces
@@ -129,7 +129,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		}
 		for _, d := range paths {
 			if d.Type == "sink" {
-				s.checks = append(s.checks, s.countCheck(pathName(d), live[d.Name], window))
+				s.checks = append(s.checks, s.countCheck(ctx, pathName(d), live[d.Name], window))
 				continue
 			}
 			expect := verify.MetricExpectation{
@@ -185,7 +185,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		s.stats = func() sendStats { return fromStreamStats(ls.Stats()) }
 		for _, d := range paths {
 			if d.Type == "sink" {
-				s.checks = append(s.checks, s.countCheck(pathName(d), live[d.Name], window))
+				s.checks = append(s.checks, s.countCheck(ctx, pathName(d), live[d.Name], window))
 				continue
 			}
 			var src verify.LogSource
@@ -213,10 +213,12 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 	return s, nil
 }
 
-// countCheck verifies the stream by count against a sink: what the sink's receivers accepted, against the items
-// emitted (data points delivered, for metrics).
-func (s *stream) countCheck(path string, sink *liveBackend, window time.Duration) *check {
+// countCheck verifies the stream by count against a sink: what the sink's receivers accepted since now (an
+// external sink may have counted earlier items), against the items emitted (data points delivered, for metrics).
+func (s *stream) countCheck(ctx context.Context, path string, sink *liveBackend, window time.Duration) *check {
 	signal := s.workload.Signal
+	accepted := verify.SinkAccepted(sink.metricsURL, signal)
+	before, _ := accepted(ctx) // a sink that does not answer yet has counted nothing
 	return &check{path: path, byCount: true, verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 		return verify.Count(ctx, verify.CountExpectation{
 			Stream: s.key, Sent: s.sent,
@@ -228,7 +230,7 @@ func (s *stream) countCheck(path string, sink *liveBackend, window time.Duration
 				}
 			},
 			Undelivered: func() int64 { st := s.stats(); return st.droppedInSDK + st.export.Failed },
-			Accepted:    verify.SinkAccepted(sink.metricsURL, signal),
+			Accepted:    accepted, Before: before,
 		}, verify.Options{Window: window, Progress: progress})
 	}}
 }

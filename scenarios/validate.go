@@ -328,7 +328,10 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 	case "console":
 		v.at(ep, "a console backend is otelbench's own standard output; it has no external endpoints")
 	case "sink":
-		v.at(ep, "a sink is a collector otelbench starts to count what it accepts; it has no external form (count an external collector's otelcol_receiver_accepted_* yourself, or give it files_dir as a collector backend)")
+		if e.OTLPGRPC == "" && e.OTLPHTTP == "" {
+			v.at(ep, "an external sink needs otlp_grpc or otlp_http: host:port of its OTLP receiver")
+		}
+		need("metrics_url", e.MetricsURL, "its own metrics (otelcol_receiver_accepted_*), e.g. http://127.0.0.1:8888/metrics: a sink is read back by count")
 	}
 }
 
