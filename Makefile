@@ -32,9 +32,13 @@ images: docker
 build:
 	$(GO) build -o $(BIN) ./cmd/otelbench
 
-## bench: speed and memory benchmarks (testing.B)
-bench:
+## bench: Go micro-benchmarks of the hot paths (testing.B), then otelbench against a plain SDK loop and
+## telemetrygen on the same sinks (cmd/otelbench-bench; needs Docker and the images: make run prepares them)
+bench: docker images build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) build -o bin/otelbench-bench ./cmd/otelbench-bench
+	cd cmd/otelbench-bench/telemetrygen && $(GO) build -o ../../../bin/telemetrygen github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen
+	bin/otelbench-bench $(BENCHFLAGS)
 
 ## check: formatting and vet, no Docker needed
 check:

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -28,6 +29,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	images := fs.String("images", string(containers.ImagesAuto), "where backend images come from: auto, official or local")
 	runID := fs.String("run-id", "", "run ID for container labels and generated IDs (default: random)")
 	verbose := fs.Bool("v", false, "print SDK and container messages")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run (go tool pprof) to this `file`")
 	var keep time.Duration
 	fs.Func("keep-backends", "after the report, keep the backends running this `long` (a Go duration, or forever: until Ctrl-C) and print their URLs", func(v string) error {
 		if v == "forever" {
@@ -102,6 +104,19 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			}
 			holdBackends(ctx, stderr, backends, keep)
 		}
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return usageError("--cpuprofile: %v", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			_ = f.Close()
+		}()
 	}
 	rep, runErr := otelbench.Run(ctx, sc, opts)
 	ui.Wait()

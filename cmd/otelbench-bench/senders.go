@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/reports"
+	"github.com/otelbench/otelbench/verify"
+)
+
+// sample is one sender's run against one fresh sink.
+type sample struct {
+	Sender string `json:"sender"`
+	Sink   string `json:"sink"`
+	Round  int    `json:"round,omitempty"`
+	// Target is otelbench's scheduled rate (spans/s); Achieved the rate it emitted at.
+	Target   float64 `json:"target_per_s,omitempty"`
+	Achieved float64 `json:"achieved_per_s,omitempty"`
+	// Delivered is what the sink accepted; Seconds how long the sender was given to send.
+	Delivered int64   `json:"delivered"`
+	Seconds   float64 `json:"seconds"`
+	// Claimed is what the sender says it sent; Dropped what it knows it did not deliver (otelbench: SDK drops).
+	Claimed int64 `json:"claimed"`
+	Dropped int64 `json:"dropped"`
+	// CPUSeconds and PeakRSSMB are the sender process's, from the kernel (rusage).
+	CPUSeconds float64 `json:"cpu_seconds"`
+	PeakRSSMB  float64 `json:"peak_rss_mb"`
+	// Passed: otelbench verified everything (probes and measured runs).
+	Passed bool `json:"passed,omitempty"`
+}
+
+// sinkHandle is a fresh sink: where to send, how to count what it accepted, how to query it.
+type sinkHandle struct {
+	otlp, metrics, query string
+	stop                 func()
+}
+
+func startSink(ctx context.Context, kind string) (*sinkHandle, error) {
+	backend := map[string]string{"jaeger": "jaeger", "sink": "collector"}[kind]
+	img, ok := containers.ImageFor(backend)
+	if !ok {
+		return nil, fmt.Errorf("unknown sink %q; expected jaeger or sink", kind)
+	}
+	ref, err := containers.ResolveImage(ctx, img, containers.ImagesAuto)
+	if err != nil {
+		return nil, err
+	}
+	runID := fmt.Sprintf("bench-%d", time.Now().UnixNano())
+	stop := func(b containers.Backend) func() {
+		return func() {
+			tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			_ = b.Terminate(tctx)
+		}
+	}
+	if kind == "jaeger" {
+		j, err := containers.RunJaeger(ctx, ref, containers.JaegerConfig{RunID: runID, MaxTraces: 2_000_000})
+		if err != nil {
+			stop(j)()
+			return nil, err
+		}
+		return &sinkHandle{otlp: j.OTLPGRPCEndpoint(), metrics: j.MetricsURL(), query: j.QueryURL(), stop: stop(j)}, nil
+	}
+	c, err := containers.RunCollector(ctx, ref, containers.CollectorConfig{RunID: runID, Sink: true})
+	if err != nil {
+		stop(c)()
+		return nil, err
+	}
+	return &sinkHandle{otlp: c.OTLPGRPCEndpoint(), metrics: c.MetricsURL(), stop: stop(c)}, nil
+}
+
+// accepted is what the sink's receivers accepted, read until it stops growing (the sink may still be taking the
+// last batches in).
+func (h *sinkHandle) accepted(ctx context.Context) (int64, error) {
+	count := verify.SinkAccepted(h.metrics, "traces")
+	last := int64(-1)
+	for range 30 {
+		n, err := count(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if n == last {
+			return n, nil
+		}
+		last = n
+		time.Sleep(500 * time.Millisecond)
+	}
+	return last, nil
+}
+
+// runSender runs one sender for d against a fresh sink of kind.
+func runSender(ctx context.Context, cfg config, sink, sender string, target float64, d time.Duration) (sample, error) {
+	switch sender {
+	case "otelbench sdk":
+		return runOtelbench(ctx, cfg, sink, "sdk", target, d)
+	case "otelbench direct":
+		return runOtelbench(ctx, cfg, sink, "direct", target, d)
+	}
+	h, err := startSink(ctx, sink)
+	if err != nil {
+		return sample{}, err
+	}
+	defer h.stop()
+	s := sample{Sender: sender, Sink: sink, Seconds: d.Seconds()}
+	var cmd *exec.Cmd
+	if sender == "plain SDK loop" {
+		cmd = exec.CommandContext(ctx, cfg.self, "refloop", "--endpoint", h.otlp, "--duration", d.String())
+	} else {
+		cmd = exec.CommandContext(ctx, cfg.telemetrygen, "traces", "--otlp-endpoint", h.otlp, "--otlp-insecure",
+			"--rate", "0", "--workers", "4", "--duration", d.String(), "--child-spans", strconv.Itoa(benchSpans-1))
+	}
+	out, err := measured(cmd, &s)
+	if err != nil {
+		return s, fmt.Errorf("%s: %w", sender, err)
+	}
+	if sender == "plain SDK loop" {
+		var r struct{ Spans int64 }
+		if err := json.Unmarshal(out, &r); err != nil {
+			return s, fmt.Errorf("%s output: %w", sender, err)
+		}
+		s.Claimed = r.Spans
+	} else {
+		s.Claimed = telemetrygenClaim(out) * benchSpans
+	}
+	if s.Delivered, err = h.accepted(ctx); err != nil {
+		return s, err
+	}
+	s.Dropped = max(s.Claimed-s.Delivered, 0)
+	return s, nil
+}
+
+// runOtelbench runs otelbench at target spans/s in mode (sdk or direct) against a fresh sink of kind, as an
+// external backend: item-by-item read-back from Jaeger, a count from the counting sink.
+func runOtelbench(ctx context.Context, cfg config, sink, mode string, target float64, d time.Duration) (sample, error) {
+	h, err := startSink(ctx, sink)
+	if err != nil {
+		return sample{}, err
+	}
+	defer h.stop()
+	dir, err := os.MkdirTemp("", "otelbench-bench-")
+	if err != nil {
+		return sample{}, err
+	}
+	defer os.RemoveAll(dir)
+	external := fmt.Sprintf("{otlp_grpc: %q, url: %q}", h.otlp, h.query)
+	typ := "jaeger"
+	if sink == "sink" {
+		typ, external = "sink", fmt.Sprintf("{otlp_grpc: %q, metrics_url: %q}", h.otlp, h.metrics)
+	}
+	scenario := fmt.Sprintf(`version: 1
+name: bench
+duration: %s
+verify: {timeout: 60s}
+backends:
+  - {name: sink, type: %s, external: %s}
+exporters:
+  - {name: grpc, protocol: otlp-grpc, backend: sink, batch_size: %d, queue_size: %d, pipeline: %s}
+workloads:
+  - {name: bench, signal: traces, exporters: [grpc], rate: %.0f, trace: {spans: %d}}
+`, d, typ, external, benchBatch, benchQueue, mode, target, benchSpans)
+	path := filepath.Join(dir, "bench.yaml")
+	if err := os.WriteFile(path, []byte(scenario), 0o644); err != nil {
+		return sample{}, err
+	}
+	s := sample{Sender: "otelbench " + mode, Sink: sink, Target: target, Seconds: d.Seconds()}
+	cmd := exec.CommandContext(ctx, cfg.otelbench, "run", path, "--out", dir)
+	if _, err := measured(cmd, &s); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 3 { // 3: verification failed, a finding
+			return s, fmt.Errorf("otelbench %s at %.0f/s: %w", mode, target, err)
+		}
+	}
+	s.Passed = cmd.ProcessState.ExitCode() == 0
+	data, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		return s, err
+	}
+	var rep reports.Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		return s, err
+	}
+	if len(rep.Exporters) > 0 {
+		row := rep.Exporters[0]
+		s.Claimed, s.Dropped, s.Achieved = row.Emitted, row.DroppedInSDK, row.AchievedRatePerS
+	}
+	if s.Delivered, err = h.accepted(ctx); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// measured runs cmd, returns its standard output, and records its CPU time and peak memory in s.
+func measured(cmd *exec.Cmd, s *sample) ([]byte, error) {
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			s.CPUSeconds = time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime)).Seconds()
+			s.PeakRSSMB = float64(ru.Maxrss) / 1024 // kilobytes on Linux
+		}
+	}
+	if err != nil {
+		return out.Bytes(), fmt.Errorf("%w: %s", err, lastLines(errOut.Bytes(), 5))
+	}
+	// telemetrygen logs to stderr: keep both for claims parsing.
+	return append(out.Bytes(), errOut.Bytes()...), nil
+}
+
+// tgGenerated matches telemetrygen's per-worker summary: traces generated {"worker": 0, "traces": 403308}.
+var tgGenerated = regexp.MustCompile(`traces generated\s+\{[^}]*"traces":\s*(\d+)`)
+
+func telemetrygenClaim(out []byte) int64 {
+	var n int64
+	for _, m := range tgGenerated.FindAllSubmatch(out, -1) {
+		v, _ := strconv.ParseInt(string(m[1]), 10, 64)
+		n += v
+	}
+	return n
+}
+
+func lastLines(b []byte, n int) string {
+	var lines []string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return fmt.Sprint(lines)
+}
