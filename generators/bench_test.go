@@ -64,3 +64,44 @@ func BenchmarkEmitTrace(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*5)/b.Elapsed().Seconds(), "spans/s")
 }
+
+// BenchmarkExportWrapper is what otelbench adds to every export call: the measured exporter around the SDK's,
+// timing the call and recording it (latency histogram, counts).
+func BenchmarkExportWrapper(b *testing.B) {
+	rec := NewRecorder()
+	exp := MeasureSpanExporter(discard{}, rec)
+	batch := make([]sdktrace.ReadOnlySpan, 512)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = exp.ExportSpans(ctx, batch)
+	}
+}
+
+// BenchmarkLatencyRecord is one export call's latency into the HDR histogram, with the counters.
+func BenchmarkLatencyRecord(b *testing.B) {
+	rec := NewRecorder()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		rec.Record(512, time.Duration(i%5000)*time.Microsecond, nil)
+	}
+}
+
+// BenchmarkDirectTrace is the cost of building one 5-span trace as read-only spans for the direct pipeline, per
+// trace: what the direct pipeline pays instead of the SDK's tracer and batch processor.
+func BenchmarkDirectTrace(b *testing.B) {
+	cfg := TraceStreamConfig{
+		Stream: "checkout/bench", Workload: "checkout", Exporter: "bench", RunID: "bench",
+		Shape: Shape{Spans: 5, Depth: 3, Attributes: 4, AttributeSize: 32}, IDs: NewIDs(42, "bench"), Values: NewValues(42, 32),
+	}
+	d := directBuilder{cfg: cfg, parents: cfg.Shape.Parents()}
+	batch := make([]sdktrace.ReadOnlySpan, 0, 5)
+	now := time.Now()
+	b.ReportAllocs()
+	var seq uint64
+	for b.Loop() {
+		batch = d.trace(seq, now, batch[:0])
+		seq++
+	}
+	b.ReportMetric(float64(b.N*5)/b.Elapsed().Seconds(), "spans/s")
+}
