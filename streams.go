@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -59,7 +60,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		ts, err := generators.NewTraceStream(generators.TraceStreamConfig{
 			Stream: ps.key, Workload: w.Name, Exporter: e.Name, RunID: runID,
 			Shape: shape, Schedule: ps.schedule, IDs: p.ids, Values: ps.values, Batch: batch,
-			SpanExporter: exp, Recorder: rec, Pipeline: e.Pipeline,
+			SpanExporter: exp, Recorder: rec, Pipeline: e.Pipeline, Emitters: emitters(),
 		})
 		if err != nil {
 			return nil, err
@@ -263,3 +264,7 @@ func watchEvery(s *generators.Schedule) uint64 {
 	}
 	return max(uint64(math.Ceil(float64(s.Slots())/secs/watchedPerSecond)), 1)
 }
+
+// emitters is how many goroutines build a trace stream's traces: one per core, at most 4. One goroutine tops out
+// near what one core builds (BenchmarkEmitTrace); a plain SDK loop uses every core.
+func emitters() int { return min(runtime.GOMAXPROCS(0), 4) }

@@ -48,26 +48,29 @@ func (s *TraceStream) runDirect(ctx context.Context) error {
 			cancel()
 		}
 	}()
-	batch := make([]sdktrace.ReadOnlySpan, 0, size)
-	flush := func() {
-		if len(batch) == 0 {
+	// Each emitter fills a batch of its own.
+	batches := make([][]sdktrace.ReadOnlySpan, max(cfg.Emitters, 1))
+	flush := func(w int) {
+		if len(batches[w]) == 0 {
 			return
 		}
 		select {
-		case queue <- batch:
+		case queue <- batches[w]:
 		default: // the queue is full: the batch is dropped, as the batch processor drops spans
 		}
-		batch = make([]sdktrace.ReadOnlySpan, 0, size)
+		batches[w] = make([]sdktrace.ReadOnlySpan, 0, size)
 	}
 	b := directBuilder{cfg: cfg, parents: s.parents, res: res, scope: scope}
 	var seq uint64
-	s.stats.Start, s.stats.End, seq = Drive(ctx, cfg.Schedule, &s.emitted, func(seq uint64) {
-		batch = b.trace(seq, time.Now(), batch)
-		if len(batch) >= size {
-			flush()
+	s.stats.Start, s.stats.End, seq = DriveParallel(ctx, cfg.Schedule, cfg.Emitters, &s.emitted, func(w int, seq uint64) {
+		batches[w] = b.trace(seq, time.Now(), batches[w])
+		if len(batches[w]) >= size {
+			flush(w)
 		}
 	})
-	flush()
+	for w := range batches {
+		flush(w)
+	}
 	close(s.sendDone)
 	close(queue)
 	wg.Wait()

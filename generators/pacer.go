@@ -9,6 +9,7 @@ package generators
 import (
 	"context"
 	"math"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -166,4 +167,56 @@ func Drive(ctx context.Context, p Pacer, emitted *atomic.Uint64, emit func(seq u
 		emitted.Store(n)
 	}
 	return start, time.Now(), n
+}
+
+// DriveParallel is Drive with the emission spread over workers goroutines, for emitters that need more than one
+// core: the pacer dispatches every slot, in order, to worker seq mod workers, and each worker emits its slots in
+// order. emitted holds the frontier below which every slot has been emitted (not merely dispatched), so readers
+// can rely on it as on Drive's. A worker that falls behind blocks the dispatch and the pacer falls behind with it:
+// slots not dispatched in time are missed, as with Drive. It returns once every dispatched slot is emitted.
+func DriveParallel(ctx context.Context, p Pacer, workers int, emitted *atomic.Uint64, emit func(worker int, seq uint64)) (start, end time.Time, n uint64) {
+	if workers <= 1 {
+		return Drive(ctx, p, emitted, func(seq uint64) { emit(0, seq) })
+	}
+	w := uint64(workers)
+	queues := make([]chan uint64, workers)
+	done := make([]atomic.Uint64, workers) // slots emitted per worker
+	publish := func() {
+		frontier := uint64(math.MaxUint64)
+		for i := range done {
+			frontier = min(frontier, done[i].Load()*w+uint64(i))
+		}
+		for {
+			cur := emitted.Load()
+			if frontier <= cur || emitted.CompareAndSwap(cur, frontier) {
+				return
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for i := range queues {
+		queues[i] = make(chan uint64, 64)
+		wg.Go(func() {
+			for seq := range queues[i] {
+				emit(i, seq)
+				done[i].Add(1)
+				publish()
+			}
+		})
+	}
+	var dispatched atomic.Uint64
+	start, _, n = Drive(ctx, p, &dispatched, func(seq uint64) {
+		select {
+		case queues[seq%w] <- seq:
+		case <-ctx.Done():
+		}
+	})
+	for _, q := range queues {
+		close(q)
+	}
+	wg.Wait()
+	if ctx.Err() == nil {
+		emitted.Store(n)
+	}
+	return start, time.Now(), emitted.Load()
 }

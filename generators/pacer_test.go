@@ -107,3 +107,48 @@ var _ = Describe("Drive", func() {
 		Expect(n).To(Equal(uint64(1)))
 	})
 })
+
+var _ = Describe("DriveParallel", func() {
+	DescribeTable("emits every slot exactly once, and its frontier never passes a slot not yet emitted",
+		func(workers int) {
+			const slots = 2000
+			var emitted atomic.Uint64
+			var count [slots]atomic.Int32
+			var frontierAhead atomic.Bool
+			_, _, n := generators.DriveParallel(context.Background(), generators.Constant(slots, time.Second), workers, &emitted,
+				func(_ int, seq uint64) {
+					// Every slot below the published frontier must be emitted already.
+					for s := range emitted.Load() {
+						if count[s].Load() == 0 {
+							frontierAhead.Store(true)
+						}
+					}
+					count[seq].Add(1)
+				})
+			Expect(n).To(Equal(uint64(slots)))
+			Expect(emitted.Load()).To(Equal(uint64(slots)))
+			for s := range slots {
+				Expect(count[s].Load()).To(Equal(int32(1)), "slot %d", s)
+			}
+			Expect(frontierAhead.Load()).To(BeFalse())
+		},
+		Entry("one worker", 1),
+		Entry("two workers", 2),
+		Entry("three workers (slots not a multiple)", 3),
+		Entry("four workers", 4),
+	)
+
+	It("stops on cancellation with a frontier of slots really emitted", func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		var emitted atomic.Uint64
+		var count atomic.Uint64
+		_, _, n := generators.DriveParallel(ctx, generators.Constant(1000, time.Minute), 3, &emitted, func(_ int, seq uint64) {
+			if count.Add(1) == 500 {
+				cancel()
+			}
+		})
+		Expect(n).To(Equal(emitted.Load()))
+		Expect(n).To(BeNumerically("<=", count.Load()))
+		Expect(n).To(BeNumerically(">=", 490))
+	})
+})

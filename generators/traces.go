@@ -68,6 +68,8 @@ type TraceStreamConfig struct {
 	Recorder *Recorder
 	// Pipeline is PipelineSDK (default) or PipelineDirect.
 	Pipeline string
+	// Emitters is how many goroutines build traces (DriveParallel); 0 or 1 means one.
+	Emitters int
 }
 
 // TraceStream emits the traces of one workload through one exporter at the scheduled rate. Its counters may be
@@ -158,7 +160,7 @@ func (s *TraceStream) Run(ctx context.Context) error {
 	tracer := tp.Tracer("github.com/otelbench/otelbench/generators")
 
 	var seq uint64
-	s.stats.Start, s.stats.End, seq = Drive(ctx, cfg.Schedule, &s.emitted, func(seq uint64) { s.emit(ctx, tracer, seq) })
+	s.stats.Start, s.stats.End, seq = DriveParallel(ctx, cfg.Schedule, cfg.Emitters, &s.emitted, func(_ int, seq uint64) { s.emit(ctx, tracer, seq) })
 	close(s.sendDone)
 
 	// Shutdown flushes the queue. On interruption it gets a short grace period; whatever is still queued then

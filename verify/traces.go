@@ -154,12 +154,17 @@ type traceVerifier struct {
 	// sampledUpTo: the traces below it were emitted while sending, when only a sample was added to pending.
 	sampledUpTo uint64
 	expanded    bool // addUnsampled ran
-	cursor      int  // where the next round's unwatched traces start (roundTraces)
-	backlog     bool // the last round left unwatched traces unqueried: the next starts at once
-	pending     []*pendingTrace
-	res         Result
-	latency     *hdrhistogram.Histogram // visibility, µs
-	fidelity    Fidelity
+	// The pending traces: watched ones are queried every round; the others wait in queue[head:] and are queried
+	// a bounded number at a time, in turn, each requeued at the tail until it is found whole. passEnd is where
+	// the current pass over the queue ends: until then rounds follow each other at once (backlog).
+	watched       []*pendingTrace
+	queue         []*pendingTrace
+	head, passEnd int
+	backlog       bool
+	missing       int64 // spans of pending traces not found (yet)
+	res           Result
+	latency       *hdrhistogram.Histogram // visibility, µs
+	fidelity      Fidelity
 }
 
 func (v *traceVerifier) run(ctx context.Context) (Result, error) {
@@ -190,7 +195,7 @@ func (v *traceVerifier) run(ctx context.Context) (Result, error) {
 		if n := v.exp.Emitted(); n > v.known {
 			for seq := v.known; seq < n; seq++ {
 				if seq%every == 0 || sent {
-					v.pending = append(v.pending, &pendingTrace{seq: seq, id: v.exp.IDs.TraceID(v.exp.Stream, seq), watched: !sent || every == 1})
+					v.add(&pendingTrace{seq: seq, id: v.exp.IDs.TraceID(v.exp.Stream, seq), watched: !sent || every == 1})
 				}
 			}
 			v.known = n
@@ -206,7 +211,7 @@ func (v *traceVerifier) run(ctx context.Context) (Result, error) {
 		if v.opts.Progress != nil {
 			v.opts.Progress(v.res.Verified, int64(v.known)*int64(len(v.parents)))
 		}
-		if sent && (len(v.pending) == 0 || !time.Now().Before(deadline) || v.accountedFor()) {
+		if sent && (v.pendingCount() == 0 || !time.Now().Before(deadline) || v.accountedFor()) {
 			v.finish()
 			v.res.Visibility = generators.QuantilesOf(h)
 			return v.res, nil
@@ -219,17 +224,38 @@ func (v *traceVerifier) run(ctx context.Context) (Result, error) {
 	}
 }
 
-// round queries every pending trace once and settles those found whole.
+// add makes p pending.
+func (v *traceVerifier) add(p *pendingTrace) {
+	if p.watched {
+		v.watched = append(v.watched, p)
+	} else {
+		v.queue = append(v.queue, p)
+	}
+	v.missing += int64(len(v.parents))
+}
+
+func (v *traceVerifier) pendingCount() int { return len(v.watched) + len(v.queue) - v.head }
+
+// round queries every watched trace, so that the time each is found measures its visibility, and at most
+// maxUnwatchedBatches batches of the others, taken in turn from the queue, so that a round (and with it the next
+// look at the watched traces) stays short however much is pending. It settles the traces found whole.
 func (v *traceVerifier) round(ctx context.Context) {
-	if len(v.pending) == 0 {
+	if v.pendingCount() == 0 {
 		return
 	}
 	v.res.Rounds++
 	size := max(v.reader.BatchSize(), 1)
+	if v.head >= v.passEnd {
+		v.passEnd = len(v.queue) // a new pass over what is queued now
+	}
+	turn := v.queue[v.head:min(v.head+maxUnwatchedBatches*size, v.passEnd)]
+	v.head += len(turn)
+	v.backlog = v.head < v.passEnd
+	query := append(slices.Clip(v.watched), turn...)
 	var mu sync.Mutex
 	var g errgroup.Group
 	g.SetLimit(v.opts.Concurrency)
-	for batch := range slices.Chunk(v.roundTraces(size), size) {
+	for batch := range slices.Chunk(query, size) {
 		g.Go(func() error {
 			ids := make([]trace.TraceID, len(batch))
 			for i, p := range batch {
@@ -251,7 +277,9 @@ func (v *traceVerifier) round(ctx context.Context) {
 				if !ok {
 					continue
 				}
+				before := p.last.found
 				p.last = v.compare(p, spans)
+				v.missing -= int64(p.last.found - before)
 				if p.watched && p.last.found >= len(v.parents) && !p.last.rootEnd.IsZero() {
 					_ = v.latency.RecordValue(generators.ClampMicros(seen.Sub(p.last.rootEnd)))
 				}
@@ -260,18 +288,35 @@ func (v *traceVerifier) round(ctx context.Context) {
 		})
 	}
 	_ = g.Wait()
-	// Settle traces that are whole: every expected span was found (intact or not).
-	kept := v.pending[:0]
-	for _, p := range v.pending {
-		if p.last.found >= len(v.parents) {
-			v.settle(p)
-			v.res.Complete++
-			continue
+	// Settle traces that are whole: every expected span was found (intact or not); requeue the rest of the turn.
+	whole := func(p *pendingTrace) bool {
+		if p.last.found < len(v.parents) {
+			return false
 		}
-		kept = append(kept, p)
+		v.settle(p)
+		v.res.Complete++
+		return true
 	}
-	clear(v.pending[len(kept):])
-	v.pending = kept
+	kept := v.watched[:0]
+	for _, p := range v.watched {
+		if !whole(p) {
+			kept = append(kept, p)
+		}
+	}
+	clear(v.watched[len(kept):])
+	v.watched = kept
+	for _, p := range turn {
+		if !whole(p) {
+			v.queue = append(v.queue, p)
+		}
+	}
+	if v.head > 4096 && v.head > len(v.queue)/2 { // drop what the head has passed, now and then
+		n := copy(v.queue, v.queue[v.head:])
+		clear(v.queue[n:])
+		v.queue = v.queue[:n]
+		v.passEnd -= v.head
+		v.head = 0
+	}
 }
 
 // accountedFor reports whether every span still missing is one the sender knows never reached the backend.
@@ -281,11 +326,7 @@ func (v *traceVerifier) accountedFor() bool {
 	if v.exp.Undelivered == nil {
 		return false
 	}
-	var missing int64
-	for _, p := range v.pending {
-		missing += int64(len(v.parents) - p.last.found)
-	}
-	return missing <= v.exp.Undelivered()
+	return v.missing <= v.exp.Undelivered()
 }
 
 // addUnsampled adds to pending the traces left out of the sample while sending: they are checked from now on, not
@@ -298,35 +339,9 @@ func (v *traceVerifier) addUnsampled() {
 	v.expanded = true
 	for seq := range v.sampledUpTo {
 		if seq%every != 0 {
-			v.pending = append(v.pending, &pendingTrace{seq: seq, id: v.exp.IDs.TraceID(v.exp.Stream, seq)})
+			v.add(&pendingTrace{seq: seq, id: v.exp.IDs.TraceID(v.exp.Stream, seq)})
 		}
 	}
-}
-
-// roundTraces is what a round queries: every watched trace, so that the time each is found measures its
-// visibility, and of the others at most maxUnwatchedBatches batches, taken in turn from where the previous round
-// stopped, so that a round (and with it the next look at the watched traces) stays short however much is pending.
-func (v *traceVerifier) roundTraces(size int) []*pendingTrace {
-	var watched, other []*pendingTrace
-	for _, p := range v.pending {
-		if p.watched {
-			watched = append(watched, p)
-		} else {
-			other = append(other, p)
-		}
-	}
-	limit := maxUnwatchedBatches * size
-	v.backlog = len(other) > limit
-	if !v.backlog {
-		return append(watched, other...)
-	}
-	start := v.cursor % len(other)
-	v.cursor = start + limit
-	picked := other[start:min(start+limit, len(other))]
-	if rest := limit - len(picked); rest > 0 {
-		picked = append(picked, other[:rest]...)
-	}
-	return append(watched, picked...)
 }
 
 // maxUnwatchedBatches bounds the unwatched traces one round queries, in batches of the reader's BatchSize.
@@ -335,7 +350,7 @@ const maxUnwatchedBatches = 16
 // finish settles every trace still pending: what was found counts, the rest is lost.
 func (v *traceVerifier) finish() {
 	v.addUnsampled()
-	for _, p := range v.pending {
+	for _, p := range append(v.watched, v.queue[v.head:]...) {
 		v.settle(p)
 		if len(v.res.Problems) < maxProblems {
 			if p.last.found == 0 {
@@ -346,7 +361,7 @@ func (v *traceVerifier) finish() {
 			}
 		}
 	}
-	v.pending = nil
+	v.watched, v.queue, v.head, v.passEnd = nil, nil, 0, 0
 	v.res.Traces = int64(v.known)
 	v.res.Expected = int64(v.known) * int64(len(v.parents))
 }
