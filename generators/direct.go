@@ -21,13 +21,15 @@ const (
 	PipelineSDK = "sdk"
 	// PipelineDirect hands pre-built batches straight to the SDK exporter, so that the exporter and the backend
 	// are what is measured. The batches are queued as the batch processor queues spans (dropped when the queue is
-	// full, counted) and exported one at a time, as the batch processor does.
+	// full, counted) and exported by one worker per emitter (one per core): unlike the batch processor, which
+	// exports one batch at a time, the exporter is kept busy from every core.
 	PipelineDirect = "direct"
 )
 
 // runDirect is Run for PipelineDirect: traces are built as the SDK would record them (same IDs, names,
-// attributes, kinds, links, events, status), gathered into batches of Batch.Size spans and exported by one
-// goroutine; a batch that finds the queue (Batch.Queue spans) full is dropped and counted.
+// attributes, kinds, links, events, status), gathered into batches of Batch.Size spans per emitter and exported
+// by as many export workers as emitters; a batch that finds the queue (Batch.Queue spans) full is dropped and
+// counted.
 func (s *TraceStream) runDirect(ctx context.Context) error {
 	cfg := s.cfg
 	res := resource.NewWithAttributes(semconv.SchemaURL,
@@ -39,15 +41,15 @@ func (s *TraceStream) runDirect(ctx context.Context) error {
 	size := max(cfg.Batch.Size, 1)
 	queue := make(chan []sdktrace.ReadOnlySpan, max(cfg.Batch.Queue/size, 1))
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for batch := range queue {
-			ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Batch.ExportTimeout)
-			_ = cfg.SpanExporter.ExportSpans(ectx, batch) // measured and recorded by the exporter's wrapper
-			cancel()
-		}
-	}()
+	for range max(cfg.Emitters, 1) {
+		wg.Go(func() {
+			for batch := range queue {
+				ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Batch.ExportTimeout)
+				_ = cfg.SpanExporter.ExportSpans(ectx, batch) // measured and recorded by the exporter's wrapper
+				cancel()
+			}
+		})
+	}
 	// Each emitter fills a batch of its own.
 	batches := make([][]sdktrace.ReadOnlySpan, max(cfg.Emitters, 1))
 	flush := func(w int) {
