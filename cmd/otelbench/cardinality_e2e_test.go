@@ -40,7 +40,7 @@ workloads:
 			Expect(e.Overflowed).To(BeNumerically(">", 0), e.Backend)
 			Expect(e.Lost).To(BeZero(), e.Backend)
 			Expect(e.Altered).To(BeZero(), e.Backend)
-			Expect(e.Verified + e.Overflowed).To(Equal(e.Sent), e.Backend)
+			Expect(e.Verified+e.Overflowed).To(Equal(e.Sent), e.Backend)
 			Expect(e.Causes).To(ContainElement(ContainSubstring("the SDK's cardinality limit (2000 attribute sets per instrument")), e.Backend)
 		}
 		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
