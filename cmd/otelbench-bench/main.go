@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
 	fs.IntVar(&cfg.rounds, "rounds", 3, "replicates of every sender on every sink, interleaved")
 	fs.DurationVar(&cfg.duration, "duration", 8*time.Second, "how long each sender sends in a measured run")
-	fs.DurationVar(&cfg.probe, "probe", 4*time.Second, "how long each probe of the maximum-rate search sends")
+	fs.DurationVar(&cfg.probe, "probe", 0, "how long each probe of the maximum-rate search sends (default: --duration; a shorter probe overestimates what a longer run sustains)")
 	sinks := fs.String("sinks", "jaeger,sink", "sinks: jaeger (every item read back) and sink (a counting collector)")
 	fs.StringVar(&cfg.out, "out", "reports/out/bench", "where bench.json goes")
 	fs.StringVar(&cfg.otelbench, "otelbench", "bin/otelbench", "the otelbench binary")
@@ -63,7 +63,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cfg.sinks = strings.Split(*sinks, ",")
 	if *quick {
-		cfg.rounds, cfg.duration, cfg.probe = 1, 3*time.Second, 2*time.Second
+		cfg.rounds, cfg.duration, cfg.probe = 1, 3*time.Second, 3*time.Second
+	}
+	if cfg.probe <= 0 {
+		cfg.probe = cfg.duration
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -160,11 +163,11 @@ func benchmark(ctx context.Context, cfg config) (*results, error) {
 
 // search finds the highest rate otelbench sustains in mode on sink: every item delivered and verified, nothing
 // dropped in the SDK, the rate achieved within 1% (the run passes). It grows the rate by 40% while runs pass, then
-// halves the interval between the last pass and the first failure until they are within 10%.
+// halves the interval between the last pass and the first failure until they are within 5%.
 func search(ctx context.Context, cfg config, sink, mode string, start float64) (float64, []sample, error) {
 	var probes []sample
 	lo, hi, rate := 0.0, 0.0, roundRate(start)
-	for range 8 {
+	for range 10 {
 		s, err := runOtelbench(ctx, cfg, sink, mode, rate, cfg.probe)
 		if err != nil {
 			return lo, probes, err
@@ -182,7 +185,7 @@ func search(ctx context.Context, cfg config, sink, mode string, start float64) (
 		case lo == 0:
 			rate = roundRate(hi / 2)
 		default:
-			if hi/lo < 1.1 {
+			if hi/lo < 1.05 {
 				return lo, probes, nil
 			}
 			rate = roundRate((lo + hi) / 2)
