@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"time"
 
@@ -127,9 +126,8 @@ func MetricsFromSource(ctx context.Context, src MetricSource, exp MetricExpectat
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	// Each read returns what arrived since the previous one: what was found so far is kept.
-	found := map[generators.SeriesKey][]MetricPoint{}
+	found := map[generators.SeriesKey]*seriesFold{}
 	overflow := map[string]int64{}
-	copies := map[string]int{}
 	var dup int64
 	for {
 		select {
@@ -160,19 +158,19 @@ func MetricsFromSource(ctx context.Context, src MetricSource, exp MetricExpectat
 			if fmt.Sprint(p.Attributes[generators.AttrStream]) != exp.Stream {
 				continue
 			}
-			series := fmt.Sprint(p.Attributes[generators.AttrSeries])
-			id := kind + "|" + series + "|" + p.Time.String()
-			copies[id]++
-			if copies[id] > 1 {
-				dup++
-				continue
+			k := generators.SeriesKey{Kind: kind, Series: fmt.Sprint(p.Attributes[generators.AttrSeries])}
+			f := found[k]
+			if f == nil {
+				f = &seriesFold{}
+				found[k] = f
 			}
-			k := generators.SeriesKey{Kind: kind, Series: series}
-			found[k] = append(found[k], p)
+			if !f.add(p) {
+				dup++
+			}
 		}
 		bad := map[generators.SeriesKey]string{}
 		for wk, wv := range want {
-			got := fold(found[wk])
+			got := found[wk].value()
 			var ok bool
 			switch wk.Kind {
 			case generators.Counter, generators.UpDownCounter:
@@ -187,8 +185,8 @@ func MetricsFromSource(ctx context.Context, src MetricSource, exp MetricExpectat
 			}
 		}
 		tally := seriesTally{points: map[generators.SeriesKey]int64{}, overflow: overflow}
-		for k, ps := range found {
-			tally.points[k] = int64(len(ps))
+		for k, f := range found {
+			tally.points[k] = f.points
 		}
 		done := settled(want, bad, overflow, exp.CardinalityLimit) && tally.stored() >= delivered
 		if done || !time.Now().Before(deadline) || ctx.Err() != nil {
@@ -208,31 +206,57 @@ func MetricsFromSource(ctx context.Context, src MetricSource, exp MetricExpectat
 	}
 }
 
-// fold is a series' state from its data points: the latest point for cumulative temporality, the sum of all
-// points for delta (gauges keep the latest either way).
-func fold(ps []MetricPoint) generators.SeriesValue {
+// seriesFold is one series' state, folded point by point as the points arrive, so that memory is per series,
+// not per point: the latest point (cumulative temporality, and gauges, hold their value there) and the sum of every
+// point (delta temporality adds up). It remembers the times of its last few points to recognise a point
+// delivered twice, as a retried export delivers it.
+type seriesFold struct {
+	points     int64
+	last       MetricPoint
+	sum        float64
+	count      uint64
+	recent     [8]int64
+	nextRecent int
+}
+
+// add folds p in and reports true, or reports false for a point of the same time as a recent one: a duplicate.
+func (f *seriesFold) add(p MetricPoint) bool {
+	t := p.Time.UnixNano()
+	for _, r := range f.recent[:min(f.points, int64(len(f.recent)))] {
+		if r == t {
+			return false
+		}
+	}
+	f.recent[f.nextRecent] = t
+	f.nextRecent = (f.nextRecent + 1) % len(f.recent)
+	f.points++
+	if f.points == 1 || !p.Time.Before(f.last.Time) {
+		p.Attributes, p.Resource = nil, nil
+		f.last = p
+	}
+	if p.Type == "histogram" || p.Type == "exponentialHistogram" {
+		f.sum += p.Sum
+		f.count += p.Count
+	} else {
+		f.sum += p.Value
+	}
+	return true
+}
+
+// value is what the series holds: its latest point for cumulative temporality (gauges keep the latest either
+// way), the sum of its points for delta. A series never seen holds nothing.
+func (f *seriesFold) value() generators.SeriesValue {
 	var v generators.SeriesValue
-	if len(ps) == 0 {
+	if f == nil || f.points == 0 {
 		return v
 	}
-	sort.Slice(ps, func(i, j int) bool { return ps[i].Time.Before(ps[j].Time) })
-	last := ps[len(ps)-1]
+	last := f.last
 	if !last.Delta || last.Type == "gauge" {
-		v.Last = last.Value
-		v.Sum = last.Value
+		v.Last, v.Sum = last.Value, last.Value
 		if last.Type == "histogram" || last.Type == "exponentialHistogram" {
 			v.Sum, v.Count = last.Sum, last.Count
 		}
 		return v
 	}
-	for _, p := range ps {
-		if p.Type == "histogram" || p.Type == "exponentialHistogram" {
-			v.Sum += p.Sum
-			v.Count += p.Count
-		} else {
-			v.Sum += p.Value
-		}
-		v.Last = p.Value
-	}
-	return v
+	return generators.SeriesValue{Sum: f.sum, Count: f.count, Last: last.Value}
 }
