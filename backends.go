@@ -166,38 +166,11 @@ func startBackend(ctx context.Context, sc *scenarios.Scenario, b scenarios.Backe
 		lb.otlpHTTP, lb.otlpHTTPPath = pr.OTLPMetricsEndpoint(), containers.PrometheusOTLPPath
 		lb.remoteWriteURL, lb.queryURL = pr.RemoteWriteURL(), pr.URL()
 		lb.prom = verify.NewPrometheus(pr.URL())
-	case "collector":
-		cfg := containers.CollectorConfig{RunID: runID, ItemBytes: p.itemBytes[b.Name]}
-		if path := sc.ConfigPath(&b); path != "" {
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return fmt.Errorf("collector config: %w", err)
-			}
-			cfg.UserConfig = data
-		}
-		for _, name := range b.ForwardTo {
-			d := live[name]
-			if d == nil {
-				return fmt.Errorf("forward_to %s: backend not started", name)
-			}
-			switch d.typ {
-			case "jaeger":
-				cfg.JaegerOTLPEndpoint = d.otlpGRPC
-			case "zipkin":
-				cfg.ZipkinURL = d.zipkinURL
-			case "prometheus":
-				cfg.RemoteWriteURL = d.remoteWriteURL
-			}
-		}
-		dir, err := os.MkdirTemp(workDir, "collector-"+b.Name+"-")
+	case "collector", "sink":
+		cfg, err := collectorConfig(sc, b, p, runID, live, workDir)
 		if err != nil {
 			return err
 		}
-		// The collector runs as another user; let it write its files here.
-		if err := os.Chmod(dir, 0o777); err != nil {
-			return err
-		}
-		cfg.FilesDir = dir
 		c, err := containers.RunCollector(ctx, ref, cfg, custom...)
 		if c != nil {
 			lb.ctr = c
@@ -207,21 +180,52 @@ func startBackend(ctx context.Context, sc *scenarios.Scenario, b scenarios.Backe
 		}
 		lb.otlpGRPC, lb.otlpHTTP = c.OTLPGRPCEndpoint(), c.OTLPHTTPEndpoint()
 		lb.metricsURL = c.MetricsURL()
-		lb.filesDir = dir
-	case "sink":
-		c, err := containers.RunCollector(ctx, ref, containers.CollectorConfig{RunID: runID, Sink: true}, custom...)
-		if c != nil {
-			lb.ctr = c
-		}
-		if err != nil {
-			return err
-		}
-		lb.otlpGRPC, lb.otlpHTTP = c.OTLPGRPCEndpoint(), c.OTLPHTTPEndpoint()
-		lb.metricsURL = c.MetricsURL()
+		lb.filesDir = cfg.FilesDir
 	default:
 		return fmt.Errorf("backend type %q is not supported", b.Type)
 	}
 	return nil
+}
+
+// collectorConfig is what a started collector b is configured with: a counting sink, or otelbench's pipelines to
+// the backends it forwards to (started before it) and to files in a folder of workDir, with the user's
+// configuration file merged over them.
+func collectorConfig(sc *scenarios.Scenario, b scenarios.Backend, p *plan, runID string, live map[string]*liveBackend, workDir string) (containers.CollectorConfig, error) {
+	cfg := containers.CollectorConfig{RunID: runID, ItemBytes: p.itemBytes[b.Name], Sink: b.Type == "sink"}
+	if cfg.Sink {
+		return cfg, nil
+	}
+	if path := sc.ConfigPath(&b); path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("collector config: %w", err)
+		}
+		cfg.UserConfig = data
+	}
+	for _, name := range b.ForwardTo {
+		d := live[name]
+		if d == nil {
+			return cfg, fmt.Errorf("forward_to %s: backend not started", name)
+		}
+		switch d.typ {
+		case "jaeger":
+			cfg.JaegerOTLPEndpoint = d.otlpGRPC
+		case "zipkin":
+			cfg.ZipkinURL = d.zipkinURL
+		case "prometheus":
+			cfg.RemoteWriteURL = d.remoteWriteURL
+		}
+	}
+	dir, err := os.MkdirTemp(workDir, "collector-"+b.Name+"-")
+	if err != nil {
+		return cfg, err
+	}
+	// The collector runs as another user; let it write its files here.
+	if err := os.Chmod(dir, 0o777); err != nil {
+		return cfg, err
+	}
+	cfg.FilesDir = dir
+	return cfg, nil
 }
 
 // externalBackend connects to a backend that is already running.

@@ -11,7 +11,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -32,11 +31,7 @@ const (
 // counted.
 func (s *TraceStream) runDirect(ctx context.Context) error {
 	cfg := s.cfg
-	res := resource.NewWithAttributes(semconv.SchemaURL,
-		semconv.ServiceName(cfg.Workload),
-		attribute.String(ResourceRunID, cfg.RunID),
-		attribute.String(ResourceExporter, cfg.Exporter),
-	)
+	res := streamResource(cfg.Workload, cfg.RunID, cfg.Exporter)
 	scope := instrumentation.Scope{Name: "github.com/otelbench/otelbench/generators"}
 	size := max(cfg.Batch.Size, 1)
 	queue := make(chan []sdktrace.ReadOnlySpan, max(cfg.Batch.Queue/size, 1))

@@ -16,8 +16,6 @@ import (
 	"go.opentelemetry.io/otel/exporters/stdout/stdoutlog"
 	"go.opentelemetry.io/otel/log"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
-	"go.opentelemetry.io/otel/sdk/resource"
-	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 )
@@ -102,11 +100,7 @@ func (s *LogStream) Stats() StreamStats { return s.stats }
 // never waits for the exporter: a full queue drops records, and they are counted.
 func (s *LogStream) Run(ctx context.Context) error {
 	cfg := s.cfg
-	res := resource.NewWithAttributes(semconv.SchemaURL,
-		semconv.ServiceName(cfg.Workload),
-		attribute.String(ResourceRunID, cfg.RunID),
-		attribute.String(ResourceExporter, cfg.Exporter),
-	)
+	res := streamResource(cfg.Workload, cfg.RunID, cfg.Exporter)
 	lp := sdklog.NewLoggerProvider(
 		sdklog.WithResource(res),
 		sdklog.WithProcessor(sdklog.NewBatchProcessor(cfg.LogExporter,

@@ -30,6 +30,16 @@ const (
 	RootErrorMessage = "synthetic failure"
 )
 
+// streamResource is the resource of a trace or log stream's items: the workload as the service, and the run and
+// exporter that sent them.
+func streamResource(workload, runID, exporter string) *resource.Resource {
+	return resource.NewWithAttributes(semconv.SchemaURL,
+		semconv.ServiceName(workload),
+		attribute.String(ResourceRunID, runID),
+		attribute.String(ResourceExporter, exporter),
+	)
+}
+
 // Batch configures the SDK's batch processor.
 type Batch struct {
 	// Size is the maximum number of items per export call.
@@ -141,11 +151,7 @@ func (s *TraceStream) Run(ctx context.Context) error {
 	if cfg.Pipeline == PipelineDirect {
 		return s.runDirect(ctx)
 	}
-	res := resource.NewWithAttributes(semconv.SchemaURL,
-		semconv.ServiceName(cfg.Workload),
-		attribute.String(ResourceRunID, cfg.RunID),
-		attribute.String(ResourceExporter, cfg.Exporter),
-	)
+	res := streamResource(cfg.Workload, cfg.RunID, cfg.Exporter)
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithResource(res),
 		sdktrace.WithSampler(sdktrace.AlwaysSample()),
