@@ -175,3 +175,18 @@ var _ = Describe("the direct pipeline", func() {
 		Expect(rep.Compatibility[0].Changes).To(BeEmpty(), "kind, status, event and link as the SDK records them")
 	}, SpecTimeout(time.Minute))
 })
+
+var _ = Describe("instances", func() {
+	It("send one workload through several SDK pipelines, counted together, every trace read back", func(ctx SpecContext) {
+		sc := consoleScenario(time.Second)
+		sc.Workloads = sc.Workloads[:1]
+		sc.Workloads[0].Rate = 400
+		sc.Exporters[0].Instances = 3
+		rep, err := otelbench.Run(ctx, sc, otelbench.Options{})
+		Expect(err).NotTo(HaveOccurred())
+		row := rep.Exporters[0]
+		Expect(row.Sent).To(Equal(int64(400)))
+		Expect(row.Verified).To(Equal(row.Sent))
+		Expect(row.ExportCalls).To(BeNumerically(">=", 3), "each instance exports its own batches")
+	}, SpecTimeout(time.Minute))
+})

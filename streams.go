@@ -2,12 +2,15 @@ package otelbench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/scenarios"
@@ -52,21 +55,34 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 
 	switch w.Signal {
 	case "traces":
-		exp, err := generators.NewTraceExporter(ctx, cfg, rec)
-		if err != nil {
-			return nil, fmt.Errorf("exporter %s: %w", e.Name, err)
+		var exps []sdktrace.SpanExporter
+		shutdown := func(ctx context.Context) error {
+			var errs []error
+			for _, exp := range exps {
+				errs = append(errs, exp.Shutdown(ctx))
+			}
+			return errors.Join(errs...)
+		}
+		for range max(e.Instances, 1) {
+			exp, err := generators.NewTraceExporter(ctx, cfg, rec)
+			if err != nil {
+				_ = shutdown(ctx)
+				return nil, fmt.Errorf("exporter %s: %w", e.Name, err)
+			}
+			exps = append(exps, exp)
 		}
 		shape := shapeOf(w)
 		ts, err := generators.NewTraceStream(generators.TraceStreamConfig{
 			Stream: ps.key, Workload: w.Name, Exporter: e.Name, RunID: runID,
 			Shape: shape, Schedule: ps.schedule, IDs: p.ids, Values: ps.values, Batch: batch,
-			SpanExporter: exp, Recorder: rec, Pipeline: e.Pipeline, Emitters: emitters(),
+			SpanExporter: exps[0], MoreInstances: exps[1:], Recorder: rec, Pipeline: e.Pipeline, Emitters: emitters(),
 		})
 		if err != nil {
+			_ = shutdown(ctx)
 			return nil, err
 		}
 		s.perSlot = int64(shape.Spans)
-		s.abort = exp.Shutdown
+		s.abort = shutdown
 		s.emitted, s.slots, s.run = ts.Emitted, ts.Slots, ts.Run
 		s.stats = func() sendStats { return fromStreamStats(ts.Stats()) }
 		for _, d := range paths {

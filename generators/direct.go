@@ -2,6 +2,7 @@ package generators
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -36,17 +37,19 @@ func (s *TraceStream) runDirect(ctx context.Context) error {
 	size := max(cfg.Batch.Size, 1)
 	queue := make(chan []sdktrace.ReadOnlySpan, max(cfg.Batch.Queue/size, 1))
 	var wg sync.WaitGroup
-	for range max(cfg.Emitters, 1) {
+	exporters := cfg.exporters()
+	for w := range cfg.emitters() {
+		exp := exporters[w%len(exporters)]
 		wg.Go(func() {
 			for batch := range queue {
 				ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Batch.ExportTimeout)
-				_ = cfg.SpanExporter.ExportSpans(ectx, batch) // measured and recorded by the exporter's wrapper
+				_ = exp.ExportSpans(ectx, batch) // measured and recorded by the exporter's wrapper
 				cancel()
 			}
 		})
 	}
 	// Each emitter fills a batch of its own.
-	batches := make([][]sdktrace.ReadOnlySpan, max(cfg.Emitters, 1))
+	batches := make([][]sdktrace.ReadOnlySpan, cfg.emitters())
 	flush := func(w int) {
 		if len(batches[w]) == 0 {
 			return
@@ -59,7 +62,7 @@ func (s *TraceStream) runDirect(ctx context.Context) error {
 	}
 	b := directBuilder{cfg: cfg, parents: s.parents, res: res, scope: scope}
 	var seq uint64
-	s.stats.Start, s.stats.End, seq = DriveParallel(ctx, cfg.Schedule, cfg.Emitters, &s.emitted, func(w int, seq uint64) {
+	s.stats.Start, s.stats.End, seq = DriveParallel(ctx, cfg.Schedule, cfg.emitters(), &s.emitted, func(w int, seq uint64) {
 		batches[w] = b.trace(seq, time.Now(), batches[w])
 		if len(batches[w]) >= size {
 			flush(w)
@@ -73,7 +76,11 @@ func (s *TraceStream) runDirect(ctx context.Context) error {
 	wg.Wait()
 	s.stats.Flushed = time.Now()
 	s.finishStats(seq) // dropped batches count as dropped in the SDK: the exporter never saw them
-	return cfg.SpanExporter.Shutdown(context.WithoutCancel(ctx))
+	var errs []error
+	for _, exp := range exporters {
+		errs = append(errs, exp.Shutdown(context.WithoutCancel(ctx)))
+	}
+	return errors.Join(errs...)
 }
 
 // directBuilder builds the spans of a trace as read-only spans, without a tracer.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -78,9 +79,22 @@ type TraceStreamConfig struct {
 	Recorder *Recorder
 	// Pipeline is PipelineSDK (default) or PipelineDirect.
 	Pipeline string
-	// Emitters is how many goroutines build traces (DriveParallel); 0 or 1 means one.
+	// Emitters is how many goroutines build traces (DriveParallel); 0 or 1 means one, and never fewer than
+	// instances.
 	Emitters int
+	// MoreInstances are the exporters of further independent SDK pipelines (tracer provider, batch processor,
+	// exporter and its connection), as replicas of an application run them: instance i takes the traces of
+	// emitter i mod instances. SpanExporter is instance 0's. They report to the same Recorder.
+	MoreInstances []sdktrace.SpanExporter
 }
+
+// exporters is every instance's exporter, the first one's first.
+func (c TraceStreamConfig) exporters() []sdktrace.SpanExporter {
+	return append([]sdktrace.SpanExporter{c.SpanExporter}, c.MoreInstances...)
+}
+
+// emitters is how many goroutines build traces: at least one per instance.
+func (c TraceStreamConfig) emitters() int { return max(c.Emitters, 1+len(c.MoreInstances)) }
 
 // TraceStream emits the traces of one workload through one exporter at the scheduled rate. Its counters may be
 // read from any goroutine while Run works.
@@ -152,21 +166,28 @@ func (s *TraceStream) Run(ctx context.Context) error {
 		return s.runDirect(ctx)
 	}
 	res := streamResource(cfg.Workload, cfg.RunID, cfg.Exporter)
-	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithResource(res),
-		sdktrace.WithSampler(sdktrace.AlwaysSample()),
-		sdktrace.WithIDGenerator(idGenerator{}),
-		sdktrace.WithBatcher(cfg.SpanExporter,
-			sdktrace.WithMaxExportBatchSize(cfg.Batch.Size),
-			sdktrace.WithMaxQueueSize(cfg.Batch.Queue),
-			sdktrace.WithBatchTimeout(cfg.Batch.Timeout),
-			sdktrace.WithExportTimeout(cfg.Batch.ExportTimeout),
-		),
-	)
-	tracer := tp.Tracer("github.com/otelbench/otelbench/generators")
+	var providers []*sdktrace.TracerProvider
+	var tracers []trace.Tracer
+	for _, exp := range cfg.exporters() {
+		tp := sdktrace.NewTracerProvider(
+			sdktrace.WithResource(res),
+			sdktrace.WithSampler(sdktrace.AlwaysSample()),
+			sdktrace.WithIDGenerator(idGenerator{}),
+			sdktrace.WithBatcher(exp,
+				sdktrace.WithMaxExportBatchSize(cfg.Batch.Size),
+				sdktrace.WithMaxQueueSize(cfg.Batch.Queue),
+				sdktrace.WithBatchTimeout(cfg.Batch.Timeout),
+				sdktrace.WithExportTimeout(cfg.Batch.ExportTimeout),
+			),
+		)
+		providers = append(providers, tp)
+		tracers = append(tracers, tp.Tracer("github.com/otelbench/otelbench/generators"))
+	}
 
 	var seq uint64
-	s.stats.Start, s.stats.End, seq = DriveParallel(ctx, cfg.Schedule, cfg.Emitters, &s.emitted, func(_ int, seq uint64) { s.emit(ctx, tracer, seq) })
+	s.stats.Start, s.stats.End, seq = DriveParallel(ctx, cfg.Schedule, cfg.emitters(), &s.emitted, func(w int, seq uint64) {
+		s.emit(ctx, tracers[w%len(tracers)], seq)
+	})
 	close(s.sendDone)
 
 	// Shutdown flushes the queue. On interruption it gets a short grace period; whatever is still queued then
@@ -177,7 +198,13 @@ func (s *TraceStream) Run(ctx context.Context) error {
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 	defer cancel()
-	shutdownErr := tp.Shutdown(sctx)
+	errs := make([]error, len(providers))
+	var wg sync.WaitGroup
+	for i, tp := range providers {
+		wg.Go(func() { errs[i] = tp.Shutdown(sctx) })
+	}
+	wg.Wait()
+	shutdownErr := errors.Join(errs...)
 	s.stats.Flushed = time.Now()
 	s.finishStats(seq)
 	if shutdownErr != nil && ctx.Err() == nil {

@@ -159,6 +159,10 @@ type Exporter struct {
 	// batch processor, exporter), or direct, pre-built batches handed straight to the exporter so that the
 	// exporter and the backend are what is measured (traces). Default sdk.
 	Pipeline string `yaml:"pipeline"`
+	// Instances (traces) is how many independent SDK pipelines (tracer provider, batch processor, exporter and
+	// its connection) send the workload's traces through this exporter, as replicas of an application would: one
+	// batch processor exports one batch at a time. The row counts them together. Default 1.
+	Instances int `yaml:"instances"`
 }
 
 // Workload is a stream of generated telemetry. Each exporter it names receives the full rate independently.
@@ -434,6 +438,9 @@ func (sc *Scenario) applyDefaults() {
 		}
 		if e.Pipeline == "" {
 			e.Pipeline = "sdk"
+		}
+		if e.Instances == 0 {
+			e.Instances = 1
 		}
 	}
 	for i := range sc.Workloads {
