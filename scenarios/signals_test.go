@@ -128,6 +128,8 @@ var _ = Describe("signals and backend paths", func() {
 			"s.yaml:11:5", `sink "col" would count 3 streams together (t/grpc, m/grpc, l/grpc), and a count cannot tell them apart`),
 		Entry("an external sink without its metrics", "  - name: col\n    type: collector\n    forward_to: [jaeger, prom]\n", "  - name: col\n    type: sink\n    external: {otlp_grpc: \"127.0.0.1:4317\"}\n",
 			"s.yaml:13:15", "an external sink backend needs metrics_url: its own metrics (otelcol_receiver_accepted_*)"),
+		Entry("instances on an exporter a logs workload uses", "    backend: col\n", "    backend: col\n    instances: 2\n",
+			"s.yaml:43:17", `exporter "grpc" has 2 instances, which otelbench builds for traces; logs go through one SDK pipeline`),
 		Entry("an unknown instrument", "instruments: [counter, histogram]", "instruments: [counter, summary]",
 			"s.yaml:38:30", `instrument "summary" is not supported`),
 		Entry("a trace section on a metrics workload", "    metrics:\n      instruments", "    trace:\n      spans: 2\n    metrics:\n      instruments",
