@@ -79,22 +79,28 @@ type atomicBool struct {
 func (b *atomicBool) get() bool  { b.mu.Lock(); defer b.mu.Unlock(); return b.v }
 func (b *atomicBool) set(v bool) { b.mu.Lock(); defer b.mu.Unlock(); b.v = v }
 
+// verifyWithout verifies every trace against a backend that lacks traces 3 and 7, the sender knowing of
+// undelivered spans, within window.
+func verifyWithout(ctx context.Context, undelivered int64, window time.Duration) (verify.Result, error) {
+	r := &fakeReader{traces: map[trace.TraceID][]verify.Span{}}
+	for seq := range uint64(traces) {
+		if seq != 3 && seq != 7 {
+			r.put(ids.TraceID(stream, seq), sent(seq))
+		}
+	}
+	sentCh := make(chan struct{})
+	close(sentCh)
+	return verify.Traces(ctx, r, verify.TraceExpectation{
+		Stream: stream, Workload: workload, Shape: shape, IDs: ids, Values: values,
+		Emitted: func() uint64 { return traces }, Sent: sentCh,
+		Undelivered: func() int64 { return undelivered },
+	}, verify.Options{Window: window, Interval: time.Millisecond})
+}
+
 var _ = Describe("Verification once the outcome is certain", func() {
 	It("ends without waiting out the window when every span still missing was dropped in the SDK", func(ctx SpecContext) {
-		r := &fakeReader{traces: map[trace.TraceID][]verify.Span{}}
-		for seq := range uint64(traces) {
-			if seq != 3 && seq != 7 { // traces 3 and 7 were dropped in the SDK
-				r.put(ids.TraceID(stream, seq), sent(seq))
-			}
-		}
-		sentCh := make(chan struct{})
-		close(sentCh)
 		start := time.Now()
-		res, err := verify.Traces(ctx, r, verify.TraceExpectation{
-			Stream: stream, Workload: workload, Shape: shape, IDs: ids, Values: values,
-			Emitted: func() uint64 { return traces }, Sent: sentCh,
-			Undelivered: func() int64 { return int64(2 * shape.Spans) },
-		}, verify.Options{Window: time.Hour, Interval: time.Millisecond})
+		res, err := verifyWithout(ctx, int64(2*shape.Spans), time.Hour) // traces 3 and 7 were dropped in the SDK
 		Expect(err).NotTo(HaveOccurred())
 		Expect(time.Since(start)).To(BeNumerically("<", 5*time.Second))
 		Expect(res.Verified).To(Equal(int64((traces - 2) * shape.Spans)))
@@ -102,20 +108,9 @@ var _ = Describe("Verification once the outcome is certain", func() {
 	}, SpecTimeout(10*time.Second))
 
 	It("waits for a span that is missing beyond what the sender knows of", func(ctx SpecContext) {
-		r := &fakeReader{traces: map[trace.TraceID][]verify.Span{}}
-		for seq := range uint64(traces) {
-			if seq != 3 && seq != 7 {
-				r.put(ids.TraceID(stream, seq), sent(seq))
-			}
-		}
-		sentCh := make(chan struct{})
-		close(sentCh)
 		start := time.Now()
-		res, err := verify.Traces(ctx, r, verify.TraceExpectation{
-			Stream: stream, Workload: workload, Shape: shape, IDs: ids, Values: values,
-			Emitted: func() uint64 { return traces }, Sent: sentCh,
-			Undelivered: func() int64 { return int64(shape.Spans) }, // one trace's worth: the other one is lost in the backend
-		}, verify.Options{Window: 300 * time.Millisecond, Interval: time.Millisecond})
+		// One trace's worth was dropped in the SDK: the other one is lost in the backend.
+		res, err := verifyWithout(ctx, int64(shape.Spans), 300*time.Millisecond)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(time.Since(start)).To(BeNumerically(">=", 300*time.Millisecond), "it waited out the window")
 		Expect(res.Lost).To(Equal(int64(2 * shape.Spans)))
