@@ -193,6 +193,7 @@ type sendStats struct {
 	targetRate, achievedRate float64 // items per second
 	export                   generators.ExportStats
 	delivered                int64 // items handed to the exporter (metrics: data points)
+	instances                []generators.InstanceStats
 }
 
 // check is one verification path of a stream: the items read back from one backend.
@@ -308,6 +309,21 @@ func (s *stream) row(c *check) reports.Exporter {
 	}
 	if st.delivered > 0 {
 		row.BytesPerItem = round(float64(st.export.Bytes) / float64(st.delivered))
+	}
+	for i, in := range st.instances {
+		p90 := reports.Millis(in.Export.Latency.P90)
+		row.Instances = append(row.Instances, reports.Instance{
+			Instance: i, Sent: int64(in.Items), DroppedInSDK: in.DroppedInSDK,
+			ExportCalls: in.Export.Calls, ExportFailedCalls: in.Export.FailedCalls, ExportFailedItems: in.Export.Failed,
+			BytesSent: in.Export.Bytes,
+			ExportLatencyMs: reports.Latency{
+				P50: reports.Millis(in.Export.Latency.P50), P90: &p90,
+				P99: reports.Millis(in.Export.Latency.P99), Max: reports.Millis(in.Export.Latency.Max),
+			},
+		})
+		if d := st.flushed.Sub(st.start).Seconds(); d > 0 {
+			row.Instances[i].ThroughputPerS = round(float64(in.Export.Exported) / d)
+		}
 	}
 	if d := st.flushed.Sub(st.start).Seconds(); d > 0 {
 		row.ThroughputPerS = round(float64(st.export.Exported) / d)

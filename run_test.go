@@ -176,6 +176,22 @@ var _ = Describe("the direct pipeline", func() {
 	}, SpecTimeout(time.Minute))
 })
 
+var _ = Describe("the direct pipeline for logs", func() {
+	It("hands records straight to the exporter, each read back whole with its trace correlation", func(ctx SpecContext) {
+		sc := consoleScenario(time.Second)
+		sc.Workloads = sc.Workloads[1:] // logs
+		sc.Workloads[0].Rate = 300
+		sc.Workloads[0].Logs = scenarios.LogShape{Severity: "warn", BodySize: 200, Attributes: 4, TraceCorrelation: true}
+		sc.Exporters[0].Pipeline = "direct"
+		rep, err := otelbench.Run(ctx, sc, otelbench.Options{})
+		Expect(err).NotTo(HaveOccurred())
+		row := rep.Exporters[0]
+		Expect(row.Sent).To(Equal(int64(300)))
+		Expect(row.Verified).To(Equal(row.Sent), "body, severity, attributes, trace and span IDs as the SDK pipeline sends them")
+		Expect(rep.Compatibility[0].Changes).To(BeEmpty())
+	}, SpecTimeout(time.Minute))
+})
+
 var _ = Describe("instances", func() {
 	It("send one workload through several SDK pipelines, counted together, every trace read back", func(ctx SpecContext) {
 		sc := consoleScenario(time.Second)
@@ -188,5 +204,16 @@ var _ = Describe("instances", func() {
 		Expect(row.Sent).To(Equal(int64(400)))
 		Expect(row.Verified).To(Equal(row.Sent))
 		Expect(row.ExportCalls).To(BeNumerically(">=", 3), "each instance exports its own batches")
+		Expect(row.Instances).To(HaveLen(3), "one report per instance")
+		var sent, calls int64
+		for _, in := range row.Instances {
+			Expect(in.Sent).To(BeNumerically(">", 0), "instance %d was handed spans", in.Instance)
+			Expect(in.ExportCalls).To(BeNumerically(">", 0), "instance %d exported", in.Instance)
+			Expect(in.DroppedInSDK).To(BeZero())
+			sent += in.Sent
+			calls += in.ExportCalls
+		}
+		Expect(sent).To(Equal(row.Sent), "the row is the sum of its instances")
+		Expect(calls).To(Equal(row.ExportCalls))
 	}, SpecTimeout(time.Minute))
 })

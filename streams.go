@@ -63,8 +63,14 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 			}
 			return errors.Join(errs...)
 		}
+		var instanceRecs []*generators.Recorder
 		for range max(e.Instances, 1) {
-			exp, err := generators.NewTraceExporter(ctx, cfg, rec)
+			irec := rec
+			if e.Instances > 1 {
+				irec = rec.Child()
+				instanceRecs = append(instanceRecs, irec)
+			}
+			exp, err := generators.NewTraceExporter(ctx, cfg, irec)
 			if err != nil {
 				_ = shutdown(ctx)
 				return nil, fmt.Errorf("exporter %s: %w", e.Name, err)
@@ -75,7 +81,8 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		ts, err := generators.NewTraceStream(generators.TraceStreamConfig{
 			Stream: ps.key, Workload: w.Name, Exporter: e.Name, RunID: runID,
 			Shape: shape, Schedule: ps.schedule, IDs: p.ids, Values: ps.values, Batch: batch,
-			SpanExporter: exps[0], MoreInstances: exps[1:], Recorder: rec, Pipeline: e.Pipeline, Emitters: emitters(),
+			SpanExporter: exps[0], MoreInstances: exps[1:], InstanceRecorders: instanceRecs, Recorder: rec,
+			Pipeline: e.Pipeline, Emitters: emitters(),
 		})
 		if err != nil {
 			_ = shutdown(ctx)
@@ -116,6 +123,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 			}
 			mcfg.Reader, mcfg.Pull = r, true
 			ps.pull.serve(h)
+			s.abort = r.Shutdown
 		} else {
 			exp, err := generators.NewMetricExporter(ctx, generators.MetricExporterConfig{
 				ExporterConfig: cfg, URLPath: lb.otlpHTTPPath, Temporality: e.Temporality,
@@ -123,14 +131,20 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 			if err != nil {
 				return nil, fmt.Errorf("exporter %s: %w", e.Name, err)
 			}
-			mcfg.Reader, mcfg.Seal = generators.NewPeriodicReader(exp, time.Duration(e.ExportInterval), time.Duration(e.ExportTimeout))
+			if e.Pipeline == generators.PipelineDirect {
+				mcfg.Pipeline, mcfg.PushExporter, mcfg.Temporality = e.Pipeline, exp, e.Temporality
+				mcfg.ExportInterval, mcfg.ExportTimeout = time.Duration(e.ExportInterval), time.Duration(e.ExportTimeout)
+				s.abort = exp.Shutdown
+			} else {
+				mcfg.Reader, mcfg.Seal = generators.NewPeriodicReader(exp, time.Duration(e.ExportInterval), time.Duration(e.ExportTimeout))
+				s.abort = mcfg.Reader.Shutdown
+			}
 		}
 		ms, err := generators.NewMetricStream(mcfg)
 		if err != nil {
 			return nil, err
 		}
 		s.emitted, s.slots, s.run = ms.Emitted, ms.Slots, ms.Run
-		s.abort = mcfg.Reader.Shutdown
 		s.stats = func() sendStats { return fromMetricStats(ms.Stats()) }
 		var stop func(context.Context) error
 		if mcfg.Pull {
@@ -151,8 +165,9 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 			}
 			expect := verify.MetricExpectation{
 				Stream: ps.key, Plan: mcfg.Plan, Emitted: ms.Emitted, Sent: s.sent,
-				Delivered: func() int64 { st := rec.Stats(); return st.Exported + st.Failed },
-				Since:     time.Now().Add(-time.Minute), Stop: stop, NativeExponential: true,
+				Delivered:   func() int64 { st := rec.Stats(); return st.Exported + st.Failed },
+				Undelivered: func() int64 { return rec.Stats().Failed },
+				Since:       time.Now().Add(-time.Minute), Stop: stop, NativeExponential: true,
 				RunID: runID, Instance: generators.ServiceInstanceID(runID, ps.key), CardinalityLimit: w.Metrics.CardinalityLimit,
 			}
 			if mcfg.Pull {
@@ -193,6 +208,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		ls, err := generators.NewLogStream(generators.LogStreamConfig{
 			Stream: ps.key, Workload: w.Name, Exporter: e.Name, RunID: runID, Shape: shape,
 			Schedule: ps.schedule, IDs: p.ids, Values: ps.values, Batch: batch, LogExporter: exp, Recorder: rec,
+			Pipeline: e.Pipeline, Emitters: emitters(),
 		})
 		if err != nil {
 			return nil, err
@@ -256,7 +272,7 @@ func fromStreamStats(st generators.StreamStats) sendStats {
 	return sendStats{
 		emitted: st.Emitted, slots: st.Slots, missed: st.Missed, items: int64(st.Items), droppedInSDK: st.DroppedInSDK,
 		start: st.Start, end: st.End, flushed: st.Flushed, targetRate: st.TargetRate, achievedRate: st.AchievedRate,
-		export: st.Export, delivered: st.Export.Exported + st.Export.Failed,
+		export: st.Export, delivered: st.Export.Exported + st.Export.Failed, instances: st.Instances,
 	}
 }
 

@@ -26,54 +26,89 @@ const (
 	PipelineDirect = "direct"
 )
 
-// runDirect is Run for PipelineDirect: traces are built as the SDK would record them (same IDs, names,
-// attributes, kinds, links, events, status), gathered into batches of Batch.Size spans per emitter and exported
-// by as many export workers as emitters; a batch that finds the queue (Batch.Queue spans) full is dropped and
-// counted.
-func (s *TraceStream) runDirect(ctx context.Context) error {
-	cfg := s.cfg
-	res := streamResource(cfg.Workload, cfg.RunID, cfg.Exporter)
-	scope := instrumentation.Scope{Name: "github.com/otelbench/otelbench/generators"}
-	size := max(cfg.Batch.Size, 1)
-	queue := make(chan []sdktrace.ReadOnlySpan, max(cfg.Batch.Queue/size, 1))
-	var wg sync.WaitGroup
-	exporters := cfg.exporters()
-	for w := range cfg.emitters() {
-		exp := exporters[w%len(exporters)]
-		wg.Go(func() {
-			for batch := range queue {
-				ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Batch.ExportTimeout)
-				_ = exp.ExportSpans(ectx, batch) // measured and recorded by the exporter's wrapper
-				cancel()
+// directSender gathers the items of each emitter into batches and hands them to export workers through a queue,
+// as the batch processors do, without their locks or their single export loop: a batch is queued when it holds
+// size items or its first item is older than timeout, a batch that finds the queue full is dropped (the stream
+// counts it as dropped in the SDK, since the exporter never saw it), and one export worker per emitter keeps the
+// exporter busy from every core.
+type directSender[T any] struct {
+	size    int
+	timeout time.Duration
+	batches [][]T
+	started []time.Time
+	queue   chan []T
+	wg      sync.WaitGroup
+}
+
+// newDirectSender starts one export worker per emitter; worker w calls export(w, batch) for each batch it takes.
+func newDirectSender[T any](emitters int, b Batch, export func(w int, batch []T)) *directSender[T] {
+	size := max(b.Size, 1)
+	d := &directSender[T]{
+		size: size, timeout: b.Timeout,
+		batches: make([][]T, emitters), started: make([]time.Time, emitters),
+		queue: make(chan []T, max(b.Queue/size, 1)),
+	}
+	for w := range emitters {
+		d.wg.Go(func() {
+			for batch := range d.queue {
+				export(w, batch)
 			}
 		})
 	}
-	// Each emitter fills a batch of its own.
-	batches := make([][]sdktrace.ReadOnlySpan, cfg.emitters())
-	flush := func(w int) {
-		if len(batches[w]) == 0 {
-			return
-		}
-		select {
-		case queue <- batches[w]:
-		default: // the queue is full: the batch is dropped, as the batch processor drops spans
-		}
-		batches[w] = make([]sdktrace.ReadOnlySpan, 0, size)
+	return d
+}
+
+// add lets emitter w append items (built at now) to its batch, and queues the batch when it is due.
+func (d *directSender[T]) add(w int, now time.Time, fill func([]T) []T) {
+	if len(d.batches[w]) == 0 {
+		d.started[w] = now
 	}
+	d.batches[w] = fill(d.batches[w])
+	if len(d.batches[w]) >= d.size || (d.timeout > 0 && now.Sub(d.started[w]) >= d.timeout) {
+		d.flush(w)
+	}
+}
+
+func (d *directSender[T]) flush(w int) {
+	if len(d.batches[w]) == 0 {
+		return
+	}
+	select {
+	case d.queue <- d.batches[w]:
+	default: // the queue is full: the batch is dropped, as the batch processor drops items
+	}
+	d.batches[w] = make([]T, 0, d.size)
+}
+
+// close queues what every emitter still holds and returns once every queued batch is exported.
+func (d *directSender[T]) close() {
+	for w := range d.batches {
+		d.flush(w)
+	}
+	close(d.queue)
+	d.wg.Wait()
+}
+
+// runDirect is Run for PipelineDirect: traces are built as the SDK would record them (same IDs, names,
+// attributes, kinds, links, events, status) and handed to the exporter in batches by a directSender.
+func (s *TraceStream) runDirect(ctx context.Context) error {
+	cfg := s.cfg
+	res := streamResource(cfg.Workload, cfg.RunID, cfg.Exporter)
+	scope := instrumentation.Scope{Name: scopeName}
+	exporters := cfg.exporters()
+	d := newDirectSender(cfg.emitters(), cfg.Batch, func(w int, batch []sdktrace.ReadOnlySpan) {
+		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Batch.ExportTimeout)
+		_ = exporters[w%len(exporters)].ExportSpans(ectx, batch) // measured and recorded by the exporter's wrapper
+		cancel()
+	})
 	b := directBuilder{cfg: cfg, parents: s.parents, res: res, scope: scope}
 	var seq uint64
 	s.stats.Start, s.stats.End, seq = DriveParallel(ctx, cfg.Schedule, cfg.emitters(), &s.emitted, func(w int, seq uint64) {
-		batches[w] = b.trace(seq, time.Now(), batches[w])
-		if len(batches[w]) >= size {
-			flush(w)
-		}
+		now := time.Now()
+		d.add(w, now, func(batch []sdktrace.ReadOnlySpan) []sdktrace.ReadOnlySpan { return b.trace(seq, now, batch) })
 	})
-	for w := range batches {
-		flush(w)
-	}
 	close(s.sendDone)
-	close(queue)
-	wg.Wait()
+	d.close()
 	s.stats.Flushed = time.Now()
 	s.finishStats(seq) // dropped batches count as dropped in the SDK: the exporter never saw them
 	var errs []error
@@ -130,3 +165,6 @@ func (b directBuilder) trace(seq uint64, end time.Time, out []sdktrace.ReadOnlyS
 	}
 	return out
 }
+
+// scopeName is the instrumentation scope of every item otelbench generates.
+const scopeName = "github.com/otelbench/otelbench/generators"

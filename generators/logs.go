@@ -64,6 +64,11 @@ type LogStreamConfig struct {
 	// LogExporter is the (measured) SDK exporter and Recorder the one it reports to.
 	LogExporter sdklog.Exporter
 	Recorder    *Recorder
+	// Pipeline is PipelineSDK (default: logger, batch processor, exporter) or PipelineDirect (records built once
+	// per item and handed to the exporter in batches).
+	Pipeline string
+	// Emitters is how many goroutines build records in the direct pipeline (the SDK pipeline uses one).
+	Emitters int
 }
 
 // LogStream emits the log records of one workload through one exporter at the scheduled rate.
@@ -100,6 +105,9 @@ func (s *LogStream) Stats() StreamStats { return s.stats }
 // never waits for the exporter: a full queue drops records, and they are counted.
 func (s *LogStream) Run(ctx context.Context) error {
 	cfg := s.cfg
+	if cfg.Pipeline == PipelineDirect {
+		return s.runDirect(ctx)
+	}
 	res := streamResource(cfg.Workload, cfg.RunID, cfg.Exporter)
 	lp := sdklog.NewLoggerProvider(
 		sdklog.WithResource(res),
@@ -110,25 +118,19 @@ func (s *LogStream) Run(ctx context.Context) error {
 			sdklog.WithExportTimeout(cfg.Batch.ExportTimeout),
 		)),
 	)
-	logger := lp.Logger("github.com/otelbench/otelbench/generators")
-	severity := Severities[cfg.Shape.Severity]
-
-	upper := strings.ToUpper(cfg.Shape.Severity)
-	attrs := make([]attribute.KeyValue, 0, 2+cfg.Shape.Attributes)
+	logger := lp.Logger(scopeName)
+	fields := s.fields()
+	var attrs []attribute.KeyValue
 	var seq uint64
 	s.stats.Start, s.stats.End, seq = Drive(ctx, cfg.Schedule, &s.emitted, func(seq uint64) {
 		var r log.Record
 		now := time.Now()
 		r.SetTimestamp(now)
 		r.SetObservedTimestamp(now)
-		r.SetSeverity(severity)
-		r.SetSeverityText(upper)
-		r.SetBody(attribute.StringValue(LogBody(cfg.Stream, seq, cfg.Shape.BodySize, cfg.Values)))
-		attrs = attrs[:0]
-		attrs = append(attrs, attribute.Int64(AttrSeq, int64(seq)), attribute.String(AttrStream, cfg.Stream))
-		for a := range cfg.Shape.Attributes {
-			attrs = append(attrs, attribute.String(AttributeKey(a), cfg.Values.Value(seq, 1, a)))
-		}
+		r.SetSeverity(fields.severity)
+		r.SetSeverityText(fields.severityText)
+		r.SetBody(attribute.StringValue(fields.body(seq)))
+		attrs = fields.attributes(seq, attrs[:0])
 		r.AddAttributes(attrs...)
 		ectx := ctx
 		if cfg.Shape.TraceCorrelation {
@@ -148,6 +150,16 @@ func (s *LogStream) Run(ctx context.Context) error {
 	defer cancel()
 	shutdownErr := lp.Shutdown(sctx)
 	s.stats.Flushed = time.Now()
+	s.finishStats(seq)
+	if shutdownErr != nil && ctx.Err() == nil {
+		return fmt.Errorf("flush %s: %w", cfg.Stream, shutdownErr)
+	}
+	return nil
+}
+
+// finishStats completes the stream's stats once seq records were emitted and the exporter has finished.
+func (s *LogStream) finishStats(seq uint64) {
+	cfg := s.cfg
 	s.stats.Slots = cfg.Schedule.Slots()
 	s.stats.Emitted = seq
 	s.stats.Missed = s.stats.Slots - seq
@@ -158,11 +170,94 @@ func (s *LogStream) Run(ctx context.Context) error {
 		s.stats.TargetRate = float64(s.stats.Slots) / d
 		s.stats.AchievedRate = float64(seq) / max(s.stats.End.Sub(s.stats.Start).Seconds(), d)
 	}
-	if shutdownErr != nil && ctx.Err() == nil {
-		return fmt.Errorf("flush %s: %w", cfg.Stream, shutdownErr)
+}
+
+// logFields is what record seq of a stream holds, the same in both pipelines.
+type logFields struct {
+	cfg          LogStreamConfig
+	severity     log.Severity
+	severityText string
+}
+
+func (s *LogStream) fields() logFields {
+	return logFields{cfg: s.cfg, severity: Severities[s.cfg.Shape.Severity], severityText: strings.ToUpper(s.cfg.Shape.Severity)}
+}
+
+func (f logFields) body(seq uint64) string {
+	return LogBody(f.cfg.Stream, seq, f.cfg.Shape.BodySize, f.cfg.Values)
+}
+
+// attributes appends the attributes of record seq to out.
+func (f logFields) attributes(seq uint64, out []attribute.KeyValue) []attribute.KeyValue {
+	out = append(out, attribute.Int64(AttrSeq, int64(seq)), attribute.String(AttrStream, f.cfg.Stream))
+	for a := range f.cfg.Shape.Attributes {
+		out = append(out, attribute.String(AttributeKey(a), f.cfg.Values.Value(seq, 1, a)))
+	}
+	return out
+}
+
+// runDirect is Run for PipelineDirect: every record is a copy of one record the SDK's logger built (so it
+// carries the provider's resource, scope and limits) with this item's fields set, handed to the exporter in
+// batches by a directSender.
+func (s *LogStream) runDirect(ctx context.Context) error {
+	cfg := s.cfg
+	capture := &captureProcessor{}
+	lp := sdklog.NewLoggerProvider(sdklog.WithResource(streamResource(cfg.Workload, cfg.RunID, cfg.Exporter)), sdklog.WithProcessor(capture))
+	lp.Logger(scopeName).Emit(ctx, log.Record{})
+	_ = lp.Shutdown(ctx)
+	if !capture.ok {
+		return fmt.Errorf("log stream %s: the SDK logger built no record", cfg.Stream)
+	}
+	template := capture.rec
+	emitters := max(cfg.Emitters, 1)
+	d := newDirectSender(emitters, cfg.Batch, func(_ int, batch []sdklog.Record) {
+		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Batch.ExportTimeout)
+		_ = cfg.LogExporter.Export(ectx, batch) // measured and recorded by the exporter's wrapper
+		cancel()
+	})
+	fields := s.fields()
+	attrs := make([][]attribute.KeyValue, emitters)
+	var seq uint64
+	s.stats.Start, s.stats.End, seq = DriveParallel(ctx, cfg.Schedule, emitters, &s.emitted, func(w int, seq uint64) {
+		now := time.Now()
+		r := template.Clone()
+		r.SetTimestamp(now)
+		r.SetObservedTimestamp(now)
+		r.SetSeverity(fields.severity)
+		r.SetSeverityText(fields.severityText)
+		r.SetBody(attribute.StringValue(fields.body(seq)))
+		attrs[w] = fields.attributes(seq, attrs[w][:0])
+		r.SetAttributes(attrs[w]...)
+		if cfg.Shape.TraceCorrelation {
+			tid := cfg.IDs.TraceID(cfg.Stream, seq)
+			r.SetTraceID(tid)
+			r.SetSpanID(SpanID(tid, 0))
+			r.SetTraceFlags(trace.FlagsSampled)
+		}
+		d.add(w, now, func(batch []sdklog.Record) []sdklog.Record { return append(batch, r) })
+	})
+	d.close()
+	s.stats.Flushed = time.Now()
+	s.finishStats(seq) // dropped batches count as dropped in the SDK: the exporter never saw them
+	if err := cfg.LogExporter.Shutdown(context.WithoutCancel(ctx)); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("flush %s: %w", cfg.Stream, err)
 	}
 	return nil
 }
+
+// captureProcessor keeps the last record the SDK's logger built.
+type captureProcessor struct {
+	rec sdklog.Record
+	ok  bool
+}
+
+func (c *captureProcessor) OnEmit(_ context.Context, r *sdklog.Record) error {
+	c.rec, c.ok = r.Clone(), true
+	return nil
+}
+func (c *captureProcessor) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
+func (c *captureProcessor) Shutdown(context.Context) error                         { return nil }
+func (c *captureProcessor) ForceFlush(context.Context) error                       { return nil }
 
 // NewLogExporter builds the SDK's OTLP log exporter for cfg, measured by rec.
 func NewLogExporter(ctx context.Context, cfg ExporterConfig, rec *Recorder) (sdklog.Exporter, error) {

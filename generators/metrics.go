@@ -105,14 +105,23 @@ type SeriesValue struct {
 
 // At returns measurement k: which instrument, which series, what value.
 func (p MetricPlan) At(k uint64) (kind int, series string, value float64) {
+	kind, gen, s, value := p.at(k)
+	return kind, seriesName(gen, s), value
+}
+
+// seriesName is the otelbench.series value of series s of churn generation gen.
+func seriesName(gen, s uint64) string {
+	return "g" + strconv.FormatUint(gen, 10) + "-s" + strconv.FormatUint(s, 10)
+}
+
+// at is At with the series as its numbers: churn generation gen, series s within it.
+func (p MetricPlan) at(k uint64) (kind int, gen, s uint64, value float64) {
 	n := uint64(len(p.Kinds))
 	kind = int(k % n)
-	s := (k / n) % uint64(max(p.Series, 1))
-	gen := uint64(0)
+	s = (k / n) % uint64(max(p.Series, 1))
 	if p.Churn > 0 && p.Slots > 0 {
 		gen = min(k*uint64(p.Churn+1)/p.Slots, uint64(p.Churn))
 	}
-	series = "g" + strconv.FormatUint(gen, 10) + "-s" + strconv.FormatUint(s, 10)
 	switch p.Kinds[kind] {
 	case Counter:
 		value = float64(1 + k%3)
@@ -129,7 +138,7 @@ func (p MetricPlan) At(k uint64) (kind int, series string, value float64) {
 	case ExponentialHistogram:
 		value = float64(1 + k%4096) // bytes
 	}
-	return kind, series, value
+	return kind, gen, s, value
 }
 
 // Expect replays the first n measurements and returns every series' final state.
@@ -155,6 +164,14 @@ type MetricStreamConfig struct {
 	Schedule *Schedule
 	// Reader is the SDK reader: a periodic reader around a measured push exporter, or a pull exporter.
 	Reader sdkmetric.Reader
+	// Pipeline is PipelineSDK (default: meter provider, reader, exporter) or PipelineDirect: measurements
+	// aggregated by otelbench and handed to PushExporter every ExportInterval, with Temporality, each call bounded by
+	// ExportTimeout. Reader is not used then.
+	Pipeline       string
+	PushExporter   sdkmetric.Exporter
+	ExportInterval time.Duration
+	ExportTimeout  time.Duration
+	Temporality    string
 	// Recorder sees every export (push) or scrape (pull).
 	Recorder *Recorder
 	// Seal, for push readers (see NewPeriodicReader), is called after the final flush.
@@ -187,15 +204,19 @@ type MetricStats struct {
 
 // NewMetricStream builds the meter provider of a stream.
 func NewMetricStream(cfg MetricStreamConfig) (*MetricStream, error) {
-	if cfg.Schedule == nil || cfg.Reader == nil || cfg.Recorder == nil || len(cfg.Plan.Kinds) == 0 {
+	direct := cfg.Pipeline == PipelineDirect
+	if cfg.Schedule == nil || cfg.Recorder == nil || len(cfg.Plan.Kinds) == 0 || (direct && cfg.PushExporter == nil) || (!direct && cfg.Reader == nil) {
 		return nil, errors.New("metric stream: incomplete configuration")
 	}
-	res := resource.NewWithAttributes(semconv.SchemaURL,
-		semconv.ServiceName(cfg.Workload),
-		semconv.ServiceInstanceID(ServiceInstanceID(cfg.RunID, cfg.Stream)),
-		attribute.String(ResourceRunID, cfg.RunID),
-		attribute.String(ResourceExporter, cfg.Exporter),
-	)
+	for _, kind := range cfg.Plan.Kinds {
+		if _, ok := InstrumentOf(kind); !ok {
+			return nil, fmt.Errorf("metric stream: unknown instrument %q", kind)
+		}
+	}
+	if direct {
+		return &MetricStream{cfg: cfg}, nil
+	}
+	res := metricResource(cfg)
 	exp, _ := InstrumentOf(ExponentialHistogram)
 	opts := []sdkmetric.Option{
 		sdkmetric.WithResource(res),
@@ -210,6 +231,16 @@ func NewMetricStream(cfg MetricStreamConfig) (*MetricStream, error) {
 	}
 	mp := sdkmetric.NewMeterProvider(opts...)
 	return &MetricStream{cfg: cfg, mp: mp}, nil
+}
+
+// metricResource is the resource of a metrics stream's data points.
+func metricResource(cfg MetricStreamConfig) *resource.Resource {
+	return resource.NewWithAttributes(semconv.SchemaURL,
+		semconv.ServiceName(cfg.Workload),
+		semconv.ServiceInstanceID(ServiceInstanceID(cfg.RunID, cfg.Stream)),
+		attribute.String(ResourceRunID, cfg.RunID),
+		attribute.String(ResourceExporter, cfg.Exporter),
+	)
 }
 
 // Emitted is the number of measurements recorded so far.
@@ -234,7 +265,10 @@ type recorder func(ctx context.Context, value float64, set metric.MeasurementOpt
 // which makes the final export. Pull streams keep serving until Close.
 func (s *MetricStream) Run(ctx context.Context) error {
 	cfg := s.cfg
-	meter := s.mp.Meter("github.com/otelbench/otelbench/generators")
+	if cfg.Pipeline == PipelineDirect {
+		return s.runDirect(ctx)
+	}
+	meter := s.mp.Meter(scopeName)
 	record := make([]recorder, len(cfg.Plan.Kinds))
 	for i, kind := range cfg.Plan.Kinds {
 		in, ok := InstrumentOf(kind)
@@ -264,13 +298,7 @@ func (s *MetricStream) Run(ctx context.Context) error {
 		kind, series, value := cfg.Plan.At(k)
 		record[kind](ctx, value, setOf(series))
 	})
-	s.stats.Slots = cfg.Schedule.Slots()
-	s.stats.Emitted = k
-	s.stats.Missed = s.stats.Slots - k
-	if d := cfg.Schedule.Duration().Seconds(); d > 0 {
-		s.stats.TargetRate = float64(s.stats.Slots) / d
-		s.stats.AchievedRate = float64(k) / max(s.stats.End.Sub(s.stats.Start).Seconds(), d)
-	}
+	s.finishStats(k)
 	var err error
 	if !cfg.Pull {
 		err = s.shutdown(ctx)
@@ -282,9 +310,21 @@ func (s *MetricStream) Run(ctx context.Context) error {
 	return nil
 }
 
+// finishStats completes the stream's stats once k measurements were recorded.
+func (s *MetricStream) finishStats(k uint64) {
+	cfg := s.cfg
+	s.stats.Slots = cfg.Schedule.Slots()
+	s.stats.Emitted = k
+	s.stats.Missed = s.stats.Slots - k
+	if d := cfg.Schedule.Duration().Seconds(); d > 0 {
+		s.stats.TargetRate = float64(s.stats.Slots) / d
+		s.stats.AchievedRate = float64(k) / max(s.stats.End.Sub(s.stats.Start).Seconds(), d)
+	}
+}
+
 // Close shuts a pull stream's provider down (push streams are shut down by Run).
 func (s *MetricStream) Close(ctx context.Context) error {
-	if !s.cfg.Pull {
+	if !s.cfg.Pull || s.mp == nil {
 		return nil
 	}
 	return s.shutdown(ctx)
@@ -302,19 +342,33 @@ func (s *MetricStream) shutdown(ctx context.Context) error {
 	return errors.Join(flushErr, s.mp.Shutdown(sctx))
 }
 
-func newRecorder(meter metric.Meter, in Instrument) (recorder, error) {
+// description is the instrument's description.
+func (in Instrument) description() string {
 	switch in.Kind {
 	case Counter:
-		c, err := meter.Int64Counter(in.Name, metric.WithUnit(in.Unit), metric.WithDescription("otelbench synthetic counter"))
+		return "otelbench synthetic counter"
+	case UpDownCounter:
+		return "otelbench synthetic up-down counter"
+	case Gauge:
+		return "otelbench synthetic gauge"
+	}
+	return "otelbench synthetic histogram"
+}
+
+func newRecorder(meter metric.Meter, in Instrument) (recorder, error) {
+	desc := metric.WithDescription(in.description())
+	switch in.Kind {
+	case Counter:
+		c, err := meter.Int64Counter(in.Name, metric.WithUnit(in.Unit), desc)
 		return func(ctx context.Context, v float64, o metric.MeasurementOption) { c.Add(ctx, int64(v), o) }, err
 	case UpDownCounter:
-		c, err := meter.Int64UpDownCounter(in.Name, metric.WithUnit(in.Unit), metric.WithDescription("otelbench synthetic up-down counter"))
+		c, err := meter.Int64UpDownCounter(in.Name, metric.WithUnit(in.Unit), desc)
 		return func(ctx context.Context, v float64, o metric.MeasurementOption) { c.Add(ctx, int64(v), o) }, err
 	case Gauge:
-		g, err := meter.Float64Gauge(in.Name, metric.WithUnit(in.Unit), metric.WithDescription("otelbench synthetic gauge"))
+		g, err := meter.Float64Gauge(in.Name, metric.WithUnit(in.Unit), desc)
 		return func(ctx context.Context, v float64, o metric.MeasurementOption) { g.Record(ctx, v, o) }, err
 	case Histogram, ExponentialHistogram:
-		h, err := meter.Float64Histogram(in.Name, metric.WithUnit(in.Unit), metric.WithDescription("otelbench synthetic histogram"))
+		h, err := meter.Float64Histogram(in.Name, metric.WithUnit(in.Unit), desc)
 		return func(ctx context.Context, v float64, o metric.MeasurementOption) { h.Record(ctx, v, o) }, err
 	}
 	return nil, fmt.Errorf("unknown instrument kind %q", in.Kind)

@@ -11,7 +11,8 @@ import (
 // Recorder measures every export call of one exporter: how many calls, items and bytes, how long each took, and
 // which failed. It is safe for concurrent use; the SDK calls it from its export goroutine while the CLI reads it.
 type Recorder struct {
-	bytes atomic.Int64
+	bytes  atomic.Int64
+	parent *Recorder // also sees every call and byte (see Child)
 
 	mu          sync.Mutex
 	calls       int64
@@ -37,8 +38,19 @@ func NewRecorder() *Recorder {
 	}
 }
 
+// Child returns a Recorder of one part of r's exporter (one instance of several): it measures that part alone,
+// and r still sees every call.
+func (r *Recorder) Child() *Recorder {
+	c := NewRecorder()
+	c.parent = r
+	return c
+}
+
 // Record adds one export call of items that took d and returned err.
 func (r *Recorder) Record(items int, d time.Duration, err error) {
+	if r.parent != nil {
+		r.parent.Record(items, d, err)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls++
@@ -57,7 +69,12 @@ func (r *Recorder) Record(items int, d time.Duration, err error) {
 }
 
 // AddBytes counts n bytes put on the wire (request bodies after compression).
-func (r *Recorder) AddBytes(n int64) { r.bytes.Add(n) }
+func (r *Recorder) AddBytes(n int64) {
+	if r.parent != nil {
+		r.parent.AddBytes(n)
+	}
+	r.bytes.Add(n)
+}
 
 // Exported is the number of items exported successfully so far.
 func (r *Recorder) Exported() int64 {

@@ -86,6 +86,9 @@ type TraceStreamConfig struct {
 	// exporter and its connection), as replicas of an application run them: instance i takes the traces of
 	// emitter i mod instances. SpanExporter is instance 0's. They report to the same Recorder.
 	MoreInstances []sdktrace.SpanExporter
+	// InstanceRecorders, when set, are each instance's own Recorder (children of Recorder, see Recorder.Child),
+	// in the order of SpanExporter then MoreInstances: Stats then reports every instance's share.
+	InstanceRecorders []*Recorder
 }
 
 // exporters is every instance's exporter, the first one's first.
@@ -124,6 +127,16 @@ type StreamStats struct {
 	TargetRate, AchievedRate float64
 	// Export measures the exporter's calls.
 	Export ExportStats
+	// Instances, for a stream sent through several instances, is each one's share (Items, DroppedInSDK, Export);
+	// the fields above are their sums.
+	Instances []InstanceStats
+}
+
+// InstanceStats is what one instance of a stream's exporter (one SDK pipeline of several) was handed and did.
+type InstanceStats struct {
+	Items        uint64
+	DroppedInSDK int64
+	Export       ExportStats
 }
 
 // NewTraceStream checks cfg and returns a stream ready to Run.
@@ -181,7 +194,7 @@ func (s *TraceStream) Run(ctx context.Context) error {
 			),
 		)
 		providers = append(providers, tp)
-		tracers = append(tracers, tp.Tracer("github.com/otelbench/otelbench/generators"))
+		tracers = append(tracers, tp.Tracer(scopeName))
 	}
 
 	var seq uint64
@@ -228,6 +241,28 @@ func (s *TraceStream) finishStats(seq uint64) {
 	}
 	if d := s.stats.End.Sub(s.stats.Start).Seconds(); d > 0 {
 		s.stats.AchievedRate = float64(s.stats.Items) / max(d, cfg.Schedule.Duration().Seconds())
+	}
+	if n := len(cfg.InstanceRecorders); n > 1 && n == len(cfg.exporters()) {
+		// DriveParallel gives slot q to emitter q mod emitters, and emitter w sends through instance w mod n.
+		e := uint64(cfg.emitters())
+		s.stats.Instances = make([]InstanceStats, n)
+		for w := range e {
+			traces := seq / e
+			if w < seq%e {
+				traces++
+			}
+			s.stats.Instances[w%uint64(n)].Items += traces * spans
+		}
+		for i, rec := range cfg.InstanceRecorders {
+			in := &s.stats.Instances[i]
+			in.Export = rec.Stats()
+			if cfg.Pipeline == PipelineDirect {
+				// Export workers share one queue: an instance is handed what it exported, and drops (a full
+				// queue) belong to the stream alone.
+				in.Items = uint64(in.Export.Exported + in.Export.Failed)
+			}
+			in.DroppedInSDK = int64(in.Items) - in.Export.Exported - in.Export.Failed
+		}
 	}
 }
 

@@ -144,6 +144,24 @@ type Exporter struct {
 	Changes map[string]int64 `json:"changes,omitempty"`
 	// Witness is the collector's own view of the run (its otelcol_* counters) for rows through a collector.
 	Witness map[string]float64 `json:"witness,omitempty"`
+	// Instances, for an exporter with instances > 1, is the export side of each of its SDK pipelines; the row's
+	// sent, dropped_in_sdk, export and byte counts are their sums.
+	Instances []Instance `json:"instances,omitempty"`
+}
+
+// Instance is one SDK pipeline of an exporter with several instances: what it was handed and how its exports
+// went. Items are not read back per instance.
+type Instance struct {
+	Instance int `json:"instance"`
+	// Sent is the items handed to this pipeline; DroppedInSDK of them never reached its exporter.
+	Sent              int64   `json:"sent"`
+	DroppedInSDK      int64   `json:"dropped_in_sdk"`
+	ThroughputPerS    float64 `json:"throughput_per_s"`
+	ExportCalls       int64   `json:"export_calls"`
+	ExportFailedCalls int64   `json:"export_failed_calls"`
+	ExportFailedItems int64   `json:"export_failed_items"`
+	BytesSent         int64   `json:"bytes_sent"`
+	ExportLatencyMs   Latency `json:"export_latency_ms"`
 }
 
 // Latency is a distribution in milliseconds. P90 is left out of visibility latency.

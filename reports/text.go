@@ -29,6 +29,13 @@ func (r *Report) WriteText(w io.Writer) error {
 		return err
 	}
 	for _, e := range r.Exporters {
+		for _, in := range e.Instances {
+			fmt.Fprintf(&b, "  %s/%s @ %s instance %d: sent %d, sdk drop %d, %.0f items/s, %d export calls (%d failed), export p50 %s p99 %s\n",
+				e.Workload, e.Name, e.Backend, in.Instance, in.Sent, in.DroppedInSDK, in.ThroughputPerS, in.ExportCalls, in.ExportFailedCalls,
+				ms(in.ExportLatencyMs.P50), ms(in.ExportLatencyMs.P99))
+		}
+	}
+	for _, e := range r.Exporters {
 		if e.VerifiedBy == "count" {
 			b.WriteString("rows through a sink were verified by count (what its receivers accepted), not item by item\n")
 			break

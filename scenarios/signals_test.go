@@ -72,6 +72,11 @@ var _ = Describe("signals and backend paths", func() {
 		Expect(sc.Exporter("push").Temporality).To(Equal("cumulative"))
 	})
 
+	It("takes the direct pipeline on a push exporter that traces, metrics and logs go through", func() {
+		_, err := scenarios.Parse("m.yaml", []byte(strings.Replace(multi, "    backend: col\n", "    backend: col\n    pipeline: direct\n", 1)))
+		Expect(err).NotTo(HaveOccurred())
+	})
+
 	DescribeTable("takes delta temporality where the server is said to take it",
 		func(replacements ...string) {
 			yaml := multi
@@ -130,6 +135,8 @@ var _ = Describe("signals and backend paths", func() {
 			"s.yaml:13:15", "an external sink backend needs metrics_url: its own metrics (otelcol_receiver_accepted_*)"),
 		Entry("instances on an exporter a logs workload uses", "    backend: col\n", "    backend: col\n    instances: 2\n",
 			"s.yaml:43:17", `exporter "grpc" has 2 instances, which otelbench builds for traces; logs go through one SDK pipeline`),
+		Entry("the direct pipeline on a scrape endpoint", "    protocol: prometheus\n    backend: prom\n", "    protocol: prometheus\n    backend: prom\n    pipeline: direct\n",
+			"s.yaml:24:15", "pipeline direct hands batches to a push exporter, and the prometheus exporter is scraped"),
 		Entry("an unknown instrument", "instruments: [counter, histogram]", "instruments: [counter, summary]",
 			"s.yaml:38:30", `instrument "summary" is not supported`),
 		Entry("a trace section on a metrics workload", "    metrics:\n      instruments", "    trace:\n      spans: 2\n    metrics:\n      instruments",

@@ -233,6 +233,9 @@ func (sc *Scenario) validate(v *validator) {
 		if e.Pipeline != "" {
 			v.oneOf(p+".pipeline", "pipeline", e.Pipeline, Pipelines)
 		}
+		if e.Pipeline == "direct" && e.Protocol == "prometheus" {
+			v.at(p+".pipeline", "pipeline direct hands batches to a push exporter, and the prometheus exporter is scraped; expected pipeline: sdk (or a push protocol: otlp-grpc, otlp-http)")
+		}
 		if e.Instances < 0 || e.Instances > 64 || (e.Instances == 0 && v.has(p+".instances")) {
 			v.at(p+".instances", "instances %d is out of range; expected 1 to 64 SDK pipelines", e.Instances)
 		}
@@ -502,9 +505,6 @@ func (sc *Scenario) validateWorkload(v *validator, p string, w *Workload, seen m
 			e := sc.Exporter(name)
 			if e.Instances > 1 && w.Signal != "traces" && slices.Contains(Signals, w.Signal) {
 				v.at(ep, "exporter %q has %d instances, which otelbench builds for traces; %s go through one SDK pipeline (instances: 1)", name, e.Instances, w.Signal)
-			}
-			if e.Pipeline == "direct" && w.Signal != "traces" && slices.Contains(Signals, w.Signal) {
-				v.at(ep, "exporter %q has pipeline direct, which otelbench builds for traces; %s go through the SDK pipeline (pipeline: sdk)", name, w.Signal)
 			}
 			if sigs, ok := ProtocolSignals[e.Protocol]; ok && slices.Contains(Signals, w.Signal) && !slices.Contains(sigs, w.Signal) {
 				v.at(ep, "exporter %q (%s) cannot send %s; it carries %s", name, e.Protocol, w.Signal, strings.Join(sigs, ", "))

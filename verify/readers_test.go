@@ -297,3 +297,51 @@ var _ = Describe("Metrics verification from files (collector file exporter)", fu
 		}, verify.Result{Verified: 4, Overflowed: 4}),
 	)
 })
+
+var _ = Describe("Metrics verification once the outcome is certain", func() {
+	plan := generators.MetricPlan{Kinds: []string{generators.Counter}, Series: 2, Slots: 8}
+	in, _ := generators.InstrumentOf(generators.Counter)
+	t0 := time.Unix(1700000000, 0)
+	// The final export (the last two cumulative points) failed: the backend holds the six before it.
+	stored := func() []verify.MetricPoint {
+		var out []verify.MetricPoint
+		sums := map[string]float64{}
+		for k := range uint64(6) {
+			_, series, v := plan.At(k)
+			sums[series] += v
+			out = append(out, verify.MetricPoint{Name: in.Name, Type: "sum", Time: t0.Add(time.Duration(k) * time.Second), Value: sums[series],
+				Attributes: map[string]any{generators.AttrStream: "m/e", generators.AttrSeries: series}})
+		}
+		return out
+	}
+	verifyFiles := func(ctx context.Context, undelivered func() int64, window time.Duration) verify.Result {
+		sent := make(chan struct{})
+		close(sent)
+		read := false
+		res, err := verify.MetricsFromSource(ctx, func(context.Context) ([]verify.MetricPoint, error) {
+			if read {
+				return nil, nil
+			}
+			read = true
+			return stored(), nil
+		}, verify.MetricExpectation{Stream: "m/e", Plan: plan, Emitted: func() uint64 { return 8 }, Sent: sent,
+			Delivered: func() int64 { return 8 }, Undelivered: undelivered, Instance: "run/m/e"},
+			verify.Options{Window: window, Interval: time.Millisecond})
+		Expect(err).NotTo(HaveOccurred())
+		return res
+	}
+
+	It("ends without waiting out the window when what is missing is the data points whose export failed", func(ctx SpecContext) {
+		start := time.Now()
+		res := verifyFiles(ctx, func() int64 { return 2 }, time.Hour)
+		Expect(time.Since(start)).To(BeNumerically("<", 5*time.Second))
+		Expect(res.Verified).To(BeZero(), "both series miss their final value")
+		Expect(res.Lost + res.Altered).To(Equal(int64(8)))
+	}, SpecTimeout(10*time.Second))
+
+	It("waits out the window when data points are missing that the exporter delivered", func(ctx SpecContext) {
+		start := time.Now()
+		verifyFiles(ctx, func() int64 { return 0 }, 300*time.Millisecond)
+		Expect(time.Since(start)).To(BeNumerically(">=", 300*time.Millisecond))
+	}, SpecTimeout(10*time.Second))
+})
