@@ -19,10 +19,11 @@ import (
 const (
 	// PipelineSDK is the full SDK pipeline an application pays for: tracer, span processor (batch), exporter.
 	PipelineSDK = "sdk"
-	// PipelineDirect hands pre-built batches straight to the SDK exporter, so that the exporter and the backend
-	// are what is measured. The batches are queued as the batch processor queues spans (dropped when the queue is
-	// full, counted) and exported by one worker per emitter (one per core): unlike the batch processor, which
-	// exports one batch at a time, the exporter is kept busy from every core.
+	// PipelineDirect hands items straight to the SDK exporter, so that the exporter and the backend are what is
+	// measured. Spans and log records are built once per item and batched by a directSender (queued as the batch
+	// processors queue them, dropped when the queue is full, counted; exported by one worker per emitter, where
+	// a batch processor exports one batch at a time); metrics are aggregated by otelbench as the SDK would and
+	// exported every interval (see directMetrics).
 	PipelineDirect = "direct"
 )
 

@@ -157,7 +157,7 @@ type Exporter struct {
 	Temporality string `yaml:"temporality"`
 	// Pipeline is how items reach the exporter: sdk, the full SDK pipeline an application pays for (tracer,
 	// batch processor, exporter), or direct, pre-built batches handed straight to the exporter so that the
-	// exporter and the backend are what is measured (traces). Default sdk.
+	// exporter and the backend are what is measured (traces, logs; metrics aggregated by otelbench). Default sdk.
 	Pipeline string `yaml:"pipeline"`
 	// Instances (traces) is how many independent SDK pipelines (tracer provider, batch processor, exporter and
 	// its connection) send the workload's traces through this exporter, as replicas of an application would: one
