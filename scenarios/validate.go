@@ -49,7 +49,7 @@ var (
 		"otlp-http":  {"traces", "metrics", "logs"},
 		"zipkin":     {"traces"},
 		"prometheus": {"metrics"},
-		"console":    {"traces", "logs"},
+		"console":    {"traces", "metrics", "logs"},
 	}
 )
 
@@ -63,7 +63,7 @@ func (sc *Scenario) Signals(b *Backend) []string {
 	case "prometheus":
 		return []string{"metrics"}
 	case "console":
-		return []string{"traces", "logs"}
+		return []string{"traces", "metrics", "logs"}
 	case "sink":
 		return []string{"traces", "metrics", "logs"}
 	case "collector":
