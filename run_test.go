@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -215,5 +216,56 @@ var _ = Describe("instances", func() {
 		}
 		Expect(sent).To(Equal(row.Sent), "the row is the sum of its instances")
 		Expect(calls).To(Equal(row.ExportCalls))
+	}, SpecTimeout(time.Minute))
+})
+
+var _ = Describe("metrics through the console exporter", func() {
+	// metricsScenario is consoleScenario with one metrics workload of every instrument kind, 5 series each, into
+	// stdoutmetric.
+	metricsScenario := func(temporality, pipeline string) *scenarios.Scenario {
+		sc := consoleScenario(time.Second)
+		sc.Exporters[0].Temporality, sc.Exporters[0].Pipeline = temporality, pipeline
+		sc.Exporters[0].ExportInterval = scenarios.Duration(200 * time.Millisecond)
+		sc.Workloads = []scenarios.Workload{{Name: "inventory", Signal: "metrics", Exporters: []string{"console"}, Rate: 500,
+			Metrics: scenarios.MetricsShape{Series: 5}}}
+		return sc
+	}
+
+	DescribeTable("reads back every data point stdoutmetric printed, one export per line, and verifies each series' final value",
+		func(ctx SpecContext, temporality, pipeline string) {
+			out := GinkgoT().TempDir()
+			rep, err := otelbench.Run(ctx, metricsScenario(temporality, pipeline), otelbench.Options{OutDir: out})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(rep.Exporters).To(HaveLen(1))
+			row := rep.Exporters[0]
+			Expect(row.Signal).To(Equal("metrics"))
+			Expect(row.Backend).To(Equal("stdout"))
+			Expect(row.Emitted).To(Equal(int64(500)))
+			Expect(row.ExportCalls).To(BeNumerically(">=", 4), "an export every 200 ms for a second")
+			Expect(row.Sent).To(BeNumerically(">=", 25), "data points: at least the 5 × 5 series once")
+			Expect(row.Verified).To(Equal(row.Sent), "%+v", row)
+			Expect(row.Passed).To(BeTrue(), "%+v", row.Causes)
+
+			printed, err := os.ReadFile(filepath.Join(out, "console", "inventory.console.jsonl"))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(bytes.Count(printed, []byte("\n"))).To(BeEquivalentTo(row.ExportCalls), "one JSON document per export")
+			Expect(string(printed)).To(ContainSubstring(`"Temporality":"` + map[string]string{"cumulative": "Cumulative", "delta": "Delta"}[temporality] + `Temporality"`))
+		},
+		Entry("cumulative, through the SDK's periodic reader", SpecTimeout(time.Minute), "cumulative", "sdk"),
+		Entry("delta, through the SDK's periodic reader", SpecTimeout(time.Minute), "delta", "sdk"),
+		Entry("delta, handed straight to the exporter", SpecTimeout(time.Minute), "delta", "direct"),
+	)
+
+	It("reports the series the SDK folded into its overflow series, as a collector's files do", func(ctx SpecContext) {
+		sc := metricsScenario("cumulative", "sdk")
+		sc.Workloads[0].Metrics = scenarios.MetricsShape{Instruments: []string{"counter"}, Series: 10, CardinalityLimit: 5}
+		rep, err := otelbench.Run(ctx, sc, otelbench.Options{})
+		Expect(err).NotTo(HaveOccurred())
+		row := rep.Exporters[0]
+		Expect(row.Passed).To(BeFalse())
+		Expect(row.Overflowed).To(BeNumerically(">", 0))
+		Expect(row.OverflowedSeriesCount).To(BeNumerically(">=", 6), "4 series kept, the other 6 folded")
+		Expect(row.Verified + row.Overflowed).To(Equal(row.Sent))
+		Expect(row.Lost + row.Altered + row.Duplicated).To(BeZero())
 	}, SpecTimeout(time.Minute))
 })

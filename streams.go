@@ -174,7 +174,12 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 				expect.Instance = ps.pull.addr() // Prometheus labels scraped series with the target
 			}
 			var verifyFn func(ctx context.Context, progress func(int64, int64)) (verify.Result, error)
-			if d.Type == "collector" {
+			if d.Type == "console" {
+				src := verify.ConsoleMetrics(cfg.Endpoint)
+				verifyFn = func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
+					return verify.MetricsFromSource(ctx, src, expect, verify.Options{Window: window, Progress: progress})
+				}
+			} else if d.Type == "collector" {
 				dir := live[d.Name].filesDir
 				if dir == "" {
 					return nil, fmt.Errorf("exporter %s: backend %s cannot give metrics back (an external collector needs files_dir)", e.Name, d.Name)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"google.golang.org/grpc"
@@ -35,7 +37,9 @@ func temporality(t string) sdkmetric.TemporalitySelector {
 	return sdkmetric.DefaultTemporalitySelector
 }
 
-// NewMetricExporter builds the SDK's OTLP metrics exporter for cfg, measured by rec (items are data points).
+// NewMetricExporter builds the SDK's push metrics exporter for cfg, measured by rec (items are data points): OTLP,
+// or the console exporter (stdoutmetric) writing one JSON document per export, one per line, to the file
+// cfg.Endpoint.
 func NewMetricExporter(ctx context.Context, cfg MetricExporterConfig, rec *Recorder) (sdkmetric.Exporter, error) {
 	var (
 		exp sdkmetric.Exporter
@@ -69,13 +73,38 @@ func NewMetricExporter(ctx context.Context, cfg MetricExporterConfig, rec *Recor
 			opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression))
 		}
 		exp, err = otlpmetrichttp.New(ctx, opts...)
+	case Console:
+		var f *os.File
+		if f, err = openConsole(cfg.Endpoint); err == nil {
+			var stdout sdkmetric.Exporter
+			// Without pretty printing the exporter's JSON encoder writes each export as one line.
+			stdout, err = stdoutmetric.New(stdoutmetric.WithWriter(f), stdoutmetric.WithTemporalitySelector(temporality(cfg.Temporality)))
+			if err != nil {
+				_ = f.Close()
+			}
+			exp = &closingMetricExporter{Exporter: stdout, f: f}
+		}
 	default:
-		return nil, fmt.Errorf("protocol %q cannot push metrics; expected %s or %s", cfg.Protocol, OTLPGRPC, OTLPHTTP)
+		return nil, fmt.Errorf("protocol %q cannot push metrics; expected %s, %s or %s", cfg.Protocol, OTLPGRPC, OTLPHTTP, Console)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("create %s metric exporter: %w", cfg.Protocol, err)
 	}
 	return &measuredMetricExporter{Exporter: exp, rec: rec}, nil
+}
+
+// closingMetricExporter closes the console exporter's file on shutdown.
+type closingMetricExporter struct {
+	sdkmetric.Exporter
+	f *os.File
+}
+
+func (c *closingMetricExporter) Shutdown(ctx context.Context) error {
+	err := c.Exporter.Shutdown(ctx)
+	if cerr := c.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // MeasureMetricExporter wraps any metrics exporter so that rec sees every export call.
