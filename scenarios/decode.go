@@ -1,12 +1,15 @@
 package scenarios
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -71,7 +74,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			continue
 		}
 		if seen[key.Value] {
-			d.fail(key, join(path, key.Value), "key %q appears twice in %s", key.Value, describe(path))
+			d.fail(key, join(path, key.Value), "key %q appears twice in %s; expected each key once", key.Value, describe(path))
 			continue
 		}
 		seen[key.Value] = true
@@ -105,7 +108,7 @@ func (d *decoder) decodeScalar(n *yaml.Node, v reflect.Value, path string) {
 		v.SetString(n.Value)
 	case reflect.Int, reflect.Int64:
 		i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
-		if n.Tag != "!!int" || err != nil {
+		if n.Tag != "!!int" || err != nil || v.OverflowInt(i) {
 			d.fail(n, path, "%s: expected a whole number, got %q", describe(path), n.Value)
 			return
 		}
@@ -114,6 +117,11 @@ func (d *decoder) decodeScalar(n *yaml.Node, v reflect.Value, path string) {
 		f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
 		if (n.Tag != "!!int" && n.Tag != "!!float") || err != nil {
 			d.fail(n, path, "%s: expected a number, got %q", describe(path), n.Value)
+			return
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			// ParseFloat takes "NaN" and "Inf", which a !!float tag lets through: no rate or fraction is either.
+			d.fail(n, path, "%s: expected a finite number, got %q", describe(path), n.Value)
 			return
 		}
 		v.SetFloat(f)
@@ -212,11 +220,12 @@ func typeName(t reflect.Type) string {
 }
 
 // syntaxError turns a yaml.v3 parse error ("yaml: line 3: ...") into an Error with the file name. yaml.v3 gives
-// no column for syntax errors, so Column is 0 there.
-func syntaxError(file string, err error) Error {
+// no column for syntax errors, so Column is 0 there, unless the place is found in data: an input the YAML reader
+// refuses (invalid UTF-8, a control character) and an alias to no anchor carry no line in yaml.v3's message.
+func syntaxError(file string, data []byte, err error) Error {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "yaml: ")
-	line := 0
+	line, col := 0, 0
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
 		if num, after, ok := strings.Cut(rest, ":"); ok {
 			if l, convErr := strconv.Atoi(num); convErr == nil {
@@ -233,5 +242,64 @@ func syntaxError(file string, err error) Error {
 	if errors.As(err, &te) {
 		msg = strings.Join(te.Errors, "; ")
 	}
-	return Error{File: file, Line: line, Msg: "invalid YAML: " + msg}
+	if line == 0 {
+		// yaml.v3 leaves the line out when it is the first (its 0-based line 0), and for errors it places by
+		// byte offset, or not at all.
+		line, col = 1, 0
+		if anchor, ok := strings.CutPrefix(msg, "unknown anchor '"); ok {
+			if l, c, found := aliasPlace(data, strings.TrimSuffix(anchor, "' referenced")); found {
+				line, col = l, c
+			}
+			msg += "; expected an alias *name after an anchor &name"
+		} else if l, c, found := unreadablePlace(data); found {
+			line, col = l, c
+		}
+	}
+	return Error{File: file, Line: line, Column: col, Msg: "invalid YAML: " + msg}
+}
+
+// unreadablePlace is the line and column of the first character in data that the YAML reader refuses: invalid
+// UTF-8, or a character YAML does not allow in a stream (control characters but tab, line feed and carriage
+// return; surrogates, U+FFFE and U+FFFF). found is false when there is none, or when data is UTF-16, which the
+// reader also takes.
+func unreadablePlace(data []byte) (line, col int, found bool) {
+	if len(data) >= 2 && (data[0] == 0xFE && data[1] == 0xFF || data[0] == 0xFF && data[1] == 0xFE) {
+		return 0, 0, false
+	}
+	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
+	line, col = 1, 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		allowed := r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r <= 0x7E || r == 0x85 || r >= 0xA0 && r <= 0xD7FF ||
+			r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
+		if r == utf8.RuneError && size <= 1 || !allowed {
+			return line, col, true
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		data = data[size:]
+	}
+	return 0, 0, false
+}
+
+// aliasPlace is where the first alias *anchor stands in data (a best effort: a scalar may contain the same text).
+func aliasPlace(data []byte, anchor string) (line, col int, found bool) {
+	for i, text := range strings.Split(string(data), "\n") {
+		for from := 0; ; {
+			j := strings.Index(text[from:], "*"+anchor)
+			if j < 0 {
+				break
+			}
+			j += from
+			end := j + 1 + len(anchor)
+			if end == len(text) || strings.ContainsRune(" \t\r,]}", rune(text[end])) {
+				return i + 1, utf8.RuneCountInString(text[:j]) + 1, true
+			}
+			from = j + 1
+		}
+	}
+	return 0, 0, false
 }

@@ -64,7 +64,8 @@ type Verify struct {
 	// items not yet seen before it declares them lost. Default 30s.
 	Timeout Duration `yaml:"timeout"`
 	// RateTolerance is how far below its target rate a stream may emit and still pass, as a fraction: a sender
-	// that falls behind its schedule offers less load than the scenario says, and the row fails. Default 0.01.
+	// that falls behind its schedule offers less load than the scenario says, and the row fails. Default 0.01; a
+	// file's explicit 0 tolerates no shortfall (built in Go, 0 means the default: use a tiny fraction instead).
 	RateTolerance float64 `yaml:"rate_tolerance"`
 }
 
@@ -259,11 +260,15 @@ func Parse(file string, data []byte) (*Scenario, error) {
 		if err == io.EOF {
 			return nil, Errors{{File: file, Line: 1, Column: 1, Msg: "the file is empty; expected a scenario (version, name, backends, exporters, workloads)"}}
 		}
-		return nil, Errors{syntaxError(file, err)}
+		return nil, Errors{syntaxError(file, data, err)}
 	}
 	var extra yaml.Node
-	if err := dec.Decode(&extra); err != io.EOF {
-		return nil, Errors{{File: file, Line: extra.Line, Column: extra.Column, Msg: "a second YAML document; a scenario file holds exactly one"}}
+	switch err := dec.Decode(&extra); {
+	case err == io.EOF:
+	case err != nil:
+		return nil, Errors{syntaxError(file, data, err)}
+	default:
+		return nil, Errors{{File: file, Line: max(extra.Line, 1), Column: max(extra.Column, 1), Msg: "a second YAML document; expected exactly one: a scenario file holds one document"}}
 	}
 	d := &decoder{file: file, places: map[string]Pos{}}
 	sc := &Scenario{File: file}
@@ -410,7 +415,9 @@ func (sc *Scenario) applyDefaults() {
 	if sc.Verify.Timeout == 0 {
 		sc.Verify.Timeout = Duration(30 * time.Second)
 	}
-	if sc.Verify.RateTolerance == 0 {
+	// A file's explicit rate_tolerance: 0 stands (no shortfall tolerated); one omitted, or 0 in a scenario built
+	// in Go, is the default.
+	if _, explicit := sc.places["verify.rate_tolerance"]; sc.Verify.RateTolerance == 0 && !explicit {
 		sc.Verify.RateTolerance = DefaultRateTolerance
 	}
 	for i := range sc.Exporters {

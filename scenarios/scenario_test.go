@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -136,7 +137,7 @@ var _ = Describe("Parse", func() {
 		Entry("queue smaller than batch", "batch_size: 100", "batch_size: 100\n    queue_size: 10", "s.yaml:13:17", "queue_size 10 is smaller than batch_size 100"),
 		Entry("negative rate", "rate: 100", "rate: -5", "s.yaml:17:11", "rate -5 is out of range"),
 		Entry("absurd rate", "rate: 100", "rate: 1e12", "s.yaml:17:11", "rate 1e+12 is out of range"),
-		Entry("no rate", "rate: 100", "rate: 0", "s.yaml:17:11", `workload "w" has neither rate nor stages`),
+		Entry("no rate", "    rate: 100\n", "", "s.yaml:14:5", `workload "w" has neither rate nor stages; expected rate: <items per second>`),
 		Entry("depth deeper than spans", "depth: 2", "depth: 5", "s.yaml:20:14", "depth 5 is impossible with 4 spans per trace"),
 		Entry("depth 1 with children", "depth: 2", "depth: 1", "s.yaml:20:14", "depth 1 allows only the root span"),
 		Entry("unknown signal", "signal: traces", "signal: profiles", "s.yaml:15:13", `signal "profiles" is not supported; expected one of: traces`),
@@ -154,7 +155,10 @@ var _ = Describe("Parse", func() {
 
 var _ = Describe("shipped scenarios", func() {
 	It("are all valid", func() {
-		for _, path := range []string{"smoke.yaml", "exporters-matrix.yaml"} {
+		paths, err := filepath.Glob("*.yaml")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(paths).To(ContainElements("smoke.yaml", "exporters-matrix.yaml", "collector-large-spans.yaml", "delta-temporality.yaml"))
+		for _, path := range paths {
 			_, err := scenarios.Load(path)
 			Expect(err).NotTo(HaveOccurred(), path)
 		}

@@ -132,7 +132,7 @@ var _ = Describe("signals and backend paths", func() {
 		Entry("a sink two streams send to", "  - name: col\n    type: collector\n    forward_to: [jaeger, prom]\n", "  - name: col\n    type: sink\n",
 			"s.yaml:11:5", `sink "col" would count 3 streams together (t/grpc, m/grpc, l/grpc), and a count cannot tell them apart`),
 		Entry("an external sink without its metrics", "  - name: col\n    type: collector\n    forward_to: [jaeger, prom]\n", "  - name: col\n    type: sink\n    external: {otlp_grpc: \"127.0.0.1:4317\"}\n",
-			"s.yaml:13:15", "an external sink backend needs metrics_url: its own metrics (otelcol_receiver_accepted_*)"),
+			"s.yaml:13:15", "an external sink backend needs metrics_url; expected metrics_url: its own metrics (otelcol_receiver_accepted_*)"),
 		Entry("instances on an exporter a logs workload uses", "    backend: col\n", "    backend: col\n    instances: 2\n",
 			"s.yaml:43:17", `exporter "grpc" has 2 instances, which otelbench builds for traces; logs go through one SDK pipeline`),
 		Entry("the direct pipeline on a scrape endpoint", "    protocol: prometheus\n    backend: prom\n", "    protocol: prometheus\n    backend: prom\n    pipeline: direct\n",

@@ -69,11 +69,15 @@ func (sc *Scenario) Signals(b *Backend) []string {
 	case "collector":
 		out := []string{}
 		for _, name := range b.ForwardTo {
-			if d := sc.Backend(name); d != nil {
-				for _, sig := range sc.Signals(d) {
-					if !slices.Contains(out, sig) && d.Type != "collector" && d.Type != "console" {
-						out = append(out, sig)
-					}
+			// A collector forwards to backends that store what they receive (validation refuses the others). One
+			// that names a collector anyway gains nothing from it, and it is not followed: forward_to may loop.
+			d := sc.Backend(name)
+			if d == nil || d.Type == "collector" || d.Type == "console" {
+				continue
+			}
+			for _, sig := range sc.Signals(d) {
+				if !slices.Contains(out, sig) {
+					out = append(out, sig)
 				}
 			}
 		}
@@ -87,7 +91,10 @@ func (sc *Scenario) Signals(b *Backend) []string {
 	return nil
 }
 
+// namePattern is what names of scenarios, backends, exporters and workloads look like (nameRule in words).
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
+
+const nameRule = "lower-case letters, digits, '-', '_' or '.', starting with a letter or digit, at most 63 characters"
 
 // validator collects semantic errors; places maps a field path to where its value stands in the file.
 type validator struct {
@@ -159,15 +166,22 @@ func (sc *Scenario) validate(v *validator) {
 	} else if sc.Version != Version {
 		v.at("version", "version %d is not supported; expected %d", sc.Version, Version)
 	}
-	if sc.Name == "" {
+	switch {
+	case sc.Name == "":
 		v.at("name", "missing name; expected a short name such as smoke")
+	case !namePattern.MatchString(sc.Name):
+		v.at("name", "name %q is not valid; expected %s", sc.Name, nameRule)
 	}
-	if sc.Duration < 0 || time.Duration(sc.Duration) > MaxDuration {
+	// An explicit zero is refused wherever zero has no meaning; an omitted field keeps its default (v.has tells
+	// the two apart: a key written with an empty value counts as written).
+	if sc.Duration < 0 || time.Duration(sc.Duration) > MaxDuration || (sc.Duration == 0 && v.has("duration")) {
 		v.at("duration", "duration %s is out of range; expected more than 0s and at most %s", sc.Duration, MaxDuration)
 	}
-	if sc.Verify.Timeout < 0 {
-		v.at("verify.timeout", "verify.timeout must not be negative")
+	if sc.Verify.Timeout < 0 || (sc.Verify.Timeout == 0 && v.has("verify.timeout")) {
+		v.at("verify.timeout", "verify.timeout %s is out of range; expected a positive duration such as 30s (the default)", sc.Verify.Timeout)
 	}
+	// rate_tolerance 0 is meaningful: a sender any fraction behind its schedule fails the row. A file's explicit 0
+	// is kept (applyDefaults); only an omitted one becomes DefaultRateTolerance.
 	if sc.Verify.RateTolerance < 0 || sc.Verify.RateTolerance >= 1 {
 		v.at("verify.rate_tolerance", "rate_tolerance %g is out of range; expected a fraction from 0 to below 1, e.g. 0.05 for 5%% below the target rate", sc.Verify.RateTolerance)
 	}
@@ -193,7 +207,7 @@ func (sc *Scenario) validate(v *validator) {
 		} else if accepts, ok := BackendTypes[b.Type]; ok && slices.Contains(Protocols, e.Protocol) && !slices.Contains(accepts, e.Protocol) {
 			v.at(p+".protocol", "a %s backend does not receive %s; expected one of: %s", b.Type, e.Protocol, strings.Join(accepts, ", "))
 		}
-		if e.Temporality != "" {
+		if e.Temporality != "" || v.has(p+".temporality") {
 			v.oneOf(p+".temporality", "temporality", e.Temporality, Temporalities)
 		}
 		if e.Temporality == "delta" {
@@ -208,29 +222,26 @@ func (sc *Scenario) validate(v *validator) {
 				v.at(p+".backend", "exporter %q serves a scrape endpoint that only a Prometheus otelbench starts is configured to scrape; backend %q is external; expected a started prometheus backend, or protocol otlp-http", e.Name, b.Name)
 			}
 		}
-		if e.ExportInterval < 0 {
-			v.at(p+".export_interval", "export_interval must be positive")
-		}
-		if e.BatchSize < 0 {
-			v.at(p+".batch_size", "batch_size must be at least 1")
+		v.positive(p+".export_interval", e.ExportInterval, "1s")
+		if e.BatchSize < 0 || (e.BatchSize == 0 && v.has(p+".batch_size")) {
+			v.at(p+".batch_size", "batch_size %d is out of range; expected at least 1 item per export (default 512)", e.BatchSize)
 		}
 		batch := e.BatchSize
-		if batch == 0 {
+		if batch <= 0 {
 			batch = 512
 		}
-		if e.QueueSize < 0 || (e.QueueSize > 0 && e.QueueSize < batch) {
+		if e.QueueSize < 0 || (e.QueueSize == 0 && v.has(p+".queue_size")) || (e.QueueSize > 0 && e.QueueSize < batch) {
 			v.at(p+".queue_size", "queue_size %d is smaller than batch_size %d; expected at least %d", e.QueueSize, batch, batch)
 		}
-		if e.BatchTimeout < 0 {
-			v.at(p+".batch_timeout", "batch_timeout must be positive")
-		}
-		if e.ExportTimeout < 0 {
-			v.at(p+".export_timeout", "export_timeout must be positive")
-		}
-		if e.Compression != "" {
+		v.positive(p+".batch_timeout", e.BatchTimeout, "5s")
+		v.positive(p+".export_timeout", e.ExportTimeout, "10s")
+		if e.Compression != "" || v.has(p+".compression") {
 			v.oneOf(p+".compression", "compression", e.Compression, Compressions)
 		}
-		if e.Pipeline != "" {
+		if e.Compression == "gzip" && slices.Contains(Protocols, e.Protocol) && !strings.HasPrefix(e.Protocol, "otlp-") {
+			v.at(p+".compression", "the %s exporter has no compression; expected compression: none (or no compression key), or protocol otlp-grpc or otlp-http for gzip", e.Protocol)
+		}
+		if e.Pipeline != "" || v.has(p+".pipeline") {
 			v.oneOf(p+".pipeline", "pipeline", e.Pipeline, Pipelines)
 		}
 		if e.Pipeline == "direct" && e.Protocol == "prometheus" {
@@ -257,33 +268,57 @@ func (sc *Scenario) validate(v *validator) {
 func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map[string]bool) {
 	v.name(p, b.Name, seen)
 	if _, ok := BackendTypes[b.Type]; !ok {
-		v.at(p+".type", "backend type %q is not supported; expected one of: %s", b.Type, strings.Join(sortedKeys(BackendTypes), ", "))
+		v.oneOf(p+".type", "backend type", b.Type, sortedKeys(BackendTypes))
 		return
 	}
-	if len(b.ForwardTo) > 0 && b.Type != "collector" {
-		v.at(p+".forward_to", "forward_to applies to collector backends only; a %s backend stores what it receives", b.Type)
+	// An empty forward_to on a collector is meaningful: it forwards nowhere, and logs and metrics come back from
+	// its file exporters.
+	if (len(b.ForwardTo) > 0 || v.has(p+".forward_to")) && b.Type != "collector" {
+		v.at(p+".forward_to", "forward_to applies to collector backends only; a %s backend stores what it receives; expected no forward_to here", b.Type)
 	}
 	for j, name := range b.ForwardTo {
 		fp := fmt.Sprintf("%s.forward_to[%d]", p, j)
 		d := sc.Backend(name)
-		switch {
-		case d == nil:
+		if d == nil {
 			v.at(fp, "backend %q is not defined; expected one of: %s", name, strings.Join(names(sc.Backends), ", "))
+			continue
+		}
+		if b.Type == "collector" && d.Type == "collector" {
+			if loop := sc.forwardLoop(b, d); loop != nil {
+				how := "directly"
+				if len(loop) > 1 {
+					how = "through " + strings.Join(quoted(loop), " -> ")
+				}
+				v.at(fp, "collector %q forwards to itself %s; expected forward_to to reach non-collector backends without a loop", b.Name, how)
+				continue
+			}
+		}
+		switch {
 		case d.Type != "jaeger" && d.Type != "zipkin" && d.Type != "prometheus":
-			v.at(fp, "a collector forwards to jaeger, zipkin or prometheus backends, not to %s backend %q", d.Type, name)
+			v.at(fp, "a collector forwards to jaeger, zipkin or prometheus backends, not to %s backend %q; expected one of those", d.Type, name)
 		case slices.Index(b.ForwardTo, name) != j:
-			v.at(fp, "backend %q is listed twice", name)
+			v.at(fp, "backend %q is listed twice; expected each backend once", name)
 		}
 	}
-	if b.Retention < 0 {
-		v.at(p+".retention", "retention must not be negative")
+	// retention 0 is meaningful: otelbench sizes a backend it starts for the run.
+	switch {
+	case b.Retention < 0:
+		v.at(p+".retention", "retention %d is out of range; expected 0 (sized for the run) or more", b.Retention)
+	case (b.Retention != 0 || v.has(p+".retention")) && b.Type != "jaeger" && b.Type != "zipkin":
+		v.at(p+".retention", "retention applies to jaeger (traces) and zipkin (spans) backends; expected no retention on a %s backend", b.Type)
 	}
-	if b.Config != "" {
+	// image: "" and config: "" are meaningful (the README's example writes image: ""): the pinned image, no
+	// configuration of the user's own.
+	if b.Image != "" && b.Type == "console" {
+		v.at(p+".image", "a console backend is otelbench's own standard output and runs no image; expected no image")
+	}
+	if b.Config != "" || v.has(p+".config") {
 		switch {
 		case b.Type != "collector":
 			v.at(p+".config", "config applies to collector backends only; expected args: for a %s backend's options", b.Type)
 		case b.IsExternal():
-			v.at(p+".config", "an external collector is not started, so it takes no config")
+			v.at(p+".config", "an external collector is not started, so it takes no config; expected the configuration on the running collector, and no config here")
+		case b.Config == "":
 		default:
 			if _, err := readCollectorConfig(sc.ConfigPath(b)); err != nil {
 				v.at(p+".config", "%v; expected a collector configuration file (YAML, relative to the scenario file)", err)
@@ -291,30 +326,51 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 		}
 	}
 	if len(b.Args) > 0 && (b.IsExternal() || b.Type == "console") {
-		v.at(p+".args", "args are command-line arguments for a backend otelbench starts; backend %q is not started", b.Name)
+		v.at(p+".args", "args are command-line arguments for a backend otelbench starts; backend %q is not started; expected no args", b.Name)
 	}
 	for j, a := range b.Args {
 		if strings.TrimSpace(a) == "" {
 			v.at(fmt.Sprintf("%s.args[%d]", p, j), "an empty argument; expected a command-line argument such as --enable-feature=%s", PrometheusDeltaFeature)
 		}
 	}
+	ep := p + ".external"
 	if !b.IsExternal() {
+		if v.has(ep) {
+			v.at(ep, "external has no endpoints; expected the running backend's endpoints (see the README, \"Bring your own backend\"), or no external key for a backend otelbench starts")
+		}
 		return
 	}
-	ep := p + ".external"
 	if b.Image != "" {
-		v.at(p+".image", "an external backend is not started, so it takes no image")
+		v.at(p+".image", "an external backend is not started, so it takes no image; expected no image")
 	}
 	e := b.External
+	for _, k := range []struct {
+		key, value string
+		types      []string
+	}{
+		{"otlp_grpc", e.OTLPGRPC, []string{"jaeger", "collector", "sink"}},
+		{"otlp_http", e.OTLPHTTP, []string{"jaeger", "collector", "sink"}},
+		{"url", e.URL, []string{"jaeger", "zipkin", "prometheus"}},
+		{"files_dir", e.FilesDir, []string{"collector"}},
+		{"metrics_url", e.MetricsURL, []string{"collector", "sink"}},
+	} {
+		kp := ep + "." + k.key
+		switch {
+		case (k.value != "" || v.has(kp)) && b.Type != "console" && !slices.Contains(k.types, b.Type):
+			v.at(kp, "an external %s backend has no use for %s; expected it only on %s backends", b.Type, k.key, strings.Join(k.types, ", "))
+		case k.value == "" && v.has(kp):
+			v.at(kp, "an empty %s; expected a value, or no %s key", k.key, k.key)
+		}
+	}
 	need := func(field, value, what string) {
 		if value == "" {
-			v.at(ep, "an external %s backend needs %s: %s", b.Type, field, what)
+			v.at(ep, "an external %s backend needs %s; expected %s: %s", b.Type, field, field, what)
 		}
 	}
 	switch b.Type {
 	case "jaeger":
 		if e.OTLPGRPC == "" && e.OTLPHTTP == "" {
-			v.at(ep, "an external jaeger backend needs otlp_grpc or otlp_http: host:port of its OTLP receiver")
+			v.at(ep, "an external jaeger backend needs otlp_grpc or otlp_http; expected host:port of its OTLP receiver")
 		}
 		need("url", e.URL, "the base URL of its query service, e.g. http://127.0.0.1:16686")
 	case "zipkin":
@@ -323,7 +379,7 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 		need("url", e.URL, "its base URL, e.g. http://127.0.0.1:9090")
 	case "collector":
 		if e.OTLPGRPC == "" && e.OTLPHTTP == "" {
-			v.at(ep, "an external collector backend needs otlp_grpc or otlp_http: host:port of its OTLP receiver")
+			v.at(ep, "an external collector backend needs otlp_grpc or otlp_http; expected host:port of its OTLP receiver")
 		}
 		if e.FilesDir != "" {
 			if st, err := os.Stat(sc.resolve(e.FilesDir)); err != nil || !st.IsDir() {
@@ -332,10 +388,10 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 			}
 		}
 	case "console":
-		v.at(ep, "a console backend is otelbench's own standard output; it has no external endpoints")
+		v.at(ep, "a console backend is otelbench's own standard output; it has no external endpoints; expected no external")
 	case "sink":
 		if e.OTLPGRPC == "" && e.OTLPHTTP == "" {
-			v.at(ep, "an external sink needs otlp_grpc or otlp_http: host:port of its OTLP receiver")
+			v.at(ep, "an external sink needs otlp_grpc or otlp_http; expected host:port of its OTLP receiver")
 		}
 		need("metrics_url", e.MetricsURL, "its own metrics (otelcol_receiver_accepted_*), e.g. http://127.0.0.1:8888/metrics: a sink is read back by count")
 	}
@@ -476,8 +532,6 @@ func (sc *Scenario) validateRetention(v *validator) {
 			if need := spans[b.Name]; need > float64(b.Retention) {
 				v.at(p, "backend %q keeps %d spans but the run sends it %.0f; older spans would be evicted and counted as lost; expected retention of at least %.0f or a shorter run", b.Name, b.Retention, need, need)
 			}
-		default:
-			v.at(p, "retention applies to jaeger (traces) and zipkin (spans) backends")
 		}
 	}
 }
@@ -487,7 +541,7 @@ func (sc *Scenario) validateWorkload(v *validator, p string, w *Workload, seen m
 	v.oneOf(p+".signal", "signal", w.Signal, Signals)
 	for section, signal := range map[string]string{"trace": "traces", "metrics": "metrics", "logs": "logs"} {
 		if v.has(p+"."+section) && w.Signal != signal && slices.Contains(Signals, w.Signal) {
-			v.at(p+"."+section, "%s: applies to %s workloads; this workload's signal is %s", section, signal, w.Signal)
+			v.at(p+"."+section, "%s: applies to %s workloads; this workload's signal is %s; expected no %s section here", section, signal, w.Signal, section)
 		}
 	}
 	if len(w.Exporters) == 0 {
@@ -500,113 +554,129 @@ func (sc *Scenario) validateWorkload(v *validator, p string, w *Workload, seen m
 		case sc.Exporter(name) == nil:
 			v.at(ep, "exporter %q is not defined; expected one of: %s", name, strings.Join(exporterNames(sc.Exporters), ", "))
 		case used[name]:
-			v.at(ep, "exporter %q is listed twice", name)
+			v.at(ep, "exporter %q is listed twice; expected each exporter once", name)
 		default:
 			e := sc.Exporter(name)
 			if e.Instances > 1 && w.Signal != "traces" && slices.Contains(Signals, w.Signal) {
-				v.at(ep, "exporter %q has %d instances, which otelbench builds for traces; %s go through one SDK pipeline (instances: 1)", name, e.Instances, w.Signal)
+				v.at(ep, "exporter %q has %d instances, which otelbench builds for traces; %s go through one SDK pipeline; expected instances: 1 on an exporter a %s workload uses", name, e.Instances, w.Signal, w.Signal)
 			}
 			if sigs, ok := ProtocolSignals[e.Protocol]; ok && slices.Contains(Signals, w.Signal) && !slices.Contains(sigs, w.Signal) {
-				v.at(ep, "exporter %q (%s) cannot send %s; it carries %s", name, e.Protocol, w.Signal, strings.Join(sigs, ", "))
+				v.at(ep, "exporter %q (%s) cannot send %s; it carries %s; expected an exporter whose protocol carries %s", name, e.Protocol, w.Signal, strings.Join(sigs, ", "), w.Signal)
 			} else if b := sc.Backend(e.Backend); b != nil && b.Type == "collector" && b.IsExternal() && b.External.FilesDir == "" && (w.Signal == "logs" || w.Signal == "metrics") {
 				v.at(fmt.Sprintf("backends[%d].external", slices.IndexFunc(sc.Backends, func(x Backend) bool { return x.Name == b.Name })),
 					"external collector %q has no files_dir, so it cannot give %s back (workload %q sends %s to it through exporter %q); "+
 						"expected files_dir: the folder its file exporters write into (see the README, \"Bring your own backend\")",
 					b.Name, w.Signal, w.Name, w.Signal, name)
 			} else if b := sc.Backend(e.Backend); b != nil && slices.Contains(Signals, w.Signal) && !slices.Contains(sc.Signals(b), w.Signal) {
-				v.at(ep, "exporter %q sends to %s backend %q, which cannot give %s back; it handles %s", name, b.Type, b.Name, w.Signal, strings.Join(sc.Signals(b), ", "))
+				v.at(ep, "exporter %q sends to %s backend %q, which cannot give %s back; it handles %s; expected an exporter to a backend that gives %s back", name, b.Type, b.Name, w.Signal, strings.Join(sc.Signals(b), ", "), w.Signal)
 			}
 		}
 		used[name] = true
 	}
 
-	if w.Rate < 0 || w.Rate > MaxRate {
+	// rate 0 is meaningful with stages only: the ramp starts from 0.
+	switch {
+	case w.Rate < 0 || w.Rate > MaxRate:
 		v.at(p+".rate", "rate %g is out of range; expected items per second between 0 and %d", w.Rate, MaxRate)
+	case len(w.Stages) == 0 && w.Rate == 0 && v.has(p+".rate"):
+		v.at(p+".rate", "rate 0 sends nothing; expected items per second above 0 (at most %d), or stages to ramp from 0", MaxRate)
+	case len(w.Stages) == 0 && w.Rate == 0:
+		v.at(p+".rate", "workload %q has neither rate nor stages; expected rate: <items per second>", w.Name)
 	}
-	if len(w.Stages) == 0 {
-		if w.Rate == 0 {
-			v.at(p+".rate", "workload %q has neither rate nor stages; expected rate: <items per second>", w.Name)
-		}
-		if sc.Duration == 0 {
-			v.at("duration", "missing duration; workload %q has no stages, so it sends for the scenario's duration", w.Name)
-		}
+	if len(w.Stages) == 0 && sc.Duration == 0 && !v.has("duration") {
+		v.at("duration", "missing duration; workload %q has no stages, so it sends for the scenario's duration; expected duration: such as 15s", w.Name)
+	}
+	if len(w.Stages) == 0 && v.has(p+".stages") {
+		v.at(p+".stages", "no stages; expected at least one {duration: <d>, target: <items per second>}, or no stages key for a constant rate")
 	}
 	var total time.Duration
 	for j, s := range w.Stages {
 		sp := fmt.Sprintf("%s.stages[%d]", p, j)
-		if s.Duration <= 0 {
-			v.at(sp+".duration", "a stage needs a positive duration")
+		if s.Duration <= 0 || time.Duration(s.Duration) > MaxDuration {
+			v.at(sp+".duration", "a stage needs a positive duration; expected more than 0s and at most %s, got %s", MaxDuration, s.Duration)
 		}
+		// target 0 is meaningful: a ramp down to nothing.
 		if s.Target < 0 || s.Target > MaxRate {
 			v.at(sp+".target", "target %g is out of range; expected items per second between 0 and %d", s.Target, MaxRate)
 		}
-		total += time.Duration(s.Duration)
+		// Each term is at most MaxDuration+1 and the sum stops growing once past MaxDuration: it cannot overflow.
+		if s.Duration > 0 && total <= MaxDuration {
+			total += min(time.Duration(s.Duration), MaxDuration+1)
+		}
 	}
 	if total > MaxDuration {
-		v.at(p+".stages", "the stages last %s; at most %s is allowed", total, MaxDuration)
+		v.at(p+".stages", "the stages last more than %s; expected at most %s in all", MaxDuration, MaxDuration)
 	}
 
 	t := w.Trace
 	tp := p + ".trace"
-	if t.Spans < 0 || t.Spans > MaxSpansPerTrace {
+	if t.Spans < 0 || t.Spans > MaxSpansPerTrace || (t.Spans == 0 && v.has(tp+".spans")) {
 		v.at(tp+".spans", "spans %d is out of range; expected 1 to %d", t.Spans, MaxSpansPerTrace)
 	}
 	spans := max(t.Spans, 1)
 	switch {
-	case t.Depth < 0 || t.Depth > spans:
+	case t.Depth < 0 || t.Depth > spans || (t.Depth == 0 && v.has(tp+".depth")):
 		v.at(tp+".depth", "depth %d is impossible with %d spans per trace; expected 1 to %d", t.Depth, spans, spans)
 	case t.Depth == 1 && spans > 1:
 		v.at(tp+".depth", "depth 1 allows only the root span, but spans is %d; expected depth 2 to %d", spans, spans)
 	}
+	// attributes 0 is meaningful (the default): no generated attributes.
 	if t.Attributes < 0 || t.Attributes > MaxAttributes {
 		v.at(tp+".attributes", "attributes %d is out of range; expected 0 to %d", t.Attributes, MaxAttributes)
 	}
-	if t.AttributeSize < 0 || t.AttributeSize > MaxAttributeSize {
+	if t.AttributeSize < 0 || t.AttributeSize > MaxAttributeSize || (t.AttributeSize == 0 && v.has(tp+".attribute_size")) {
 		v.at(tp+".attribute_size", "attribute_size %d is out of range; expected 1 to %d bytes", t.AttributeSize, MaxAttributeSize)
 	}
 	switch w.Signal {
 	case "traces":
 		if sc.ExpectedSpans(w) < float64(spans) && sc.Duration >= 0 && w.Rate >= 0 {
-			v.at(p, "workload %q would send no trace: %.0f spans over %s is fewer than the %d spans of one trace", w.Name, sc.ExpectedSpans(w), sc.WorkloadDuration(w), spans)
+			v.at(p, "workload %q would send no trace: %.0f spans over %s is fewer than the %d spans of one trace; expected a higher rate or a longer duration", w.Name, sc.ExpectedSpans(w), sc.WorkloadDuration(w), spans)
 		}
 	case "metrics":
 		m, mp := w.Metrics, p+".metrics"
+		if len(m.Instruments) == 0 && v.has(mp+".instruments") {
+			v.at(mp+".instruments", "no instruments; expected one or more of: %s, or no instruments key for all five", strings.Join(Instruments, ", "))
+		}
 		for j, in := range m.Instruments {
 			ip := fmt.Sprintf("%s.instruments[%d]", mp, j)
 			if !slices.Contains(Instruments, in) {
 				v.at(ip, "instrument %q is not supported; expected one of: %s", in, strings.Join(Instruments, ", "))
 			} else if slices.Index(m.Instruments, in) != j {
-				v.at(ip, "instrument %q is listed twice", in)
+				v.at(ip, "instrument %q is listed twice; expected each instrument once", in)
 			}
 		}
-		if m.Series < 0 || m.Series > MaxSeries {
+		if m.Series < 0 || m.Series > MaxSeries || (m.Series == 0 && v.has(mp+".series")) {
 			v.at(mp+".series", "series %d is out of range; expected 1 to %d", m.Series, MaxSeries)
 		}
+		// cardinality_limit 0 is meaningful, as the README says: the SDK's own limit (2000).
 		if m.CardinalityLimit < 0 || m.CardinalityLimit > 10*MaxSeries {
-			v.at(mp+".cardinality_limit", "cardinality_limit %d is out of range; expected 1 to %d attribute sets per instrument (omit it for the SDK's default, 2000)", m.CardinalityLimit, 10*MaxSeries)
+			v.at(mp+".cardinality_limit", "cardinality_limit %d is out of range; expected 1 to %d attribute sets per instrument, or 0 (the default) for the SDK's own, 2000", m.CardinalityLimit, 10*MaxSeries)
 		}
+		// churn 0 is meaningful (the default): the series are never replaced.
 		if m.Churn < 0 || m.Churn > 1000 {
 			v.at(mp+".churn", "churn %d is out of range; expected 0 to 1000 replacements of the series over the run", m.Churn)
 		}
 		if sc.ExpectedSpans(w) < 1 && sc.Duration >= 0 && w.Rate >= 0 {
-			v.at(p, "workload %q would record no measurement over %s", w.Name, sc.WorkloadDuration(w))
+			v.at(p, "workload %q would record no measurement over %s; expected a higher rate or a longer duration", w.Name, sc.WorkloadDuration(w))
 		}
 	case "logs":
 		l, lp := w.Logs, p+".logs"
-		if l.Severity != "" {
+		if l.Severity != "" || v.has(lp+".severity") {
 			v.oneOf(lp+".severity", "severity", l.Severity, Severities)
 		}
-		if l.BodySize < 0 || l.BodySize > MaxBodySize {
+		// body_size 0 has no meaning: every body carries the stream and the record's sequence number.
+		if l.BodySize < 0 || l.BodySize > MaxBodySize || (l.BodySize == 0 && v.has(lp+".body_size")) {
 			v.at(lp+".body_size", "body_size %d is out of range; expected 1 to %d bytes", l.BodySize, MaxBodySize)
 		}
+		// attributes 0 is meaningful (the default): no generated attributes.
 		if l.Attributes < 0 || l.Attributes > MaxAttributes {
 			v.at(lp+".attributes", "attributes %d is out of range; expected 0 to %d", l.Attributes, MaxAttributes)
 		}
-		if l.AttributeSize < 0 || l.AttributeSize > MaxAttributeSize {
+		if l.AttributeSize < 0 || l.AttributeSize > MaxAttributeSize || (l.AttributeSize == 0 && v.has(lp+".attribute_size")) {
 			v.at(lp+".attribute_size", "attribute_size %d is out of range; expected 1 to %d bytes", l.AttributeSize, MaxAttributeSize)
 		}
 		if sc.ExpectedSpans(w) < 1 && sc.Duration >= 0 && w.Rate >= 0 {
-			v.at(p, "workload %q would emit no log record over %s", w.Name, sc.WorkloadDuration(w))
+			v.at(p, "workload %q would emit no log record over %s; expected a higher rate or a longer duration", w.Name, sc.WorkloadDuration(w))
 		}
 	}
 }
@@ -614,11 +684,11 @@ func (sc *Scenario) validateWorkload(v *validator, p string, w *Workload, seen m
 func (v *validator) name(p, name string, seen map[string]bool) {
 	switch {
 	case name == "":
-		v.at(p+".name", "missing name")
+		v.at(p+".name", "missing name; expected %s", nameRule)
 	case !namePattern.MatchString(name):
-		v.at(p+".name", "name %q is not valid; expected lower-case letters, digits, '-', '_' or '.', at most 63 characters", name)
+		v.at(p+".name", "name %q is not valid; expected %s", name, nameRule)
 	case seen[name]:
-		v.at(p+".name", "name %q is used twice", name)
+		v.at(p+".name", "name %q is used twice; expected a name of its own", name)
 	}
 	seen[name] = true
 }
@@ -627,11 +697,56 @@ func (v *validator) oneOf(path, what, got string, allowed []string) {
 	if slices.Contains(allowed, got) {
 		return
 	}
-	if got == "" {
+	switch {
+	case got == "" && v.has(path):
+		v.at(path, "an empty %s; expected one of: %s", what, strings.Join(allowed, ", "))
+	case got == "":
 		v.at(path, "missing %s; expected one of: %s", what, strings.Join(allowed, ", "))
-		return
+	default:
+		v.at(path, "%s %q is not supported; expected one of: %s", what, got, strings.Join(allowed, ", "))
 	}
-	v.at(path, "%s %q is not supported; expected one of: %s", what, got, strings.Join(allowed, ", "))
+}
+
+// positive refuses a negative duration, or an explicit zero one, at path; an omitted one keeps its default, def.
+func (v *validator) positive(path string, d Duration, def string) {
+	if d < 0 || (d == 0 && v.has(path)) {
+		v.at(path, "%s %s is out of range; expected a positive duration such as %s (the default)", path[strings.LastIndex(path, ".")+1:], d, def)
+	}
+}
+
+// forwardLoop is the chain of collectors through which collector from, forwarding to collector to, reaches itself
+// again: [to, ..., from], just [from] when to is from; nil when forward_to from to never leads back to from.
+func (sc *Scenario) forwardLoop(from, to *Backend) []string {
+	prev := map[string]string{} // collector name -> the one that forwards to it, on the shortest way from to
+	queue, seen := []*Backend{to}, map[string]bool{to.Name: true}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c.Name == from.Name {
+			chain := []string{c.Name}
+			for n := c.Name; n != to.Name; {
+				n = prev[n]
+				chain = append(chain, n)
+			}
+			slices.Reverse(chain)
+			return chain
+		}
+		for _, name := range c.ForwardTo {
+			if d := sc.Backend(name); d != nil && d.Type == "collector" && !seen[d.Name] {
+				seen[d.Name], prev[d.Name] = true, c.Name
+				queue = append(queue, d)
+			}
+		}
+	}
+	return nil
+}
+
+func quoted(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = fmt.Sprintf("%q", n)
+	}
+	return out
 }
 
 func names(bs []Backend) []string {
