@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/reports"
 	"github.com/otelbench/otelbench/scenarios"
 	"github.com/otelbench/otelbench/verify"
@@ -30,10 +31,12 @@ func explain(ctx context.Context, rep *reports.Report, streams []*stream, live m
 			return lines
 		}
 		var lines []string
-		if lb := live[name]; lb != nil && lb.ctr != nil {
-			lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			lines, _ = containers.ErrorLines(lctx, lb.ctr, 200)
-			cancel()
+		if lb := live[name]; lb != nil {
+			if logged, ok := lb.Live.(containers.Logged); ok {
+				lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+				lines, _ = logged.ErrorLines(lctx, 200)
+				cancel()
+			}
 		}
 		logs[name] = lines
 		return lines
@@ -87,10 +90,10 @@ func (s *stream) causes(c *check, row *reports.Exporter, live map[string]*liveBa
 	if i := strings.LastIndex(end, "->"); i >= 0 {
 		end = end[i+2:]
 	}
-	if origin != nil && origin.typ == "collector" {
+	if origin != nil && origin.forwarder() {
 		out = append(out, collectorCauses(origin, live[end], s.workload.Signal, c.witness, errorLines(origin.name), shared)...)
 	}
-	if lb := live[end]; lb != nil && lb.typ != "collector" {
+	if lb := live[end]; lb != nil && !lb.forwarder() {
 		for _, line := range lastN(errorLines(end), 3) {
 			add("%s log: %s", end, line)
 		}
@@ -155,21 +158,25 @@ func collectorCauses(col, downstream *liveBackend, signal string, witness map[st
 	return out
 }
 
-// collectorExporter is the name of the exporter a collector otelbench started uses for signal toward downstream
-// (containers.CollectorConfig); "" for an external collector, whose names otelbench does not know.
+// collectorExporter is the ID of the exporter a collector otelbench started uses for signal toward downstream
+// (its file exporter when downstream is the collector itself); "" for an external collector, whose exporters
+// otelbench does not know.
 func collectorExporter(col, downstream *liveBackend, signal string) string {
-	if col.ctr == nil || downstream == nil {
+	if !col.started || downstream == nil {
 		return ""
 	}
-	switch downstream.typ {
-	case "jaeger":
-		return "otlp_grpc/jaeger"
-	case "zipkin":
-		return "zipkin"
-	case "prometheus":
-		return "prometheusremotewrite"
-	case "collector":
-		return "file/" + signal
+	if downstream == col {
+		if f, ok := col.Live.(interface {
+			FileExporter(generators.Signal) string
+		}); ok {
+			return f.FileExporter(generators.Signal(signal))
+		}
+		return ""
+	}
+	if fw, ok := downstream.Live.(containers.Forwarded); ok {
+		if id, _, _, ok := fw.ForwardExporter(generators.Signal(signal)); ok {
+			return id
+		}
 	}
 	return ""
 }
@@ -243,22 +250,29 @@ func clip(s string) string {
 	return s[:maxCause-3] + "..."
 }
 
-// endpointsOf lists where each backend of the run can be reached.
+// endpointsOf lists where each backend of the run can be reached: its receivers, by protocol and signal, and its
+// own metrics.
 func endpointsOf(sc *scenarios.Scenario, live map[string]*liveBackend) []BackendEndpoints {
 	var out []BackendEndpoints
 	for _, b := range sc.Backends {
 		lb := live[b.Name]
-		if lb == nil {
+		if lb == nil || lb.Live == nil {
 			continue
 		}
 		urls := map[string]string{}
-		for k, v := range map[string]string{
-			"query": lb.queryURL, "otlp_grpc": lb.otlpGRPC, "otlp_http": lb.otlpHTTP, "zipkin": lb.zipkinURL,
-			"remote_write": lb.remoteWriteURL, "metrics": lb.metricsURL, "files": cmp.Or(lb.filesDir, lb.consoleDir),
-		} {
-			if v != "" {
-				urls[k] = v
+		for _, sig := range generators.Signals {
+			for _, proto := range lb.kind.Receives(sig) {
+				if ep, ok := lb.Endpoint(proto, sig, "stream"); ok && ep.Address != "" {
+					key := strings.ReplaceAll(proto, "-", "_")
+					if prev, dup := urls[key]; dup && prev != ep.Address+ep.URLPath {
+						key += "_" + string(sig)
+					}
+					urls[key] = ep.Address + ep.URLPath
+				}
 			}
+		}
+		if m := lb.metricsURL(); m != "" {
+			urls["metrics"] = m
 		}
 		out = append(out, BackendEndpoints{Name: b.Name, Type: b.Type, External: b.IsExternal(), URLs: urls})
 	}

@@ -3,22 +3,18 @@ package otelbench
 import (
 	"bufio"
 	"fmt"
-	"math"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/all"
 	"github.com/otelbench/otelbench/scenarios"
 )
 
 // Backends keep what they receive in memory, sized for the run (plan.jaegerTraces, plan.zipkinSpans). A run whose
 // backends would need more memory than the machine has is refused before anything starts: the alternative is a
 // backend killed by the kernel or dying of OutOfMemoryError halfway, and everything it held read as lost.
-
-// otherBackendMemory is what a started Prometheus or collector is expected to take: their share of a run is small
-// next to a trace store's.
-const otherBackendMemory = 256 << 20
 
 // memoryShare is the part of the available memory the started backends may take together; the rest is left to
 // otelbench itself (which keeps no copy of what it sends) and to the machine.
@@ -31,24 +27,19 @@ type footprint struct {
 	what  string // what it holds, for the error message
 }
 
-// footprints estimates the memory of every backend the run starts (external and console backends take none).
+// footprints estimates the memory of every backend the run starts (external and console backends take none): what
+// its kind says for the load the run sends it, or containers.DefaultFootprint.
 func (p *plan) footprints(sc *scenarios.Scenario) []footprint {
 	var out []footprint
 	for i := range sc.Backends {
 		b := &sc.Backends[i]
-		if b.IsExternal() || b.Type == "console" {
+		kind, ok := all.Lookup(b.Type)
+		if _, unstarted := kind.(containers.Unstarted); !ok || unstarted || b.IsExternal() {
 			continue
 		}
-		f := footprint{index: i, bytes: otherBackendMemory, what: b.Type}
-		switch b.Type {
-		case "jaeger":
-			spans := int(math.Ceil(p.spans[b.Name]))
-			f.bytes = containers.JaegerMemory(spans, p.avgSpanBytes(b.Name))
-			f.what = fmt.Sprintf("%d spans of about %d bytes", spans, p.avgSpanBytes(b.Name))
-		case "zipkin":
-			spans, heap := p.zipkinSpans(b)
-			f.bytes = containers.ZipkinMemory(heap)
-			f.what = fmt.Sprintf("room for %d spans of about %d bytes, a %d MB Java heap", spans, p.avgSpanBytes(b.Name), heap)
+		f := footprint{index: i, bytes: containers.DefaultFootprint, what: b.Type}
+		if sized, ok := kind.(containers.Sized); ok {
+			f.bytes, f.what = sized.Footprint(sc.Spec(b), p.load(b.Name))
 		}
 		out = append(out, f)
 	}

@@ -137,7 +137,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 		// Termination must happen even when ctx is cancelled (that is Ctrl-C): use a fresh, bounded context.
 		started := false
 		for _, b := range live {
-			started = started || b.ctr != nil
+			started = started || b.started
 		}
 		if !started {
 			return
@@ -251,13 +251,13 @@ func witness(ctx context.Context, sc *scenarios.Scenario, streams []*stream, liv
 	stats := map[string]map[string]float64{}
 	for _, s := range streams {
 		lb := live[s.backend]
-		if lb == nil || lb.typ != "collector" || lb.metricsURL == "" {
+		if lb == nil || !lb.forwarder() || lb.metricsURL() == "" {
 			continue
 		}
 		st, ok := stats[lb.name]
 		if !ok {
 			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			got, err := verify.CollectorStats(wctx, lb.metricsURL)
+			got, err := verify.CollectorStats(wctx, lb.metricsURL())
 			cancel()
 			if err != nil {
 				continue

@@ -89,13 +89,13 @@ func shapeOf(w *scenarios.Workload) generators.Shape {
 	return generators.Shape{Spans: w.Trace.Spans, Depth: w.Trace.Depth, Attributes: w.Trace.Attributes, AttributeSize: w.Trace.AttributeSize}
 }
 
-// jaegerTraces is the capacity a started Jaeger b gets: its retention when set, else 1.2 × the traces it will
-// receive + 10 000.
-func (p *plan) jaegerTraces(b *scenarios.Backend) int {
-	if b.Retention > 0 {
-		return b.Retention
+// load is what backend name will receive in the run, directly or through a collector.
+func (p *plan) load(name string) containers.Load {
+	l := containers.Load{Traces: p.traces[name], Spans: p.spans[name], SpanBytes: p.avgSpanBytes(name), ItemBytes: p.itemBytes[name]}
+	for _, pe := range p.pull[name] {
+		l.ScrapeTargets = append(l.ScrapeTargets, pe.addr())
 	}
-	return int(math.Ceil(p.traces[b.Name]*1.2)) + 10_000
+	return l
 }
 
 // itemBytesOf is about the size in bytes of one item of w: a span, a log record, or a metric data point (small:
@@ -108,25 +108,6 @@ func itemBytesOf(w *scenarios.Workload) int {
 		return generators.LogShape{BodySize: w.Logs.BodySize, Attributes: w.Logs.Attributes, AttributeSize: w.Logs.AttributeSize}.RecordBytes()
 	}
 	return 0
-}
-
-// jaegerRecvMiB is the OTLP gRPC request limit a started Jaeger b needs so that a collector can forward it even
-// the largest span, one at a time: zero (Jaeger's 4 MiB default) unless one span may exceed the collector's
-// forward budget.
-func (p *plan) jaegerRecvMiB(b *scenarios.Backend) int {
-	if p.itemBytes[b.Name] <= containers.ForwardBudget {
-		return 0
-	}
-	return 2*p.itemBytes[b.Name]>>20 + 4
-}
-
-// zipkinSpans is the capacity a started Zipkin b gets, sized like Jaeger's, and the Java heap that holds it.
-func (p *plan) zipkinSpans(b *scenarios.Backend) (spans, heapMB int) {
-	spans = b.Retention
-	if spans == 0 {
-		spans = int(math.Ceil(p.spans[b.Name]*1.2)) + 10_000
-	}
-	return spans, containers.ZipkinHeapFor(spans, p.avgSpanBytes(b.Name))
 }
 
 // avgSpanBytes is the mean size of the spans backend name receives (200 bytes when it receives none).

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"path/filepath"
 	"runtime"
-	"strings"
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/scenarios"
 	"github.com/otelbench/otelbench/verify"
@@ -29,19 +28,12 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 	s := &stream{plannedStream: ps, backend: b.Name, sent: make(chan struct{}), perSlot: 1, finish: noop, abort: noop}
 	rec := generators.NewRecorder()
 	cfg := generators.ExporterConfig{Protocol: e.Protocol, Compression: e.Compression, Timeout: time.Duration(e.ExportTimeout)}
-	switch e.Protocol {
-	case generators.OTLPGRPC:
-		cfg.Endpoint = lb.otlpGRPC
-	case generators.OTLPHTTP:
-		cfg.Endpoint = lb.otlpHTTP
-	case generators.Zipkin:
-		cfg.Endpoint = lb.zipkinURL
-	case generators.Console:
-		cfg.Endpoint = filepath.Join(lb.consoleDir, strings.ReplaceAll(ps.key, "/", ".")+".jsonl")
+	signal := generators.Signal(ps.workload.Signal)
+	ep, ok := lb.Endpoint(e.Protocol, signal, ps.key)
+	if !ok || (ep.Address == "" && e.Protocol != generators.Prometheus) {
+		return nil, fmt.Errorf("exporter %s: backend %s has no %s endpoint for %s", e.Name, b.Name, e.Protocol, signal)
 	}
-	if cfg.Endpoint == "" && e.Protocol != generators.Prometheus {
-		return nil, fmt.Errorf("exporter %s: backend %s has no %s endpoint", e.Name, b.Name, e.Protocol)
-	}
+	cfg.Endpoint, cfg.URLPath, cfg.TLS, cfg.Headers = ep.Address, ep.URLPath, ep.TLS, ep.Headers
 	batch := generators.Batch{Size: e.BatchSize, Queue: e.QueueSize, Timeout: time.Duration(e.BatchTimeout), ExportTimeout: time.Duration(e.ExportTimeout)}
 	w := ps.workload
 	paths := sc.Paths(b, w.Signal)
@@ -50,6 +42,22 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 			return b.Name
 		}
 		return b.Name + "->" + d.Name
+	}
+	// via is how items reach path d: by the exporter's protocol, or through the collector exporter that forwards
+	// them (Live readers name what they expect by it).
+	via := func(d *scenarios.Backend) string {
+		if d.Name != b.Name {
+			if fw, ok := live[d.Name].Live.(containers.Forwarded); ok {
+				if _, _, v, ok := fw.ForwardExporter(signal); ok {
+					return v
+				}
+			}
+		}
+		return e.Protocol
+	}
+	counted := func(d *scenarios.Backend) (containers.Counted, bool) {
+		c, ok := live[d.Name].Live.(containers.Counted)
+		return c, ok
 	}
 	window := time.Duration(sc.Verify.Timeout)
 
@@ -93,13 +101,13 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		s.emitted, s.slots, s.run = ts.Emitted, ts.Slots, ts.Run
 		s.stats = func() sendStats { return fromStreamStats(ts.Stats()) }
 		for _, d := range paths {
-			if d.Type == "sink" {
-				s.checks = append(s.checks, s.countCheck(ctx, pathName(d), live[d.Name], window))
+			if c, ok := counted(d); ok {
+				s.checks = append(s.checks, s.countCheck(ctx, pathName(d), c, window))
 				continue
 			}
-			reader := live[d.Name].traces
-			if d.Type == "console" {
-				reader = verify.NewConsoleTraces(cfg.Endpoint)
+			reader := live[d.Name].TraceReader(ps.key, via(d))
+			if reader == nil {
+				return nil, fmt.Errorf("exporter %s: backend %s cannot give traces back", e.Name, d.Name)
 			}
 			s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 				return verify.Traces(ctx, reader, verify.TraceExpectation{
@@ -126,7 +134,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 			s.abort = r.Shutdown
 		} else {
 			exp, err := generators.NewMetricExporter(ctx, generators.MetricExporterConfig{
-				ExporterConfig: cfg, URLPath: lb.otlpHTTPPath, Temporality: e.Temporality,
+				ExporterConfig: cfg, Temporality: e.Temporality,
 			}, rec)
 			if err != nil {
 				return nil, fmt.Errorf("exporter %s: %w", e.Name, err)
@@ -159,8 +167,8 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 			s.abort = stop
 		}
 		for _, d := range paths {
-			if d.Type == "sink" {
-				s.checks = append(s.checks, s.countCheck(ctx, pathName(d), live[d.Name], window))
+			if c, ok := counted(d); ok {
+				s.checks = append(s.checks, s.countCheck(ctx, pathName(d), c, window))
 				continue
 			}
 			expect := verify.MetricExpectation{
@@ -173,26 +181,12 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 			if mcfg.Pull {
 				expect.Instance = ps.pull.addr() // Prometheus labels scraped series with the target
 			}
-			var verifyFn func(ctx context.Context, progress func(int64, int64)) (verify.Result, error)
-			if d.Type == "console" {
-				src := verify.ConsoleMetrics(cfg.Endpoint)
-				verifyFn = func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
-					return verify.MetricsFromSource(ctx, src, expect, verify.Options{Window: window, Progress: progress})
-				}
-			} else if d.Type == "collector" {
-				dir := live[d.Name].filesDir
-				if dir == "" {
-					return nil, fmt.Errorf("exporter %s: backend %s cannot give metrics back (an external collector needs files_dir)", e.Name, d.Name)
-				}
-				src := verify.MetricFiles(dir)
-				verifyFn = func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
-					return verify.MetricsFromSource(ctx, src, expect, verify.Options{Window: window, Progress: progress})
-				}
-			} else {
-				q := live[d.Name].prom
-				verifyFn = func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
-					return verify.Metrics(ctx, q, expect, verify.Options{Window: window, Progress: progress})
-				}
+			reader := live[d.Name].MetricReader(ps.key, via(d))
+			if reader == nil {
+				return nil, fmt.Errorf("exporter %s: backend %s cannot give metrics back (an external collector needs files_dir)", e.Name, d.Name)
+			}
+			verifyFn := func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
+				return reader.VerifyMetrics(ctx, expect, verify.Options{Window: window, Progress: progress})
 			}
 			s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 				res, err := verifyFn(ctx, progress)
@@ -222,17 +216,12 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		s.abort = exp.Shutdown
 		s.stats = func() sendStats { return fromStreamStats(ls.Stats()) }
 		for _, d := range paths {
-			if d.Type == "sink" {
-				s.checks = append(s.checks, s.countCheck(ctx, pathName(d), live[d.Name], window))
+			if c, ok := counted(d); ok {
+				s.checks = append(s.checks, s.countCheck(ctx, pathName(d), c, window))
 				continue
 			}
-			var src verify.LogSource
-			switch {
-			case d.Type == "console":
-				src = verify.ConsoleLogs(cfg.Endpoint)
-			case live[d.Name].filesDir != "":
-				src = verify.LogFiles(live[d.Name].filesDir)
-			default:
+			src := live[d.Name].LogSource(ps.key, via(d))
+			if src == nil {
 				return nil, fmt.Errorf("exporter %s: backend %s cannot give logs back (an external collector needs files_dir)", e.Name, d.Name)
 			}
 			s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
@@ -253,9 +242,9 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 
 // countCheck verifies the stream by count against a sink: what the sink's receivers accepted since now (an
 // external sink may have counted earlier items), against the items emitted (data points delivered, for metrics).
-func (s *stream) countCheck(ctx context.Context, path string, sink *liveBackend, window time.Duration) *check {
+func (s *stream) countCheck(ctx context.Context, path string, sink containers.Counted, window time.Duration) *check {
 	signal := s.workload.Signal
-	accepted := verify.SinkAccepted(sink.metricsURL, signal)
+	accepted := sink.Accepted(generators.Signal(signal))
 	before, _ := accepted(ctx) // a sink that does not answer yet has counted nothing
 	return &check{path: path, byCount: true, verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 		return verify.Count(ctx, verify.CountExpectation{

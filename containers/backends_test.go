@@ -12,7 +12,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/collector"
+	"github.com/otelbench/otelbench/containers/zipkin"
 )
 
 func specRunID(what string) string {
@@ -33,7 +34,7 @@ func get(url string) (int, string, error) {
 var _ = Describe("Zipkin", Label("docker"), func() {
 	It("serves its API on a free loopback port, sized by the caller, and is gone after Terminate", func(ctx SpecContext) {
 		id := specRunID("zipkin")
-		z, err := containers.RunZipkin(ctx, images["zipkin"], containers.ZipkinConfig{RunID: id, MaxSpans: 10_000})
+		z, err := zipkin.Run(ctx, images["zipkin"], zipkin.Config{RunID: id, MaxSpans: 10_000})
 		DeferCleanup(func(ctx context.Context) { _ = z.Terminate(ctx) })
 		Expect(err).NotTo(HaveOccurred())
 		Expect(z.SpansURL()).To(HavePrefix("http://127.0.0.1:"))
@@ -48,9 +49,9 @@ var _ = Describe("Zipkin", Label("docker"), func() {
 	}, SpecTimeout(3*time.Minute))
 
 	It("sizes its heap from the spans it must hold", func() {
-		Expect(containers.ZipkinHeapFor(1000, 200)).To(Equal(512))
-		Expect(containers.ZipkinHeapFor(1_000_000, 200)).To(BeNumerically(">", 2000))
-		Expect(containers.ZipkinHeapFor(100_000, 10_000)).To(BeNumerically(">", 100_000*3*10_000>>20), "big spans need a big heap")
+		Expect(zipkin.HeapFor(1000, 200)).To(Equal(512))
+		Expect(zipkin.HeapFor(1_000_000, 200)).To(BeNumerically(">", 2000))
+		Expect(zipkin.HeapFor(100_000, 10_000)).To(BeNumerically(">", 100_000*3*10_000>>20), "big spans need a big heap")
 	})
 })
 
@@ -59,7 +60,7 @@ var _ = Describe("Collector", Label("docker"), func() {
 		dir := GinkgoT().TempDir()
 		Expect(os.Chmod(dir, 0o777)).To(Succeed())
 		id := specRunID("collector")
-		c, err := containers.RunCollector(ctx, images["collector"], containers.CollectorConfig{RunID: id, FilesDir: dir})
+		c, err := collector.Run(ctx, images["collector"], collector.Config{RunID: id, FilesDir: dir})
 		DeferCleanup(func(ctx context.Context) { _ = c.Terminate(ctx) })
 		Expect(err).NotTo(HaveOccurred())
 		Expect(c.OTLPGRPCEndpoint()).To(HavePrefix("127.0.0.1:"))

@@ -203,3 +203,60 @@ type slogPrintf struct{ l *slog.Logger }
 func (s slogPrintf) Printf(format string, args ...any) {
 	s.l.Debug(strings.TrimSpace(fmt.Sprintf(format, args...)), "component", "testcontainers")
 }
+
+// Server is a backend container started by Run.
+type Server struct {
+	*testcontainers.DockerContainer
+	kind string
+}
+
+// Kind is the backend type the server was started as.
+func (s *Server) Kind() string { return s.kind }
+
+// Terminate stops and removes the container; it is safe on a partly started or nil Server.
+func (s *Server) Terminate(ctx context.Context) error {
+	if s == nil {
+		return nil
+	}
+	return terminate(ctx, s.DockerContainer)
+}
+
+// Run starts image as a backend of type kind for run runID, in the testcontainers-go module style: host
+// networking and otelbench's labels first, then opts (the backend's own, then the user's, which so win); a wait
+// strategy among opts decides when it is ready. On error the partly started container, if any, is returned too so
+// that the caller can terminate it, and the error carries the tail of its log.
+func Run(ctx context.Context, kind, image, runID string, opts ...testcontainers.ContainerCustomizer) (*Server, error) {
+	configure()
+	ctr, err := testcontainers.Run(ctx, image, append([]testcontainers.ContainerCustomizer{hostNetwork(runID)}, opts...)...)
+	s := &Server{DockerContainer: ctr, kind: kind}
+	if err != nil {
+		return s, startError(ctx, kind, ctr, err)
+	}
+	return s, nil
+}
+
+// HostPort is Host:p.
+func HostPort(p int) string { return hostPort(p) }
+
+// WaitPort is p as a wait strategy's port ("p/tcp"): with host networking the container's port is the host's.
+func WaitPort(p int) string { return port(p) }
+
+// HostNetwork is the customizer every backend gets (Run adds it): host networking and otelbench's labels.
+func HostNetwork(runID string) testcontainers.CustomizeRequestOption { return hostNetwork(runID) }
+
+// TerminateContainer stops and removes ctr quickly; a nil container is fine.
+func TerminateContainer(ctx context.Context, ctr *testcontainers.DockerContainer) error {
+	return terminate(ctx, ctr)
+}
+
+// StartError adds the tail of the container's log to err: a backend that fails to start says why there.
+func StartError(ctx context.Context, what string, ctr *testcontainers.DockerContainer, err error) error {
+	return startError(ctx, what, ctr, err)
+}
+
+// Configure applies the testcontainers-go settings otelbench's containers need (see configure); Run does it.
+func Configure() { configure() }
+
+func hostPort(p int) string { return Host + ":" + strconv.Itoa(p) }
+
+func port(p int) string { return strconv.Itoa(p) + "/tcp" }

@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/all"
 )
 
 func TestContainers(t *testing.T) {
@@ -26,7 +27,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	if !Label("docker").MatchesLabelFilter(GinkgoLabelFilter()) {
 		return
 	}
-	for _, img := range containers.Images {
+	for _, img := range all.Images() {
 		_, err := containers.BuildImage(ctx, img, false, GinkgoWriter)
 		Expect(err).NotTo(HaveOccurred())
 		images[img.Backend], err = containers.ResolveImage(ctx, img, containers.ImagesAuto)

@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -35,27 +33,16 @@ type Image struct {
 	// Source says what the local image is built from, for humans.
 	Source string
 
-	// recipe is the folder under images/ holding the build inputs.
-	recipe string
-	// build fills dir with a Docker build context (a Dockerfile and what it copies).
-	build func(ctx context.Context, img Image, dir string, log io.Writer) error
+	// Recipe holds the build inputs (a Dockerfile and what the build needs), usually a folder embedded in the
+	// backend's package.
+	Recipe fs.FS
+	// Build fills work/context with a Docker build context (a Dockerfile and what it copies); work is a cache
+	// folder kept between builds of the same version.
+	Build BuildFunc
 }
 
-// Images lists every pinned backend image. Each backend's file pins its own (jaegerImage in jaeger.go, ...):
-// changing a version there, and its recipe under images/, is all an upgrade takes.
-var Images = []Image{jaegerImage, zipkinImage, prometheusImage, collectorImage}
-
-// ImageFor returns the pinned image of a backend type.
-func ImageFor(backend string) (Image, bool) {
-	i := slices.IndexFunc(Images, func(img Image) bool { return img.Backend == backend })
-	if i < 0 {
-		return Image{}, false
-	}
-	return Images[i], true
-}
-
-//go:embed images
-var recipes embed.FS
+// BuildFunc prepares the Docker build context of img in work/context.
+type BuildFunc func(ctx context.Context, img Image, work string, log io.Writer) error
 
 // ImagePolicy says which image a run uses for a backend.
 type ImagePolicy string
@@ -144,7 +131,7 @@ func BuildImage(ctx context.Context, img Image, force bool, log io.Writer) (Buil
 	if err := os.MkdirAll(contextDir, 0o755); err != nil {
 		return "", fmt.Errorf("build %s: %w", img.Local, err)
 	}
-	if err := img.build(ctx, img, work, log); err != nil {
+	if err := img.Build(ctx, img, work, log); err != nil {
 		return "", fmt.Errorf("build %s: %w", img.Local, err)
 	}
 	if err := dockerBuild(ctx, cli, contextDir, img, log); err != nil {
@@ -153,13 +140,13 @@ func BuildImage(ctx context.Context, img Image, force bool, log io.Writer) (Buil
 	return Built, nil
 }
 
-// goBinary is the recipe for a backend built from a Go module: the recipe folder holds NAME.mod and NAME.sum (a
-// wrapper module requiring the backend, kept apart from otelbench's own go.mod) and a Dockerfile copying the
-// static binary NAME into a FROM scratch image. tags are Go build tags.
-func goBinary(pkg, name string, tags ...string) func(context.Context, Image, string, io.Writer) error {
+// GoBinary is the Build of a backend built from a Go module: the recipe holds NAME.mod and NAME.sum (a wrapper
+// module requiring the backend, kept apart from otelbench's own go.mod) and a Dockerfile copying the static binary
+// NAME into a FROM scratch image. tags are Go build tags, ldflags more linker flags (-X ...).
+func GoBinary(pkg, name string, tags []string, ldflags ...string) BuildFunc {
 	return func(ctx context.Context, img Image, work string, log io.Writer) error {
 		for from, to := range map[string]string{name + ".mod": "go.mod", name + ".sum": "go.sum", "Dockerfile": "context/Dockerfile"} {
-			data, err := fs.ReadFile(recipes, "images/"+img.recipe+"/"+from)
+			data, err := fs.ReadFile(img.Recipe, from)
 			if err != nil {
 				return err
 			}
@@ -172,7 +159,7 @@ func goBinary(pkg, name string, tags ...string) func(context.Context, Image, str
 			return fmt.Errorf("building %s needs the Go toolchain on PATH: %w", img.Local, err)
 		}
 		fmt.Fprintf(log, "go build %s (a few minutes the first time; the Go build cache makes later builds fast)\n", pkg)
-		args := []string{"build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join("context", name)}
+		args := []string{"build", "-trimpath", "-ldflags=" + strings.Join(append([]string{"-s", "-w"}, ldflags...), " "), "-o", filepath.Join("context", name)}
 		if len(tags) > 0 {
 			args = append(args, "-tags="+strings.Join(tags, ","))
 		}

@@ -13,12 +13,14 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/all"
+	"github.com/otelbench/otelbench/containers/jaeger"
 )
 
 var _ = Describe("Jaeger", Label("docker"), func() {
 	It("listens on free loopback ports, answers its query API, and is gone after Terminate", func(ctx SpecContext) {
 		runID := "spec-jaeger-" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
-		j, err := containers.RunJaeger(ctx, jaegerImage, containers.JaegerConfig{RunID: runID, MaxTraces: 1000})
+		j, err := jaeger.Run(ctx, jaegerImage, jaeger.Config{RunID: runID, MaxTraces: 1000})
 		DeferCleanup(func(ctx context.Context) { _ = j.Terminate(ctx) })
 		Expect(err).NotTo(HaveOccurred())
 
@@ -36,7 +38,7 @@ var _ = Describe("Jaeger", Label("docker"), func() {
 
 	It("is removed by Prune when a run could not terminate it", func(ctx SpecContext) {
 		runID := "spec-prune-" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
-		j, err := containers.RunJaeger(ctx, jaegerImage, containers.JaegerConfig{RunID: runID})
+		j, err := jaeger.Run(ctx, jaegerImage, jaeger.Config{RunID: runID})
 		DeferCleanup(func(ctx context.Context) { _ = j.Terminate(ctx) })
 		Expect(err).NotTo(HaveOccurred())
 
@@ -76,11 +78,11 @@ var _ = Describe("FreePorts", func() {
 
 var _ = Describe("Images", func() {
 	It("pins one official and one local image per backend type", func() {
-		img, ok := containers.ImageFor("jaeger")
+		img, ok := all.ImageFor("jaeger")
 		Expect(ok).To(BeTrue())
 		Expect(img.Official).To(Equal("jaegertracing/jaeger:" + img.Version))
 		Expect(img.Local).To(HaveSuffix(":" + img.Version))
-		_, ok = containers.ImageFor("tempo")
+		_, ok = all.ImageFor("tempo")
 		Expect(ok).To(BeFalse())
 	})
 })

@@ -19,8 +19,8 @@ import (
 // openjdk-17-jre-headless, then import it. It is built only when missing.
 const javaBase = "otelbench-local/java17:bookworm"
 
-// ensureJavaBase builds javaBase in work unless Docker has it.
-func ensureJavaBase(ctx context.Context, work string, log io.Writer) error {
+// EnsureJavaBase builds javaBase in work unless Docker has it.
+func EnsureJavaBase(ctx context.Context, work string, log io.Writer) error {
 	cli, err := dockerClient(ctx)
 	if err != nil {
 		return err
@@ -138,4 +138,14 @@ func execCommand(ctx context.Context, dir string, env []string, log io.Writer, n
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = log, log
 	return cmd
+}
+
+// RunCommand runs name with args in dir, its output going to log: a step of an image build.
+func RunCommand(ctx context.Context, log io.Writer, dir, name string, args ...string) error {
+	return run(ctx, log, dir, name, args...)
+}
+
+// ExecCommand is the command of a build step: name with args in dir, with env, output to log.
+func ExecCommand(ctx context.Context, dir string, env []string, log io.Writer, name string, args ...string) *exec.Cmd {
+	return execCommand(ctx, dir, env, log, name, args...)
 }

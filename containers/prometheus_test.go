@@ -13,6 +13,8 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/all"
+	"github.com/otelbench/otelbench/containers/prometheus"
 )
 
 // promStatus returns the data member of a Prometheus /api/v1/status/... answer.
@@ -50,20 +52,20 @@ func postJSON(url, body string) (int, error) {
 
 var _ = Describe("Prometheus backend", func() {
 	It("pins Prometheus 3.16 and is safe to terminate when it never started", func(ctx SpecContext) {
-		img, ok := containers.ImageFor("prometheus")
+		img, ok := all.ImageFor("prometheus")
 		Expect(ok).To(BeTrue())
 		Expect(img.Official).To(Equal("prom/prometheus:v3.16.0"))
 		Expect(img.Local).To(Equal("otelbench-local/prometheus:3.16.0"))
-		var p *containers.Prometheus
+		var p *prometheus.Prometheus
 		Expect(p.Terminate(ctx)).To(Succeed())
 		Expect(p.Kind()).To(Equal("prometheus"))
-		Expect((&containers.Prometheus{}).Terminate(ctx)).To(Succeed())
+		Expect((&prometheus.Prometheus{}).Terminate(ctx)).To(Succeed())
 	})
 
 	Context("in Docker", Label("docker"), func() {
 		It("runs with the receivers on, the generated config, and loopback endpoints; nothing remains after Terminate", func(ctx SpecContext) {
 			id := specRunID("prometheus-config")
-			p, err := containers.RunPrometheus(ctx, images["prometheus"], containers.PrometheusConfig{
+			p, err := prometheus.Run(ctx, images["prometheus"], prometheus.Config{
 				RunID: id, ScrapeTargets: []string{"127.0.0.1:1"}, ScrapeInterval: 1500 * time.Millisecond,
 			})
 			DeferCleanup(func(ctx context.Context) { _ = p.Terminate(ctx) })
@@ -92,7 +94,7 @@ var _ = Describe("Prometheus backend", func() {
 
 			// Both receivers answer: an empty OTLP request is accepted, an empty remote-write request is not
 			// protobuf (but the endpoint exists).
-			code, err := postJSON("http://"+p.OTLPMetricsEndpoint()+containers.PrometheusOTLPPath, `{"resourceMetrics":[]}`)
+			code, err := postJSON("http://"+p.OTLPMetricsEndpoint()+prometheus.OTLPPath, `{"resourceMetrics":[]}`)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(code).To(Equal(http.StatusOK))
 			code, err = postJSON(p.RemoteWriteURL(), "")
@@ -100,7 +102,7 @@ var _ = Describe("Prometheus backend", func() {
 			Expect(code).NotTo(Equal(http.StatusNotFound))
 
 			// The default rejects delta temporality.
-			code, err = postJSON("http://"+p.OTLPMetricsEndpoint()+containers.PrometheusOTLPPath, deltaSum(time.Now()))
+			code, err = postJSON("http://"+p.OTLPMetricsEndpoint()+prometheus.OTLPPath, deltaSum(time.Now()))
 			Expect(err).NotTo(HaveOccurred())
 			Expect(code).To(Equal(http.StatusInternalServerError))
 
@@ -111,11 +113,11 @@ var _ = Describe("Prometheus backend", func() {
 
 		It("takes the caller's options last, e.g. a feature flag that turns delta sums into cumulative ones", func(ctx SpecContext) {
 			id := specRunID("prometheus-delta")
-			p, err := containers.RunPrometheus(ctx, images["prometheus"], containers.PrometheusConfig{RunID: id},
+			p, err := prometheus.Run(ctx, images["prometheus"], prometheus.Config{RunID: id},
 				testcontainers.WithCmdArgs("--enable-feature=otlp-deltatocumulative"))
 			DeferCleanup(func(ctx context.Context) { _ = p.Terminate(ctx) })
 			Expect(err).NotTo(HaveOccurred())
-			code, err := postJSON("http://"+p.OTLPMetricsEndpoint()+containers.PrometheusOTLPPath, deltaSum(time.Now()))
+			code, err := postJSON("http://"+p.OTLPMetricsEndpoint()+prometheus.OTLPPath, deltaSum(time.Now()))
 			Expect(err).NotTo(HaveOccurred())
 			Expect(code).To(Equal(http.StatusOK))
 			Eventually(func() (string, error) {
@@ -128,7 +130,7 @@ var _ = Describe("Prometheus backend", func() {
 
 		It("returns the partly started container with an error carrying its log when Prometheus cannot start", func(ctx SpecContext) {
 			id := specRunID("prometheus-fail")
-			p, err := containers.RunPrometheus(ctx, images["prometheus"], containers.PrometheusConfig{RunID: id},
+			p, err := prometheus.Run(ctx, images["prometheus"], prometheus.Config{RunID: id},
 				testcontainers.WithCmdArgs("--no-such-flag"))
 			DeferCleanup(func(ctx context.Context) { _ = p.Terminate(ctx) })
 			Expect(err).To(MatchError(ContainSubstring("start prometheus")))

@@ -2,6 +2,7 @@ package generators
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/exporters/zipkin"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/stats"
 )
 
@@ -31,9 +33,15 @@ const (
 type ExporterConfig struct {
 	// Protocol is OTLPGRPC or OTLPHTTP.
 	Protocol string
-	// Endpoint is the receiver's host:port; connections are plain (no TLS), as to a local backend. For Zipkin
-	// it is the full URL spans are posted to.
+	// Endpoint is the receiver's host:port (OTLP), the URL spans are posted to (Zipkin), or a file (console).
 	Endpoint string
+	// URLPath overrides the OTLP HTTP path of the signal (Prometheus' receiver is at /api/v1/otlp/v1/metrics).
+	URLPath string
+	// TLS, when set, secures the connection (OTLP: https or gRPC over TLS); nil means plain connections, as to a
+	// backend on this host.
+	TLS *tls.Config
+	// Headers go on every export request (API keys, tenant IDs).
+	Headers map[string]string
 	// Compression is "none" or "gzip".
 	Compression string
 	// Timeout bounds one export call, retries included.
@@ -51,7 +59,6 @@ func NewTraceExporter(ctx context.Context, cfg ExporterConfig, rec *Recorder) (s
 	case OTLPGRPC:
 		opts := []otlptracegrpc.Option{
 			otlptracegrpc.WithEndpoint(cfg.Endpoint),
-			otlptracegrpc.WithInsecure(),
 			otlptracegrpc.WithTimeout(cfg.Timeout),
 			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{
 				Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: cfg.Timeout,
@@ -61,27 +68,44 @@ func NewTraceExporter(ctx context.Context, cfg ExporterConfig, rec *Recorder) (s
 		if cfg.Compression == "gzip" {
 			opts = append(opts, otlptracegrpc.WithCompressor("gzip"))
 		}
+		if cfg.TLS != nil {
+			opts = append(opts, otlptracegrpc.WithTLSCredentials(credentials.NewTLS(cfg.TLS)))
+		} else {
+			opts = append(opts, otlptracegrpc.WithInsecure())
+		}
+		if len(cfg.Headers) > 0 {
+			opts = append(opts, otlptracegrpc.WithHeaders(cfg.Headers))
+		}
 		exp, err = otlptracegrpc.New(ctx, opts...)
 	case OTLPHTTP:
 		opts := []otlptracehttp.Option{
 			otlptracehttp.WithEndpoint(cfg.Endpoint),
-			otlptracehttp.WithInsecure(),
 			otlptracehttp.WithTimeout(cfg.Timeout),
 			otlptracehttp.WithRetry(otlptracehttp.RetryConfig{
 				Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: cfg.Timeout,
 			}),
-			otlptracehttp.WithHTTPClient(&http.Client{Transport: countingTransport{base: loopbackTransport(), rec: rec}}),
+			otlptracehttp.WithHTTPClient(cfg.httpClient(rec, 0)),
 		}
 		if cfg.Compression == "gzip" {
 			opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
 		}
+		if cfg.TLS == nil {
+			opts = append(opts, otlptracehttp.WithInsecure())
+		}
+		if cfg.URLPath != "" {
+			opts = append(opts, otlptracehttp.WithURLPath(cfg.URLPath))
+		}
+		if len(cfg.Headers) > 0 {
+			opts = append(opts, otlptracehttp.WithHeaders(cfg.Headers))
+		}
 		exp, err = otlptracehttp.New(ctx, opts...)
 	case Zipkin:
 		// The Zipkin exporter has no compression, timeout or retry options: it posts JSON once per batch.
-		exp, err = zipkin.New(cfg.Endpoint, zipkin.WithClient(&http.Client{
-			Timeout:   cfg.Timeout,
-			Transport: countingTransport{base: loopbackTransport(), rec: rec},
-		}))
+		zopts := []zipkin.Option{zipkin.WithClient(cfg.httpClient(rec, cfg.Timeout))}
+		if len(cfg.Headers) > 0 {
+			zopts = append(zopts, zipkin.WithHeaders(cfg.Headers))
+		}
+		exp, err = zipkin.New(cfg.Endpoint, zopts...)
 	case Console:
 		var f *os.File
 		if f, err = openConsole(cfg.Endpoint); err == nil {
@@ -192,6 +216,14 @@ func (b *countingBodyWriterTo) WriteTo(w io.Writer) (int64, error) {
 
 // loopbackTransport is an HTTP transport that ignores proxy settings: otelbench's load goes to the backend's
 // address and nowhere else.
+// httpClient is the HTTP client of cfg's exporters: no proxy, cfg's TLS, request bodies counted by rec, each
+// request bounded by timeout (0: the exporter bounds it).
+func (cfg ExporterConfig) httpClient(rec *Recorder, timeout time.Duration) *http.Client {
+	t := loopbackTransport()
+	t.TLSClientConfig = cfg.TLS
+	return &http.Client{Timeout: timeout, Transport: countingTransport{base: t, rec: rec}}
+}
+
 func loopbackTransport() *http.Transport {
 	return &http.Transport{
 		Proxy:               nil,

@@ -19,13 +19,12 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 )
 
 // MetricExporterConfig says how to build a push metrics exporter.
 type MetricExporterConfig struct {
 	ExporterConfig
-	// URLPath overrides the OTLP HTTP path (Prometheus' OTLP receiver is at /api/v1/otlp/v1/metrics).
-	URLPath string
 	// Temporality is "cumulative" or "delta".
 	Temporality string
 }
@@ -49,7 +48,6 @@ func NewMetricExporter(ctx context.Context, cfg MetricExporterConfig, rec *Recor
 	case OTLPGRPC:
 		opts := []otlpmetricgrpc.Option{
 			otlpmetricgrpc.WithEndpoint(cfg.Endpoint),
-			otlpmetricgrpc.WithInsecure(),
 			otlpmetricgrpc.WithTimeout(cfg.Timeout),
 			otlpmetricgrpc.WithTemporalitySelector(temporality(cfg.Temporality)),
 			otlpmetricgrpc.WithDialOption(grpc.WithStatsHandler(wireCounter{rec}), grpc.WithNoProxy()),
@@ -57,14 +55,27 @@ func NewMetricExporter(ctx context.Context, cfg MetricExporterConfig, rec *Recor
 		if cfg.Compression == "gzip" {
 			opts = append(opts, otlpmetricgrpc.WithCompressor("gzip"))
 		}
+		if cfg.TLS != nil {
+			opts = append(opts, otlpmetricgrpc.WithTLSCredentials(credentials.NewTLS(cfg.TLS)))
+		} else {
+			opts = append(opts, otlpmetricgrpc.WithInsecure())
+		}
+		if len(cfg.Headers) > 0 {
+			opts = append(opts, otlpmetricgrpc.WithHeaders(cfg.Headers))
+		}
 		exp, err = otlpmetricgrpc.New(ctx, opts...)
 	case OTLPHTTP:
 		opts := []otlpmetrichttp.Option{
 			otlpmetrichttp.WithEndpoint(cfg.Endpoint),
-			otlpmetrichttp.WithInsecure(),
 			otlpmetrichttp.WithTimeout(cfg.Timeout),
 			otlpmetrichttp.WithTemporalitySelector(temporality(cfg.Temporality)),
-			otlpmetrichttp.WithHTTPClient(&http.Client{Transport: countingTransport{base: loopbackTransport(), rec: rec}}),
+			otlpmetrichttp.WithHTTPClient(cfg.httpClient(rec, 0)),
+		}
+		if cfg.TLS == nil {
+			opts = append(opts, otlpmetrichttp.WithInsecure())
+		}
+		if len(cfg.Headers) > 0 {
+			opts = append(opts, otlpmetrichttp.WithHeaders(cfg.Headers))
 		}
 		if cfg.URLPath != "" {
 			opts = append(opts, otlpmetrichttp.WithURLPath(cfg.URLPath))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -18,6 +17,7 @@ import (
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 )
 
 // Severities maps scenario severity names to OpenTelemetry severity numbers.
@@ -269,20 +269,35 @@ func NewLogExporter(ctx context.Context, cfg ExporterConfig, rec *Recorder) (sdk
 	case OTLPGRPC:
 		opts := []otlploggrpc.Option{
 			otlploggrpc.WithEndpoint(cfg.Endpoint),
-			otlploggrpc.WithInsecure(),
 			otlploggrpc.WithTimeout(cfg.Timeout),
 			otlploggrpc.WithDialOption(grpc.WithStatsHandler(wireCounter{rec}), grpc.WithNoProxy()),
 		}
 		if cfg.Compression == "gzip" {
 			opts = append(opts, otlploggrpc.WithCompressor("gzip"))
 		}
+		if cfg.TLS != nil {
+			opts = append(opts, otlploggrpc.WithTLSCredentials(credentials.NewTLS(cfg.TLS)))
+		} else {
+			opts = append(opts, otlploggrpc.WithInsecure())
+		}
+		if len(cfg.Headers) > 0 {
+			opts = append(opts, otlploggrpc.WithHeaders(cfg.Headers))
+		}
 		exp, err = otlploggrpc.New(ctx, opts...)
 	case OTLPHTTP:
 		opts := []otlploghttp.Option{
 			otlploghttp.WithEndpoint(cfg.Endpoint),
-			otlploghttp.WithInsecure(),
 			otlploghttp.WithTimeout(cfg.Timeout),
-			otlploghttp.WithHTTPClient(&http.Client{Transport: countingTransport{base: loopbackTransport(), rec: rec}}),
+			otlploghttp.WithHTTPClient(cfg.httpClient(rec, 0)),
+		}
+		if cfg.TLS == nil {
+			opts = append(opts, otlploghttp.WithInsecure())
+		}
+		if cfg.URLPath != "" {
+			opts = append(opts, otlploghttp.WithURLPath(cfg.URLPath))
+		}
+		if len(cfg.Headers) > 0 {
+			opts = append(opts, otlploghttp.WithHeaders(cfg.Headers))
 		}
 		if cfg.Compression == "gzip" {
 			opts = append(opts, otlploghttp.WithCompression(otlploghttp.GzipCompression))

@@ -48,6 +48,63 @@ type MetricExpectation struct {
 	Instance string
 	// CardinalityLimit is the SDK's cardinality limit per instrument the stream ran with (0: the SDK's default).
 	CardinalityLimit int
+	// Naming is how the store spells what was sent; the zero value is Prometheus' (PrometheusNaming with
+	// NativeExponential).
+	Naming *Naming
+}
+
+// Naming is how a PromQL store names what OTLP sent it: series names, label names, where the stream's instance
+// is, how exponential histograms are kept, and what that changed (for the compatibility section).
+type Naming struct {
+	// Name is the series name of an instrument (before _count, _sum, _bucket).
+	Name func(in generators.Instrument) string
+	// Label is the label name of an attribute key.
+	Label func(key string) string
+	// InstanceLabel is the label holding the stream's Instance: "instance" for Prometheus (OTLP, remote write, or
+	// the scrape target), the resource attribute itself where every resource attribute becomes a label.
+	InstanceLabel string
+	// NativeExponential: exponential histograms are native histograms (histogram_count(), histogram_sum());
+	// otherwise they have _count and _sum series like classic ones.
+	NativeExponential bool
+	// Changes lists what the store changed in what was sent, for the instrument kinds sent.
+	Changes func(kinds []string) []string
+}
+
+// PrometheusNaming is how Prometheus names what its OTLP receiver, a scrape or a remote write gave it: dots to
+// underscores, unit and _total suffixes, job and instance from service.name and service.instance.id. native
+// says exponential histograms arrive as native histograms (OTLP); otherwise they arrive as classic ones.
+func PrometheusNaming(native bool) *Naming {
+	return &Naming{
+		Name:              generators.Instrument.PrometheusName,
+		Label:             func(key string) string { return strings.ReplaceAll(key, ".", "_") },
+		InstanceLabel:     "instance",
+		NativeExponential: native,
+		Changes: func(kinds []string) []string {
+			var out []string
+			for _, kind := range kinds {
+				in, _ := generators.InstrumentOf(kind)
+				if name := in.PrometheusName(); name != in.Name {
+					out = append(out, fmt.Sprintf("metric %s (unit %s) renamed %s", in.Name, in.Unit, name))
+				}
+				switch {
+				case kind == generators.Histogram:
+					out = append(out, "histogram split into _bucket, _sum and _count series")
+				case kind == generators.ExponentialHistogram && native:
+					out = append(out, "exponential histogram stored as a native histogram")
+				case kind == generators.ExponentialHistogram:
+					out = append(out, "exponential histogram stored as a classic one (_bucket, _sum and _count series)")
+				}
+			}
+			return append(out, "attribute keys otelbench.stream, otelbench.series became labels otelbench_stream, otelbench_series")
+		},
+	}
+}
+
+func (exp MetricExpectation) naming() *Naming {
+	if exp.Naming != nil {
+		return exp.Naming
+	}
+	return PrometheusNaming(exp.NativeExponential)
 }
 
 // Metrics verifies a metrics stream against Prometheus. Items are data points: every data point exported (or
@@ -91,7 +148,7 @@ func Metrics(ctx context.Context, q PromQL, exp MetricExpectation, opts Options)
 			}
 		} else if settled(want, bad, overflow, exp.CardinalityLimit) {
 			res.Complete = int64(len(want) - len(bad))
-			noteTranslation(&res, exp.Plan.Kinds)
+			noteTranslation(&res, exp)
 			res.Visibility = generators.Quantiles{P50: time.Since(sentAt), P90: time.Since(sentAt), P99: time.Since(sentAt), Max: time.Since(sentAt), Count: 1}
 			break
 		}
@@ -146,41 +203,33 @@ func awaitSent(ctx context.Context, exp MetricExpectation, opts *Options) (time.
 	return time.Now(), exp.Plan.Expect(exp.Emitted()), nil
 }
 
-// noteTranslation records, as changes, how Prometheus renamed what was sent: every instrument whose name differs
-// in Prometheus, and the attribute keys that became label names.
-func noteTranslation(res *Result, kinds []string) {
-	for _, kind := range kinds {
-		in, _ := generators.InstrumentOf(kind)
-		if name := in.PrometheusName(); name != in.Name {
-			res.Changes[fmt.Sprintf("metric %s (unit %s) renamed %s", in.Name, in.Unit, name)]++
-		}
-		switch kind {
-		case generators.Histogram:
-			res.Changes["histogram split into _bucket, _sum and _count series"]++
-		case generators.ExponentialHistogram:
-			res.Changes["exponential histogram stored as a native histogram"]++
-		}
+// noteTranslation records, as changes, how the store renamed what was sent.
+func noteTranslation(res *Result, exp MetricExpectation) {
+	for _, c := range exp.naming().Changes(exp.Plan.Kinds) {
+		res.Changes[c]++
 	}
-	res.Changes["attribute keys otelbench.stream, otelbench.series became labels otelbench_stream, otelbench_series"]++
 }
 
 // selector is the label matcher of a stream's series.
 func selector(exp MetricExpectation) string {
+	n := exp.naming()
 	if exp.Instance != "" {
-		return fmt.Sprintf(`{otelbench_stream=%q,instance=%q}`, exp.Stream, exp.Instance)
+		return fmt.Sprintf(`{%s=%q,%s=%q}`, n.Label(generators.AttrStream), exp.Stream, n.InstanceLabel, exp.Instance)
 	}
-	return fmt.Sprintf(`{otelbench_stream=%q}`, exp.Stream)
+	return fmt.Sprintf(`{%s=%q}`, n.Label(generators.AttrStream), exp.Stream)
 }
 
 // finalValues compares every series' current value with want and returns, per series, what differs (a missing
 // series included).
 func finalValues(ctx context.Context, q PromQL, exp MetricExpectation, want map[generators.SeriesKey]generators.SeriesValue) (map[generators.SeriesKey]string, error) {
 	sel := selector(exp)
+	naming := exp.naming()
+	seriesLabel := naming.Label(generators.AttrSeries)
 	bad := map[generators.SeriesKey]string{}
 	now := time.Now()
 	for _, kind := range exp.Plan.Kinds {
 		in, _ := generators.InstrumentOf(kind)
-		name := in.PrometheusName()
+		name := naming.Name(in)
 		type query struct {
 			expr string
 			want func(generators.SeriesValue) float64
@@ -198,7 +247,7 @@ func finalValues(ctx context.Context, q PromQL, exp MetricExpectation, want map[
 				{name + "_sum" + sel, func(v generators.SeriesValue) float64 { return v.Sum }, "sum"},
 			}
 		case generators.ExponentialHistogram:
-			if exp.NativeExponential {
+			if naming.NativeExponential {
 				queries = []query{
 					{"histogram_count(" + name + sel + ")", func(v generators.SeriesValue) float64 { return float64(v.Count) }, "count"},
 					{"histogram_sum(" + name + sel + ")", func(v generators.SeriesValue) float64 { return v.Sum }, "sum"},
@@ -217,7 +266,7 @@ func finalValues(ctx context.Context, q PromQL, exp MetricExpectation, want map[
 			}
 			got := map[string]float64{}
 			for _, s := range samples {
-				got[s.Labels["otelbench_series"]] = s.Value
+				got[s.Labels[seriesLabel]] = s.Value
 			}
 			for key, v := range want {
 				if key.Kind != kind || bad[key] != "" {
@@ -240,8 +289,8 @@ func finalValues(ctx context.Context, q PromQL, exp MetricExpectation, want map[
 // histogram.
 func sampleName(exp MetricExpectation, kind string) string {
 	in, _ := generators.InstrumentOf(kind)
-	name := in.PrometheusName()
-	if kind == generators.Histogram || (kind == generators.ExponentialHistogram && !exp.NativeExponential) {
+	name := exp.naming().Name(in)
+	if kind == generators.Histogram || (kind == generators.ExponentialHistogram && !exp.naming().NativeExponential) {
 		name += "_count"
 	}
 	return name
@@ -264,7 +313,7 @@ func storedSamples(ctx context.Context, q PromQL, exp MetricExpectation) (series
 			return t, fmt.Errorf("query %s: %w", expr, err)
 		}
 		for _, s := range samples {
-			t.points[generators.SeriesKey{Kind: kind, Series: s.Labels["otelbench_series"]}] += int64(s.Value)
+			t.points[generators.SeriesKey{Kind: kind, Series: s.Labels[exp.naming().Label(generators.AttrSeries)]}] += int64(s.Value)
 		}
 	}
 	var err error
@@ -281,7 +330,8 @@ func overflowSamples(ctx context.Context, q PromQL, exp MetricExpectation) (map[
 		return out, nil
 	}
 	for _, kind := range exp.Plan.Kinds {
-		expr := fmt.Sprintf(`sum(count_over_time(%s{otel_metric_overflow="true",instance=%q}[%ds]))`, sampleName(exp, kind), exp.Instance, countWindow(exp))
+		n := exp.naming()
+		expr := fmt.Sprintf(`sum(count_over_time(%s{%s="true",%s=%q}[%ds]))`, sampleName(exp, kind), n.Label(OverflowAttribute), n.InstanceLabel, exp.Instance, countWindow(exp))
 		samples, err := q.Query(ctx, expr, time.Now())
 		if err != nil {
 			return nil, fmt.Errorf("query %s: %w", expr, err)

@@ -24,6 +24,7 @@ type Sample struct {
 type Prometheus struct {
 	baseURL string
 	client  *http.Client
+	params  url.Values // added to every request (see WithParams)
 }
 
 // NewPrometheus returns a client of the Prometheus server at baseURL (e.g. http://127.0.0.1:9090). It ignores proxy
@@ -113,6 +114,9 @@ func (p *Prometheus) Ready(ctx context.Context) error {
 // call posts form to the API endpoint path and decodes the data member of a successful answer into out. A failed
 // answer becomes an error carrying Prometheus' own errorType and message.
 func (p *Prometheus) call(ctx context.Context, path string, form url.Values, out any) error {
+	for k, v := range p.params {
+		form[k] = v
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.baseURL+path, strings.NewReader(form.Encode()))
 	if err != nil {
 		return err

@@ -22,6 +22,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/all"
+	"github.com/otelbench/otelbench/containers/prometheus"
 	"github.com/otelbench/otelbench/verify"
 )
 
@@ -177,7 +179,7 @@ func postOTLP(ctx context.Context, endpoint string, resource []*commonpb.KeyValu
 	if err != nil {
 		return 0, "", err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+endpoint+containers.PrometheusOTLPPath, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+endpoint+prometheus.OTLPPath, bytes.NewReader(body))
 	if err != nil {
 		return 0, "", err
 	}
@@ -193,7 +195,7 @@ func postOTLP(ctx context.Context, endpoint string, resource []*commonpb.KeyValu
 
 var _ = Describe("Prometheus read-back", Ordered, Label("docker"), func() {
 	var (
-		prom   *containers.Prometheus
+		prom   *prometheus.Prometheus
 		client *verify.Prometheus
 		runID  string
 		target string
@@ -201,7 +203,7 @@ var _ = Describe("Prometheus read-back", Ordered, Label("docker"), func() {
 	)
 
 	BeforeAll(func(ctx SpecContext) {
-		img, ok := containers.ImageFor("prometheus")
+		img, ok := all.ImageFor("prometheus")
 		Expect(ok).To(BeTrue())
 		_, err := containers.BuildImage(ctx, img, false, GinkgoWriter)
 		Expect(err).NotTo(HaveOccurred())
@@ -222,7 +224,7 @@ var _ = Describe("Prometheus read-back", Ordered, Label("docker"), func() {
 
 		runID = fmt.Sprintf("spec-promread-%d", time.Now().UnixNano())
 		start = time.Now()
-		prom, err = containers.RunPrometheus(ctx, ref, containers.PrometheusConfig{
+		prom, err = prometheus.Run(ctx, ref, prometheus.Config{
 			RunID: runID, ScrapeTargets: []string{target}, ScrapeInterval: 200 * time.Millisecond,
 		})
 		DeferCleanup(func(ctx context.Context) { _ = prom.Terminate(ctx) })

@@ -12,6 +12,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/all"
+	"github.com/otelbench/otelbench/containers/zipkin"
 	"github.com/otelbench/otelbench/verify"
 )
 
@@ -24,7 +26,7 @@ var _ = Describe("Zipkin read-back", Ordered, Label("docker"), func() {
 	)
 
 	BeforeAll(func(ctx SpecContext) {
-		img, ok := containers.ImageFor("zipkin")
+		img, ok := all.ImageFor("zipkin")
 		Expect(ok).To(BeTrue())
 		_, err := containers.BuildImage(ctx, img, false, GinkgoWriter)
 		Expect(err).NotTo(HaveOccurred())
@@ -32,7 +34,7 @@ var _ = Describe("Zipkin read-back", Ordered, Label("docker"), func() {
 		Expect(err).NotTo(HaveOccurred())
 
 		runID := fmt.Sprintf("spec-zipkinread-%d", time.Now().UnixNano())
-		z, err := containers.RunZipkin(ctx, ref, containers.ZipkinConfig{RunID: runID, MaxSpans: 1000, HeapMB: 512})
+		z, err := zipkin.Run(ctx, ref, zipkin.Config{RunID: runID, MaxSpans: 1000, HeapMB: 512})
 		DeferCleanup(func(ctx context.Context) { _ = z.Terminate(ctx) })
 		Expect(err).NotTo(HaveOccurred())
 		client = verify.NewZipkin(z.BaseURL())

@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/all"
+	"github.com/otelbench/otelbench/containers/collector"
+	"github.com/otelbench/otelbench/containers/jaeger"
 	"github.com/otelbench/otelbench/reports"
 	"github.com/otelbench/otelbench/verify"
 )
@@ -49,7 +52,7 @@ type sinkHandle struct {
 
 func startSink(ctx context.Context, kind string) (*sinkHandle, error) {
 	backend := map[string]string{"jaeger": "jaeger", "sink": "collector"}[kind]
-	img, ok := containers.ImageFor(backend)
+	img, ok := all.ImageFor(backend)
 	if !ok {
 		return nil, fmt.Errorf("unknown sink %q; expected jaeger or sink", kind)
 	}
@@ -66,14 +69,14 @@ func startSink(ctx context.Context, kind string) (*sinkHandle, error) {
 		}
 	}
 	if kind == "jaeger" {
-		j, err := containers.RunJaeger(ctx, ref, containers.JaegerConfig{RunID: runID, MaxTraces: 2_000_000})
+		j, err := jaeger.Run(ctx, ref, jaeger.Config{RunID: runID, MaxTraces: 2_000_000})
 		if err != nil {
 			stop(j)()
 			return nil, err
 		}
 		return &sinkHandle{otlp: j.OTLPGRPCEndpoint(), metrics: j.MetricsURL(), query: j.QueryURL(), stop: stop(j)}, nil
 	}
-	c, err := containers.RunCollector(ctx, ref, containers.CollectorConfig{RunID: runID, Sink: true})
+	c, err := collector.Run(ctx, ref, collector.Config{RunID: runID, Sink: true})
 	if err != nil {
 		stop(c)()
 		return nil, err

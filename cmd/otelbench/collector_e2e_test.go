@@ -13,6 +13,9 @@ import (
 	"github.com/onsi/gomega/gexec"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/all"
+	"github.com/otelbench/otelbench/containers/collector"
+	"github.com/otelbench/otelbench/containers/prometheus"
 	"github.com/otelbench/otelbench/reports"
 )
 
@@ -40,7 +43,7 @@ func failedWith(ctx SpecContext, s *gexec.Session, out string) reports.Report {
 // startImage resolves the image a run would use for a backend type.
 func startImage(ctx context.Context, backend string) string {
 	GinkgoHelper()
-	img, _ := containers.ImageFor(backend)
+	img, _ := all.ImageFor(backend)
 	ref, err := containers.ResolveImage(ctx, img, containers.ImagesAuto)
 	Expect(err).NotTo(HaveOccurred())
 	return ref
@@ -127,7 +130,7 @@ workloads:
 		}, SpecTimeout(3*time.Minute))
 
 	It("reports a Prometheus without the delta feature refusing delta metrics as the row's cause", func(ctx SpecContext) {
-		pr, err := containers.RunPrometheus(ctx, startImage(ctx, "prometheus"), containers.PrometheusConfig{RunID: runID("plain-prometheus")})
+		pr, err := prometheus.Run(ctx, startImage(ctx, "prometheus"), prometheus.Config{RunID: runID("plain-prometheus")})
 		DeferCleanup(func(ctx context.Context) { _ = pr.Terminate(ctx) })
 		Expect(err).NotTo(HaveOccurred())
 		path := writeScenario(fmt.Sprintf(`version: 1
@@ -153,7 +156,7 @@ workloads:
 	It("runs twice against one external collector, each run reading back only its own logs and metrics", func(ctx SpecContext) {
 		files := GinkgoT().TempDir()
 		Expect(os.Chmod(files, 0o777)).To(Succeed()) // the collector runs as another user
-		c, err := containers.RunCollector(ctx, startImage(ctx, "collector"), containers.CollectorConfig{RunID: runID("external-collector"), FilesDir: files})
+		c, err := collector.Run(ctx, startImage(ctx, "collector"), collector.Config{RunID: runID("external-collector"), FilesDir: files})
 		DeferCleanup(func(ctx context.Context) { _ = c.Terminate(ctx) })
 		Expect(err).NotTo(HaveOccurred())
 		path := writeScenario(fmt.Sprintf(`version: 1

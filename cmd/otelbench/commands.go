@@ -18,6 +18,7 @@ import (
 
 	"github.com/otelbench/otelbench"
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/all"
 	"github.com/otelbench/otelbench/reports"
 	"github.com/otelbench/otelbench/scenarios"
 )
@@ -233,7 +234,7 @@ func imagesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	switch args[0] {
 	case "list":
-		for _, img := range containers.Images {
+		for _, img := range all.Images() {
 			fmt.Fprintf(stdout, "%-8s %-8s official %-32s local %-36s from %s\n", img.Backend, img.Version, img.Official, img.Local, img.Source)
 		}
 		return nil
@@ -245,11 +246,11 @@ func imagesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return err
 		}
-		selected := containers.Images
+		selected := all.Images()
 		if len(pos) > 0 {
 			selected = nil
 			for _, name := range pos {
-				img, ok := containers.ImageFor(name)
+				img, ok := all.ImageFor(name)
 				if !ok {
 					return usageError("no image is pinned for backend %q", name)
 				}

@@ -10,6 +10,7 @@ import (
 	"github.com/onsi/gomega/gexec"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/all"
 )
 
 func TestOtelbench(t *testing.T) {
@@ -23,7 +24,7 @@ var binary string
 var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	if Label("docker").MatchesLabelFilter(GinkgoLabelFilter()) {
 		// The end-to-end specs need the backend images; build what is missing (make test has done it already).
-		for _, img := range containers.Images {
+		for _, img := range all.Images() {
 			_, err := containers.BuildImage(ctx, img, false, GinkgoWriter)
 			Expect(err).NotTo(HaveOccurred())
 		}

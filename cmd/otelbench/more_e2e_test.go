@@ -11,6 +11,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/all"
+	"github.com/otelbench/otelbench/containers/jaeger"
 )
 
 var _ = Describe("otelbench run with the console exporter", Label("e2e"), func() {
@@ -31,11 +33,11 @@ var _ = Describe("otelbench run with the console exporter", Label("e2e"), func()
 
 var _ = Describe("otelbench run against an external backend", Label("docker", "e2e"), func() {
 	It("sends to and verifies a Jaeger that is already running, and starts nothing", func(ctx SpecContext) {
-		img, _ := containers.ImageFor("jaeger")
+		img, _ := all.ImageFor("jaeger")
 		ref, err := containers.ResolveImage(ctx, img, containers.ImagesAuto)
 		Expect(err).NotTo(HaveOccurred())
 		ownerID := runID("external-owner")
-		j, err := containers.RunJaeger(ctx, ref, containers.JaegerConfig{RunID: ownerID, MaxTraces: 50_000})
+		j, err := jaeger.Run(ctx, ref, jaeger.Config{RunID: ownerID, MaxTraces: 50_000})
 		DeferCleanup(func(ctx context.Context) { _ = j.Terminate(ctx) })
 		Expect(err).NotTo(HaveOccurred())
 

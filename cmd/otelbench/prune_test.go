@@ -18,6 +18,7 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/all"
 )
 
 var _ = Describe("otelbench prune", Label("docker", "e2e"), func() {
@@ -25,7 +26,7 @@ var _ = Describe("otelbench prune", Label("docker", "e2e"), func() {
 		cli, err := testcontainers.NewDockerClientWithOpts(ctx)
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(cli.Close)
-		img, _ := containers.ImageFor("jaeger")
+		img, _ := all.ImageFor("jaeger")
 		image := img.Local // built by the suite; it may carry dev.otelbench, as images built before dev.otelbench.image do
 
 		suffix := fmt.Sprint(time.Now().UnixNano())

@@ -1,6 +1,11 @@
-package containers
+package prometheus
 
 import (
+	"embed"
+	"io/fs"
+
+	"github.com/otelbench/otelbench/containers"
+
 	"context"
 	"fmt"
 	"strconv"
@@ -11,24 +16,24 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 )
 
-// prometheusImage pins Prometheus 3. The build tag remove_all_sd leaves the cloud service discoveries out (static
+// Image pins Prometheus 3. The build tag remove_all_sd leaves the cloud service discoveries out (static
 // targets are all otelbench uses), which roughly thirds the binary.
-var prometheusImage = Image{
+var Image = containers.Image{
 	Backend:  "prometheus",
 	Version:  "3.16.0",
 	Official: "prom/prometheus:v3.16.0",
 	Local:    "otelbench-local/prometheus:3.16.0",
 	Source:   "Go module github.com/prometheus/prometheus v0.316.0, cmd/prometheus (tag remove_all_sd), static binary in a FROM scratch image",
-	recipe:   "prometheus",
-	build:    goBinary("github.com/prometheus/prometheus/cmd/prometheus", "prometheus", "remove_all_sd"),
+	Recipe:   sub(recipe),
+	Build:    containers.GoBinary("github.com/prometheus/prometheus/cmd/prometheus", "prometheus", []string{"remove_all_sd"}),
 }
 
-// PrometheusOTLPPath is the URL path of Prometheus' OTLP/HTTP metrics receiver. The OTel Go SDK's otlpmetrichttp
+// OTLPPath is the URL path of Prometheus' OTLP/HTTP metrics receiver. The OTel Go SDK's otlpmetrichttp
 // exporter takes OTLPMetricsEndpoint as its endpoint and this as its URL path.
-const PrometheusOTLPPath = "/api/v1/otlp/v1/metrics"
+const OTLPPath = "/api/v1/otlp/v1/metrics"
 
-// PrometheusScrapeJob is the job name of the scrape targets (PrometheusConfig.ScrapeTargets).
-const PrometheusScrapeJob = "otelbench"
+// ScrapeJob is the job name of the scrape targets (Config.ScrapeTargets).
+const ScrapeJob = "otelbench"
 
 // prometheusDataDir is the TSDB directory. The image is FROM scratch and has no writable directory, so a tmpfs is
 // mounted there: a run's samples live in memory and vanish with the container, which is all a benchmark needs.
@@ -38,12 +43,12 @@ const prometheusDataDir = "/prometheus"
 // anyway; the limit only keeps a long run from holding more than that.
 const prometheusRetention = "3h"
 
-// PrometheusConfig configures a Prometheus server for a run.
-type PrometheusConfig struct {
+// Config configures a Prometheus server for a run.
+type Config struct {
 	// RunID labels the container.
 	RunID string
 	// ScrapeTargets are host:port addresses on loopback serving /metrics over plain HTTP, scraped as job
-	// PrometheusScrapeJob. Empty means no scraping: samples arrive only through OTLP or remote write.
+	// ScrapeJob. Empty means no scraping: samples arrive only through OTLP or remote write.
 	ScrapeTargets []string
 	// ScrapeInterval is how often targets are scraped (also the scrape timeout). Default 1s.
 	ScrapeInterval time.Duration
@@ -56,23 +61,22 @@ type Prometheus struct {
 	port int
 }
 
-// RunPrometheus starts image (see Images) as a Prometheus server listening on a free 127.0.0.1 port, with the OTLP
+// Run starts image (see Images) as a Prometheus server listening on a free 127.0.0.1 port, with the OTLP
 // and remote-write receivers on, and waits until /-/ready answers. Options in opts come last and so win (e.g.
 // testcontainers.WithCmdArgs("--enable-feature=otlp-deltatocumulative")). On error the partly started container,
 // if any, is returned too so that the caller can terminate it.
-func RunPrometheus(ctx context.Context, image string, cfg PrometheusConfig, opts ...testcontainers.ContainerCustomizer) (*Prometheus, error) {
-	configure()
+func Run(ctx context.Context, image string, cfg Config, opts ...testcontainers.ContainerCustomizer) (*Prometheus, error) {
 	if cfg.ScrapeInterval <= 0 {
 		cfg.ScrapeInterval = time.Second
 	}
-	p, err := FreePorts(1)
+	p, err := containers.FreePorts(1)
 	if err != nil {
 		return nil, fmt.Errorf("start prometheus: %w", err)
 	}
 	pr := &Prometheus{port: p[0]}
 	const configPath = "/etc/otelbench/prometheus.yml"
 	all := []testcontainers.ContainerCustomizer{
-		hostNetwork(cfg.RunID),
+		containers.HostNetwork(cfg.RunID),
 		testcontainers.WithFiles(testcontainers.ContainerFile{
 			Reader:            strings.NewReader(prometheusConfig(cfg)),
 			ContainerFilePath: configPath,
@@ -81,18 +85,18 @@ func RunPrometheus(ctx context.Context, image string, cfg PrometheusConfig, opts
 		testcontainers.WithTmpfs(map[string]string{prometheusDataDir: "rw,mode=1777"}),
 		testcontainers.WithCmd(
 			"--config.file="+configPath,
-			"--web.listen-address="+hostPort(pr.port),
+			"--web.listen-address="+containers.HostPort(pr.port),
 			"--storage.tsdb.path="+prometheusDataDir,
 			"--storage.tsdb.retention.time="+prometheusRetention,
 			"--web.enable-otlp-receiver",
 			"--web.enable-remote-write-receiver",
 		),
-		testcontainers.WithWaitStrategyAndDeadline(time.Minute, wait.ForHTTP("/-/ready").WithPort(port(pr.port))),
+		testcontainers.WithWaitStrategyAndDeadline(time.Minute, wait.ForHTTP("/-/ready").WithPort(containers.WaitPort(pr.port))),
 	}
 	ctr, err := testcontainers.Run(ctx, image, append(all, opts...)...)
 	pr.DockerContainer = ctr
 	if err != nil {
-		return pr, startError(ctx, "prometheus", ctr, err)
+		return pr, containers.StartError(ctx, "prometheus", ctr, err)
 	}
 	return pr, nil
 }
@@ -106,14 +110,14 @@ func RunPrometheus(ctx context.Context, image string, cfg PrometheusConfig, opts
 //   - OTLP: the default translation (UnderscoreEscapingWithSuffixes); service.name, service.namespace and
 //     service.instance.id become job and instance and are also kept on target_info (keep_identifying), no other
 //     resource attribute is promoted to series labels (they stay on target_info, joinable on job and instance).
-func prometheusConfig(cfg PrometheusConfig) string {
+func prometheusConfig(cfg Config) string {
 	var b strings.Builder
 	interval := promDuration(cfg.ScrapeInterval)
 	fmt.Fprintf(&b, "global:\n  scrape_interval: %s\n  scrape_timeout: %s\n  evaluation_interval: 1m\n", interval, interval)
 	b.WriteString("storage:\n  tsdb:\n    out_of_order_time_window: 10m\n")
 	b.WriteString("otlp:\n  keep_identifying_resource_attributes: true\n")
 	if len(cfg.ScrapeTargets) > 0 {
-		fmt.Fprintf(&b, "scrape_configs:\n  - job_name: %s\n    metrics_path: /metrics\n    scheme: http\n", PrometheusScrapeJob)
+		fmt.Fprintf(&b, "scrape_configs:\n  - job_name: %s\n    metrics_path: /metrics\n    scheme: http\n", ScrapeJob)
 		b.WriteString("    honor_labels: true\n    honor_timestamps: true\n    scrape_native_histograms: true\n")
 		b.WriteString("    static_configs:\n      - targets:\n")
 		for _, t := range cfg.ScrapeTargets {
@@ -136,18 +140,29 @@ func (p *Prometheus) Terminate(ctx context.Context) error {
 	if p == nil {
 		return nil
 	}
-	if err := terminate(ctx, p.DockerContainer); err != nil {
+	if err := containers.TerminateContainer(ctx, p.DockerContainer); err != nil {
 		return fmt.Errorf("terminate prometheus: %w", err)
 	}
 	return nil
 }
 
 // URL is the server's base URL, http://127.0.0.1:PORT (PromQL at /api/v1/query).
-func (p *Prometheus) URL() string { return "http://" + hostPort(p.port) }
+func (p *Prometheus) URL() string { return "http://" + containers.HostPort(p.port) }
 
 // OTLPMetricsEndpoint is host:port of the OTLP/HTTP metrics receiver (protobuf or JSON); its path is
-// PrometheusOTLPPath.
-func (p *Prometheus) OTLPMetricsEndpoint() string { return hostPort(p.port) }
+// OTLPPath.
+func (p *Prometheus) OTLPMetricsEndpoint() string { return containers.HostPort(p.port) }
 
 // RemoteWriteURL is where remote-write clients post: http://127.0.0.1:PORT/api/v1/write.
 func (p *Prometheus) RemoteWriteURL() string { return p.URL() + "/api/v1/write" }
+
+//go:embed image
+var recipe embed.FS
+
+func sub(f embed.FS) fs.FS {
+	s, err := fs.Sub(f, "image")
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	return s
+}

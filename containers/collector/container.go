@@ -1,10 +1,15 @@
-package containers
+package collector
 
 import (
+	"embed"
+
+	"github.com/otelbench/otelbench/containers"
+
 	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,26 +18,27 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
+	"go.yaml.in/yaml/v3"
 )
 
-// collectorImage pins the OpenTelemetry Collector: a distribution built with the official builder from the
+// Image pins the OpenTelemetry Collector: a distribution built with the official builder from the
 // manifest in images/collector (every component at v0.148.0).
-var collectorImage = Image{
+var Image = containers.Image{
 	Backend:  "collector",
 	Version:  "0.148.0",
 	Official: "otel/opentelemetry-collector-contrib:0.148.0",
 	Local:    "otelbench-local/collector:0.148.0-2",
 	Source:   "go.opentelemetry.io/collector/cmd/builder v0.148.0 with images/collector/manifest.yaml (otlp receiver; batch, memory_limiter, deltatocumulative processors; otlp, otlphttp, debug, nop, zipkin, prometheusremotewrite, file exporters; health_check, bearertokenauth extensions), static binary in a FROM scratch image",
-	recipe:   "collector",
-	build:    buildCollector,
+	Recipe:   sub(recipe),
+	Build:    buildCollector,
 }
 
 // buildCollector generates the distribution's sources with the builder, puts the pinned go.mod and go.sum of
 // images/collector in place, and compiles them apart from the builder: the builder's own `go mod tidy` fails on a
 // test-only dependency of the file exporter that the module proxy lacks. (collector.mod and collector.sum were made
 // once with `go mod tidy -e` in the generated folder; regenerate them the same way when upgrading.)
-func buildCollector(ctx context.Context, img Image, work string, log io.Writer) error {
-	manifest, err := recipes.ReadFile("images/collector/manifest.yaml")
+func buildCollector(ctx context.Context, img containers.Image, work string, log io.Writer) error {
+	manifest, err := fs.ReadFile(img.Recipe, "manifest.yaml")
 	if err != nil {
 		return err
 	}
@@ -43,7 +49,7 @@ func buildCollector(ctx context.Context, img Image, work string, log io.Writer) 
 	env := append(os.Environ(), "GOBIN="+bin, "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-mod=readonly")
 	step := func(dir, name string, args ...string) error {
 		fmt.Fprintf(log, "%s %s\n", name, strings.Join(args, " "))
-		cmd := execCommand(ctx, dir, env, log, name, args...)
+		cmd := containers.ExecCommand(ctx, dir, env, log, name, args...)
 		return cmd.Run()
 	}
 	if err := step(work, "go", "install", "go.opentelemetry.io/collector/cmd/builder@v"+img.Version); err != nil {
@@ -54,7 +60,7 @@ func buildCollector(ctx context.Context, img Image, work string, log io.Writer) 
 	}
 	dist := filepath.Join(work, "dist")
 	for from, to := range map[string]string{"collector.mod": "go.mod", "collector.sum": "go.sum"} {
-		data, err := recipes.ReadFile("images/collector/" + from)
+		data, err := fs.ReadFile(img.Recipe, from)
 		if err != nil {
 			return err
 		}
@@ -66,24 +72,20 @@ func buildCollector(ctx context.Context, img Image, work string, log io.Writer) 
 	if err := step(dist, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(work, "context", "otelcol"), "."); err != nil {
 		return fmt.Errorf("go build the distribution: %w", err)
 	}
-	dockerfile, err := recipes.ReadFile("images/collector/Dockerfile")
+	dockerfile, err := fs.ReadFile(img.Recipe, "Dockerfile")
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(work, "context", "Dockerfile"), dockerfile, 0o644)
 }
 
-// CollectorConfig says where a collector sends what it receives. Every downstream is optional; a pipeline without
+// Config says where a collector sends what it receives. Every downstream is optional; a pipeline without
 // an exporter is left out. With FilesDir, logs and metrics also go to files otelbench reads back.
-type CollectorConfig struct {
+type Config struct {
 	// RunID labels the container.
 	RunID string
-	// JaegerOTLPEndpoint is host:port of a Jaeger OTLP gRPC receiver: traces go there.
-	JaegerOTLPEndpoint string
-	// ZipkinURL is a Zipkin spans URL (…/api/v2/spans): traces go there too.
-	ZipkinURL string
-	// RemoteWriteURL is a Prometheus remote-write URL: metrics go there.
-	RemoteWriteURL string
+	// Forward lists the downstreams: each signal goes to every exporter listed for it.
+	Forward []containers.Forward
 	// FilesDir is a host folder mounted into the container where file exporters write logs (logs.jsonl) and
 	// metrics (metrics.jsonl), one OTLP JSON export per line. It must be writable by any user.
 	FilesDir string
@@ -100,22 +102,6 @@ type CollectorConfig struct {
 	UserConfig []byte
 }
 
-// ForwardBudget is the most bytes of items the collector puts in one batch it forwards: half of the 4 MiB that
-// gRPC servers accept by default (Jaeger's OTLP receiver among them), leaving room for the size estimate's error
-// and the encoding's overhead.
-const ForwardBudget = 2 << 20
-
-// ForwardBatch is the batch processor's send_batch_size and send_batch_max_size for items of about itemBytes
-// each: as many as fit in ForwardBudget, at most the processor's default of 8192 and at least 1. Without a
-// maximum, the batch processor forwards batches of any size, which a downstream with a request limit refuses
-// whole (ResourceExhausted: "received message after decompression larger than max 4194304").
-func ForwardBatch(itemBytes int) int {
-	if itemBytes <= 0 {
-		return 8192
-	}
-	return min(max(ForwardBudget/itemBytes, 1), 8192)
-}
-
 // Collector is a running OpenTelemetry Collector.
 type Collector struct {
 	*testcontainers.DockerContainer
@@ -128,11 +114,10 @@ type collectorPorts struct{ otlpGRPC, otlpHTTP, health, metrics int }
 // collectorFilesPath is where the file exporters write inside the container.
 const collectorFilesPath = "/otelbench/files"
 
-// RunCollector starts image as a collector on free loopback ports and waits until its health check answers. On
+// Run starts image as a collector on free loopback ports and waits until its health check answers. On
 // error the partly started container, if any, is returned too so that the caller can terminate it.
-func RunCollector(ctx context.Context, image string, cfg CollectorConfig, opts ...testcontainers.ContainerCustomizer) (*Collector, error) {
-	configure()
-	p, err := FreePorts(4)
+func Run(ctx context.Context, image string, cfg Config, opts ...testcontainers.ContainerCustomizer) (*Collector, error) {
+	p, err := containers.FreePorts(4)
 	if err != nil {
 		return nil, err
 	}
@@ -145,10 +130,10 @@ func RunCollector(ctx context.Context, image string, cfg CollectorConfig, opts .
 		args = append(args, "--config="+userConfigPath)
 	}
 	all := []testcontainers.ContainerCustomizer{
-		hostNetwork(cfg.RunID),
+		containers.HostNetwork(cfg.RunID),
 		testcontainers.WithFiles(files...),
 		testcontainers.WithCmd(args...),
-		testcontainers.WithWaitStrategyAndDeadline(time.Minute, wait.ForHTTP("/").WithPort(port(c.ports.health))),
+		testcontainers.WithWaitStrategyAndDeadline(time.Minute, wait.ForHTTP("/").WithPort(containers.WaitPort(c.ports.health))),
 	}
 	if cfg.FilesDir != "" {
 		all = append(all, testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
@@ -158,7 +143,7 @@ func RunCollector(ctx context.Context, image string, cfg CollectorConfig, opts .
 	ctr, err := testcontainers.Run(ctx, image, append(all, opts...)...)
 	c.DockerContainer = ctr
 	if err != nil {
-		return c, startError(ctx, "collector", ctr, err)
+		return c, containers.StartError(ctx, "collector", ctr, err)
 	}
 	return c, nil
 }
@@ -166,7 +151,7 @@ func RunCollector(ctx context.Context, image string, cfg CollectorConfig, opts .
 // config is the collector's configuration: OTLP in on loopback, a batch processor bounded by size
 // (ForwardBatch), and one exporter per downstream; its own metrics (otelcol_*) served on loopback for the report's
 // witness column.
-func (p collectorPorts) config(cfg CollectorConfig) string {
+func (p collectorPorts) config(cfg Config) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `extensions:
   health_check:
@@ -183,27 +168,29 @@ processors:
     send_batch_size: %[5]d
     send_batch_max_size: %[5]d
 exporters:
-`, Host, p.otlpGRPC, p.otlpHTTP, p.health, ForwardBatch(cfg.ItemBytes))
-	queue := "    sending_queue:\n      queue_size: 100000\n    retry_on_failure:\n      max_elapsed_time: 60s\n"
+`, containers.Host, p.otlpGRPC, p.otlpHTTP, p.health, containers.ForwardBatch(cfg.ItemBytes))
 	var traces, metrics, logs []string
 	if cfg.Sink {
 		b.WriteString("  nop:\n")
-		cfg = CollectorConfig{ItemBytes: cfg.ItemBytes}
+		cfg = Config{ItemBytes: cfg.ItemBytes}
 		traces, metrics, logs = []string{"nop"}, []string{"nop"}, []string{"nop"}
 	}
-	if cfg.JaegerOTLPEndpoint != "" {
-		fmt.Fprintf(&b, "  otlp_grpc/jaeger:\n    endpoint: %s\n    tls:\n      insecure: true\n%s", cfg.JaegerOTLPEndpoint, queue)
-		traces = append(traces, "otlp_grpc/jaeger")
-	}
-	if cfg.ZipkinURL != "" {
-		fmt.Fprintf(&b, "  zipkin:\n    endpoint: %s\n%s", cfg.ZipkinURL, queue)
-		traces = append(traces, "zipkin")
-	}
-	if cfg.RemoteWriteURL != "" {
-		// resource_to_telemetry_conversion stays off: job and instance come from service.name and
-		// service.instance.id, the rest of the resource goes to target_info, as with Prometheus' own OTLP receiver.
-		fmt.Fprintf(&b, "  prometheusremotewrite:\n    endpoint: %s\n    retry_on_failure:\n      max_elapsed_time: 60s\n", cfg.RemoteWriteURL)
-		metrics = append(metrics, "prometheusremotewrite")
+	for _, f := range cfg.Forward {
+		body, err := yaml.Marshal(map[string]any{f.ID: f.Config})
+		if err != nil {
+			body = []byte(fmt.Sprintf("%s: {}\n", f.ID)) // a map of strings and numbers always marshals
+		}
+		for _, line := range strings.SplitAfter(strings.TrimRight(string(body), "\n"), "\n") {
+			b.WriteString("  " + strings.TrimRight(line, "\n") + "\n")
+		}
+		switch f.Signal {
+		case "traces":
+			traces = append(traces, f.ID)
+		case "metrics":
+			metrics = append(metrics, f.ID)
+		case "logs":
+			logs = append(logs, f.ID)
+		}
 	}
 	if cfg.FilesDir != "" {
 		for _, sig := range []string{"logs", "metrics"} {
@@ -226,7 +213,7 @@ exporters:
                 host: %s
                 port: %d
   pipelines:
-`, Host, p.metrics)
+`, containers.Host, p.metrics)
 	for _, pl := range []struct {
 		name      string
 		exporters []string
@@ -251,17 +238,30 @@ func (c *Collector) Terminate(ctx context.Context) error {
 	if c == nil {
 		return nil
 	}
-	return terminate(ctx, c.DockerContainer)
+	return containers.TerminateContainer(ctx, c.DockerContainer)
 }
 
 // OTLPGRPCEndpoint is host:port of the OTLP gRPC receiver.
-func (c *Collector) OTLPGRPCEndpoint() string { return hostPort(c.ports.otlpGRPC) }
+func (c *Collector) OTLPGRPCEndpoint() string { return containers.HostPort(c.ports.otlpGRPC) }
 
 // OTLPHTTPEndpoint is host:port of the OTLP HTTP receiver.
-func (c *Collector) OTLPHTTPEndpoint() string { return hostPort(c.ports.otlpHTTP) }
+func (c *Collector) OTLPHTTPEndpoint() string { return containers.HostPort(c.ports.otlpHTTP) }
 
 // MetricsURL is where the collector serves its own metrics (otelcol_*).
-func (c *Collector) MetricsURL() string { return "http://" + hostPort(c.ports.metrics) + "/metrics" }
+func (c *Collector) MetricsURL() string {
+	return "http://" + containers.HostPort(c.ports.metrics) + "/metrics"
+}
 
 // FilesDir is the host folder the file exporters write into.
 func (c *Collector) FilesDir() string { return c.filesDir }
+
+//go:embed image
+var recipe embed.FS
+
+func sub(f embed.FS) fs.FS {
+	s, err := fs.Sub(f, "image")
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	return s
+}

@@ -1,9 +1,13 @@
-package containers
+package jaeger
 
 import (
+	"embed"
+	"io/fs"
+
+	"github.com/otelbench/otelbench/containers"
+
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -11,19 +15,19 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 )
 
-// jaegerImage pins Jaeger v2.
-var jaegerImage = Image{
+// Image pins Jaeger v2.
+var Image = containers.Image{
 	Backend:  "jaeger",
 	Version:  "2.13.0",
 	Official: "jaegertracing/jaeger:2.13.0",
 	Local:    "otelbench-local/jaeger:2.13.0",
 	Source:   "Go module github.com/jaegertracing/jaeger v1.76.0, cmd/jaeger, static binary in a FROM scratch image",
-	recipe:   "jaeger",
-	build:    goBinary("github.com/jaegertracing/jaeger/cmd/jaeger", "jaeger"),
+	Recipe:   sub(recipe),
+	Build:    containers.GoBinary("github.com/jaegertracing/jaeger/cmd/jaeger", "jaeger", nil),
 }
 
-// JaegerConfig sizes a Jaeger v2 all-in-one backend.
-type JaegerConfig struct {
+// Config sizes a Jaeger v2 all-in-one backend.
+type Config struct {
 	// RunID labels the container.
 	RunID string
 	// MaxTraces is the memory store's capacity; the oldest traces are evicted beyond it. Size it above what the
@@ -33,39 +37,38 @@ type JaegerConfig struct {
 	MaxRecvMiB int
 }
 
-// JaegerMemory is about what a Jaeger all-in-one holding spans spans of about spanBytes bytes each (see
+// Memory is about what a Jaeger all-in-one holding spans spans of about spanBytes bytes each (see
 // generators.Shape.SpanBytes) in its memory store takes from the machine, in bytes: 64 MB of its own, 600 bytes
 // per span of bookkeeping, and each span's data twice (Go's collector lets the heap grow to twice what is live).
 // Measured: 200 000 spans of ~200 bytes peaked at 187 MiB; this says 255 MiB.
-func JaegerMemory(spans, spanBytes int) int64 {
+func Memory(spans, spanBytes int) int64 {
 	return 64<<20 + int64(spans)*int64(600+2*spanBytes)
 }
 
 // Jaeger is a running Jaeger v2 all-in-one with memory storage, receiving OTLP over gRPC and HTTP.
 type Jaeger struct {
 	*testcontainers.DockerContainer
-	ports jaegerPorts
+	ports ports
 }
 
-type jaegerPorts struct {
+type ports struct {
 	otlpGRPC, otlpHTTP, queryHTTP, queryGRPC, health, metrics int
 }
 
-// RunJaeger starts image (see Images) as a Jaeger v2 all-in-one backend and waits until its query API answers.
+// Run starts image (see Images) as a Jaeger v2 all-in-one backend and waits until its query API answers.
 // On error the partly started container, if any, is returned too so that the caller can terminate it.
-func RunJaeger(ctx context.Context, image string, cfg JaegerConfig, opts ...testcontainers.ContainerCustomizer) (*Jaeger, error) {
-	configure()
+func Run(ctx context.Context, image string, cfg Config, opts ...testcontainers.ContainerCustomizer) (*Jaeger, error) {
 	if cfg.MaxTraces <= 0 {
 		cfg.MaxTraces = 100_000
 	}
-	p, err := FreePorts(6)
+	p, err := containers.FreePorts(6)
 	if err != nil {
 		return nil, err
 	}
-	j := &Jaeger{ports: jaegerPorts{otlpGRPC: p[0], otlpHTTP: p[1], queryHTTP: p[2], queryGRPC: p[3], health: p[4], metrics: p[5]}}
+	j := &Jaeger{ports: ports{otlpGRPC: p[0], otlpHTTP: p[1], queryHTTP: p[2], queryGRPC: p[3], health: p[4], metrics: p[5]}}
 	const configPath = "/etc/otelbench/jaeger.yaml"
 	all := []testcontainers.ContainerCustomizer{
-		hostNetwork(cfg.RunID),
+		containers.HostNetwork(cfg.RunID),
 		testcontainers.WithFiles(testcontainers.ContainerFile{
 			Reader:            strings.NewReader(j.ports.config(cfg.MaxTraces, cfg.MaxRecvMiB)),
 			ContainerFilePath: configPath,
@@ -73,14 +76,14 @@ func RunJaeger(ctx context.Context, image string, cfg JaegerConfig, opts ...test
 		}),
 		testcontainers.WithCmd("--config=" + configPath),
 		testcontainers.WithWaitStrategyAndDeadline(time.Minute,
-			wait.ForHTTP("/status").WithPort(port(j.ports.health)),
-			wait.ForHTTP("/api/services").WithPort(port(j.ports.queryHTTP)),
+			wait.ForHTTP("/status").WithPort(containers.WaitPort(j.ports.health)),
+			wait.ForHTTP("/api/services").WithPort(containers.WaitPort(j.ports.queryHTTP)),
 		),
 	}
 	ctr, err := testcontainers.Run(ctx, image, append(all, opts...)...)
 	j.DockerContainer = ctr
 	if err != nil {
-		return j, startError(ctx, "jaeger", ctr, err)
+		return j, containers.StartError(ctx, "jaeger", ctr, err)
 	}
 	return j, nil
 }
@@ -93,29 +96,27 @@ func (j *Jaeger) Terminate(ctx context.Context) error {
 	if j == nil {
 		return nil
 	}
-	return terminate(ctx, j.DockerContainer)
+	return containers.TerminateContainer(ctx, j.DockerContainer)
 }
 
 // OTLPGRPCEndpoint is host:port of the OTLP gRPC receiver.
-func (j *Jaeger) OTLPGRPCEndpoint() string { return hostPort(j.ports.otlpGRPC) }
+func (j *Jaeger) OTLPGRPCEndpoint() string { return containers.HostPort(j.ports.otlpGRPC) }
 
 // OTLPHTTPEndpoint is host:port of the OTLP HTTP receiver (plain HTTP; the SDK adds the /v1/traces path).
-func (j *Jaeger) OTLPHTTPEndpoint() string { return hostPort(j.ports.otlpHTTP) }
+func (j *Jaeger) OTLPHTTPEndpoint() string { return containers.HostPort(j.ports.otlpHTTP) }
 
 // QueryURL is the base URL of the query service's HTTP API (/api/traces/...).
-func (j *Jaeger) QueryURL() string { return "http://" + hostPort(j.ports.queryHTTP) }
+func (j *Jaeger) QueryURL() string { return "http://" + containers.HostPort(j.ports.queryHTTP) }
 
 // MetricsURL is where Jaeger's own Prometheus metrics are served.
-func (j *Jaeger) MetricsURL() string { return "http://" + hostPort(j.ports.metrics) + "/metrics" }
-
-func hostPort(p int) string { return Host + ":" + strconv.Itoa(p) }
-
-func port(p int) string { return strconv.Itoa(p) + "/tcp" }
+func (j *Jaeger) MetricsURL() string {
+	return "http://" + containers.HostPort(j.ports.metrics) + "/metrics"
+}
 
 // config is Jaeger's all-in-one configuration with every listener on 127.0.0.1 at the chosen ports, memory storage
 // of maxTraces, and the query service's self-tracing off (it would add Jaeger's own traces to the store).
 // maxRecvMiB > 0 raises the OTLP gRPC receiver's request limit.
-func (p jaegerPorts) config(maxTraces, maxRecvMiB int) string {
+func (p ports) config(maxTraces, maxRecvMiB int) string {
 	recv := ""
 	if maxRecvMiB > 0 {
 		recv = fmt.Sprintf("\n        max_recv_msg_size_mib: %d", maxRecvMiB)
@@ -170,5 +171,16 @@ processors:
 exporters:
   jaeger_storage_exporter:
     trace_storage: memstore
-`, Host, p.otlpGRPC, p.otlpHTTP, p.queryHTTP, p.queryGRPC, p.health, p.metrics, maxTraces, recv)
+`, containers.Host, p.otlpGRPC, p.otlpHTTP, p.queryHTTP, p.queryGRPC, p.health, p.metrics, maxTraces, recv)
+}
+
+//go:embed image
+var recipe embed.FS
+
+func sub(f embed.FS) fs.FS {
+	s, err := fs.Sub(f, "image")
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	return s
 }

@@ -1,0 +1,83 @@
+// Package console is the console backend: otelbench's own console exporters write each stream to a file of the
+// run (JSON lines), which is read back. Nothing is started.
+package console
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/generators"
+	"github.com/otelbench/otelbench/verify"
+)
+
+// Kind is the console backend type.
+type Kind struct{}
+
+var (
+	_ containers.Kind      = Kind{}
+	_ containers.Validator = Kind{}
+	_ containers.Unstarted = Kind{}
+)
+
+func (Kind) Type() string { return "console" }
+
+func (Kind) Receives(generators.Signal) []string { return []string{generators.Console} }
+
+func (Kind) GivesBack(containers.Spec, generators.Signal) bool { return true }
+
+// NotStarted: a console backend is a folder of the run, not a server.
+func (Kind) NotStarted() {}
+
+func (Kind) Validate(spec containers.Spec, report func(field, format string, args ...any)) {
+	if spec.External != nil {
+		report("external", "a console backend is otelbench's own standard output; it has no external endpoints")
+	}
+	if len(spec.Args) > 0 {
+		report("args", "args are command-line arguments for a backend otelbench starts; backend %q is not started", spec.Name)
+	}
+}
+
+func (Kind) Start(_ context.Context, env containers.StartEnv) (containers.Live, error) {
+	dir := filepath.Join(env.WorkDir, "console")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("console folder: %w", err)
+	}
+	return &live{dir: dir}, nil
+}
+
+func (Kind) Connect(context.Context, containers.Spec) (containers.Live, error) {
+	return nil, fmt.Errorf("a console backend cannot be external")
+}
+
+type live struct {
+	containers.ExternalLive
+	dir string
+}
+
+// file is where stream's console exporter writes.
+func (l *live) file(stream string) string {
+	return filepath.Join(l.dir, strings.ReplaceAll(stream, "/", ".")+".jsonl")
+}
+
+func (l *live) Endpoint(protocol string, _ generators.Signal, stream string) (containers.Endpoint, bool) {
+	if protocol != generators.Console {
+		return containers.Endpoint{}, false
+	}
+	return containers.Endpoint{Address: l.file(stream)}, true
+}
+
+func (l *live) TraceReader(stream, _ string) verify.TraceReader {
+	return verify.NewConsoleTraces(l.file(stream))
+}
+
+func (l *live) MetricReader(stream, _ string) verify.MetricReader {
+	return verify.SourceReader{Src: verify.ConsoleMetrics(l.file(stream))}
+}
+
+func (l *live) LogSource(stream, _ string) verify.LogSource {
+	return verify.ConsoleLogs(l.file(stream))
+}

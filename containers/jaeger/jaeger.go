@@ -1,0 +1,130 @@
+// Package jaeger is the jaeger backend: a Jaeger v2 all-in-one with its memory store, receiving OTLP traces and
+// read back through its query API.
+package jaeger
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/generators"
+	"github.com/otelbench/otelbench/verify"
+)
+
+// Kind is the jaeger backend type.
+type Kind struct{}
+
+var (
+	_ containers.Kind          = Kind{}
+	_ containers.Imaged        = Kind{}
+	_ containers.Validator     = Kind{}
+	_ containers.Sized         = Kind{}
+	_ containers.ForwardTarget = Kind{}
+	_ containers.Forwarded     = (*live)(nil)
+)
+
+func (Kind) Type() string { return "jaeger" }
+
+func (Kind) Image() containers.Image { return Image }
+
+func (Kind) Receives(s generators.Signal) []string {
+	if s == generators.Traces {
+		return []string{generators.OTLPGRPC, generators.OTLPHTTP}
+	}
+	return nil
+}
+
+func (Kind) GivesBack(_ containers.Spec, s generators.Signal) bool { return s == generators.Traces }
+
+func (Kind) Forwards(s generators.Signal) bool { return s == generators.Traces }
+
+func (Kind) Validate(spec containers.Spec, report func(field, format string, args ...any)) {
+	containers.NeedOTLP(spec, report)
+	containers.NeedURL(spec, report, "the base URL of its query service", "http://127.0.0.1:16686")
+}
+
+// RetentionUnit is what retention counts on a jaeger backend.
+func (Kind) RetentionUnit() string { return "traces" }
+
+// maxTraces is the memory store's capacity for a run: its retention when set, else 1.2 × the traces it will
+// receive + 10 000.
+func maxTraces(spec containers.Spec, load containers.Load) int {
+	if spec.Retention > 0 {
+		return spec.Retention
+	}
+	return int(math.Ceil(load.Traces*1.2)) + 10_000
+}
+
+func (Kind) Footprint(spec containers.Spec, load containers.Load) (int64, string) {
+	spans := int(math.Ceil(load.Spans))
+	return Memory(spans, load.SpanBytes), fmt.Sprintf("%d spans of about %d bytes", spans, load.SpanBytes)
+}
+
+// recvMiB is the OTLP gRPC request limit a Jaeger needs so that a collector can forward it even the largest span,
+// one at a time: zero (Jaeger's 4 MiB default) unless one span may exceed the collector's forward budget.
+func recvMiB(load containers.Load) int {
+	if load.ItemBytes <= containers.ForwardBudget {
+		return 0
+	}
+	return 2*load.ItemBytes>>20 + 4
+}
+
+func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live, error) {
+	j, err := Run(ctx, env.Image, Config{
+		RunID: env.RunID, MaxTraces: maxTraces(env.Spec, env.Load), MaxRecvMiB: recvMiB(env.Load),
+	}, env.Customizers...)
+	l := &live{ContainerLive: containers.ContainerLive{Ctr: j}, name: env.Spec.Name}
+	if err != nil {
+		return l, err
+	}
+	l.grpc, l.http, l.query, l.metrics = j.OTLPGRPCEndpoint(), j.OTLPHTTPEndpoint(), verify.NewJaeger(j.QueryURL()), j.MetricsURL()
+	return l, nil
+}
+
+func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, error) {
+	e := spec.External
+	return &external{live: live{name: spec.Name, grpc: e.OTLPGRPC, http: e.OTLPHTTP, ext: e,
+		query: verify.NewJaeger(e.URL).WithClient(verify.HTTPClient(e.TLS, e.Headers))}}, nil
+}
+
+type live struct {
+	containers.ContainerLive
+	containers.NoReaders
+	name, grpc, http string
+	ext              *containers.External
+	query            *verify.Jaeger
+	metrics          string
+}
+
+type external struct {
+	live
+	containers.ExternalLive
+}
+
+func (e *external) Terminate(ctx context.Context) error { return e.ExternalLive.Terminate(ctx) }
+
+func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (containers.Endpoint, bool) {
+	if s != generators.Traces {
+		return containers.Endpoint{}, false
+	}
+	return containers.OTLPEndpoint(protocol, l.grpc, l.http, l.ext)
+}
+
+func (l *live) TraceReader(string, string) verify.TraceReader { return l.query }
+
+func (l *live) MetricsURL() string { return l.metrics }
+
+func (l *live) ForwardExporter(s generators.Signal) (string, map[string]any, string, bool) {
+	if s != generators.Traces || l.grpc == "" {
+		return "", nil, "", false
+	}
+	cfg := map[string]any{"endpoint": l.grpc}
+	if l.ext == nil || l.ext.TLS == nil {
+		cfg["tls"] = map[string]any{"insecure": true}
+	}
+	if l.ext != nil && len(l.ext.Headers) > 0 {
+		cfg["headers"] = l.ext.Headers
+	}
+	return "otlp_grpc/" + l.name, cfg, "otlp", true
+}

@@ -1,0 +1,155 @@
+// Package prometheus is the prometheus backend: a Prometheus 3 server taking metrics through its OTLP receiver,
+// remote write (from a collector) or by scraping otelbench's Prometheus exporters, read back with PromQL.
+package prometheus
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/generators"
+	"github.com/otelbench/otelbench/verify"
+)
+
+// Kind is the prometheus backend type.
+type Kind struct{}
+
+var (
+	_ containers.Kind          = Kind{}
+	_ containers.Imaged        = Kind{}
+	_ containers.Validator     = Kind{}
+	_ containers.ForwardTarget = Kind{}
+	_ containers.DeltaJudge    = Kind{}
+	_ containers.Forwarded     = (*live)(nil)
+)
+
+func (Kind) Type() string { return "prometheus" }
+
+func (Kind) Image() containers.Image { return Image }
+
+func (Kind) Receives(s generators.Signal) []string {
+	if s == generators.Metrics {
+		return []string{generators.OTLPHTTP, generators.Prometheus}
+	}
+	return nil
+}
+
+func (Kind) GivesBack(_ containers.Spec, s generators.Signal) bool { return s == generators.Metrics }
+
+func (Kind) Forwards(s generators.Signal) bool { return s == generators.Metrics }
+
+// ForwardVia is how a collector forwards metrics to Prometheus: remote write.
+func (Kind) ForwardVia(generators.Signal) string { return containers.ViaRemoteWrite }
+
+func (Kind) Validate(spec containers.Spec, report func(field, format string, args ...any)) {
+	containers.NeedURL(spec, report, "its base URL", "http://127.0.0.1:9090")
+}
+
+// DeltaFeature is the feature flag that makes Prometheus' OTLP receiver take delta temporality, converting it to
+// cumulative.
+const DeltaFeature = "otlp-deltatocumulative"
+
+// RefusesDelta: a Prometheus otelbench starts refuses delta temporality (HTTP 500 "invalid temporality and type
+// combination") unless the scenario's args enable DeltaFeature; an external one may be configured to take it.
+func (Kind) RefusesDelta(spec containers.Spec) string {
+	if spec.External != nil || HasFeature(spec.Args, DeltaFeature) {
+		return ""
+	}
+	return fmt.Sprintf("Prometheus (backend %q) refuses it (HTTP 500 \"invalid temporality and type combination\") unless started with "+
+		"--enable-feature=%s; expected temporality: cumulative, or args: [--enable-feature=%s] on backend %q",
+		spec.Name, DeltaFeature, DeltaFeature, spec.Name)
+}
+
+// HasFeature reports whether args enable Prometheus feature flag feature (--enable-feature=a,b takes a list; the
+// flag may repeat).
+func HasFeature(args []string, feature string) bool {
+	for i, a := range args {
+		var list string
+		switch {
+		case strings.HasPrefix(a, "--enable-feature="):
+			list = strings.TrimPrefix(a, "--enable-feature=")
+		case a == "--enable-feature" && i+1 < len(args):
+			list = args[i+1]
+		default:
+			continue
+		}
+		if slices.Contains(strings.Split(list, ","), feature) {
+			return true
+		}
+	}
+	return false
+}
+
+func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live, error) {
+	p, err := Run(ctx, env.Image, Config{
+		RunID: env.RunID, ScrapeTargets: env.Load.ScrapeTargets, ScrapeInterval: time.Second,
+	}, env.Customizers...)
+	l := &live{ContainerLive: containers.ContainerLive{Ctr: p}, name: env.Spec.Name}
+	if err != nil {
+		return l, err
+	}
+	l.otlp, l.remoteWrite, l.q = p.OTLPMetricsEndpoint(), p.RemoteWriteURL(), verify.NewPrometheus(p.URL())
+	return l, nil
+}
+
+func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, error) {
+	e := spec.External
+	u, err := url.Parse(e.URL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("url %q: expected the server's base URL, e.g. http://127.0.0.1:9090", e.URL)
+	}
+	return &external{live: live{name: spec.Name, otlp: u.Host, remoteWrite: strings.TrimRight(e.URL, "/") + "/api/v1/write", ext: e,
+		q: verify.NewPrometheus(e.URL).WithClient(verify.HTTPClient(e.TLS, e.Headers))}}, nil
+}
+
+type live struct {
+	containers.ContainerLive
+	containers.NoReaders
+	name, otlp, remoteWrite string
+	ext                     *containers.External
+	q                       *verify.Prometheus
+}
+
+type external struct {
+	live
+	containers.ExternalLive
+}
+
+func (e *external) Terminate(ctx context.Context) error { return e.ExternalLive.Terminate(ctx) }
+
+func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (containers.Endpoint, bool) {
+	if s != generators.Metrics {
+		return containers.Endpoint{}, false
+	}
+	switch protocol {
+	case generators.OTLPHTTP:
+		ep := containers.Endpoint{Address: l.otlp}
+		if l.ext != nil {
+			ep = l.ext.Endpoint(l.otlp)
+		}
+		ep.URLPath = OTLPPath
+		return ep, true
+	case generators.Prometheus:
+		return containers.Endpoint{}, l.ext == nil // scraped: otelbench serves, a Prometheus it started scrapes
+	}
+	return containers.Endpoint{}, false
+}
+
+// MetricReader reads with PromQL, Prometheus' naming: exponential histograms are native histograms whether they
+// came through OTLP, a scrape or a collector's remote write.
+func (l *live) MetricReader(string, string) verify.MetricReader {
+	return verify.PromReader{Q: l.q, Naming: verify.PrometheusNaming(true)}
+}
+
+func (l *live) ForwardExporter(s generators.Signal) (string, map[string]any, string, bool) {
+	if s != generators.Metrics {
+		return "", nil, "", false
+	}
+	// resource_to_telemetry_conversion stays off: job and instance come from service.name and
+	// service.instance.id, the rest of the resource goes to target_info, as with Prometheus' own OTLP receiver.
+	return "prometheusremotewrite/" + l.name, containers.WithRetry(map[string]any{"endpoint": l.remoteWrite}), containers.ViaRemoteWrite, true
+}

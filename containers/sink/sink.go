@@ -1,0 +1,94 @@
+// Package sink is the sink backend: a collector whose receivers accept everything and whose nop exporter drops it,
+// read back by count (its otelcol_receiver_accepted_* counters), like lading's blackhole. For throughput runs at
+// rates no queryable store can hold.
+package sink
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/collector"
+	"github.com/otelbench/otelbench/generators"
+	"github.com/otelbench/otelbench/verify"
+)
+
+// Kind is the sink backend type.
+type Kind struct{}
+
+var (
+	_ containers.Kind      = Kind{}
+	_ containers.Imaged    = Kind{}
+	_ containers.Validator = Kind{}
+	_ containers.Counting  = Kind{}
+	_ containers.Counted   = (*live)(nil)
+)
+
+func (Kind) Type() string { return "sink" }
+
+// Image is the collector's: a sink is a collector with another configuration.
+func (Kind) Image() containers.Image { return collector.Image }
+
+func (Kind) Receives(generators.Signal) []string {
+	return []string{generators.OTLPGRPC, generators.OTLPHTTP}
+}
+
+// GivesBack: every signal, by count.
+func (Kind) GivesBack(containers.Spec, generators.Signal) bool { return true }
+
+// CountsOnly: a sink is read back by count, which cannot tell two streams apart.
+func (Kind) CountsOnly() {}
+
+func (Kind) Validate(spec containers.Spec, report func(field, format string, args ...any)) {
+	if spec.External == nil {
+		return
+	}
+	if spec.External.OTLPGRPC == "" && spec.External.OTLPHTTP == "" {
+		report("external", "an external sink needs otlp_grpc or otlp_http: host:port of its OTLP receiver")
+	}
+	if spec.External.MetricsURL == "" {
+		report("external", "an external sink backend needs metrics_url: its own metrics (otelcol_receiver_accepted_*), e.g. http://127.0.0.1:8888/metrics: a sink is read back by count")
+	}
+}
+
+func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live, error) {
+	c, err := collector.Run(ctx, env.Image, collector.Config{RunID: env.RunID, ItemBytes: env.Load.ItemBytes, Sink: true}, env.Customizers...)
+	l := &live{ContainerLive: containers.ContainerLive{Ctr: c}}
+	if err != nil {
+		return l, err
+	}
+	l.grpc, l.http, l.metrics = c.OTLPGRPCEndpoint(), c.OTLPHTTPEndpoint(), c.MetricsURL()
+	return l, nil
+}
+
+func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, error) {
+	e := spec.External
+	if e.MetricsURL == "" {
+		return nil, fmt.Errorf("an external sink needs metrics_url")
+	}
+	return &external{live: live{grpc: e.OTLPGRPC, http: e.OTLPHTTP, metrics: e.MetricsURL, ext: e}}, nil
+}
+
+type live struct {
+	containers.ContainerLive
+	containers.NoReaders
+	grpc, http, metrics string
+	ext                 *containers.External
+}
+
+type external struct {
+	live
+	containers.ExternalLive
+}
+
+func (e *external) Terminate(ctx context.Context) error { return e.ExternalLive.Terminate(ctx) }
+
+func (l *live) Endpoint(protocol string, _ generators.Signal, _ string) (containers.Endpoint, bool) {
+	return containers.OTLPEndpoint(protocol, l.grpc, l.http, l.ext)
+}
+
+func (l *live) MetricsURL() string { return l.metrics }
+
+func (l *live) Accepted(s generators.Signal) func(ctx context.Context) (int64, error) {
+	return verify.SinkAccepted(l.metrics, string(s))
+}

@@ -1,0 +1,111 @@
+// Package zipkin is the zipkin backend: a Zipkin server with its memory store, receiving spans in Zipkin's JSON
+// (the SDK's Zipkin exporter, or a collector's) and read back through its v2 API.
+package zipkin
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/generators"
+	"github.com/otelbench/otelbench/verify"
+)
+
+// Kind is the zipkin backend type.
+type Kind struct{}
+
+var (
+	_ containers.Kind          = Kind{}
+	_ containers.Imaged        = Kind{}
+	_ containers.Sized         = Kind{}
+	_ containers.ForwardTarget = Kind{}
+	_ containers.Forwarded     = (*live)(nil)
+)
+
+func (Kind) Type() string { return "zipkin" }
+
+func (Kind) Image() containers.Image { return Image }
+
+func (Kind) Receives(s generators.Signal) []string {
+	if s == generators.Traces {
+		return []string{generators.Zipkin}
+	}
+	return nil
+}
+
+func (Kind) GivesBack(_ containers.Spec, s generators.Signal) bool { return s == generators.Traces }
+
+func (Kind) Forwards(s generators.Signal) bool { return s == generators.Traces }
+
+func (Kind) Validate(spec containers.Spec, report func(field, format string, args ...any)) {
+	containers.NeedURL(spec, report, "its base URL", "http://127.0.0.1:9411")
+}
+
+// RetentionUnit is what retention counts on a zipkin backend.
+func (Kind) RetentionUnit() string { return "spans" }
+
+// capacity is the memory store's capacity for a run (sized like Jaeger's, in spans) and the Java heap holding it.
+func capacity(spec containers.Spec, load containers.Load) (spans, heapMB int) {
+	spans = spec.Retention
+	if spans == 0 {
+		spans = int(math.Ceil(load.Spans*1.2)) + 10_000
+	}
+	return spans, HeapFor(spans, load.SpanBytes)
+}
+
+func (Kind) Footprint(spec containers.Spec, load containers.Load) (int64, string) {
+	spans, heap := capacity(spec, load)
+	return Memory(heap), fmt.Sprintf("room for %d spans of about %d bytes, a %d MB Java heap", spans, load.SpanBytes, heap)
+}
+
+func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live, error) {
+	spans, heap := capacity(env.Spec, env.Load)
+	z, err := Run(ctx, env.Image, Config{RunID: env.RunID, MaxSpans: spans, HeapMB: heap}, env.Customizers...)
+	l := &live{ContainerLive: containers.ContainerLive{Ctr: z}, name: env.Spec.Name}
+	if err != nil {
+		return l, err
+	}
+	l.spans, l.api = z.SpansURL(), verify.NewZipkin(z.BaseURL())
+	return l, nil
+}
+
+func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, error) {
+	e := spec.External
+	return &external{live: live{name: spec.Name, spans: e.URL + "/api/v2/spans", ext: e,
+		api: verify.NewZipkin(e.URL).WithClient(verify.HTTPClient(e.TLS, e.Headers))}}, nil
+}
+
+type live struct {
+	containers.ContainerLive
+	containers.NoReaders
+	name, spans string
+	ext         *containers.External
+	api         *verify.Zipkin
+}
+
+type external struct {
+	live
+	containers.ExternalLive
+}
+
+func (e *external) Terminate(ctx context.Context) error { return e.ExternalLive.Terminate(ctx) }
+
+func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (containers.Endpoint, bool) {
+	if s != generators.Traces || protocol != generators.Zipkin {
+		return containers.Endpoint{}, false
+	}
+	if l.ext != nil {
+		return l.ext.Endpoint(l.spans), true
+	}
+	return containers.Endpoint{Address: l.spans}, true
+}
+
+func (l *live) TraceReader(string, string) verify.TraceReader { return l.api }
+
+func (l *live) ForwardExporter(s generators.Signal) (string, map[string]any, string, bool) {
+	if s != generators.Traces {
+		return "", nil, "", false
+	}
+	return "zipkin/" + l.name, map[string]any{"endpoint": l.spans}, "zipkin", true
+}

@@ -1,0 +1,34 @@
+package scenarios
+
+import (
+	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/all"
+)
+
+// Spec is backend b as its kind sees it (containers.Spec): paths resolved, the kinds of b and of the backends it
+// forwards to looked up in the registry (nil for a type that is not registered).
+func (sc *Scenario) Spec(b *Backend) containers.Spec {
+	return sc.spec(b, 0)
+}
+
+func (sc *Scenario) spec(b *Backend, depth int) containers.Spec {
+	kind, _ := all.Lookup(b.Type)
+	s := containers.Spec{Name: b.Name, Type: b.Type, Kind: kind, Image: b.Image, Args: b.Args, Retention: b.Retention,
+		ConfigPath: sc.ConfigPath(b)}
+	if b.IsExternal() {
+		e := b.External
+		s.External = &containers.External{URL: e.URL, OTLPGRPC: e.OTLPGRPC, OTLPHTTP: e.OTLPHTTP, MetricsURL: e.MetricsURL}
+		if e.FilesDir != "" {
+			s.External.FilesDir = sc.FilesDir(b)
+		}
+	}
+	if depth > len(sc.Backends) {
+		return s // a forwarding loop, which validation reports
+	}
+	for _, name := range b.ForwardTo {
+		if d := sc.Backend(name); d != nil {
+			s.ForwardTo = append(s.ForwardTo, sc.spec(d, depth+1))
+		}
+	}
+	return s
+}
