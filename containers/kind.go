@@ -51,6 +51,28 @@ type Counting interface {
 	CountsOnly()
 }
 
+// Retained is a Kind whose store keeps a bounded number of items (retention in the scenario), in RetentionUnit.
+type Retained interface {
+	RetentionUnit() string
+}
+
+// ConfigTaker is a Kind that takes a configuration file of the user's (config in the scenario).
+type ConfigTaker interface {
+	TakesConfig()
+}
+
+// ExternalKeys is a Kind that can be external: the keys of external it uses (otlp_grpc, otlp_http, url,
+// files_dir, metrics_url; tls and headers go with any of them).
+type ExternalKeys interface {
+	ExternalKeys() []string
+}
+
+// BackExplainer is a Kind that can say why a backend as spec describes it does not give signal back, and what
+// would make it.
+type BackExplainer interface {
+	NotBack(spec Spec, signal generators.Signal) (why, expected string, ok bool)
+}
+
 // Sized is a Kind whose memory grows with what a run sends it; others are expected to take DefaultFootprint.
 type Sized interface {
 	// Footprint is the memory a started backend needs for load, and what it holds (for an error message).
@@ -239,14 +261,14 @@ func (e *External) Endpoint(addr string) Endpoint {
 // NeedOTLP reports, for a kind whose external form needs an OTLP receiver, when spec has neither.
 func NeedOTLP(spec Spec, report func(field, format string, args ...any)) {
 	if spec.External != nil && spec.External.OTLPGRPC == "" && spec.External.OTLPHTTP == "" {
-		report("external", "an external %s backend needs otlp_grpc or otlp_http: host:port of its OTLP receiver", spec.Type)
+		report("external", "an external %s backend needs otlp_grpc or otlp_http; expected host:port of its OTLP receiver", spec.Type)
 	}
 }
 
 // NeedURL reports, for a kind whose external form needs a base URL, when spec has none; example shows one.
 func NeedURL(spec Spec, report func(field, format string, args ...any), what, example string) {
 	if spec.External != nil && spec.External.URL == "" {
-		report("external", "an external %s backend needs url: %s, e.g. %s", spec.Type, what, example)
+		report("external", "an external %s backend needs url; expected url: %s, e.g. %s", spec.Type, what, example)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -54,6 +55,8 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		d.decodeStruct(n, v, path)
 	case t.Kind() == reflect.Slice:
 		d.decodeSlice(n, v, path)
+	case t.Kind() == reflect.Map:
+		d.decodeMap(n, v, path)
 	default:
 		d.decodeScalar(n, v, path)
 	}
@@ -94,6 +97,63 @@ func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, path string) {
 	v.Set(s)
 }
 
+// decodeMap fills a map of strings (headers) from a mapping.
+func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, path, "%s: expected a mapping (key: value lines), got %s", describe(path), kindName(n))
+		return
+	}
+	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := n.Content[i], n.Content[i+1]
+		kp := join(path, key.Value)
+		if key.Kind != yaml.ScalarNode || key.Value == "" {
+			d.fail(key, kp, "%s: expected a name as key, got %s", describe(path), kindName(key))
+			continue
+		}
+		if m.MapIndex(reflect.ValueOf(key.Value)).IsValid() {
+			d.fail(key, kp, "key %q appears twice in %s; expected each key once", key.Value, describe(path))
+			continue
+		}
+		elem := reflect.New(v.Type().Elem()).Elem()
+		d.decode(val, elem.Addr().Elem(), kp)
+		m.SetMapIndex(reflect.ValueOf(key.Value), elem)
+	}
+	v.Set(m)
+}
+
+// expandEnv replaces ${NAME} in s with the environment variable NAME ($$ is a literal $), so that secrets stay
+// out of scenario files. It returns the first variable that is not set.
+func expandEnv(s string) (string, string) {
+	if !strings.Contains(s, "$") {
+		return s, ""
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case strings.HasPrefix(s[i:], "$$"):
+			b.WriteByte('$')
+			i++
+		case strings.HasPrefix(s[i:], "${"):
+			end := strings.IndexByte(s[i:], '}')
+			if end < 0 {
+				b.WriteString(s[i:])
+				return b.String(), ""
+			}
+			name := s[i+2 : i+end]
+			val, ok := os.LookupEnv(name)
+			if !ok {
+				return "", name
+			}
+			b.WriteString(val)
+			i += end
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String(), ""
+}
+
 func (d *decoder) decodeScalar(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind != yaml.ScalarNode {
 		d.fail(n, path, "%s: expected %s, got %s", describe(path), typeName(v.Type()), kindName(n))
@@ -105,7 +165,12 @@ func (d *decoder) decodeScalar(n *yaml.Node, v reflect.Value, path string) {
 			d.fail(n, path, "%s: expected a string, got %q (quote it if it is meant as text)", describe(path), n.Value)
 			return
 		}
-		v.SetString(n.Value)
+		val, unset := expandEnv(n.Value)
+		if unset != "" {
+			d.fail(n, path, "%s: environment variable %s is not set; expected it set (${%s} is replaced by its value), or $${ for a literal ${", describe(path), unset, unset)
+			return
+		}
+		v.SetString(val)
 	case reflect.Int, reflect.Int64:
 		i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
 		if n.Tag != "!!int" || err != nil || v.OverflowInt(i) {

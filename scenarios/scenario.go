@@ -113,10 +113,18 @@ type External struct {
 	FilesDir string `yaml:"files_dir"`
 	// MetricsURL is the collector's own /metrics endpoint (collector, optional).
 	MetricsURL string `yaml:"metrics_url"`
+	// TLS secures every connection to the backend, exporters' and read-back's alike (see TLS).
+	TLS TLS `yaml:"tls"`
+	// Headers go on every request to the backend, exporters' and read-back's alike: API keys, tenant IDs. Write
+	// secrets as ${ENV_VAR}: they are expanded from the environment and never written to the report or logs.
+	Headers map[string]string `yaml:"headers"`
 }
 
 // IsExternal reports whether the backend is already running.
-func (b *Backend) IsExternal() bool { return b.External != (External{}) }
+func (b *Backend) IsExternal() bool {
+	e := b.External
+	return e.OTLPGRPC != "" || e.OTLPHTTP != "" || e.URL != "" || e.FilesDir != "" || e.MetricsURL != "" || e.TLS.On() || len(e.Headers) > 0
+}
 
 // ConfigPath is where b's Config file is: as written when absolute, else relative to the scenario file's folder.
 // It is "" when b has no Config.

@@ -129,7 +129,7 @@ var _ = Describe("Parse", func() {
 		// impossible values
 		Entry("unsupported version", "version: 1", "version: 2", "s.yaml:1:10", "version 2 is not supported; expected 1"),
 		Entry("missing version", "version: 1\n", "", "s.yaml:1:1", "missing key version"),
-		Entry("unknown backend type", "type: jaeger", "type: tempo", "s.yaml:7:11", `backend type "tempo" is not supported; expected one of: collector, console, jaeger, prometheus, sink, zipkin`),
+		Entry("unknown backend type", "type: jaeger", "type: tempo", "s.yaml:7:11", `backend type "tempo" is not supported; expected one of: collector, console, jaeger, prometheus, sink, victorialogs, victoriametrics, zipkin`),
 		Entry("undefined backend", "backend: jaeger", "backend: zipkin", "s.yaml:11:14", `exporter "grpc" sends to backend "zipkin", which is not defined; expected one of: jaeger`),
 		Entry("unknown protocol", "protocol: otlp-grpc", "protocol: thrift", "s.yaml:10:15", `protocol "thrift" is not supported; expected one of: otlp-grpc, otlp-http`),
 		Entry("undefined exporter", "exporters: [grpc]", "exporters: [grpc, http]", "s.yaml:16:23", `exporter "http" is not defined; expected one of: grpc`),

@@ -118,7 +118,7 @@ var _ = Describe("signals and backend paths", func() {
 		Entry("delta temporality through a collector whose remote write would drop it", "    backend: col\n", "    backend: col\n    temporality: delta\n",
 			"s.yaml:18:18", `exporter "grpc" sends delta temporality, but collector "col" forwards metrics to Prometheus "prom" with its remote-write exporter, which drops delta sums and histograms; expected temporality: cumulative, or a config: file for "col" whose metrics pipeline has the deltatocumulative processor`),
 		Entry("an external collector without files_dir that must give logs back", "  - name: col\n    type: collector\n", "  - name: col\n    type: collector\n    external: {otlp_grpc: \"127.0.0.1:4317\"}\n",
-			"s.yaml:13:15", `external collector "col" has no files_dir, so it cannot give metrics back (workload "m" sends metrics to it through exporter "grpc"); expected files_dir`),
+			"s.yaml:13:15", `external collector "col" has no files_dir, so it cannot give logs back (workload "l" sends logs to it through exporter "grpc"); expected files_dir`),
 		Entry("an external collector whose files_dir does not exist", "  - name: col\n    type: collector\n", "  - name: col\n    type: collector\n    external: {otlp_grpc: \"127.0.0.1:4317\", files_dir: /nonexistent/otelbench}\n",
 			"s.yaml:13:56", `folder "/nonexistent/otelbench" does not exist or is not a folder; expected the folder the collector's file exporters write into`),
 		Entry("a collector config that does not exist", "    forward_to: [jaeger, prom]\n", "    forward_to: [jaeger, prom]\n    config: no-such-file.yaml\n",

@@ -17,7 +17,8 @@ func (sc *Scenario) spec(b *Backend, depth int) containers.Spec {
 		ConfigPath: sc.ConfigPath(b)}
 	if b.IsExternal() {
 		e := b.External
-		s.External = &containers.External{URL: e.URL, OTLPGRPC: e.OTLPGRPC, OTLPHTTP: e.OTLPHTTP, MetricsURL: e.MetricsURL}
+		s.External = &containers.External{URL: e.URL, OTLPGRPC: e.OTLPGRPC, OTLPHTTP: e.OTLPHTTP, MetricsURL: e.MetricsURL, Headers: e.Headers}
+		s.External.TLS, _ = e.TLS.config(sc.resolve) // validation reports a file that cannot be used
 		if e.FilesDir != "" {
 			s.External.FilesDir = sc.FilesDir(b)
 		}

@@ -50,7 +50,7 @@ var _ = Describe("strict values", func() {
 		Entry("an empty signal", valid, "signal: traces", `signal: ""`,
 			"s.yaml:15:13", "an empty signal; expected one of: traces, metrics, logs"),
 		Entry("an empty backend type", valid, "type: jaeger", `type: ""`,
-			"s.yaml:7:11", "an empty backend type; expected one of: collector, console, jaeger, prometheus, sink, zipkin"),
+			"s.yaml:7:11", "an empty backend type; expected one of: collector, console, jaeger, prometheus, sink, victorialogs, victoriametrics, zipkin"),
 		Entry("rate: 0 without stages", valid, "rate: 100", "rate: 0",
 			"s.yaml:17:11", "rate 0 sends nothing; expected items per second above 0 (at most 5000000), or stages to ramp from 0"),
 		Entry("stages: []", valid, "rate: 100", "rate: 100\n    stages: []",
@@ -168,7 +168,7 @@ var _ = Describe("strict values", func() {
 			"s.yaml:14:48", `collector "col2" forwards to itself directly; expected`),
 		Entry("a collector into a loop it is not part of: its own entry",
 			"    forward_to: [jaeger, prom]\n", "    forward_to: [jaeger, col2]\n  - {name: col2, type: collector, forward_to: [col2]}\n",
-			"s.yaml:13:26", `a collector forwards to jaeger, zipkin or prometheus backends, not to collector backend "col2"; expected one of those`),
+			"s.yaml:13:26", `a collector forwards to jaeger, prometheus, victorialogs, victoriametrics or zipkin backends, not to collector backend "col2"; expected one of those`),
 	)
 
 	DescribeTable("places a YAML syntax error even where the YAML parser names no line",

@@ -2,8 +2,11 @@ package scenarios
 
 import (
 	"cmp"
+
 	"fmt"
-	"os"
+	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/all"
+	"github.com/otelbench/otelbench/generators"
 	"reflect"
 	"regexp"
 	"slices"
@@ -22,18 +25,10 @@ const (
 	MaxAttributeSize = 64 << 10
 )
 
-// Protocols are the exporter protocols, and BackendTypes the backend types, this version understands. Each
-// backend type lists the protocols it receives.
+// Protocols are the exporter protocols this version understands; backend types and what each receives are the
+// registry's (containers/all).
 var (
-	Protocols    = []string{"otlp-grpc", "otlp-http", "zipkin", "prometheus", "console"}
-	BackendTypes = map[string][]string{
-		"jaeger":     {"otlp-grpc", "otlp-http"},
-		"zipkin":     {"zipkin"},
-		"prometheus": {"otlp-http", "prometheus"},
-		"collector":  {"otlp-grpc", "otlp-http"},
-		"console":    {"console"},
-		"sink":       {"otlp-grpc", "otlp-http"},
-	}
+	Protocols     = []string{"otlp-grpc", "otlp-http", "zipkin", "prometheus", "console"}
 	Signals       = []string{"traces", "metrics", "logs"}
 	Compressions  = []string{"none", "gzip"}
 	Temporalities = []string{"cumulative", "delta"}
@@ -53,42 +48,45 @@ var (
 	}
 )
 
-// Signals reports the signals backend b can receive and give back: a collector carries traces when it forwards
-// to a jaeger or zipkin backend, metrics when it forwards to a prometheus backend, and logs always (its file
-// exporter).
-func (sc *Scenario) Signals(b *Backend) []string {
-	switch b.Type {
-	case "jaeger", "zipkin":
-		return []string{"traces"}
-	case "prometheus":
-		return []string{"metrics"}
-	case "console":
-		return []string{"traces", "metrics", "logs"}
-	case "sink":
-		return []string{"traces", "metrics", "logs"}
-	case "collector":
-		out := []string{}
-		for _, name := range b.ForwardTo {
-			// A collector forwards to backends that store what they receive (validation refuses the others). One
-			// that names a collector anyway gains nothing from it, and it is not followed: forward_to may loop.
-			d := sc.Backend(name)
-			if d == nil || d.Type == "collector" || d.Type == "console" {
-				continue
-			}
-			for _, sig := range sc.Signals(d) {
-				if !slices.Contains(out, sig) {
-					out = append(out, sig)
-				}
-			}
-		}
-		for _, sig := range []string{"metrics", "logs"} {
-			if !slices.Contains(out, sig) {
-				out = append(out, sig)
-			}
-		}
-		return out
+// kindOf is the registered kind of b's type, or nil.
+func kindOf(b *Backend) containers.Kind {
+	k, _ := all.Lookup(b.Type)
+	return k
+}
+
+// receives lists the protocols backend b receives signal with, sorted.
+func receives(b *Backend, signal string) []string {
+	k := kindOf(b)
+	if k == nil {
+		return nil
 	}
-	return nil
+	return k.Receives(generators.Signal(signal))
+}
+
+// receivesAny lists the protocols backend b receives any signal with.
+func receivesAny(b *Backend) []string {
+	var out []string
+	for _, sig := range Signals {
+		for _, p := range receives(b, sig) {
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Signals reports the signals items sent to backend b can be read back for: those it gives back itself, and for
+// a backend that forwards (a collector) those the backends it forwards to take and give back.
+func (sc *Scenario) Signals(b *Backend) []string {
+	var out []string
+	for _, sig := range Signals {
+		if len(sc.Paths(b, sig)) > 0 {
+			out = append(out, sig)
+		}
+	}
+	return out
 }
 
 // namePattern is what names of scenarios, backends, exporters and workloads look like (nameRule in words).
@@ -204,7 +202,7 @@ func (sc *Scenario) validate(v *validator) {
 		v.oneOf(p+".protocol", "protocol", e.Protocol, Protocols)
 		if b := sc.Backend(e.Backend); b == nil {
 			v.at(p+".backend", "exporter %q sends to backend %q, which is not defined; expected one of: %s", e.Name, e.Backend, strings.Join(names(sc.Backends), ", "))
-		} else if accepts, ok := BackendTypes[b.Type]; ok && slices.Contains(Protocols, e.Protocol) && !slices.Contains(accepts, e.Protocol) {
+		} else if accepts := receivesAny(b); kindOf(b) != nil && slices.Contains(Protocols, e.Protocol) && !slices.Contains(accepts, e.Protocol) {
 			v.at(p+".protocol", "a %s backend does not receive %s; expected one of: %s", b.Type, e.Protocol, strings.Join(accepts, ", "))
 		}
 		if e.Temporality != "" || v.has(p+".temporality") {
@@ -267,14 +265,18 @@ func (sc *Scenario) validate(v *validator) {
 
 func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map[string]bool) {
 	v.name(p, b.Name, seen)
-	if _, ok := BackendTypes[b.Type]; !ok {
-		v.oneOf(p+".type", "backend type", b.Type, sortedKeys(BackendTypes))
+	kind := kindOf(b)
+	if kind == nil {
+		v.oneOf(p+".type", "backend type", b.Type, all.Types())
 		return
 	}
+	_, forwarder := kind.(containers.Forwarder)
+	_, unstarted := kind.(containers.Unstarted)
 	// An empty forward_to on a collector is meaningful: it forwards nowhere, and logs and metrics come back from
 	// its file exporters.
-	if (len(b.ForwardTo) > 0 || v.has(p+".forward_to")) && b.Type != "collector" {
-		v.at(p+".forward_to", "forward_to applies to collector backends only; a %s backend stores what it receives; expected no forward_to here", b.Type)
+	if (len(b.ForwardTo) > 0 || v.has(p+".forward_to")) && !forwarder {
+		v.at(p+".forward_to", "forward_to applies to %s backends only; a %s backend stores what it receives; expected no forward_to here",
+			strings.Join(typesWith(func(k containers.Kind) bool { _, ok := k.(containers.Forwarder); return ok }), ", "), b.Type)
 	}
 	for j, name := range b.ForwardTo {
 		fp := fmt.Sprintf("%s.forward_to[%d]", p, j)
@@ -283,49 +285,50 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 			v.at(fp, "backend %q is not defined; expected one of: %s", name, strings.Join(names(sc.Backends), ", "))
 			continue
 		}
-		if b.Type == "collector" && d.Type == "collector" {
+		if _, dfw := kindOf(d).(containers.Forwarder); forwarder && dfw {
 			if loop := sc.forwardLoop(b, d); loop != nil {
 				how := "directly"
 				if len(loop) > 1 {
 					how = "through " + strings.Join(quoted(loop), " -> ")
 				}
-				v.at(fp, "collector %q forwards to itself %s; expected forward_to to reach non-collector backends without a loop", b.Name, how)
+				v.at(fp, "%s %q forwards to itself %s; expected forward_to to reach non-collector backends without a loop", b.Type, b.Name, how)
 				continue
 			}
 		}
-		switch {
-		case d.Type != "jaeger" && d.Type != "zipkin" && d.Type != "prometheus":
-			v.at(fp, "a collector forwards to jaeger, zipkin or prometheus backends, not to %s backend %q; expected one of those", d.Type, name)
+		targets := typesWith(func(k containers.Kind) bool { _, ok := k.(containers.ForwardTarget); return ok })
+		switch _, ok := kindOf(d).(containers.ForwardTarget); {
+		case !ok:
+			v.at(fp, "a %s forwards to %s backends, not to %s backend %q; expected one of those", b.Type, orList(targets), d.Type, name)
 		case slices.Index(b.ForwardTo, name) != j:
 			v.at(fp, "backend %q is listed twice; expected each backend once", name)
 		}
 	}
 	// retention 0 is meaningful: otelbench sizes a backend it starts for the run.
+	retained := typesWith(func(k containers.Kind) bool { _, ok := k.(containers.Retained); return ok })
+	_, keeps := kind.(containers.Retained)
 	switch {
 	case b.Retention < 0:
 		v.at(p+".retention", "retention %d is out of range; expected 0 (sized for the run) or more", b.Retention)
-	case (b.Retention != 0 || v.has(p+".retention")) && b.Type != "jaeger" && b.Type != "zipkin":
-		v.at(p+".retention", "retention applies to jaeger (traces) and zipkin (spans) backends; expected no retention on a %s backend", b.Type)
+	case (b.Retention != 0 || v.has(p+".retention")) && !keeps:
+		var what []string
+		for _, t := range retained {
+			k, _ := all.Lookup(t)
+			what = append(what, fmt.Sprintf("%s (%s)", t, k.(containers.Retained).RetentionUnit()))
+		}
+		v.at(p+".retention", "retention applies to %s backends; expected no retention on a %s backend", andList(what), b.Type)
 	}
 	// image: "" and config: "" are meaningful (the README's example writes image: ""): the pinned image, no
 	// configuration of the user's own.
-	if b.Image != "" && b.Type == "console" {
-		v.at(p+".image", "a console backend is otelbench's own standard output and runs no image; expected no image")
+	if b.Image != "" && unstarted {
+		v.at(p+".image", "a %s backend is otelbench's own standard output and runs no image; expected no image", b.Type)
 	}
 	if b.Config != "" || v.has(p+".config") {
-		switch {
-		case b.Type != "collector":
-			v.at(p+".config", "config applies to collector backends only; expected args: for a %s backend's options", b.Type)
-		case b.IsExternal():
-			v.at(p+".config", "an external collector is not started, so it takes no config; expected the configuration on the running collector, and no config here")
-		case b.Config == "":
-		default:
-			if _, err := readCollectorConfig(sc.ConfigPath(b)); err != nil {
-				v.at(p+".config", "%v; expected a collector configuration file (YAML, relative to the scenario file)", err)
-			}
+		if _, ok := kind.(containers.ConfigTaker); !ok {
+			v.at(p+".config", "config applies to %s backends only; expected args: for a %s backend's options",
+				strings.Join(typesWith(func(k containers.Kind) bool { _, ok := k.(containers.ConfigTaker); return ok }), ", "), b.Type)
 		}
 	}
-	if len(b.Args) > 0 && (b.IsExternal() || b.Type == "console") {
+	if len(b.Args) > 0 && (b.IsExternal() || unstarted) {
 		v.at(p+".args", "args are command-line arguments for a backend otelbench starts; backend %q is not started; expected no args", b.Name)
 	}
 	for j, a := range b.Args {
@@ -338,91 +341,86 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 		if v.has(ep) {
 			v.at(ep, "external has no endpoints; expected the running backend's endpoints (see the README, \"Bring your own backend\"), or no external key for a backend otelbench starts")
 		}
-		return
-	}
-	if b.Image != "" {
-		v.at(p+".image", "an external backend is not started, so it takes no image; expected no image")
-	}
-	e := b.External
-	for _, k := range []struct {
-		key, value string
-		types      []string
-	}{
-		{"otlp_grpc", e.OTLPGRPC, []string{"jaeger", "collector", "sink"}},
-		{"otlp_http", e.OTLPHTTP, []string{"jaeger", "collector", "sink"}},
-		{"url", e.URL, []string{"jaeger", "zipkin", "prometheus"}},
-		{"files_dir", e.FilesDir, []string{"collector"}},
-		{"metrics_url", e.MetricsURL, []string{"collector", "sink"}},
-	} {
-		kp := ep + "." + k.key
-		switch {
-		case (k.value != "" || v.has(kp)) && b.Type != "console" && !slices.Contains(k.types, b.Type):
-			v.at(kp, "an external %s backend has no use for %s; expected it only on %s backends", b.Type, k.key, strings.Join(k.types, ", "))
-		case k.value == "" && v.has(kp):
-			v.at(kp, "an empty %s; expected a value, or no %s key", k.key, k.key)
+	} else {
+		if b.Image != "" {
+			v.at(p+".image", "an external backend is not started, so it takes no image; expected no image")
 		}
-	}
-	need := func(field, value, what string) {
-		if value == "" {
-			v.at(ep, "an external %s backend needs %s; expected %s: %s", b.Type, field, field, what)
+		e := b.External
+		var keys []string
+		if ek, ok := kind.(containers.ExternalKeys); ok {
+			keys = ek.ExternalKeys()
 		}
-	}
-	switch b.Type {
-	case "jaeger":
-		if e.OTLPGRPC == "" && e.OTLPHTTP == "" {
-			v.at(ep, "an external jaeger backend needs otlp_grpc or otlp_http; expected host:port of its OTLP receiver")
-		}
-		need("url", e.URL, "the base URL of its query service, e.g. http://127.0.0.1:16686")
-	case "zipkin":
-		need("url", e.URL, "its base URL, e.g. http://127.0.0.1:9411")
-	case "prometheus":
-		need("url", e.URL, "its base URL, e.g. http://127.0.0.1:9090")
-	case "collector":
-		if e.OTLPGRPC == "" && e.OTLPHTTP == "" {
-			v.at(ep, "an external collector backend needs otlp_grpc or otlp_http; expected host:port of its OTLP receiver")
-		}
-		if e.FilesDir != "" {
-			if st, err := os.Stat(sc.resolve(e.FilesDir)); err != nil || !st.IsDir() {
-				v.at(ep+".files_dir", "folder %q does not exist or is not a folder; expected the folder the collector's file exporters "+
-					"write into (logs.jsonl, metrics.jsonl), relative to the scenario file or absolute", e.FilesDir)
+		for _, k := range []struct{ key, value string }{
+			{"otlp_grpc", e.OTLPGRPC}, {"otlp_http", e.OTLPHTTP}, {"url", e.URL}, {"files_dir", e.FilesDir}, {"metrics_url", e.MetricsURL},
+		} {
+			kp := ep + "." + k.key
+			switch {
+			case (k.value != "" || v.has(kp)) && len(keys) > 0 && !slices.Contains(keys, k.key):
+				v.at(kp, "an external %s backend has no use for %s; expected it only on %s backends", b.Type, k.key,
+					strings.Join(typesWith(func(kk containers.Kind) bool {
+						ek, ok := kk.(containers.ExternalKeys)
+						return ok && slices.Contains(ek.ExternalKeys(), k.key)
+					}), ", "))
+			case k.value == "" && v.has(kp):
+				v.at(kp, "an empty %s; expected a value, or no %s key", k.key, k.key)
 			}
 		}
-	case "console":
-		v.at(ep, "a console backend is otelbench's own standard output; it has no external endpoints; expected no external")
-	case "sink":
-		if e.OTLPGRPC == "" && e.OTLPHTTP == "" {
-			v.at(ep, "an external sink needs otlp_grpc or otlp_http; expected host:port of its OTLP receiver")
+		if _, err := e.TLS.config(sc.resolve); err != nil {
+			v.at(ep+".tls", "%v; expected readable PEM files, relative to the scenario file or absolute", err)
 		}
-		need("metrics_url", e.MetricsURL, "its own metrics (otelcol_receiver_accepted_*), e.g. http://127.0.0.1:8888/metrics: a sink is read back by count")
 	}
+	if val, ok := kind.(containers.Validator); ok {
+		val.Validate(sc.Spec(b), func(field, format string, args ...any) {
+			path := p
+			if field != "" {
+				path += "." + field
+			}
+			v.at(path, format, args...)
+		})
+	}
+}
+
+// notBack says why backend b, as the scenario describes it, does not give signal back, when its kind can say.
+func (sc *Scenario) notBack(b *Backend, signal string) (why, expected string, ok bool) {
+	if b == nil {
+		return "", "", false
+	}
+	if x, isX := kindOf(b).(containers.BackExplainer); isX {
+		return x.NotBack(sc.Spec(b), generators.Signal(signal))
+	}
+	return "", "", false
+}
+
+// typesWith lists the registered backend types whose kind satisfies ok, sorted.
+func typesWith(ok func(containers.Kind) bool) []string {
+	var out []string
+	for _, t := range all.Types() {
+		if k, _ := all.Lookup(t); ok(k) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// orList is "a, b or c".
+func orList(items []string) string { return joinLast(items, " or ") }
+
+// andList is "a, b and c".
+func andList(items []string) string { return joinLast(items, " and ") }
+
+func joinLast(items []string, last string) string {
+	if len(items) <= 1 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + last + items[len(items)-1]
 }
 
 // deltaRefused says why delta temporality sent to b would be refused or silently dropped by a server otelbench
 // starts with its defaults, naming the fixes; "" when b takes it or otelbench cannot know (an external server,
 // which may be configured to take it: a refusal is then measured and reported with its cause).
 func (sc *Scenario) deltaRefused(b *Backend) string {
-	if b.IsExternal() {
-		return ""
-	}
-	switch b.Type {
-	case "prometheus":
-		if !HasFeature(b.Args, PrometheusDeltaFeature) {
-			return fmt.Sprintf("Prometheus (backend %q) refuses it (HTTP 500 \"invalid temporality and type combination\") unless started with "+
-				"--enable-feature=%s; expected temporality: cumulative, or args: [--enable-feature=%s] on backend %q",
-				b.Name, PrometheusDeltaFeature, PrometheusDeltaFeature, b.Name)
-		}
-	case "collector":
-		for _, name := range b.ForwardTo {
-			d := sc.Backend(name)
-			if d == nil || d.Type != "prometheus" {
-				continue
-			}
-			if !collectorConvertsDelta(sc.ConfigPath(b)) {
-				return fmt.Sprintf("collector %q forwards metrics to Prometheus %q with its remote-write exporter, which drops delta sums and "+
-					"histograms; expected temporality: cumulative, or a config: file for %q whose metrics pipeline has the deltatocumulative "+
-					"processor (see scenarios/collector/deltatocumulative.yaml)", b.Name, d.Name, b.Name)
-			}
-		}
+	if j, ok := kindOf(b).(containers.DeltaJudge); ok {
+		return j.RefusesDelta(sc.Spec(b))
 	}
 	return ""
 }
@@ -451,21 +449,30 @@ func HasFeature(args []string, feature string) bool {
 	return false
 }
 
-// Paths lists where items sent to backend b end up and can be read back: b itself, or for a collector each
-// backend it forwards the signal to, and itself for logs and metrics (its file exporters).
+// Paths lists where items of signal sent to backend b end up and can be read back: b itself when its kind gives
+// the signal back, and for a backend that forwards (a collector) each backend it forwards the signal to that
+// gives it back.
 func (sc *Scenario) Paths(b *Backend, signal string) []*Backend {
-	if b.Type != "collector" {
-		return []*Backend{b}
+	kind := kindOf(b)
+	if kind == nil {
+		return nil
 	}
-	if signal == "logs" {
-		return []*Backend{b}
-	}
+	sig := generators.Signal(signal)
 	var out []*Backend
-	if signal == "metrics" {
-		out = append(out, b) // the collector's own file exporter
+	if kind.GivesBack(sc.Spec(b), sig) {
+		out = append(out, b)
+	}
+	if _, ok := kind.(containers.Forwarder); !ok {
+		return out
 	}
 	for _, name := range b.ForwardTo {
-		if d := sc.Backend(name); d != nil && slices.Contains(sc.Signals(d), signal) {
+		d := sc.Backend(name)
+		if d == nil || d == b || slices.Contains(out, d) {
+			continue
+		}
+		dk := kindOf(d)
+		target, ok := dk.(containers.ForwardTarget)
+		if ok && target.Forwards(sig) && dk.GivesBack(sc.Spec(d), sig) {
 			out = append(out, d)
 		}
 	}
@@ -476,7 +483,7 @@ func (sc *Scenario) Paths(b *Backend, signal string) []*Backend {
 // accepts, and a count cannot tell streams apart.
 func (sc *Scenario) validateSinks(v *validator) {
 	for i, b := range sc.Backends {
-		if b.Type != "sink" {
+		if _, ok := kindOf(&b).(containers.Counting); !ok {
 			continue
 		}
 		var streams []string
@@ -488,8 +495,8 @@ func (sc *Scenario) validateSinks(v *validator) {
 			}
 		}
 		if len(streams) > 1 {
-			v.at(fmt.Sprintf("backends[%d]", i), "sink %q would count %d streams together (%s), and a count cannot tell them apart; expected one sink per workload and exporter",
-				b.Name, len(streams), strings.Join(streams, ", "))
+			v.at(fmt.Sprintf("backends[%d]", i), "%s %q would count %d streams together (%s), and a count cannot tell them apart; expected one sink per workload and exporter",
+				b.Type, b.Name, len(streams), strings.Join(streams, ", "))
 		}
 	}
 }
@@ -519,19 +526,18 @@ func (sc *Scenario) validateRetention(v *validator) {
 		}
 	}
 	for i, b := range sc.Backends {
-		if b.Retention == 0 {
+		r, ok := kindOf(&b).(containers.Retained)
+		if b.Retention == 0 || !ok {
 			continue
 		}
-		p := fmt.Sprintf("backends[%d].retention", i)
-		switch b.Type {
-		case "jaeger":
-			if need := traces[b.Name]; need > float64(b.Retention) {
-				v.at(p, "backend %q keeps %d traces but the run sends it %.0f; older traces would be evicted and counted as lost; expected retention of at least %.0f or a shorter run", b.Name, b.Retention, need, need)
-			}
-		case "zipkin":
-			if need := spans[b.Name]; need > float64(b.Retention) {
-				v.at(p, "backend %q keeps %d spans but the run sends it %.0f; older spans would be evicted and counted as lost; expected retention of at least %.0f or a shorter run", b.Name, b.Retention, need, need)
-			}
+		unit := r.RetentionUnit()
+		need := traces[b.Name]
+		if unit == "spans" {
+			need = spans[b.Name]
+		}
+		if need > float64(b.Retention) {
+			v.at(fmt.Sprintf("backends[%d].retention", i), "backend %q keeps %d %s but the run sends it %.0f; older %s would be evicted and counted as lost; expected retention of at least %.0f or a shorter run",
+				b.Name, b.Retention, unit, need, unit, need)
 		}
 	}
 }
@@ -562,11 +568,14 @@ func (sc *Scenario) validateWorkload(v *validator, p string, w *Workload, seen m
 			}
 			if sigs, ok := ProtocolSignals[e.Protocol]; ok && slices.Contains(Signals, w.Signal) && !slices.Contains(sigs, w.Signal) {
 				v.at(ep, "exporter %q (%s) cannot send %s; it carries %s; expected an exporter whose protocol carries %s", name, e.Protocol, w.Signal, strings.Join(sigs, ", "), w.Signal)
-			} else if b := sc.Backend(e.Backend); b != nil && b.Type == "collector" && b.IsExternal() && b.External.FilesDir == "" && (w.Signal == "logs" || w.Signal == "metrics") {
+			} else if b := sc.Backend(e.Backend); b != nil && kindOf(b) != nil && slices.Contains(Signals, w.Signal) && slices.Contains(Protocols, e.Protocol) &&
+				!slices.Contains(receives(b, w.Signal), e.Protocol) {
+				v.at(ep, "exporter %q sends %s over %s to %s backend %q, which does not receive them that way; expected an exporter whose backend receives %s over %s",
+					name, w.Signal, e.Protocol, b.Type, b.Name, w.Signal, e.Protocol)
+			} else if why, expected, ok := sc.notBack(b, w.Signal); ok && !slices.Contains(sc.Signals(b), w.Signal) {
 				v.at(fmt.Sprintf("backends[%d].external", slices.IndexFunc(sc.Backends, func(x Backend) bool { return x.Name == b.Name })),
-					"external collector %q has no files_dir, so it cannot give %s back (workload %q sends %s to it through exporter %q); "+
-						"expected files_dir: the folder its file exporters write into (see the README, \"Bring your own backend\")",
-					b.Name, w.Signal, w.Name, w.Signal, name)
+					"external %s %q %s, so it cannot give %s back (workload %q sends %s to it through exporter %q); expected %s",
+					b.Type, b.Name, why, w.Signal, w.Name, w.Signal, name, expected)
 			} else if b := sc.Backend(e.Backend); b != nil && slices.Contains(Signals, w.Signal) && !slices.Contains(sc.Signals(b), w.Signal) {
 				v.at(ep, "exporter %q sends to %s backend %q, which cannot give %s back; it handles %s; expected an exporter to a backend that gives %s back", name, b.Type, b.Name, w.Signal, strings.Join(sc.Signals(b), ", "), w.Signal)
 			}

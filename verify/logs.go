@@ -112,6 +112,8 @@ func Logs(ctx context.Context, src LogSource, exp LogExpectation, opts Options) 
 				found++
 				if diff := diffLog(exp, seq, r); diff != "" {
 					altered[seq] = diff
+				} else if _, isString := r.Attributes[generators.AttrSeq].(string); isString {
+					res.Changes["int attributes became strings"]++ // the store keeps every value as text
 				}
 				_ = lat.RecordValue(generators.ClampMicros(now.Sub(r.Time)))
 			}

@@ -25,6 +25,12 @@ var matrixRows = []struct{ signal, protocol, exporter, backend string }{
 	{"metrics", "otlp-grpc", "delta-grpc", "collector-files"},
 	{"logs", "otlp-grpc", "collector-grpc", "collector"},
 	{"logs", "otlp-http", "collector-http", "collector"},
+	{"metrics", "otlp-http", "victoriametrics-otlp", "victoriametrics"},
+	{"metrics", "otlp-http", "collector-http", "collector->victoriametrics"},
+	{"logs", "otlp-http", "victorialogs-otlp", "victorialogs"},
+	{"logs", "otlp-grpc", "collector-grpc", "collector->victorialogs"},
+	{"logs", "otlp-http", "collector-http", "collector->victorialogs"},
+	{"metrics", "console", "console", "console"},
 }
 
 var _ = Describe("otelbench run scenarios/exporters-matrix.yaml", Label("docker", "e2e"), Ordered, ContinueOnFailure, func() {

@@ -30,6 +30,23 @@ var (
 
 func (Kind) Type() string { return "collector" }
 
+// ExternalKeys: an external collector is reached at its OTLP receivers; its file exporters' folder and its own
+// metrics are optional.
+func (Kind) ExternalKeys() []string {
+	return []string{"otlp_grpc", "otlp_http", "files_dir", "metrics_url"}
+}
+
+// TakesConfig: a started collector loads the scenario's config file after otelbench's.
+func (Kind) TakesConfig() {}
+
+// NotBack: an external collector gives logs and metrics back only from the folder its file exporters write into.
+func (Kind) NotBack(spec containers.Spec, s generators.Signal) (string, string, bool) {
+	if spec.External == nil || spec.External.FilesDir != "" || s == generators.Traces {
+		return "", "", false
+	}
+	return "has no files_dir", "files_dir: the folder its file exporters write into (see the README, \"Bring your own backend\")", true
+}
+
 func (Kind) Image() containers.Image { return Image }
 
 func (Kind) Receives(generators.Signal) []string {

@@ -21,10 +21,15 @@ var (
 	_ containers.Validator     = Kind{}
 	_ containers.Sized         = Kind{}
 	_ containers.ForwardTarget = Kind{}
+	_ containers.Retained      = Kind{}
+	_ containers.ExternalKeys  = Kind{}
 	_ containers.Forwarded     = (*live)(nil)
 )
 
 func (Kind) Type() string { return "jaeger" }
+
+// ExternalKeys: an external Jaeger is reached at its OTLP receivers and its query API.
+func (Kind) ExternalKeys() []string { return []string{"otlp_grpc", "otlp_http", "url"} }
 
 func (Kind) Image() containers.Image { return Image }
 

@@ -29,6 +29,9 @@ var (
 
 func (Kind) Type() string { return "prometheus" }
 
+// ExternalKeys: an external Prometheus is reached at its base URL (query API and receivers).
+func (Kind) ExternalKeys() []string { return []string{"url"} }
+
 func (Kind) Image() containers.Image { return Image }
 
 func (Kind) Receives(s generators.Signal) []string {

@@ -26,6 +26,9 @@ var (
 
 func (Kind) Type() string { return "sink" }
 
+// ExternalKeys: an external sink is reached at its OTLP receivers and read at its own metrics.
+func (Kind) ExternalKeys() []string { return []string{"otlp_grpc", "otlp_http", "metrics_url"} }
+
 // Image is the collector's: a sink is a collector with another configuration.
 func (Kind) Image() containers.Image { return collector.Image }
 
@@ -44,10 +47,10 @@ func (Kind) Validate(spec containers.Spec, report func(field, format string, arg
 		return
 	}
 	if spec.External.OTLPGRPC == "" && spec.External.OTLPHTTP == "" {
-		report("external", "an external sink needs otlp_grpc or otlp_http: host:port of its OTLP receiver")
+		report("external", "an external sink needs otlp_grpc or otlp_http; expected host:port of its OTLP receiver")
 	}
 	if spec.External.MetricsURL == "" {
-		report("external", "an external sink backend needs metrics_url: its own metrics (otelcol_receiver_accepted_*), e.g. http://127.0.0.1:8888/metrics: a sink is read back by count")
+		report("external", "an external sink backend needs metrics_url; expected metrics_url: its own metrics (otelcol_receiver_accepted_*), e.g. http://127.0.0.1:8888/metrics: a sink is read back by count")
 	}
 }
 

@@ -71,6 +71,9 @@ var (
 
 func (Kind) Type() string { return "victorialogs" }
 
+// ExternalKeys: an external VictoriaLogs is reached at its base URL (query API and receiver).
+func (Kind) ExternalKeys() []string { return []string{"url"} }
+
 func (Kind) Image() containers.Image { return Image }
 
 func (Kind) Receives(s generators.Signal) []string {

@@ -72,6 +72,9 @@ var (
 
 func (Kind) Type() string { return "victoriametrics" }
 
+// ExternalKeys: an external VictoriaMetrics is reached at its base URL (query API and receivers).
+func (Kind) ExternalKeys() []string { return []string{"url"} }
+
 func (Kind) Image() containers.Image { return Image }
 
 func (Kind) Receives(s generators.Signal) []string {

@@ -20,10 +20,15 @@ var (
 	_ containers.Imaged        = Kind{}
 	_ containers.Sized         = Kind{}
 	_ containers.ForwardTarget = Kind{}
+	_ containers.Retained      = Kind{}
+	_ containers.Validator     = Kind{}
 	_ containers.Forwarded     = (*live)(nil)
 )
 
 func (Kind) Type() string { return "zipkin" }
+
+// ExternalKeys: an external Zipkin is reached at its base URL.
+func (Kind) ExternalKeys() []string { return []string{"url"} }
 
 func (Kind) Image() containers.Image { return Image }
 
