@@ -7,6 +7,8 @@ GO      ?= go
 BIN     := bin/otelbench
 OUT     ?= reports/out/smoke
 SCENARIO ?= scenarios/smoke.yaml
+# FUZZTIME bounds the scenario loader's fuzzing in make test.
+FUZZTIME ?= 30s
 
 export GOFLAGS := -buildvcs=false $(GOFLAGS)
 
@@ -19,6 +21,7 @@ run: docker images build
 ## test: set up what is missing, then run every suite, end-to-end specs against real containers included
 test: docker images
 	$(GO) test -count=1 -timeout 45m ./...
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./scenarios/
 
 ## docker: make sure a Docker engine answers (installs Debian's docker.io and starts dockerd when needed)
 docker:

@@ -152,7 +152,7 @@ func (s *LogStream) Run(ctx context.Context) error {
 	s.stats.Flushed = time.Now()
 	s.finishStats(seq)
 	if shutdownErr != nil && ctx.Err() == nil {
-		return fmt.Errorf("flush %s: %w", cfg.Stream, shutdownErr)
+		return flushError(cfg.Stream, shutdownErr)
 	}
 	return nil
 }
@@ -240,7 +240,7 @@ func (s *LogStream) runDirect(ctx context.Context) error {
 	s.stats.Flushed = time.Now()
 	s.finishStats(seq) // dropped batches count as dropped in the SDK: the exporter never saw them
 	if err := cfg.LogExporter.Shutdown(context.WithoutCancel(ctx)); err != nil && ctx.Err() == nil {
-		return fmt.Errorf("flush %s: %w", cfg.Stream, err)
+		return flushError(cfg.Stream, err)
 	}
 	return nil
 }

@@ -305,7 +305,7 @@ func (s *MetricStream) Run(ctx context.Context) error {
 	}
 	s.stats.Flushed = time.Now()
 	if err != nil && ctx.Err() == nil {
-		return fmt.Errorf("flush %s: %w", cfg.Stream, err)
+		return flushError(cfg.Stream, err)
 	}
 	return nil
 }

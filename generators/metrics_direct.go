@@ -2,7 +2,6 @@ package generators
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"time"
 
@@ -227,7 +226,7 @@ func (s *MetricStream) runDirect(ctx context.Context) error {
 	<-exported
 	s.stats.Flushed = time.Now()
 	if err := cfg.PushExporter.Shutdown(context.WithoutCancel(ctx)); err != nil && ctx.Err() == nil {
-		return fmt.Errorf("flush %s: %w", cfg.Stream, err)
+		return flushError(cfg.Stream, err)
 	}
 	return nil
 }

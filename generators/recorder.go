@@ -1,6 +1,8 @@
 package generators
 
 import (
+	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -161,4 +163,15 @@ func exportError(err error) error {
 		return nil
 	}
 	return &ExportError{Err: err}
+}
+
+// flushError is the error of a stream's final flush: what the exporter could not deliver in the time shutdown
+// had (a refused or unreachable backend, an export still retrying) is a finding of the run, an ExportError, and
+// what was left undelivered counts as dropped in the SDK.
+func flushError(stream string, err error) error {
+	var exportErr *ExportError
+	if errors.As(err, &exportErr) {
+		return fmt.Errorf("flush %s: %w", stream, err)
+	}
+	return fmt.Errorf("flush %s: %w", stream, &ExportError{Err: err})
 }

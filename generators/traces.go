@@ -221,7 +221,7 @@ func (s *TraceStream) Run(ctx context.Context) error {
 	s.stats.Flushed = time.Now()
 	s.finishStats(seq)
 	if shutdownErr != nil && ctx.Err() == nil {
-		return fmt.Errorf("flush %s: %w", cfg.Stream, shutdownErr)
+		return flushError(cfg.Stream, shutdownErr)
 	}
 	return nil
 }

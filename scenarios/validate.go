@@ -380,6 +380,12 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 	}
 }
 
+// isForwarder reports whether b's kind forwards what it receives (forward_to).
+func isForwarder(b *Backend) bool {
+	_, ok := kindOf(b).(containers.Forwarder)
+	return ok
+}
+
 // notBack says why backend b, as the scenario describes it, does not give signal back, when its kind can say.
 func (sc *Scenario) notBack(b *Backend, signal string) (why, expected string, ok bool) {
 	if b == nil {
@@ -741,7 +747,7 @@ func (sc *Scenario) forwardLoop(from, to *Backend) []string {
 			return chain
 		}
 		for _, name := range c.ForwardTo {
-			if d := sc.Backend(name); d != nil && d.Type == "collector" && !seen[d.Name] {
+			if d := sc.Backend(name); d != nil && isForwarder(d) && !seen[d.Name] {
 				seen[d.Name], prev[d.Name] = true, c.Name
 				queue = append(queue, d)
 			}

@@ -85,7 +85,7 @@ func (p *Prometheus) WithClient(client *http.Client) *Prometheus {
 }
 
 // WithParams adds params to every request p makes (a PromQL-compatible store's own options, such as
-// VictoriaMetrics' nocache) and returns p.
+// a cache switch) and returns p.
 func (p *Prometheus) WithParams(params url.Values) *Prometheus {
 	p.params = params
 	return p
