@@ -15,15 +15,18 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
+	"github.com/testcontainers/testcontainers-go/wait"
 )
 
 // The labels otelbench puts on what it makes. Every container a run starts carries Label, RunIDLabel (the run's ID),
@@ -54,29 +57,67 @@ const Host = "127.0.0.1"
 // needs after a run, so there is no reason to wait Docker's default 10 s.
 const stopTimeout = time.Second
 
-var configureOnce sync.Once
+// ErrSettings is returned when the process's testcontainers-go settings do not suit otelbench (see
+// ProcessSettings).
+var ErrSettings = errors.New("testcontainers-go is not set up for otelbench")
 
-// configure sets the testcontainers-go settings this package relies on, unless the user set them:
-//   - TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1: with host networking the servers are on this host's loopback, while
-//     testcontainers-go, seeing /.dockerenv on CI machines, would guess the Docker bridge gateway.
-//   - TESTCONTAINERS_RYUK_DISABLED=true: the Ryuk reaper image cannot be pulled offline; cleanup is explicit
-//     (Terminate, signal handling in the CLI, and Prune by label).
-//
-// It also silences testcontainers-go's package-level logger, which prints a banner about the Docker host the first
-// time a client connects: a library prints nothing of its own accord. Messages about each container go to the
-// run's logger instead (Logger).
-func configure() {
-	configureOnce.Do(func() {
-		tclog.SetDefault(tclog.NewNoopLogger())
-		for k, v := range map[string]string{
-			"TESTCONTAINERS_HOST_OVERRIDE": Host,
-			"TESTCONTAINERS_RYUK_DISABLED": "true",
-		} {
-			if _, set := os.LookupEnv(k); !set {
-				_ = os.Setenv(k, v)
+// checkSettings refuses to start containers with testcontainers-go's Ryuk reaper on: its image cannot be pulled
+// offline, and otelbench terminates what it starts itself (Terminate, the CLI's signal handling, Prune by label).
+// testcontainers-go reads the setting from the process environment, once: the process sets it
+// (ProcessSettings), never this package.
+func checkSettings() error {
+	if !testcontainers.ReadConfig().Config.RyukDisabled {
+		return fmt.Errorf("%w: set TESTCONTAINERS_RYUK_DISABLED=true in the environment (the otelbench command does; a Go program "+
+			"calls containers.ProcessSettings at start): the Ryuk reaper's image cannot be pulled offline", ErrSettings)
+	}
+	return nil
+}
+
+// ProcessSettings is for a program's main (or a test suite) before it starts any container: it sets
+// TESTCONTAINERS_RYUK_DISABLED=true in the process environment unless the user set it, and silences
+// testcontainers-go's package-level logger, which otherwise prints a banner about the Docker host to the process's
+// standard error the first time a client connects. Messages about each container go to the run's logger instead
+// (Logger). Library code never calls it.
+func ProcessSettings() {
+	if _, set := os.LookupEnv("TESTCONTAINERS_RYUK_DISABLED"); !set {
+		_ = os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	}
+	tclog.SetDefault(tclog.NewNoopLogger())
+}
+
+// WaitHTTP waits until GET http://127.0.0.1:port/path answers with a status below 500. Containers share the
+// host's network and listen on loopback, so it asks there directly (testcontainers-go's own HTTP strategy would
+// ask the Docker host it infers, the bridge's gateway on some machines).
+func WaitHTTP(port int, path string) wait.Strategy {
+	return waitHTTP{url: "http://" + hostPort(port) + path}
+}
+
+type waitHTTP struct{ url string }
+
+func (w waitHTTP) WaitUntilReady(ctx context.Context, target wait.StrategyTarget) error {
+	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{Proxy: nil}}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.url, nil)
+		if err != nil {
+			return err
+		}
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode < 500 {
+				return nil
 			}
 		}
-	})
+		if st, err := target.State(ctx); err == nil && st != nil && !st.Running && st.Status != "created" {
+			return fmt.Errorf("container %s (exit code %d) before %s answered", st.Status, st.ExitCode, w.url)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s did not answer: %w", w.url, ctx.Err())
+		case <-tick.C:
+		}
+	}
 }
 
 // Backend is a running server. Terminate stops and removes it; it is safe to call on a partly started backend.
@@ -105,7 +146,7 @@ func terminate(ctx context.Context, ctr *testcontainers.DockerContainer) error {
 		return nil
 	}
 	err := ctr.Terminate(ctx, testcontainers.StopTimeout(stopTimeout))
-	if err != nil && strings.Contains(err.Error(), "No such container") {
+	if err != nil && cerrdefs.IsNotFound(err) {
 		return nil
 	}
 	return err
@@ -226,7 +267,9 @@ func (s *Server) Terminate(ctx context.Context) error {
 // strategy among opts decides when it is ready. On error the partly started container, if any, is returned too so
 // that the caller can terminate it, and the error carries the tail of its log.
 func Run(ctx context.Context, kind, image, runID string, opts ...testcontainers.ContainerCustomizer) (*Server, error) {
-	configure()
+	if err := checkSettings(); err != nil {
+		return nil, err
+	}
 	ctr, err := testcontainers.Run(ctx, image, append([]testcontainers.ContainerCustomizer{hostNetwork(runID)}, opts...)...)
 	s := &Server{DockerContainer: ctr, kind: kind}
 	if err != nil {
@@ -253,9 +296,6 @@ func TerminateContainer(ctx context.Context, ctr *testcontainers.DockerContainer
 func StartError(ctx context.Context, what string, ctr *testcontainers.DockerContainer, err error) error {
 	return startError(ctx, what, ctr, err)
 }
-
-// Configure applies the testcontainers-go settings otelbench's containers need (see configure); Run does it.
-func Configure() { configure() }
 
 func hostPort(p int) string { return Host + ":" + strconv.Itoa(p) }
 

@@ -13,6 +13,7 @@ import (
 )
 
 func TestContainers(t *testing.T) {
+	containers.ProcessSettings() // as a program's main does, before any container starts
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "Containers Suite")
 }

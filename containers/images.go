@@ -246,7 +246,9 @@ func tarDir(w io.Writer, dir string) error {
 }
 
 func dockerClient(ctx context.Context) (*testcontainers.DockerClient, error) {
-	configure()
+	if err := checkSettings(); err != nil {
+		return nil, err
+	}
 	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoEngine, err)

@@ -3,11 +3,14 @@ package verify_test
 import (
 	"testing"
 
+	"github.com/otelbench/otelbench/containers"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
 
 func TestVerify(t *testing.T) {
+	containers.ProcessSettings() // as a program's main does, before any container starts
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "Verify Suite")
 }

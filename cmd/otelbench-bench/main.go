@@ -18,6 +18,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/otelbench/otelbench/containers"
 )
 
 // The benchmark's trace settings, the same for every sender: 10 spans per trace, OTLP gRPC, batches of 2048,
@@ -29,6 +31,7 @@ const (
 )
 
 func main() {
+	containers.ProcessSettings()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {

@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/otelbench/otelbench/containers"
 )
 
 // Exit codes, documented in README.md.
@@ -48,6 +50,7 @@ Exit codes: 0 passed, 1 runtime error, 2 invalid usage or scenario, 3 verificati
 `
 
 func main() {
+	containers.ProcessSettings() // the process owns testcontainers-go's settings (environment, logger)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

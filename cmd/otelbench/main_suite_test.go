@@ -14,6 +14,7 @@ import (
 )
 
 func TestOtelbench(t *testing.T) {
+	containers.ProcessSettings() // as a program's main does, before any container starts
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "otelbench CLI Suite")
 }

@@ -17,7 +17,6 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/wait"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -130,20 +129,21 @@ func Run(ctx context.Context, image string, cfg Config, opts ...testcontainers.C
 		args = append(args, "--config="+userConfigPath)
 	}
 	all := []testcontainers.ContainerCustomizer{
-		containers.HostNetwork(cfg.RunID),
 		testcontainers.WithFiles(files...),
 		testcontainers.WithCmd(args...),
-		testcontainers.WithWaitStrategyAndDeadline(time.Minute, wait.ForHTTP("/").WithPort(containers.WaitPort(c.ports.health))),
+		testcontainers.WithWaitStrategyAndDeadline(time.Minute, containers.WaitHTTP(c.ports.health, "/")),
 	}
 	if cfg.FilesDir != "" {
 		all = append(all, testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
 			hc.Binds = append(hc.Binds, cfg.FilesDir+":"+collectorFilesPath)
 		}))
 	}
-	ctr, err := testcontainers.Run(ctx, image, append(all, opts...)...)
-	c.DockerContainer = ctr
+	srv, err := containers.Run(ctx, "collector", image, cfg.RunID, append(all, opts...)...)
+	if srv != nil {
+		c.DockerContainer = srv.DockerContainer
+	}
 	if err != nil {
-		return c, containers.StartError(ctx, "collector", ctr, err)
+		return c, err
 	}
 	return c, nil
 }

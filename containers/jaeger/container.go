@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/wait"
 )
 
 // Image pins Jaeger v2.
@@ -68,7 +67,6 @@ func Run(ctx context.Context, image string, cfg Config, opts ...testcontainers.C
 	j := &Jaeger{ports: ports{otlpGRPC: p[0], otlpHTTP: p[1], queryHTTP: p[2], queryGRPC: p[3], health: p[4], metrics: p[5]}}
 	const configPath = "/etc/otelbench/jaeger.yaml"
 	all := []testcontainers.ContainerCustomizer{
-		containers.HostNetwork(cfg.RunID),
 		testcontainers.WithFiles(testcontainers.ContainerFile{
 			Reader:            strings.NewReader(j.ports.config(cfg.MaxTraces, cfg.MaxRecvMiB)),
 			ContainerFilePath: configPath,
@@ -76,14 +74,16 @@ func Run(ctx context.Context, image string, cfg Config, opts ...testcontainers.C
 		}),
 		testcontainers.WithCmd("--config=" + configPath),
 		testcontainers.WithWaitStrategyAndDeadline(time.Minute,
-			wait.ForHTTP("/status").WithPort(containers.WaitPort(j.ports.health)),
-			wait.ForHTTP("/api/services").WithPort(containers.WaitPort(j.ports.queryHTTP)),
+			containers.WaitHTTP(j.ports.health, "/status"),
+			containers.WaitHTTP(j.ports.queryHTTP, "/api/services"),
 		),
 	}
-	ctr, err := testcontainers.Run(ctx, image, append(all, opts...)...)
-	j.DockerContainer = ctr
+	srv, err := containers.Run(ctx, "jaeger", image, cfg.RunID, append(all, opts...)...)
+	if srv != nil {
+		j.DockerContainer = srv.DockerContainer
+	}
 	if err != nil {
-		return j, containers.StartError(ctx, "jaeger", ctr, err)
+		return j, err
 	}
 	return j, nil
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/wait"
 )
 
 // Image pins Prometheus 3. The build tag remove_all_sd leaves the cloud service discoveries out (static
@@ -76,7 +75,6 @@ func Run(ctx context.Context, image string, cfg Config, opts ...testcontainers.C
 	pr := &Prometheus{port: p[0]}
 	const configPath = "/etc/otelbench/prometheus.yml"
 	all := []testcontainers.ContainerCustomizer{
-		containers.HostNetwork(cfg.RunID),
 		testcontainers.WithFiles(testcontainers.ContainerFile{
 			Reader:            strings.NewReader(prometheusConfig(cfg)),
 			ContainerFilePath: configPath,
@@ -91,12 +89,14 @@ func Run(ctx context.Context, image string, cfg Config, opts ...testcontainers.C
 			"--web.enable-otlp-receiver",
 			"--web.enable-remote-write-receiver",
 		),
-		testcontainers.WithWaitStrategyAndDeadline(time.Minute, wait.ForHTTP("/-/ready").WithPort(containers.WaitPort(pr.port))),
+		testcontainers.WithWaitStrategyAndDeadline(time.Minute, containers.WaitHTTP(pr.port, "/-/ready")),
 	}
-	ctr, err := testcontainers.Run(ctx, image, append(all, opts...)...)
-	pr.DockerContainer = ctr
+	srv, err := containers.Run(ctx, "prometheus", image, cfg.RunID, append(all, opts...)...)
+	if srv != nil {
+		pr.DockerContainer = srv.DockerContainer
+	}
 	if err != nil {
-		return pr, containers.StartError(ctx, "prometheus", ctr, err)
+		return pr, err
 	}
 	return pr, nil
 }

@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/wait"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelbench/otelbench/containers"
@@ -100,7 +99,7 @@ func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live
 	opts := append([]testcontainers.ContainerCustomizer{
 		testcontainers.WithTmpfs(map[string]string{"/data": "rw,mode=1777"}),
 		testcontainers.WithCmd("-httpListenAddr="+addr, "-storageDataPath=/data", "-retentionPeriod=1d"),
-		testcontainers.WithWaitStrategyAndDeadline(time.Minute, wait.ForHTTP("/health").WithPort(containers.WaitPort(p[0]))),
+		testcontainers.WithWaitStrategyAndDeadline(time.Minute, containers.WaitHTTP(p[0], "/health")),
 	}, env.Customizers...)
 	s, err := containers.Run(ctx, "victorialogs", env.Image, env.RunID, opts...)
 	l := &live{ContainerLive: containers.ContainerLive{Ctr: s}, name: env.Spec.Name}

@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/generators"
@@ -118,7 +117,7 @@ func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live
 			"-search.latencyOffset=0s",
 			"-search.disableCache",
 		),
-		testcontainers.WithWaitStrategyAndDeadline(time.Minute, wait.ForHTTP("/health").WithPort(containers.WaitPort(p[0]))),
+		testcontainers.WithWaitStrategyAndDeadline(time.Minute, containers.WaitHTTP(p[0], "/health")),
 	}, env.Customizers...)
 	s, err := containers.Run(ctx, "victoriametrics", env.Image, env.RunID, opts...)
 	l := &live{ContainerLive: containers.ContainerLive{Ctr: s}, name: env.Spec.Name}

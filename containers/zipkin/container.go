@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/wait"
 )
 
 // Image pins Zipkin. The local image is the real server jar from Maven Central on a Java 17 runtime built
@@ -100,7 +99,6 @@ func Run(ctx context.Context, image string, cfg Config, opts ...testcontainers.C
 	}
 	z := &Zipkin{port: p[0]}
 	all := []testcontainers.ContainerCustomizer{
-		containers.HostNetwork(cfg.RunID),
 		testcontainers.WithEnv(map[string]string{
 			"STORAGE_TYPE":         "mem",
 			"MEM_MAX_SPANS":        strconv.Itoa(cfg.MaxSpans),
@@ -114,13 +112,15 @@ func Run(ctx context.Context, image string, cfg Config, opts ...testcontainers.C
 			"ARMERIA_PORTS_0_PROTOCOLS_0": "http",
 		}),
 		testcontainers.WithWaitStrategyAndDeadline(2*time.Minute,
-			wait.ForHTTP("/health").WithPort(containers.WaitPort(z.port)),
+			containers.WaitHTTP(z.port, "/health"),
 		),
 	}
-	ctr, err := testcontainers.Run(ctx, image, append(all, opts...)...)
-	z.DockerContainer = ctr
+	srv, err := containers.Run(ctx, "zipkin", image, cfg.RunID, append(all, opts...)...)
+	if srv != nil {
+		z.DockerContainer = srv.DockerContainer
+	}
 	if err != nil {
-		return z, containers.StartError(ctx, "zipkin", ctr, err)
+		return z, err
 	}
 	return z, nil
 }
