@@ -1,0 +1,16 @@
+package zipkin_test
+
+import (
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/otelbench/otelbench/containers"
+)
+
+func TestZipkin(t *testing.T) {
+	containers.ProcessSettings() // as a program's main does, before any container starts
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "Zipkin backend Suite", Label("docker"))
+}
