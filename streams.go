@@ -33,7 +33,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 	if !ok || (ep.Address == "" && e.Protocol != generators.Prometheus) {
 		return nil, fmt.Errorf("exporter %s: backend %s has no %s endpoint for %s", e.Name, b.Name, e.Protocol, signal)
 	}
-	cfg.Endpoint, cfg.URLPath, cfg.TLS, cfg.Headers = ep.Address, ep.URLPath, ep.TLS, ep.Headers
+	cfg.Endpoint, cfg.URLPath, cfg.TLS, cfg.Headers, cfg.External = ep.Address, ep.URLPath, ep.TLS, ep.Headers, ep.External
 	batch := generators.Batch{Size: e.BatchSize, Queue: e.QueueSize, Timeout: time.Duration(e.BatchTimeout), ExportTimeout: time.Duration(e.ExportTimeout)}
 	w := ps.workload
 	paths := sc.Paths(b, w.Signal)

@@ -179,6 +179,8 @@ type Endpoint struct {
 	URLPath string
 	TLS     *tls.Config
 	Headers map[string]string
+	// External: a backend otelbench did not start.
+	External bool
 }
 
 // Live is a backend a run uses, started or external: where exporters send, and how items are read back.
@@ -255,7 +257,7 @@ func (ExternalLive) Terminate(context.Context) error { return nil }
 
 // Endpoint is addr reached with e's TLS and headers.
 func (e *External) Endpoint(addr string) Endpoint {
-	return Endpoint{Address: addr, TLS: e.TLS, Headers: e.Headers}
+	return Endpoint{Address: addr, TLS: e.TLS, Headers: e.Headers, External: true}
 }
 
 // NeedOTLP reports, for a kind whose external form needs an OTLP receiver, when spec has neither.

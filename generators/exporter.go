@@ -42,6 +42,9 @@ type ExporterConfig struct {
 	TLS *tls.Config
 	// Headers go on every export request (API keys, tenant IDs).
 	Headers map[string]string
+	// External says the backend is one otelbench did not start: the standard OTEL_EXPORTER_OTLP_* TLS variables
+	// then apply where the scenario sets no TLS (see withEnv).
+	External bool
 	// Compression is "none" or "gzip".
 	Compression string
 	// Timeout bounds one export call, retries included.
@@ -51,6 +54,7 @@ type ExporterConfig struct {
 // NewTraceExporter builds the SDK's span exporter for cfg, wrapped so that rec sees every export call and the
 // bytes it puts on the wire. The SDK's own retry stays on (as users run it), bounded by cfg.Timeout.
 func NewTraceExporter(ctx context.Context, cfg ExporterConfig, rec *Recorder) (sdktrace.SpanExporter, error) {
+	cfg = cfg.withEnv(Traces)
 	var (
 		exp sdktrace.SpanExporter
 		err error

@@ -40,6 +40,7 @@ func temporality(t string) sdkmetric.TemporalitySelector {
 // or the console exporter (stdoutmetric) writing one JSON document per export, one per line, to the file
 // cfg.Endpoint.
 func NewMetricExporter(ctx context.Context, cfg MetricExporterConfig, rec *Recorder) (sdkmetric.Exporter, error) {
+	cfg.ExporterConfig = cfg.ExporterConfig.withEnv(Metrics)
 	var (
 		exp sdkmetric.Exporter
 		err error

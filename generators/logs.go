@@ -261,6 +261,7 @@ func (c *captureProcessor) ForceFlush(context.Context) error                    
 
 // NewLogExporter builds the SDK's OTLP log exporter for cfg, measured by rec.
 func NewLogExporter(ctx context.Context, cfg ExporterConfig, rec *Recorder) (sdklog.Exporter, error) {
+	cfg = cfg.withEnv(Logs)
 	var (
 		exp sdklog.Exporter
 		err error

@@ -123,9 +123,9 @@ workloads:
 `)
 	}
 	withCA := func() string { return "      tls: {ca_file: " + filepath.Join(dir, "ca.pem") + "}" }
-	run := func(scenarioPath, out, tokenEnv string) *gexec.Session {
+	run := func(scenarioPath, out, tokenEnv string, env ...string) *gexec.Session {
 		cmd := exec.Command(binary, "run", scenarioPath, "--out", out)
-		cmd.Env = os.Environ()
+		cmd.Env = append(os.Environ(), env...)
 		if tokenEnv != "" {
 			cmd.Env = append(cmd.Env, "OTELBENCH_E2E_TOKEN="+tokenEnv)
 		}
@@ -159,6 +159,15 @@ workloads:
 			Expect(e.Verified).To(Equal(e.Sent), e.Name)
 		}
 		Expect(leaks(s, out)).To(BeEmpty())
+	}, SpecTimeout(2*time.Minute))
+
+	It("takes the CA from OTEL_EXPORTER_OTLP_CERTIFICATE when the scenario says nothing about TLS", func(ctx SpecContext) {
+		out := GinkgoT().TempDir()
+		s := run(scenario(""), out, token, "OTEL_EXPORTER_OTLP_CERTIFICATE="+filepath.Join(dir, "ca.pem"))
+		rep := passed(ctx, s, out)
+		for _, e := range rep.Exporters {
+			Expect(e.Verified).To(Equal(e.Sent), e.Name)
+		}
 	}, SpecTimeout(2*time.Minute))
 
 	It("refuses to start without the token's variable, saying which one, at its place", func(ctx SpecContext) {
