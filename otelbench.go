@@ -118,12 +118,12 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 		rep.DurationS = time.Since(started).Seconds()
 		return rep, ErrInterrupted
 	}
-	plan, err := newPlan(sc, opts.RunID)
-	if err != nil {
+	plan := newPlan(sc, opts.RunID)
+	if err := checkMemory(sc, plan, availableMemory()); err != nil {
 		return nil, err
 	}
 	defer plan.close()
-	if err := checkMemory(sc, plan, availableMemory()); err != nil {
+	if err := plan.openScrapeEndpoints(); err != nil {
 		return nil, err
 	}
 	workDir, err := os.MkdirTemp("", "otelbench-"+opts.RunID+"-")

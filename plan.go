@@ -41,7 +41,7 @@ type plannedStream struct {
 	rateTolerance float64
 }
 
-func newPlan(sc *scenarios.Scenario, runID string) (*plan, error) {
+func newPlan(sc *scenarios.Scenario, runID string) *plan {
 	p := &plan{traces: map[string]float64{}, spans: map[string]float64{}, spanBytes: map[string]float64{}, itemBytes: map[string]int{},
 		pull: map[string][]*pullEndpoint{}, ids: generators.NewIDs(sc.Seed, runID)}
 	for wi := range sc.Workloads {
@@ -69,24 +69,33 @@ func newPlan(sc *scenarios.Scenario, runID string) (*plan, error) {
 					p.spanBytes[d.Name] += float64(sched.Slots()) * float64(w.Trace.Spans) * float64(shapeOf(w).SpanBytes())
 				}
 			}
-			if e.Protocol == generators.Prometheus {
-				l, err := net.Listen("tcp", "127.0.0.1:0")
-				if err != nil {
-					p.close()
-					return nil, fmt.Errorf("open scrape endpoint for %s: %w", ps.key, err)
-				}
-				ps.pull = &pullEndpoint{listener: l}
-				p.pull[b.Name] = append(p.pull[b.Name], ps.pull)
-			}
 			p.streams = append(p.streams, ps)
 		}
 	}
-	return p, nil
+	return p
 }
 
 // shapeOf is the trace shape of a traces workload.
 func shapeOf(w *scenarios.Workload) generators.Shape {
 	return generators.Shape{Spans: w.Trace.Spans, Depth: w.Trace.Depth, Attributes: w.Trace.Attributes, AttributeSize: w.Trace.AttributeSize}
+}
+
+// openScrapeEndpoints opens the scrape endpoint of every stream through a Prometheus exporter, on loopback, before
+// Prometheus starts: its address goes into Prometheus' scrape configuration (load's ScrapeTargets). The plan
+// itself is data; this is the one step of it that takes something from the machine (close releases it).
+func (p *plan) openScrapeEndpoints() error {
+	for _, ps := range p.streams {
+		if ps.exporter.Protocol != generators.Prometheus {
+			continue
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("open scrape endpoint for %s: %w", ps.key, err)
+		}
+		ps.pull = &pullEndpoint{listener: l}
+		p.pull[ps.exporter.Backend] = append(p.pull[ps.exporter.Backend], ps.pull)
+	}
+	return nil
 }
 
 // load is what backend name will receive in the run, directly or through a collector.
@@ -121,7 +130,7 @@ func (p *plan) avgSpanBytes(name string) int {
 // close releases scrape endpoints that were opened but never served.
 func (p *plan) close() {
 	for _, ps := range p.streams {
-		if ps.pull != nil && ps.pull.server == nil {
+		if ps.pull != nil && ps.pull.server == nil && ps.pull.listener != nil {
 			_ = ps.pull.listener.Close()
 		}
 	}

@@ -98,8 +98,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		}
 		s.perSlot = int64(shape.Spans)
 		s.abort = shutdown
-		s.emitted, s.slots, s.run = ts.Emitted, ts.Slots, ts.Run
-		s.stats = func() sendStats { return fromStreamStats(ts.Stats()) }
+		s.use(ts)
 		for _, d := range paths {
 			if c, ok := counted(d); ok {
 				s.checks = append(s.checks, s.countCheck(ctx, pathName(d), c, window))
@@ -152,8 +151,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		if err != nil {
 			return nil, err
 		}
-		s.emitted, s.slots, s.run = ms.Emitted, ms.Slots, ms.Run
-		s.stats = func() sendStats { return fromMetricStats(ms.Stats()) }
+		s.use(ms)
 		var stop func(context.Context) error
 		if mcfg.Pull {
 			pull := ps.pull
@@ -212,9 +210,8 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		if err != nil {
 			return nil, err
 		}
-		s.emitted, s.slots, s.run = ls.Emitted, ls.Slots, ls.Run
+		s.use(ls)
 		s.abort = exp.Shutdown
-		s.stats = func() sendStats { return fromStreamStats(ls.Stats()) }
 		for _, d := range paths {
 			if c, ok := counted(d); ok {
 				s.checks = append(s.checks, s.countCheck(ctx, pathName(d), c, window))
@@ -262,19 +259,17 @@ func (s *stream) countCheck(ctx context.Context, path string, sink containers.Co
 	}}
 }
 
+// use makes gen the stream's generator.
+func (s *stream) use(gen generators.Stream) {
+	s.emitted, s.slots, s.run = gen.Emitted, gen.Slots, gen.Run
+	s.stats = func() sendStats { return fromStreamStats(gen.Stats()) }
+}
+
 func fromStreamStats(st generators.StreamStats) sendStats {
 	return sendStats{
 		emitted: st.Emitted, slots: st.Slots, missed: st.Missed, items: int64(st.Items), droppedInSDK: st.DroppedInSDK,
 		start: st.Start, end: st.End, flushed: st.Flushed, targetRate: st.TargetRate, achievedRate: st.AchievedRate,
 		export: st.Export, delivered: st.Export.Exported + st.Export.Failed, instances: st.Instances,
-	}
-}
-
-func fromMetricStats(st generators.MetricStats) sendStats {
-	return sendStats{
-		emitted: st.Emitted, slots: st.Slots, missed: st.Missed, items: int64(st.Emitted),
-		start: st.Start, end: st.End, flushed: st.Flushed, targetRate: st.TargetRate, achievedRate: st.AchievedRate,
-		export: st.Export, delivered: st.Export.Exported + st.Export.Failed,
 	}
 }
 

@@ -188,18 +188,7 @@ type MetricStream struct {
 	cfg     MetricStreamConfig
 	mp      *sdkmetric.MeterProvider
 	emitted atomic.Uint64
-	stats   MetricStats
-}
-
-// MetricStats is what a metrics stream did, known once Run has returned.
-type MetricStats struct {
-	// Slots, Emitted and Missed count measurements, as StreamStats counts traces or records.
-	Slots, Emitted, Missed uint64
-	Start, End, Flushed    time.Time
-	// TargetRate and AchievedRate are measurements per second.
-	TargetRate, AchievedRate float64
-	// Export counts data points per export call (push) or scrape (pull); for pull streams it grows until Close.
-	Export ExportStats
+	stats   StreamStats
 }
 
 // NewMetricStream builds the meter provider of a stream.
@@ -253,7 +242,10 @@ func (s *MetricStream) Slots() uint64 { return s.cfg.Schedule.Slots() }
 func (s *MetricStream) Config() MetricStreamConfig { return s.cfg }
 
 // Stats is what the stream did; complete once Run has returned (and, for pull streams, Close).
-func (s *MetricStream) Stats() MetricStats {
+// For metrics, Slots, Emitted, Missed and Items count measurements (rates are measurements per second), and Export
+// counts data points per export call (push) or scrape (pull; it grows until Close). Nothing is dropped in the SDK:
+// measurements are aggregated, not queued.
+func (s *MetricStream) Stats() StreamStats {
 	st := s.stats
 	st.Export = s.cfg.Recorder.Stats()
 	return st
@@ -315,6 +307,7 @@ func (s *MetricStream) finishStats(k uint64) {
 	cfg := s.cfg
 	s.stats.Slots = cfg.Schedule.Slots()
 	s.stats.Emitted = k
+	s.stats.Items = k
 	s.stats.Missed = s.stats.Slots - k
 	if d := cfg.Schedule.Duration().Seconds(); d > 0 {
 		s.stats.TargetRate = float64(s.stats.Slots) / d

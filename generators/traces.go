@@ -109,6 +109,23 @@ type TraceStream struct {
 	stats    StreamStats
 }
 
+// Stream is what every generator stream offers a run: traces, metrics and logs alike.
+type Stream interface {
+	// Run emits on schedule until the schedule ends or ctx is cancelled, then flushes.
+	Run(ctx context.Context) error
+	// Emitted is how many slots were emitted so far, and Slots how many the schedule offers.
+	Emitted() uint64
+	Slots() uint64
+	// Stats is what the stream did; complete once Run has returned.
+	Stats() StreamStats
+}
+
+var (
+	_ Stream = (*TraceStream)(nil)
+	_ Stream = (*MetricStream)(nil)
+	_ Stream = (*LogStream)(nil)
+)
+
 // StreamStats is what a trace or log stream did, known once Run has returned.
 type StreamStats struct {
 	// Slots is the number of traces (or log records) the schedule offered; Emitted of them were emitted and
