@@ -16,6 +16,24 @@ import (
 	"github.com/otelbench/otelbench/verify"
 )
 
+// streamBuilder builds one planned stream: its exporter, generator and checks.
+type streamBuilder struct {
+	ps     *plannedStream
+	sc     *scenarios.Scenario
+	p      *plan
+	runID  string
+	live   map[string]*liveBackend
+	b      *scenarios.Backend
+	e      *scenarios.Exporter
+	w      *scenarios.Workload
+	signal generators.Signal
+	cfg    generators.ExporterConfig
+	batch  generators.Batch
+	rec    *generators.Recorder
+	paths  []*scenarios.Backend
+	window time.Duration
+}
+
 // newStream builds the generator, exporter and checks of one planned stream.
 func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p *plan, runID string, live map[string]*liveBackend) (*stream, error) {
 	e := ps.exporter
@@ -26,215 +44,244 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 	}
 	noop := func(context.Context) error { return nil }
 	s := &stream{plannedStream: ps, backend: b.Name, sent: make(chan struct{}), perSlot: 1, finish: noop, abort: noop}
-	rec := generators.NewRecorder()
-	cfg := generators.ExporterConfig{Protocol: e.Protocol, Compression: e.Compression, Timeout: time.Duration(e.ExportTimeout)}
-	signal := generators.Signal(ps.workload.Signal)
-	ep, ok := lb.Endpoint(e.Protocol, signal, ps.key)
+	sb := &streamBuilder{ps: ps, sc: sc, p: p, runID: runID, live: live, b: b, e: e, w: ps.workload,
+		signal: generators.Signal(ps.workload.Signal), rec: generators.NewRecorder(), window: time.Duration(sc.Verify.Timeout),
+		batch: generators.Batch{Size: e.BatchSize, Queue: e.QueueSize, Timeout: time.Duration(e.BatchTimeout), ExportTimeout: time.Duration(e.ExportTimeout)},
+		paths: sc.Paths(b, ps.workload.Signal),
+	}
+	ep, ok := lb.Endpoint(e.Protocol, sb.signal, ps.key)
 	if !ok || (ep.Address == "" && e.Protocol != generators.Prometheus) {
-		return nil, fmt.Errorf("exporter %s: backend %s has no %s endpoint for %s", e.Name, b.Name, e.Protocol, signal)
+		return nil, fmt.Errorf("exporter %s: backend %s has no %s endpoint for %s", e.Name, b.Name, e.Protocol, sb.signal)
 	}
-	cfg.Endpoint, cfg.URLPath, cfg.TLS, cfg.Headers, cfg.External = ep.Address, ep.URLPath, ep.TLS, ep.Headers, ep.External
-	batch := generators.Batch{Size: e.BatchSize, Queue: e.QueueSize, Timeout: time.Duration(e.BatchTimeout), ExportTimeout: time.Duration(e.ExportTimeout)}
-	w := ps.workload
-	paths := sc.Paths(b, w.Signal)
-	pathName := func(d *scenarios.Backend) string {
-		if d.Name == b.Name {
-			return b.Name
-		}
-		return b.Name + "->" + d.Name
-	}
-	// via is how items reach path d: by the exporter's protocol, or through the collector exporter that forwards
-	// them (Live readers name what they expect by it).
-	via := func(d *scenarios.Backend) string {
-		if d.Name != b.Name {
-			if fw, ok := live[d.Name].Live.(containers.Forwarded); ok {
-				if _, _, v, ok := fw.ForwardExporter(signal); ok {
-					return v
-				}
-			}
-		}
-		return e.Protocol
-	}
-	counted := func(d *scenarios.Backend) (containers.Counted, bool) {
-		c, ok := live[d.Name].Live.(containers.Counted)
-		return c, ok
-	}
-	window := time.Duration(sc.Verify.Timeout)
-
-	switch w.Signal {
-	case "traces":
-		var exps []sdktrace.SpanExporter
-		shutdown := func(ctx context.Context) error {
-			var errs []error
-			for _, exp := range exps {
-				errs = append(errs, exp.Shutdown(ctx))
-			}
-			return errors.Join(errs...)
-		}
-		var instanceRecs []*generators.Recorder
-		for range max(e.Instances, 1) {
-			irec := rec
-			if e.Instances > 1 {
-				irec = rec.Child()
-				instanceRecs = append(instanceRecs, irec)
-			}
-			exp, err := generators.NewTraceExporter(ctx, cfg, irec)
-			if err != nil {
-				_ = shutdown(ctx)
-				return nil, fmt.Errorf("exporter %s: %w", e.Name, err)
-			}
-			exps = append(exps, exp)
-		}
-		shape := shapeOf(w)
-		ts, err := generators.NewTraceStream(generators.TraceStreamConfig{
-			Stream: ps.key, Workload: w.Name, Exporter: e.Name, RunID: runID,
-			Shape: shape, Schedule: ps.schedule, IDs: p.ids, Values: ps.values, Batch: batch,
-			SpanExporter: exps[0], MoreInstances: exps[1:], InstanceRecorders: instanceRecs, Recorder: rec,
-			Pipeline: e.Pipeline, Emitters: emitters(),
-		})
-		if err != nil {
-			_ = shutdown(ctx)
-			return nil, err
-		}
-		s.perSlot = int64(shape.Spans)
-		s.abort = shutdown
-		s.use(ts)
-		for _, d := range paths {
-			if c, ok := counted(d); ok {
-				s.checks = append(s.checks, s.countCheck(ctx, pathName(d), c, window))
-				continue
-			}
-			reader := live[d.Name].TraceReader(ps.key, via(d))
-			if reader == nil {
-				return nil, fmt.Errorf("exporter %s: backend %s cannot give traces back", e.Name, d.Name)
-			}
-			s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
-				return verify.Traces(ctx, reader, verify.TraceExpectation{
-					Stream: ps.key, Workload: w.Name, Shape: shape, IDs: p.ids, Values: ps.values,
-					Emitted: ts.Emitted, Sent: s.sent, WatchEvery: watchEvery(ps.schedule),
-					Undelivered: func() int64 { st := ts.Stats(); return st.DroppedInSDK + st.Export.Failed },
-				}, verify.Options{Window: window, Progress: progress})
-			}})
-		}
-
-	case "metrics":
-		mcfg := generators.MetricStreamConfig{
-			Stream: ps.key, Workload: w.Name, Exporter: e.Name, RunID: runID, Schedule: ps.schedule, Recorder: rec,
-			CardinalityLimit: w.Metrics.CardinalityLimit,
-			Plan:             generators.MetricPlan{Kinds: w.Metrics.Instruments, Series: w.Metrics.Series, Churn: w.Metrics.Churn, Slots: ps.schedule.Slots()},
-		}
-		if e.Protocol == generators.Prometheus {
-			r, h, err := generators.NewPullReader(rec)
-			if err != nil {
-				return nil, fmt.Errorf("exporter %s: %w", e.Name, err)
-			}
-			mcfg.Reader, mcfg.Pull = r, true
-			ps.pull.serve(h)
-			s.abort = r.Shutdown
-		} else {
-			exp, err := generators.NewMetricExporter(ctx, generators.MetricExporterConfig{
-				ExporterConfig: cfg, Temporality: e.Temporality,
-			}, rec)
-			if err != nil {
-				return nil, fmt.Errorf("exporter %s: %w", e.Name, err)
-			}
-			if e.Pipeline == generators.PipelineDirect {
-				mcfg.Pipeline, mcfg.PushExporter, mcfg.Temporality = e.Pipeline, exp, e.Temporality
-				mcfg.ExportInterval, mcfg.ExportTimeout = time.Duration(e.ExportInterval), time.Duration(e.ExportTimeout)
-				s.abort = exp.Shutdown
-			} else {
-				mcfg.Reader, mcfg.Seal = generators.NewPeriodicReader(exp, time.Duration(e.ExportInterval), time.Duration(e.ExportTimeout))
-				s.abort = mcfg.Reader.Shutdown
-			}
-		}
-		ms, err := generators.NewMetricStream(mcfg)
-		if err != nil {
-			return nil, err
-		}
-		s.use(ms)
-		var stop func(context.Context) error
-		if mcfg.Pull {
-			pull := ps.pull
-			stop = func(ctx context.Context) error {
-				if err := pull.close(ctx); err != nil {
-					return err
-				}
-				return ms.Close(ctx)
-			}
-			s.finish = stop
-			s.abort = stop
-		}
-		for _, d := range paths {
-			if c, ok := counted(d); ok {
-				s.checks = append(s.checks, s.countCheck(ctx, pathName(d), c, window))
-				continue
-			}
-			expect := verify.MetricExpectation{
-				Stream: ps.key, Plan: mcfg.Plan, Emitted: ms.Emitted, Sent: s.sent,
-				Delivered:   func() int64 { st := rec.Stats(); return st.Exported + st.Failed },
-				Undelivered: func() int64 { return rec.Stats().Failed },
-				Since:       time.Now().Add(-time.Minute), Stop: stop, NativeExponential: true,
-				RunID: runID, Instance: generators.ServiceInstanceID(runID, ps.key), CardinalityLimit: w.Metrics.CardinalityLimit,
-			}
-			if mcfg.Pull {
-				expect.Instance = ps.pull.addr() // Prometheus labels scraped series with the target
-			}
-			reader := live[d.Name].MetricReader(ps.key, via(d))
-			if reader == nil {
-				return nil, fmt.Errorf("exporter %s: backend %s cannot give metrics back (an external collector needs files_dir)", e.Name, d.Name)
-			}
-			verifyFn := func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
-				return reader.VerifyMetrics(ctx, expect, verify.Options{Window: window, Progress: progress})
-			}
-			s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
-				res, err := verifyFn(ctx, progress)
-				if progress != nil {
-					progress(res.Verified, res.Expected)
-				}
-				return res, err
-			}})
-		}
-
-	case "logs":
-		exp, err := generators.NewLogExporter(ctx, cfg, rec)
-		if err != nil {
-			return nil, fmt.Errorf("exporter %s: %w", e.Name, err)
-		}
-		shape := generators.LogShape{Severity: w.Logs.Severity, BodySize: w.Logs.BodySize, Attributes: w.Logs.Attributes,
-			AttributeSize: w.Logs.AttributeSize, TraceCorrelation: w.Logs.TraceCorrelation}
-		ls, err := generators.NewLogStream(generators.LogStreamConfig{
-			Stream: ps.key, Workload: w.Name, Exporter: e.Name, RunID: runID, Shape: shape,
-			Schedule: ps.schedule, IDs: p.ids, Values: ps.values, Batch: batch, LogExporter: exp, Recorder: rec,
-			Pipeline: e.Pipeline, Emitters: emitters(),
-		})
-		if err != nil {
-			return nil, err
-		}
-		s.use(ls)
-		s.abort = exp.Shutdown
-		for _, d := range paths {
-			if c, ok := counted(d); ok {
-				s.checks = append(s.checks, s.countCheck(ctx, pathName(d), c, window))
-				continue
-			}
-			src := live[d.Name].LogSource(ps.key, via(d))
-			if src == nil {
-				return nil, fmt.Errorf("exporter %s: backend %s cannot give logs back (an external collector needs files_dir)", e.Name, d.Name)
-			}
-			s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
-				return verify.Logs(ctx, src, verify.LogExpectation{
-					Stream: ps.key, Shape: shape, IDs: p.ids, Values: ps.values, Emitted: ls.Emitted, Sent: s.sent, RunID: runID,
-					Undelivered: func() int64 { st := ls.Stats(); return st.DroppedInSDK + st.Export.Failed },
-				}, verify.Options{Window: window, Progress: progress})
-			}})
-		}
+	sb.cfg = generators.ExporterConfig{Protocol: e.Protocol, Compression: e.Compression, Timeout: time.Duration(e.ExportTimeout),
+		Endpoint: ep.Address, URLPath: ep.URLPath, TLS: ep.TLS, Headers: ep.Headers, External: ep.External}
+	var err error
+	switch sb.signal {
+	case generators.Traces:
+		err = sb.traces(ctx, s)
+	case generators.Metrics:
+		err = sb.metrics(ctx, s)
+	case generators.Logs:
+		err = sb.logs(ctx, s)
 	default:
-		return nil, fmt.Errorf("workload %s: signal %q is not supported", w.Name, w.Signal)
+		err = fmt.Errorf("workload %s: signal %q is not supported", sb.w.Name, sb.w.Signal)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if len(s.checks) == 0 {
-		return nil, fmt.Errorf("workload %s via %s: no backend path gives %s back", w.Name, e.Name, w.Signal)
+		return nil, fmt.Errorf("workload %s via %s: no backend path gives %s back", sb.w.Name, e.Name, sb.w.Signal)
 	}
 	return s, nil
+}
+
+// pathName is the report's name of the path to d: "jaeger", or "collector->jaeger".
+func (sb *streamBuilder) pathName(d *scenarios.Backend) string {
+	if d.Name == sb.b.Name {
+		return sb.b.Name
+	}
+	return sb.b.Name + "->" + d.Name
+}
+
+// via is how items reach path d: by the exporter's protocol, or through the collector exporter that forwards them
+// (Live readers name what they expect by it).
+func (sb *streamBuilder) via(d *scenarios.Backend) string {
+	if d.Name != sb.b.Name {
+		if fw, ok := sb.live[d.Name].Live.(containers.Forwarded); ok {
+			if _, _, v, ok := fw.ForwardExporter(sb.signal); ok {
+				return v
+			}
+		}
+	}
+	return sb.e.Protocol
+}
+
+// counted is path d's count, when it is a sink.
+func (sb *streamBuilder) counted(d *scenarios.Backend) (containers.Counted, bool) {
+	c, ok := sb.live[d.Name].Live.(containers.Counted)
+	return c, ok
+}
+
+// traces builds a traces stream: one SDK pipeline per instance (or the direct pipeline), read back by trace ID.
+func (sb *streamBuilder) traces(ctx context.Context, s *stream) error {
+	ps, p, runID, live, e, w, cfg, batch, rec, paths, window := sb.ps, sb.p, sb.runID, sb.live, sb.e, sb.w, sb.cfg, sb.batch, sb.rec, sb.paths, sb.window
+	pathName, via, counted := sb.pathName, sb.via, sb.counted
+	var exps []sdktrace.SpanExporter
+	shutdown := func(ctx context.Context) error {
+		var errs []error
+		for _, exp := range exps {
+			errs = append(errs, exp.Shutdown(ctx))
+		}
+		return errors.Join(errs...)
+	}
+	var instanceRecs []*generators.Recorder
+	for range max(e.Instances, 1) {
+		irec := rec
+		if e.Instances > 1 {
+			irec = rec.Child()
+			instanceRecs = append(instanceRecs, irec)
+		}
+		exp, err := generators.NewTraceExporter(ctx, cfg, irec)
+		if err != nil {
+			_ = shutdown(ctx)
+			return fmt.Errorf("exporter %s: %w", e.Name, err)
+		}
+		exps = append(exps, exp)
+	}
+	shape := shapeOf(w)
+	ts, err := generators.NewTraceStream(generators.TraceStreamConfig{
+		Stream: ps.key, Workload: w.Name, Exporter: e.Name, RunID: runID,
+		Shape: shape, Schedule: ps.schedule, IDs: p.ids, Values: ps.values, Batch: batch,
+		SpanExporter: exps[0], MoreInstances: exps[1:], InstanceRecorders: instanceRecs, Recorder: rec,
+		Pipeline: e.Pipeline, Emitters: emitters(),
+	})
+	if err != nil {
+		_ = shutdown(ctx)
+		return err
+	}
+	s.perSlot = int64(shape.Spans)
+	s.abort = shutdown
+	s.use(ts)
+	for _, d := range paths {
+		if c, ok := counted(d); ok {
+			s.checks = append(s.checks, s.countCheck(ctx, pathName(d), c, window))
+			continue
+		}
+		reader := live[d.Name].TraceReader(ps.key, via(d))
+		if reader == nil {
+			return fmt.Errorf("exporter %s: backend %s cannot give traces back", e.Name, d.Name)
+		}
+		s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
+			return verify.Traces(ctx, reader, verify.TraceExpectation{
+				Stream: ps.key, Workload: w.Name, Shape: shape, IDs: p.ids, Values: ps.values,
+				Emitted: ts.Emitted, Sent: s.sent, WatchEvery: watchEvery(ps.schedule),
+				Undelivered: func() int64 { st := ts.Stats(); return st.DroppedInSDK + st.Export.Failed },
+			}, verify.Options{Window: window, Progress: progress})
+		}})
+	}
+	return nil
+}
+
+// metrics builds a metrics stream: a periodic reader and push exporter, the scrape endpoint, or the direct pipeline.
+func (sb *streamBuilder) metrics(ctx context.Context, s *stream) error {
+	ps, runID, live, e, w, cfg, rec, paths, window := sb.ps, sb.runID, sb.live, sb.e, sb.w, sb.cfg, sb.rec, sb.paths, sb.window
+	pathName, via, counted := sb.pathName, sb.via, sb.counted
+	mcfg := generators.MetricStreamConfig{
+		Stream: ps.key, Workload: w.Name, Exporter: e.Name, RunID: runID, Schedule: ps.schedule, Recorder: rec,
+		CardinalityLimit: w.Metrics.CardinalityLimit,
+		Plan:             generators.MetricPlan{Kinds: w.Metrics.Instruments, Series: w.Metrics.Series, Churn: w.Metrics.Churn, Slots: ps.schedule.Slots()},
+	}
+	if e.Protocol == generators.Prometheus {
+		r, h, err := generators.NewPullReader(rec)
+		if err != nil {
+			return fmt.Errorf("exporter %s: %w", e.Name, err)
+		}
+		mcfg.Reader, mcfg.Pull = r, true
+		ps.pull.serve(h)
+		s.abort = r.Shutdown
+	} else {
+		exp, err := generators.NewMetricExporter(ctx, generators.MetricExporterConfig{
+			ExporterConfig: cfg, Temporality: e.Temporality,
+		}, rec)
+		if err != nil {
+			return fmt.Errorf("exporter %s: %w", e.Name, err)
+		}
+		if e.Pipeline == generators.PipelineDirect {
+			mcfg.Pipeline, mcfg.PushExporter, mcfg.Temporality = e.Pipeline, exp, e.Temporality
+			mcfg.ExportInterval, mcfg.ExportTimeout = time.Duration(e.ExportInterval), time.Duration(e.ExportTimeout)
+			s.abort = exp.Shutdown
+		} else {
+			mcfg.Reader, mcfg.Seal = generators.NewPeriodicReader(exp, time.Duration(e.ExportInterval), time.Duration(e.ExportTimeout))
+			s.abort = mcfg.Reader.Shutdown
+		}
+	}
+	ms, err := generators.NewMetricStream(mcfg)
+	if err != nil {
+		return err
+	}
+	s.use(ms)
+	var stop func(context.Context) error
+	if mcfg.Pull {
+		pull := ps.pull
+		stop = func(ctx context.Context) error {
+			if err := pull.close(ctx); err != nil {
+				return err
+			}
+			return ms.Close(ctx)
+		}
+		s.finish = stop
+		s.abort = stop
+	}
+	for _, d := range paths {
+		if c, ok := counted(d); ok {
+			s.checks = append(s.checks, s.countCheck(ctx, pathName(d), c, window))
+			continue
+		}
+		expect := verify.MetricExpectation{
+			Stream: ps.key, Plan: mcfg.Plan, Emitted: ms.Emitted, Sent: s.sent,
+			Delivered:   func() int64 { st := rec.Stats(); return st.Exported + st.Failed },
+			Undelivered: func() int64 { return rec.Stats().Failed },
+			Since:       time.Now().Add(-time.Minute), Stop: stop, NativeExponential: true,
+			RunID: runID, Instance: generators.ServiceInstanceID(runID, ps.key), CardinalityLimit: w.Metrics.CardinalityLimit,
+		}
+		if mcfg.Pull {
+			expect.Instance = ps.pull.addr() // Prometheus labels scraped series with the target
+		}
+		reader := live[d.Name].MetricReader(ps.key, via(d))
+		if reader == nil {
+			return fmt.Errorf("exporter %s: backend %s cannot give metrics back (an external collector needs files_dir)", e.Name, d.Name)
+		}
+		verifyFn := func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
+			return reader.VerifyMetrics(ctx, expect, verify.Options{Window: window, Progress: progress})
+		}
+		s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
+			res, err := verifyFn(ctx, progress)
+			if progress != nil {
+				progress(res.Verified, res.Expected)
+			}
+			return res, err
+		}})
+	}
+	return nil
+}
+
+// logs builds a logs stream, read back record by record.
+func (sb *streamBuilder) logs(ctx context.Context, s *stream) error {
+	ps, p, runID, live, e, w, cfg, batch, rec, paths, window := sb.ps, sb.p, sb.runID, sb.live, sb.e, sb.w, sb.cfg, sb.batch, sb.rec, sb.paths, sb.window
+	pathName, via, counted := sb.pathName, sb.via, sb.counted
+	exp, err := generators.NewLogExporter(ctx, cfg, rec)
+	if err != nil {
+		return fmt.Errorf("exporter %s: %w", e.Name, err)
+	}
+	shape := generators.LogShape{Severity: w.Logs.Severity, BodySize: w.Logs.BodySize, Attributes: w.Logs.Attributes,
+		AttributeSize: w.Logs.AttributeSize, TraceCorrelation: w.Logs.TraceCorrelation}
+	ls, err := generators.NewLogStream(generators.LogStreamConfig{
+		Stream: ps.key, Workload: w.Name, Exporter: e.Name, RunID: runID, Shape: shape,
+		Schedule: ps.schedule, IDs: p.ids, Values: ps.values, Batch: batch, LogExporter: exp, Recorder: rec,
+		Pipeline: e.Pipeline, Emitters: emitters(),
+	})
+	if err != nil {
+		return err
+	}
+	s.use(ls)
+	s.abort = exp.Shutdown
+	for _, d := range paths {
+		if c, ok := counted(d); ok {
+			s.checks = append(s.checks, s.countCheck(ctx, pathName(d), c, window))
+			continue
+		}
+		src := live[d.Name].LogSource(ps.key, via(d))
+		if src == nil {
+			return fmt.Errorf("exporter %s: backend %s cannot give logs back (an external collector needs files_dir)", e.Name, d.Name)
+		}
+		s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
+			return verify.Logs(ctx, src, verify.LogExpectation{
+				Stream: ps.key, Shape: shape, IDs: p.ids, Values: ps.values, Emitted: ls.Emitted, Sent: s.sent, RunID: runID,
+				Undelivered: func() int64 { st := ls.Stats(); return st.DroppedInSDK + st.Export.Failed },
+			}, verify.Options{Window: window, Progress: progress})
+		}})
+	}
+	return nil
 }
 
 // countCheck verifies the stream by count against a sink: what the sink's receivers accepted since now (an
