@@ -2,16 +2,18 @@ package scenarios
 
 import (
 	"cmp"
+	"maps"
 
 	"fmt"
-	"github.com/otelbench/otelbench/containers"
-	"github.com/otelbench/otelbench/containers/all"
-	"github.com/otelbench/otelbench/generators"
 	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/all"
+	"github.com/otelbench/otelbench/generators"
 )
 
 // Limits on scenario values. They keep a typo (rate: 1e9) from turning into a run that cannot work.
@@ -25,28 +27,51 @@ const (
 	MaxAttributeSize = 64 << 10
 )
 
-// Protocols are the exporter protocols this version understands; backend types and what each receives are the
-// registry's (containers/all).
+// The scenario's vocabulary, defined once by the packages that implement it: protocols, signals, pipelines,
+// instruments and severities by generators, backend types and what each receives by the registry
+// (containers/all).
 var (
-	Protocols     = []string{"otlp-grpc", "otlp-http", "zipkin", "prometheus", "console"}
-	Signals       = []string{"traces", "metrics", "logs"}
+	Protocols     = []string{generators.OTLPGRPC, generators.OTLPHTTP, generators.Zipkin, generators.Prometheus, generators.Console}
+	Signals       = signalNames()
 	Compressions  = []string{"none", "gzip"}
 	Temporalities = []string{"cumulative", "delta"}
 	// Pipelines are the ways items reach an exporter: the full SDK pipeline, or batches handed to it directly.
-	Pipelines = []string{"sdk", "direct"}
+	Pipelines = []string{generators.PipelineSDK, generators.PipelineDirect}
 	// Instruments are the metric instruments a metrics workload can record.
-	Instruments = []string{"counter", "updown_counter", "gauge", "histogram", "exponential_histogram"}
-	// Severities are the log severities a logs workload can emit.
-	Severities = []string{"trace", "debug", "info", "warn", "error", "fatal"}
+	Instruments = instrumentKinds()
+	// Severities are the log severities a logs workload can emit, lowest first.
+	Severities = severityNames()
 	// ProtocolSignals lists the signals each protocol carries.
 	ProtocolSignals = map[string][]string{
-		"otlp-grpc":  {"traces", "metrics", "logs"},
-		"otlp-http":  {"traces", "metrics", "logs"},
-		"zipkin":     {"traces"},
-		"prometheus": {"metrics"},
-		"console":    {"traces", "metrics", "logs"},
+		generators.OTLPGRPC:   Signals,
+		generators.OTLPHTTP:   Signals,
+		generators.Zipkin:     {string(generators.Traces)},
+		generators.Prometheus: {string(generators.Metrics)},
+		generators.Console:    Signals,
 	}
 )
+
+func signalNames() []string {
+	var out []string
+	for _, s := range generators.Signals {
+		out = append(out, string(s))
+	}
+	return out
+}
+
+func instrumentKinds() []string {
+	var out []string
+	for _, in := range generators.Instruments {
+		out = append(out, in.Kind)
+	}
+	return out
+}
+
+func severityNames() []string {
+	out := slices.Collect(maps.Keys(generators.Severities))
+	slices.SortFunc(out, func(a, b string) int { return int(generators.Severities[a]) - int(generators.Severities[b]) })
+	return out
+}
 
 // kindOf is the registered kind of b's type, or nil.
 func kindOf(b *Backend) containers.Kind {
