@@ -262,6 +262,9 @@ func endpointsOf(sc *scenarios.Scenario, live map[string]*liveBackend) []Backend
 		urls := map[string]string{}
 		for _, sig := range generators.Signals {
 			for _, proto := range lb.kind.Receives(sig) {
+				if proto == generators.Console {
+					continue // one file per stream: "files" below names their folder
+				}
 				if ep, ok := lb.Endpoint(proto, sig, "stream"); ok && ep.Address != "" {
 					key := strings.ReplaceAll(proto, "-", "_")
 					if prev, dup := urls[key]; dup && prev != ep.Address+ep.URLPath {
@@ -273,6 +276,13 @@ func endpointsOf(sc *scenarios.Scenario, live map[string]*liveBackend) []Backend
 		}
 		if m := lb.metricsURL(); m != "" {
 			urls["metrics"] = m
+		}
+		if d, ok := lb.Live.(containers.Described); ok {
+			for k, v := range d.Describe() {
+				if v != "" {
+					urls[k] = v
+				}
+			}
 		}
 		out = append(out, BackendEndpoints{Name: b.Name, Type: b.Type, External: b.IsExternal(), URLs: urls})
 	}

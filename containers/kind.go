@@ -214,6 +214,12 @@ type Forwarded interface {
 	ForwardExporter(signal generators.Signal) (id string, config map[string]any, via string, ok bool)
 }
 
+// Described is a Live with addresses worth showing besides its receivers (--keep-backends): its query API
+// ("query"), remote write ("remote_write"), the folder it writes files into ("files").
+type Described interface {
+	Describe() map[string]string
+}
+
 // Witnessed is a Live that serves its own metrics: the collector's otelcol_* counters, a sink's accepted items.
 type Witnessed interface {
 	MetricsURL() string

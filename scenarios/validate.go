@@ -3,6 +3,7 @@ package scenarios
 import (
 	"cmp"
 	"maps"
+	"os"
 
 	"fmt"
 	"reflect"
@@ -388,6 +389,12 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 					}), ", "))
 			case k.value == "" && v.has(kp):
 				v.at(kp, "an empty %s; expected a value, or no %s key", k.key, k.key)
+			}
+		}
+		if e.FilesDir != "" && slices.Contains(keys, "files_dir") {
+			if st, err := os.Stat(sc.resolve(e.FilesDir)); err != nil || !st.IsDir() {
+				v.at(ep+".files_dir", "folder %q does not exist or is not a folder; expected the folder the collector's file exporters "+
+					"write into (logs.jsonl, metrics.jsonl), relative to the scenario file or absolute", e.FilesDir)
 			}
 		}
 		if _, err := e.TLS.config(sc.resolve); err != nil {

@@ -76,13 +76,7 @@ func (Kind) Validate(spec containers.Spec, report func(field, format string, arg
 	if spec.External == nil {
 		return
 	}
-	containers.NeedOTLP(spec, report)
-	if dir := spec.External.FilesDir; dir != "" {
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			report("external.files_dir", "folder %q does not exist or is not a folder; expected the folder the collector's file exporters "+
-				"write into (logs.jsonl, metrics.jsonl), relative to the scenario file or absolute", dir)
-		}
-	}
+	containers.NeedOTLP(spec, report) // files_dir must exist: the scenario checks it where it is written
 }
 
 // RefusesDelta: a collector forwards delta metrics to a backend it reaches by remote write only with a
@@ -241,4 +235,11 @@ func (l *live) FileExporter(s generators.Signal) string {
 		return ""
 	}
 	return "file/" + string(s)
+}
+
+func (l *live) Describe() map[string]string {
+	if l.files == "" {
+		return nil
+	}
+	return map[string]string{"files": l.files}
 }

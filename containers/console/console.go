@@ -81,3 +81,5 @@ func (l *live) MetricReader(stream, _ string) verify.MetricReader {
 func (l *live) LogSource(stream, _ string) verify.LogSource {
 	return verify.ConsoleLogs(l.file(stream))
 }
+
+func (l *live) Describe() map[string]string { return map[string]string{"files": l.dir} }

@@ -83,23 +83,23 @@ func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live
 	if err != nil {
 		return l, err
 	}
-	l.grpc, l.http, l.query, l.metrics = j.OTLPGRPCEndpoint(), j.OTLPHTTPEndpoint(), verify.NewJaeger(j.QueryURL()), j.MetricsURL()
+	l.grpc, l.http, l.query, l.metrics, l.queryURL = j.OTLPGRPCEndpoint(), j.OTLPHTTPEndpoint(), verify.NewJaeger(j.QueryURL()), j.MetricsURL(), j.QueryURL()
 	return l, nil
 }
 
 func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, error) {
 	e := spec.External
-	return &external{live: live{name: spec.Name, grpc: e.OTLPGRPC, http: e.OTLPHTTP, ext: e,
+	return &external{live: live{name: spec.Name, grpc: e.OTLPGRPC, http: e.OTLPHTTP, ext: e, queryURL: e.URL,
 		query: verify.NewJaeger(e.URL).WithClient(verify.HTTPClient(e.TLS, e.Headers))}}, nil
 }
 
 type live struct {
 	containers.ContainerLive
 	containers.NoReaders
-	name, grpc, http string
-	ext              *containers.External
-	query            *verify.Jaeger
-	metrics          string
+	name, grpc, http  string
+	ext               *containers.External
+	query             *verify.Jaeger
+	metrics, queryURL string
 }
 
 type external struct {
@@ -133,3 +133,5 @@ func (l *live) ForwardExporter(s generators.Signal) (string, map[string]any, str
 	}
 	return "otlp_grpc/" + l.name, cfg, "otlp", true
 }
+
+func (l *live) Describe() map[string]string { return map[string]string{"query": l.queryURL} }

@@ -156,3 +156,7 @@ func (l *live) ForwardExporter(s generators.Signal) (string, map[string]any, str
 	// service.instance.id, the rest of the resource goes to target_info, as with Prometheus' own OTLP receiver.
 	return "prometheusremotewrite/" + l.name, containers.WithRetry(map[string]any{"endpoint": l.remoteWrite}), containers.ViaRemoteWrite, true
 }
+
+func (l *live) Describe() map[string]string {
+	return map[string]string{"query": strings.TrimSuffix(l.remoteWrite, "/api/v1/write"), "remote_write": l.remoteWrite}
+}

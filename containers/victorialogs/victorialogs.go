@@ -311,3 +311,5 @@ func streamFields(stream string) map[string]bool {
 	}
 	return out
 }
+
+func (l *live) Describe() map[string]string { return map[string]string{"query": l.base} }

@@ -261,3 +261,7 @@ func (q *querier) Query(ctx context.Context, expr string, at time.Time) ([]verif
 	}
 	return q.Prometheus.Query(ctx, expr, at)
 }
+
+func (l *live) Describe() map[string]string {
+	return map[string]string{"query": l.base, "remote_write": l.base + "/api/v1/write"}
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/generators"
@@ -113,4 +114,8 @@ func (l *live) ForwardExporter(s generators.Signal) (string, map[string]any, str
 		return "", nil, "", false
 	}
 	return "zipkin/" + l.name, map[string]any{"endpoint": l.spans}, "zipkin", true
+}
+
+func (l *live) Describe() map[string]string {
+	return map[string]string{"query": strings.TrimSuffix(l.spans, "/api/v2/spans")}
 }
