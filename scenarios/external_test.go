@@ -62,3 +62,17 @@ var _ = Describe("external backends with TLS and headers", func() {
 		Expect(sc.Spec(sc.Backend("jaeger")).External.TLS.InsecureSkipVerify).To(BeTrue(), "an explicit opt-in")
 	})
 })
+
+var _ = Describe("external endpoints", func() {
+	DescribeTable("are checked for their form, at their place",
+		func(external, want string) {
+			Expect(errorsOf(withExternal(external)).Error()).To(ContainSubstring(want))
+		},
+		Entry("an OTLP receiver without a port", "      otlp_grpc: localhost\n      url: http://127.0.0.1:16686",
+			`s.yaml:8:18: otlp_grpc "localhost" is not host:port; expected the receiver's address`),
+		Entry("an OTLP receiver given as a URL", "      otlp_http: http://127.0.0.1:4318\n      url: http://127.0.0.1:16686",
+			`s.yaml:8:18: otlp_http "http://127.0.0.1:4318" is not host:port`),
+		Entry("a query URL without a scheme", "      otlp_grpc: 127.0.0.1:4317\n      url: 127.0.0.1:16686",
+			`s.yaml:9:12: url "127.0.0.1:16686" is not an http or https URL`),
+	)
+})

@@ -3,7 +3,10 @@ package scenarios
 import (
 	"cmp"
 	"maps"
+	"net"
+	"net/url"
 	"os"
+	"strconv"
 
 	"fmt"
 	"reflect"
@@ -389,6 +392,10 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 					}), ", "))
 			case k.value == "" && v.has(kp):
 				v.at(kp, "an empty %s; expected a value, or no %s key", k.key, k.key)
+			case k.value != "" && (k.key == "otlp_grpc" || k.key == "otlp_http") && !isHostPort(k.value):
+				v.at(kp, "%s %q is not host:port; expected the receiver's address, e.g. 127.0.0.1:4317 (no scheme, no path)", k.key, k.value)
+			case k.value != "" && (k.key == "url" || k.key == "metrics_url") && !isHTTPURL(k.value):
+				v.at(kp, "%s %q is not an http or https URL; expected e.g. http://127.0.0.1:16686", k.key, k.value)
 			}
 		}
 		if e.FilesDir != "" && slices.Contains(keys, "files_dir") {
@@ -410,6 +417,22 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 			v.at(path, format, args...)
 		})
 	}
+}
+
+// isHostPort reports whether s is host:port with a port number.
+func isHostPort(s string) bool {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil || host == "" {
+		return false
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n > 0 && n < 65536
+}
+
+// isHTTPURL reports whether s is an absolute http or https URL with a host.
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // isForwarder reports whether b's kind forwards what it receives (forward_to).
