@@ -12,16 +12,20 @@ FUZZTIME ?= 30s
 
 export GOFLAGS := -buildvcs=false $(GOFLAGS)
 
-.PHONY: run test docker images build bench check prune clean
+.PHONY: run test docker images browser build bench check prune clean
 
 ## run: set up what is missing, then run the smoke scenario and write $(OUT)/report.json
 run: docker images build
 	$(BIN) run $(SCENARIO) --out $(OUT)
 
 ## test: set up what is missing, then run every suite, end-to-end specs against real containers included
-test: docker images
+test: docker images browser
 	$(GO) test -count=1 -timeout 45m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./scenarios/
+
+## browser: make sure a headless Chromium is there for the HTML report's spec (Debian's chromium package)
+browser:
+	@bash reports/browser.sh
 
 ## docker: make sure a Docker engine answers (installs Debian's docker.io and starts dockerd when needed)
 docker:

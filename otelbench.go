@@ -184,6 +184,30 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 			opts.Observer.Track(s.verifyProgress(c))
 		}
 	}
+	// Every stream's counters, once a second, until every stream has sent and been verified.
+	sampled := make(chan struct{})
+	stopSampling := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		begin := time.Now()
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stopSampling:
+				for _, s := range streams {
+					s.sample(time.Since(begin).Seconds())
+				}
+				return
+			case <-tick.C:
+				for _, s := range streams {
+					if !s.done.Load() || len(s.series.T) == 0 || s.series.Emitted[len(s.series.Emitted)-1] != int64(s.emitted())*s.perSlot {
+						s.sample(time.Since(begin).Seconds())
+					}
+				}
+			}
+		}
+	}()
 	var wg sync.WaitGroup
 	for _, s := range streams {
 		wg.Add(1)
@@ -211,6 +235,8 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 		}()
 	}
 	wg.Wait()
+	close(stopSampling)
+	<-sampled
 	// What follows reads from the backends once more; after a Ctrl-C it gets a short time of its own.
 	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 	defer cancel()
@@ -234,6 +260,12 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 		}
 	}
 	explain(after, rep, streams, live)
+	thresholds, filters := make([]reports.Threshold, len(sc.Thresholds)), make([][]string, len(sc.Thresholds))
+	for i, t := range sc.Thresholds {
+		thresholds[i], _ = reports.ParseThreshold(t.Expr) // validated with the scenario
+		filters[i] = t.Exporters
+	}
+	rep.EvaluateThresholds(thresholds, filters)
 	rep.Compatibility = reports.CompatibilityOf(rep.Exporters)
 	rep.DurationS = time.Since(started).Seconds()
 	if ctx.Err() != nil {

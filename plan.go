@@ -170,6 +170,9 @@ type stream struct {
 	abort   func(ctx context.Context) error // instead of running: release the exporter and endpoints
 	sent    chan struct{}
 	sendErr error
+	// rec measures the stream's exporter; series samples the stream's counters once a second (one goroutine).
+	rec    *generators.Recorder
+	series reports.Timeseries
 	done    atomic.Bool
 	checks  []*check
 }
@@ -197,6 +200,18 @@ type check struct {
 	witness            map[string]float64
 	// byCount: the backend is a counting sink, so the check compares counts, not items.
 	byCount bool
+}
+
+// sample records the stream's counters at t seconds since sending began.
+func (s *stream) sample(t float64) {
+	if s.rec == nil {
+		return
+	}
+	st := s.rec.Stats()
+	s.series.T = append(s.series.T, math.Round(t*1000)/1000)
+	s.series.Emitted = append(s.series.Emitted, int64(s.emitted())*s.perSlot)
+	s.series.Exported = append(s.series.Exported, st.Exported)
+	s.series.Failed = append(s.series.Failed, st.Failed)
 }
 
 func (s *stream) send(ctx context.Context) {
@@ -289,6 +304,11 @@ func (s *stream) row(c *check) reports.Exporter {
 	}
 	if len(res.Changes) > 0 {
 		row.Changes = res.Changes
+	}
+	row.LostByCause = reports.LostByCause(res.Lost, st.droppedInSDK, st.export.Failed)
+	if len(s.series.T) > 0 {
+		series := s.series
+		row.Timeseries = &series
 	}
 	if s.workload.Signal == "metrics" {
 		// Metrics items are data points: what the exporter carried (push) or served to scrapes (pull).

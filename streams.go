@@ -49,6 +49,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		batch: generators.Batch{Size: e.BatchSize, Queue: e.QueueSize, Timeout: time.Duration(e.BatchTimeout), ExportTimeout: time.Duration(e.ExportTimeout)},
 		paths: sc.Paths(b, ps.workload.Signal),
 	}
+	s.rec = sb.rec
 	ep, ok := lb.Endpoint(e.Protocol, sb.signal, ps.key)
 	if !ok || (ep.Address == "" && e.Protocol != generators.Prometheus) {
 		return nil, fmt.Errorf("exporter %s: backend %s has no %s endpoint for %s", e.Name, b.Name, e.Protocol, sb.signal)

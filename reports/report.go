@@ -32,9 +32,48 @@ type Report struct {
 	Interrupted bool `json:"interrupted,omitempty"`
 	// Exporters has one row per workload, exporter and backend path.
 	Exporters []Exporter `json:"exporters"`
+	// Thresholds are the scenario's thresholds, evaluated on each row they apply to; ThresholdsPassed is true
+	// when every one held (and when there are none).
+	Thresholds       []ThresholdResult `json:"thresholds,omitempty"`
+	ThresholdsPassed bool              `json:"thresholds_passed"`
 	// Compatibility lists, per signal, protocol and backend path, what the path changed or dropped in items
 	// that still verified (see Exporter.Changes).
 	Compatibility []Compatibility `json:"compatibility,omitempty"`
+}
+
+// ThresholdsBreached reports whether a threshold did not hold.
+func (r *Report) ThresholdsBreached() bool {
+	return slices.ContainsFunc(r.Thresholds, func(t ThresholdResult) bool { return !t.Passed })
+}
+
+// ThresholdResult is one threshold on one row.
+type ThresholdResult struct {
+	Expr     string `json:"expr"`
+	Exporter string `json:"exporter"`
+	Workload string `json:"workload"`
+	Backend  string `json:"backend"`
+	// Value is the threshold's left side on the row (milliseconds for latencies).
+	Value  float64 `json:"value"`
+	Passed bool    `json:"passed"`
+}
+
+// EvaluateThresholds evaluates every threshold on the rows it applies to (all rows when exporters is empty) and
+// records the results in r.
+func (r *Report) EvaluateThresholds(thresholds []Threshold, exporters [][]string) {
+	r.Thresholds = nil
+	r.ThresholdsPassed = true
+	for i, t := range thresholds {
+		for j := range r.Exporters {
+			row := &r.Exporters[j]
+			if len(exporters[i]) > 0 && !slices.Contains(exporters[i], row.Name) {
+				continue
+			}
+			v, ok := t.Holds(row)
+			r.Thresholds = append(r.Thresholds, ThresholdResult{Expr: t.Source, Exporter: row.Name, Workload: row.Workload,
+				Backend: row.Backend, Value: math.Round(v*1000) / 1000, Passed: ok})
+			r.ThresholdsPassed = r.ThresholdsPassed && ok
+		}
+	}
 }
 
 // Compatibility is one backend path's known changes to what was sent.
@@ -144,9 +183,35 @@ type Exporter struct {
 	Changes map[string]int64 `json:"changes,omitempty"`
 	// Witness is the collector's own view of the run (its otelcol_* counters) for rows through a collector.
 	Witness map[string]float64 `json:"witness,omitempty"`
+	// LostByCause splits Lost by why each item is missing, adding up to it: dropped_in_sdk (the SDK's queue was
+	// full or still held it at shutdown), export_failed (in an export call that failed, after retries), and
+	// never_readable (the backend acknowledged it, or it went through a collector, and it was never found).
+	LostByCause map[string]int64 `json:"lost_by_cause,omitempty"`
+	// Timeseries is the stream's counters second by second while it sent and flushed (cumulative).
+	Timeseries *Timeseries `json:"timeseries,omitempty"`
 	// Instances, for an exporter with instances > 1, is the export side of each of its SDK pipelines; the row's
 	// sent, dropped_in_sdk, export and byte counts are their sums.
 	Instances []Instance `json:"instances,omitempty"`
+}
+
+// Timeseries holds a stream's cumulative counters, one sample a second: T seconds since sending began, items
+// emitted into the SDK, and items in export calls that succeeded or failed.
+type Timeseries struct {
+	T        []float64 `json:"t"`
+	Emitted  []int64   `json:"emitted"`
+	Exported []int64   `json:"exported"`
+	Failed   []int64   `json:"failed"`
+}
+
+// LostByCause splits lost items by cause: at most dropped of them were dropped in the SDK, then at most failed
+// were in failed exports, and the rest were never readable. The parts add up to lost.
+func LostByCause(lost, dropped, failed int64) map[string]int64 {
+	if lost <= 0 {
+		return nil
+	}
+	d := min(max(dropped, 0), lost)
+	f := min(max(failed, 0), lost-d)
+	return map[string]int64{"dropped_in_sdk": d, "export_failed": f, "never_readable": lost - d - f}
 }
 
 // Instance is one SDK pipeline of an exporter with several instances: what it was handed and how its exports

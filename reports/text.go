@@ -3,6 +3,8 @@ package reports
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -65,19 +67,41 @@ func (r *Report) WriteText(w io.Writer) error {
 			continue
 		}
 		fmt.Fprintf(&b, "%s/%s @ %s failed:\n", e.Workload, e.Name, e.Backend)
+		if len(e.LostByCause) > 0 {
+			fmt.Fprintf(&b, "  lost %d = %s\n", e.Lost, byCause(e.LostByCause))
+		}
 		for _, c := range e.Causes {
-			fmt.Fprintf(&b, "  cause: %s\n", c)
+			fmt.Fprintf(&b, "  %s\n", clipTo("cause: "+c, maxText-2))
 		}
-		for msg, n := range e.ExportErrors {
-			fmt.Fprintf(&b, "  export error (%d×): %s\n", n, msg)
+		for _, msg := range slices.Sorted(maps.Keys(e.ExportErrors)) {
+			fmt.Fprintf(&b, "  %s\n", clipTo(fmt.Sprintf("export error (%d×): %s", e.ExportErrors[msg], msg), maxText-2))
 		}
-		for _, p := range e.Problems {
-			fmt.Fprintf(&b, "  %s\n", p)
+		for i, p := range e.Problems {
+			if i == 5 {
+				fmt.Fprintf(&b, "  ... %d more in report.json\n", len(e.Problems)-i)
+				break
+			}
+			fmt.Fprintf(&b, "  %s\n", clipTo(p, maxText-2))
+		}
+	}
+	if len(r.Thresholds) > 0 {
+		b.WriteString("thresholds:\n")
+		for _, t := range r.Thresholds {
+			res := "held"
+			if !t.Passed {
+				res = "BREACHED"
+			}
+			fmt.Fprintf(&b, "  %-8s %s on %s/%s @ %s: %g\n", res, t.Expr, t.Workload, t.Exporter, t.Backend, t.Value)
 		}
 	}
 	if r.Interrupted {
 		b.WriteString("INTERRUPTED: the run was stopped before it finished; the rows hold what was measured until then\n")
 	} else if r.Passed {
+		if r.ThresholdsBreached() {
+			b.WriteString("THRESHOLDS BREACHED: every item was verified, but see the thresholds above\n")
+			_, err := io.WriteString(w, b.String())
+			return err
+		}
 		b.WriteString("PASSED: every item sent was read back intact")
 		for _, e := range r.Exporters {
 			if e.VerifiedBy == "count" {

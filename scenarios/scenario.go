@@ -40,6 +40,9 @@ type Scenario struct {
 	Exporters []Exporter `yaml:"exporters"`
 	// Workloads say what is generated, at which rate, through which exporters.
 	Workloads []Workload `yaml:"workloads"`
+	// Thresholds are conditions on every row's numbers (or those of some exporters) that must hold; a breached
+	// one fails the run with its own exit code.
+	Thresholds []Threshold `yaml:"thresholds"`
 
 	// File is the path the scenario was read from (empty when parsed from memory).
 	File string `yaml:"-"`
@@ -67,6 +70,15 @@ type Verify struct {
 	// that falls behind its schedule offers less load than the scenario says, and the row fails. Default 0.01; a
 	// file's explicit 0 tolerates no shortfall (built in Go, 0 means the default: use a tiny fraction instead).
 	RateTolerance float64 `yaml:"rate_tolerance"`
+}
+
+// Threshold is a condition on rows' numbers (see reports.Threshold for the language): "lost == 0",
+// "p99(export_latency) < 50ms", "achieved_rate >= 0.99 * target_rate".
+type Threshold struct {
+	// Expr is the condition.
+	Expr string `yaml:"expr"`
+	// Exporters limits it to the rows of these exporters; empty means every row.
+	Exporters []string `yaml:"exporters"`
 }
 
 // DefaultRateTolerance is Verify.RateTolerance when the scenario does not set it.

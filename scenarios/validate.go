@@ -18,6 +18,7 @@ import (
 	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/containers/all"
 	"github.com/otelbench/otelbench/generators"
+	"github.com/otelbench/otelbench/reports"
 )
 
 // Limits on scenario values. They keep a typo (rate: 1e9) from turning into a run that cannot work.
@@ -286,6 +287,19 @@ func (sc *Scenario) validate(v *validator) {
 	for i := range sc.Workloads {
 		sc.validateWorkload(v, fmt.Sprintf("workloads[%d]", i), &sc.Workloads[i], workloadNames)
 	}
+	for i, t := range sc.Thresholds {
+		p := fmt.Sprintf("thresholds[%d]", i)
+		if t.Expr == "" {
+			v.at(p, "a threshold without expr; expected e.g. {expr: \"p99(export_latency) < 50ms\"}")
+		} else if _, err := reports.ParseThreshold(t.Expr); err != nil {
+			v.at(p+".expr", "%v", err)
+		}
+		for j, name := range t.Exporters {
+			if sc.Exporter(name) == nil {
+				v.at(fmt.Sprintf("%s.exporters[%d]", p, j), "exporter %q is not defined; expected one of: %s", name, strings.Join(namesOfExporters(sc.Exporters), ", "))
+			}
+		}
+	}
 	if len(v.errs) == 0 {
 		sc.validateRetention(v)
 		sc.validateSinks(v)
@@ -417,6 +431,15 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 			v.at(path, format, args...)
 		})
 	}
+}
+
+// namesOfExporters lists the exporters' names.
+func namesOfExporters(es []Exporter) []string {
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Name)
+	}
+	return out
 }
 
 // isHostPort reports whether s is host:port with a port number.

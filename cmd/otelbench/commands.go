@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -89,11 +90,13 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if *out == "" {
 			return nil
 		}
-		path := filepath.Join(*out, "report.json")
-		if err := writeFile(path, rep.WriteJSON); err != nil {
+		if _, err := rep.WriteFiles(*out); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "report: %s\n", path)
+		if err := appendStepSummary(rep); err != nil {
+			fmt.Fprintf(stderr, "otelbench: GITHUB_STEP_SUMMARY: %v\n", err)
+		}
+		fmt.Fprintf(stderr, "report: %s (and report.txt, report.md, junit.xml, report.html, timeseries.csv)\n", filepath.Join(*out, "report.json"))
 		return nil
 	}
 	var holdErr error
@@ -146,7 +149,38 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if !rep.Passed {
 		return &exitError{code: exitFailed, err: errors.New("verification failed")}
 	}
+	if rep.ThresholdsBreached() {
+		return &exitError{code: exitThreshold, err: fmt.Errorf("thresholds breached: %s", breached(rep))}
+	}
 	return nil
+}
+
+// breached lists the thresholds that did not hold, each once with the rows it failed on.
+func breached(rep *reports.Report) string {
+	var out []string
+	for _, t := range rep.Thresholds {
+		if !t.Passed {
+			out = append(out, fmt.Sprintf("%s on %s/%s @ %s (value %g)", t.Expr, t.Workload, t.Exporter, t.Backend, t.Value))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// appendStepSummary appends report.md to the file GitHub Actions names in GITHUB_STEP_SUMMARY, when it is set.
+func appendStepSummary(rep *reports.Report) error {
+	path := os.Getenv("GITHUB_STEP_SUMMARY")
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteMarkdown(f); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // holdBackends prints where each backend can be reached and waits for d (forever when d < 0) or Ctrl-C.
@@ -268,4 +302,62 @@ func imagesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	default:
 		return usageError("unknown images subcommand %q; expected build or list", args[0])
 	}
+}
+
+// reportCmd re-renders every format in a folder from its report.json.
+func reportCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError("report takes one folder holding a report.json")
+	}
+	rep, err := reports.Read(filepath.Join(pos[0], "report.json"))
+	if err != nil {
+		return usageError("%v", err)
+	}
+	paths, err := rep.WriteFiles(pos[0])
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		fmt.Fprintln(stdout, p)
+	}
+	return nil
+}
+
+// compareCmd compares two runs (or two sets of repeated runs) metric by metric and fails on a regression.
+func compareCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	tolerance := fs.Float64("tolerance", 0.05, "a change the bad way larger than this `fraction` of the base is a regression")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usageError("compare takes BASE and NEW: report.json files or folders of them")
+	}
+	if *tolerance < 0 {
+		return usageError("--tolerance %g: expected a fraction of 0 or more", *tolerance)
+	}
+	base, err := reports.ReadReports(pos[0])
+	if err != nil {
+		return usageError("BASE: %v", err)
+	}
+	next, err := reports.ReadReports(pos[1])
+	if err != nil {
+		return usageError("NEW: %v", err)
+	}
+	changes := reports.Compare(base, next, *tolerance)
+	if err := reports.WriteChanges(stdout, changes); err != nil {
+		return err
+	}
+	if r := reports.Regressions(changes); len(r) > 0 {
+		return &exitError{code: exitFailed, err: fmt.Errorf("regression: %s", strings.Join(r, "; "))}
+	}
+	return nil
 }

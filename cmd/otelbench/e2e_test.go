@@ -61,6 +61,9 @@ var _ = Describe("otelbench run", Label("docker", "e2e"), Ordered, func() {
 		s := otelbench("run", "../../scenarios/smoke.yaml", "--out", out, "--run-id", id)
 		rep := passed(ctx, s, out)
 		Expect(s.Out).To(gbytes.Say("PASSED"))
+		for _, name := range []string{"report.json", "report.txt", "report.md", "junit.xml", "report.html", "timeseries.csv"} {
+			Expect(filepath.Join(out, name)).To(BeAnExistingFile(), "every format is written")
+		}
 		Expect(rep.Passed).To(BeTrue())
 		Expect(rep.RunID).To(Equal(id))
 		Expect(rep.Exporters).To(HaveLen(2))
@@ -124,6 +127,8 @@ var _ = Describe("otelbench run", Label("docker", "e2e"), Ordered, func() {
 		Expect(s.Err).To(gbytes.Say("interrupted"))
 		Expect(s.Out).To(gbytes.Say("INTERRUPTED"))
 		rep := readReport(out)
+		Expect(filepath.Join(out, "junit.xml")).To(BeAnExistingFile(), "every format, even interrupted")
+		Expect(filepath.Join(out, "report.html")).To(BeAnExistingFile())
 		Expect(rep.Interrupted).To(BeTrue())
 		Expect(rep.Passed).To(BeFalse())
 		Expect(rep.Exporters).To(HaveLen(2))

@@ -22,6 +22,8 @@ const (
 	exitRuntime = 1 // something failed while running (Docker, a backend, an interrupted run)
 	exitUsage   = 2 // invalid command line or scenario
 	exitFailed  = 3 // the run completed and verification failed
+	// exitThreshold: every item was verified, but a threshold of the scenario was breached.
+	exitThreshold = 4
 )
 
 // exitError carries the exit code a command wants; main finds it with errors.As.
@@ -45,8 +47,11 @@ Usage:
   otelbench images build [--force] [BACKEND...]
   otelbench images list
   otelbench prune [--run-id ID | --all]
+  otelbench report DIR                  re-render every format in DIR from its report.json
+  otelbench compare BASE NEW [--tolerance 0.05]   BASE and NEW: report.json files or folders of repeated runs
 
-Exit codes: 0 passed, 1 runtime error, 2 invalid usage or scenario, 3 verification failed.
+Exit codes: 0 passed, 1 runtime error, 2 invalid usage or scenario, 3 verification failed (compare: a
+regression), 4 thresholds breached (every item verified).
 `
 
 func main() {
@@ -94,6 +99,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return imagesCmd(ctx, rest, stdout, stderr)
 	case "prune":
 		return pruneCmd(ctx, rest, stdout, stderr)
+	case "report":
+		return reportCmd(rest, stdout, stderr)
+	case "compare":
+		return compareCmd(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

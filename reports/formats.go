@@ -1,0 +1,298 @@
+package reports
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Files are the report's files in an output folder, each written by its renderer from the one report model.
+var Files = []struct {
+	Name  string
+	Write func(r *Report, w io.Writer) error
+}{
+	{"report.json", (*Report).WriteJSON},
+	{"report.txt", (*Report).WriteText},
+	{"report.md", (*Report).WriteMarkdown},
+	{"junit.xml", (*Report).WriteJUnit},
+	{"report.html", (*Report).WriteHTML},
+	{"timeseries.csv", (*Report).WriteCSV},
+}
+
+// WriteFiles writes every format of r into dir (created if needed) and returns their paths.
+func (r *Report) WriteFiles(dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, f := range Files {
+		path := filepath.Join(dir, f.Name)
+		if err := writeFile(path, func(w io.Writer) error { return f.Write(r, w) }); err != nil {
+			return paths, fmt.Errorf("write %s: %w", path, err)
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(f)
+	if err := write(bw); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// Read reads a report.json.
+func Read(path string) (*Report, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data)
+}
+
+// maxText bounds any error text or problem a format shows: long URLs and ID lists are cut.
+const maxText = 300
+
+// clip bounds s to maxText characters on one line.
+func clip(s string) string { return clipTo(s, maxText) }
+
+// clipTo bounds s to n characters on one line.
+func clipTo(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
+}
+
+// verdict is a row's result word.
+func verdict(e *Exporter) string {
+	if e.Passed {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+// causesOf lists a failing row's causes, export errors (once each, with their count) and first problems.
+func causesOf(e *Exporter, problems int) []string {
+	var out []string
+	for _, c := range e.Causes {
+		out = append(out, clip(c))
+	}
+	keys := make([]string, 0, len(e.ExportErrors))
+	for k := range e.ExportErrors {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		out = append(out, clip(fmt.Sprintf("export error (%d×): %s", e.ExportErrors[k], k)))
+	}
+	for i, p := range e.Problems {
+		if i == problems {
+			break
+		}
+		out = append(out, clip(p))
+	}
+	return out
+}
+
+// WriteMarkdown writes r as Markdown that fits a GitHub step summary.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	status := "passed"
+	switch {
+	case r.Interrupted:
+		status = "interrupted (numbers until then)"
+	case !r.Passed:
+		status = "**failed**"
+	case r.ThresholdsBreached():
+		status = "**thresholds breached**"
+	}
+	fmt.Fprintf(&b, "## otelbench: %s, %s\n\nrun `%s`, %.1f s\n\n", r.Scenario, status, r.RunID, r.DurationS)
+	b.WriteString("| exporter | workload | signal | protocol | backend | sent | verified | lost | dup | altered | sdk drop | items/s | export p99 ms | visible p99 ms | result |\n")
+	b.WriteString("|---|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
+	for i := range r.Exporters {
+		e := &r.Exporters[i]
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d | %d | %d | %d | %d | %d | %.0f | %.1f | %.1f | %s |\n",
+			md(e.Name), md(e.Workload), e.Signal, e.Protocol, md(e.Backend), e.Sent, e.Verified, e.Lost, e.Duplicated, e.Altered,
+			e.DroppedInSDK, e.ThroughputPerS, e.ExportLatencyMs.P99, e.VisibilityLatencyMs.P99, verdict(e))
+	}
+	for i := range r.Exporters {
+		e := &r.Exporters[i]
+		if e.Passed {
+			continue
+		}
+		fmt.Fprintf(&b, "\n**%s/%s @ %s**", md(e.Workload), md(e.Name), md(e.Backend))
+		if len(e.LostByCause) > 0 {
+			fmt.Fprintf(&b, ": lost %d = %s", e.Lost, byCause(e.LostByCause))
+		}
+		b.WriteString("\n\n")
+		for _, c := range causesOf(e, 3) {
+			fmt.Fprintf(&b, "- %s\n", md(clipTo(c, maxText-2)))
+		}
+	}
+	if len(r.Thresholds) > 0 {
+		b.WriteString("\n### Thresholds\n\n| threshold | exporter | backend | value | result |\n|---|---|---|--:|---|\n")
+		for _, t := range r.Thresholds {
+			res := "held"
+			if !t.Passed {
+				res = "**breached**"
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %g | %s |\n", t.Expr, md(t.Exporter), md(t.Backend), t.Value, res)
+		}
+	}
+	if len(r.Compatibility) > 0 {
+		b.WriteString("\n### Compatibility\n\n| signal | protocol | backend | changes |\n|---|---|---|---|\n")
+		for _, c := range r.Compatibility {
+			changes := "nothing"
+			switch {
+			case len(c.Changes) > 0:
+				changes = strings.Join(c.Changes, "; ")
+			case c.Verified == 0:
+				changes = "no items verified"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", c.Signal, c.Protocol, md(c.Backend), md(changes))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// byCause is "3 dropped_in_sdk + 2 export_failed + 1 never_readable".
+func byCause(m map[string]int64) string {
+	var parts []string
+	for _, k := range []string{"dropped_in_sdk", "export_failed", "never_readable"} {
+		if m[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
+		}
+	}
+	return strings.Join(parts, " + ")
+}
+
+// md escapes what would break a Markdown table cell.
+func md(s string) string { return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s) }
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Time     float64      `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	ClassName string        `xml:"classname,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// WriteJUnit writes r as JUnit XML: a suite per row (exporter, workload, backend path) with a testcase for its
+// verification and one per threshold on it, so that CI shows which exporter failed what.
+func (r *Report) WriteJUnit(w io.Writer) error {
+	out := junitSuites{Name: "otelbench " + r.Scenario, Time: r.DurationS}
+	for i := range r.Exporters {
+		e := &r.Exporters[i]
+		class := fmt.Sprintf("%s.%s.%s", e.Workload, e.Name, e.Backend)
+		s := junitSuite{Name: fmt.Sprintf("%s/%s @ %s (%s %s)", e.Workload, e.Name, e.Backend, e.Signal, e.Protocol)}
+		c := junitCase{Name: fmt.Sprintf("every item delivered and verified (%d of %d)", e.Verified, e.Sent), ClassName: class}
+		if !e.Passed {
+			msg := fmt.Sprintf("%d of %d verified, %d lost, %d duplicated, %d altered, %d dropped in the SDK", e.Verified, e.Sent, e.Lost, e.Duplicated, e.Altered, e.DroppedInSDK)
+			c.Failure = &junitFailure{Message: msg, Text: strings.Join(causesOf(e, 5), "\n")}
+		}
+		s.Cases = append(s.Cases, c)
+		for _, t := range r.Thresholds {
+			if t.Exporter != e.Name || t.Workload != e.Workload || t.Backend != e.Backend {
+				continue
+			}
+			tc := junitCase{Name: "threshold " + t.Expr, ClassName: class}
+			if !t.Passed {
+				tc.Failure = &junitFailure{Message: fmt.Sprintf("threshold %s breached: value %g", t.Expr, t.Value)}
+			}
+			s.Cases = append(s.Cases, tc)
+		}
+		if r.Interrupted {
+			s.Cases = append(s.Cases, junitCase{Name: "run completed", ClassName: class,
+				Failure: &junitFailure{Message: "the run was interrupted; the numbers are those measured until then"}})
+		}
+		for _, tc := range s.Cases {
+			s.Tests++
+			if tc.Failure != nil {
+				s.Failures++
+			}
+		}
+		out.Tests += s.Tests
+		out.Failures += s.Failures
+		out.Suites = append(out.Suites, s)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// WriteCSV writes every row's time series, one line per second: cumulative counts and the rates since the
+// previous sample.
+func (r *Report) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"exporter", "workload", "backend", "signal", "t_s", "emitted", "exported", "failed", "emitted_per_s", "exported_per_s", "failed_per_s"})
+	seen := map[string]bool{}
+	for i := range r.Exporters {
+		e := &r.Exporters[i]
+		key := e.Workload + "/" + e.Name
+		if e.Timeseries == nil || seen[key] {
+			continue // a stream read back on several paths has one series
+		}
+		seen[key] = true
+		ts := e.Timeseries
+		for j := range ts.T {
+			rate := func(v []int64) string {
+				if j == 0 || ts.T[j] <= ts.T[j-1] {
+					return ""
+				}
+				return strconv.FormatFloat(float64(v[j]-v[j-1])/(ts.T[j]-ts.T[j-1]), 'f', 1, 64)
+			}
+			_ = cw.Write([]string{e.Name, e.Workload, e.Backend, e.Signal, strconv.FormatFloat(ts.T[j], 'f', 3, 64),
+				strconv.FormatInt(ts.Emitted[j], 10), strconv.FormatInt(ts.Exported[j], 10), strconv.FormatInt(ts.Failed[j], 10),
+				rate(ts.Emitted), rate(ts.Exported), rate(ts.Failed)})
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

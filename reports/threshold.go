@@ -1,0 +1,334 @@
+package reports
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// A Threshold is a condition on a row's numbers, in a small language close to k6's thresholds:
+//
+//	lost == 0
+//	p99(export_latency) < 50ms
+//	throughput >= 20000
+//	achieved_rate >= 0.99 * target_rate
+//
+// Two arithmetic expressions compared with <, <=, >, >=, == or !=. Operands are numbers, durations (50ms, 1.5s:
+// compared in milliseconds), row metrics (ThresholdMetrics) and percentiles of a latency (p50, p90, p99, max of
+// export_latency or visibility_latency); + - * / combine them.
+type Threshold struct {
+	Source string
+	lhs    node
+	op     string
+	rhs    node
+}
+
+// ThresholdMetrics are the row numbers a threshold can name, each with what it means.
+var ThresholdMetrics = map[string]string{
+	"sent": "items to verify", "verified": "items read back as sent", "lost": "items not found",
+	"duplicated": "extra copies", "altered": "items found changed", "overflowed": "metrics data points in the SDK's overflow series",
+	"dropped_in_sdk": "items dropped in the SDK", "throughput": "items exported per second",
+	"target_rate": "scheduled items per second", "achieved_rate": "emitted items per second", "missed_slots": "scheduled slots not emitted",
+	"export_calls": "export calls", "export_failed_calls": "failed export calls", "export_failed_items": "items in failed export calls",
+	"bytes_sent": "bytes on the wire", "bytes_per_item": "bytes on the wire per item",
+	"export_latency": "export call duration (with p50, p90, p99, max)", "visibility_latency": "emit-to-queryable (with p50, p99, max)",
+}
+
+var percentiles = []string{"p50", "p90", "p99", "max"}
+
+type node interface {
+	eval(e *Exporter) float64
+}
+
+type number float64
+
+func (n number) eval(*Exporter) float64 { return float64(n) }
+
+type metric string
+
+func (m metric) eval(e *Exporter) float64 {
+	switch m {
+	case "sent":
+		return float64(e.Sent)
+	case "verified":
+		return float64(e.Verified)
+	case "lost":
+		return float64(e.Lost)
+	case "duplicated":
+		return float64(e.Duplicated)
+	case "altered":
+		return float64(e.Altered)
+	case "overflowed":
+		return float64(e.Overflowed)
+	case "dropped_in_sdk":
+		return float64(e.DroppedInSDK)
+	case "throughput":
+		return e.ThroughputPerS
+	case "target_rate":
+		return e.TargetRatePerS
+	case "achieved_rate":
+		return e.AchievedRatePerS
+	case "missed_slots":
+		return float64(e.MissedSlots)
+	case "export_calls":
+		return float64(e.ExportCalls)
+	case "export_failed_calls":
+		return float64(e.ExportFailedCalls)
+	case "export_failed_items":
+		return float64(e.ExportFailedItems)
+	case "bytes_sent":
+		return float64(e.BytesSent)
+	case "bytes_per_item":
+		return e.BytesPerItem
+	}
+	return 0
+}
+
+type percentile struct{ fn, of string }
+
+func (p percentile) eval(e *Exporter) float64 {
+	l := e.ExportLatencyMs
+	if p.of == "visibility_latency" {
+		l = e.VisibilityLatencyMs
+	}
+	switch p.fn {
+	case "p50":
+		return l.P50
+	case "p90":
+		if l.P90 != nil {
+			return *l.P90
+		}
+		return l.P99
+	case "p99":
+		return l.P99
+	}
+	return l.Max
+}
+
+type binary struct {
+	op   byte
+	l, r node
+}
+
+func (b binary) eval(e *Exporter) float64 {
+	l, r := b.l.eval(e), b.r.eval(e)
+	switch b.op {
+	case '+':
+		return l + r
+	case '-':
+		return l - r
+	case '*':
+		return l * r
+	}
+	if r == 0 {
+		return 0
+	}
+	return l / r
+}
+
+// ParseThreshold parses src; its error says where in src and what was expected.
+func ParseThreshold(src string) (Threshold, error) {
+	p := &parser{src: src}
+	p.next()
+	t := Threshold{Source: strings.TrimSpace(src)}
+	var err error
+	if t.lhs, err = p.sum(); err != nil {
+		return t, err
+	}
+	if p.tok.kind != tokOp {
+		return t, p.errorf("expected a comparison (<, <=, >, >=, ==, !=)")
+	}
+	t.op = p.tok.text
+	p.next()
+	if t.rhs, err = p.sum(); err != nil {
+		return t, err
+	}
+	if p.tok.kind != tokEnd {
+		return t, p.errorf("expected the end of the threshold")
+	}
+	return t, nil
+}
+
+// Holds evaluates t on row e and returns the left side's value.
+func (t Threshold) Holds(e *Exporter) (value float64, holds bool) {
+	l, r := t.lhs.eval(e), t.rhs.eval(e)
+	switch t.op {
+	case "<":
+		return l, l < r
+	case "<=":
+		return l, l <= r
+	case ">":
+		return l, l > r
+	case ">=":
+		return l, l >= r
+	case "==":
+		return l, l == r
+	}
+	return l, l != r
+}
+
+const (
+	tokEnd = iota
+	tokNum
+	tokIdent
+	tokOp
+	tokPunct
+)
+
+type token struct {
+	kind int
+	text string
+	num  float64
+	pos  int
+}
+
+type parser struct {
+	src string
+	i   int
+	tok token
+}
+
+func (p *parser) errorf(format string, args ...any) error {
+	return fmt.Errorf("at column %d of %q: %s", p.tok.pos+1, p.src, fmt.Sprintf(format, args...))
+}
+
+func (p *parser) next() {
+	for p.i < len(p.src) && p.src[p.i] == ' ' {
+		p.i++
+	}
+	start := p.i
+	if p.i >= len(p.src) {
+		p.tok = token{kind: tokEnd, pos: start}
+		return
+	}
+	c := rune(p.src[p.i])
+	switch {
+	case unicode.IsDigit(c) || c == '.':
+		for p.i < len(p.src) && (unicode.IsDigit(rune(p.src[p.i])) || p.src[p.i] == '.' || p.src[p.i] == '_') {
+			p.i++
+		}
+		numText := strings.ReplaceAll(p.src[start:p.i], "_", "")
+		unitStart := p.i
+		for p.i < len(p.src) && unicode.IsLetter(rune(p.src[p.i])) {
+			p.i++
+		}
+		if unit := p.src[unitStart:p.i]; unit != "" {
+			d, err := time.ParseDuration(numText + unit)
+			if err != nil {
+				p.tok = token{kind: tokPunct, text: p.src[start:p.i], pos: start}
+				return
+			}
+			p.tok = token{kind: tokNum, num: float64(d) / float64(time.Millisecond), text: p.src[start:p.i], pos: start}
+			return
+		}
+		f, err := strconv.ParseFloat(numText, 64)
+		if err != nil {
+			p.tok = token{kind: tokPunct, text: numText, pos: start}
+			return
+		}
+		p.tok = token{kind: tokNum, num: f, text: numText, pos: start}
+	case unicode.IsLetter(c) || c == '_':
+		for p.i < len(p.src) && (unicode.IsLetter(rune(p.src[p.i])) || unicode.IsDigit(rune(p.src[p.i])) || p.src[p.i] == '_') {
+			p.i++
+		}
+		p.tok = token{kind: tokIdent, text: p.src[start:p.i], pos: start}
+	case strings.ContainsRune("<>=!", c):
+		p.i++
+		if p.i < len(p.src) && p.src[p.i] == '=' {
+			p.i++
+		}
+		op := p.src[start:p.i]
+		if op == "=" || op == "!" {
+			p.tok = token{kind: tokPunct, text: op, pos: start}
+			return
+		}
+		p.tok = token{kind: tokOp, text: op, pos: start}
+	default:
+		p.i++
+		p.tok = token{kind: tokPunct, text: string(c), pos: start}
+	}
+}
+
+func (p *parser) sum() (node, error) {
+	l, err := p.product()
+	if err != nil {
+		return nil, err
+	}
+	for p.tok.kind == tokPunct && (p.tok.text == "+" || p.tok.text == "-") {
+		op := p.tok.text[0]
+		p.next()
+		r, err := p.product()
+		if err != nil {
+			return nil, err
+		}
+		l = binary{op: op, l: l, r: r}
+	}
+	return l, nil
+}
+
+func (p *parser) product() (node, error) {
+	l, err := p.operand()
+	if err != nil {
+		return nil, err
+	}
+	for p.tok.kind == tokPunct && (p.tok.text == "*" || p.tok.text == "/") {
+		op := p.tok.text[0]
+		p.next()
+		r, err := p.operand()
+		if err != nil {
+			return nil, err
+		}
+		l = binary{op: op, l: l, r: r}
+	}
+	return l, nil
+}
+
+func (p *parser) operand() (node, error) {
+	switch p.tok.kind {
+	case tokNum:
+		n := number(p.tok.num)
+		p.next()
+		return n, nil
+	case tokIdent:
+		name := p.tok.text
+		p.next()
+		if slices.Contains(percentiles, name) {
+			if p.tok.kind != tokPunct || p.tok.text != "(" {
+				return nil, p.errorf("expected ( after %s, as in %s(export_latency)", name, name)
+			}
+			p.next()
+			of := p.tok.text
+			if p.tok.kind != tokIdent || (of != "export_latency" && of != "visibility_latency") {
+				return nil, p.errorf("expected export_latency or visibility_latency in %s()", name)
+			}
+			p.next()
+			if p.tok.kind != tokPunct || p.tok.text != ")" {
+				return nil, p.errorf("expected ) after %s(%s", name, of)
+			}
+			p.next()
+			return percentile{fn: name, of: of}, nil
+		}
+		if _, ok := ThresholdMetrics[name]; !ok || name == "export_latency" || name == "visibility_latency" {
+			return nil, fmt.Errorf("at column %d of %q: unknown metric %q; expected one of: %s, or p50/p90/p99/max(export_latency | visibility_latency)",
+				p.i-len(name)+1, p.src, name, strings.Join(metricNames(), ", "))
+		}
+		return metric(name), nil
+	case tokEnd:
+		return nil, p.errorf("expected a number, a duration or a metric")
+	}
+	return nil, p.errorf("unexpected %q; expected a number, a duration or a metric", p.tok.text)
+}
+
+func metricNames() []string {
+	var out []string
+	for k := range ThresholdMetrics {
+		if k != "export_latency" && k != "visibility_latency" {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
