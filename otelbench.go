@@ -297,8 +297,14 @@ func witness(ctx context.Context, sc *scenarios.Scenario, streams []*stream, liv
 			st = got
 			stats[lb.name] = st
 		}
+		shared := 0
+		for _, o := range streams {
+			if o.backend == s.backend && o.workload.Signal == s.workload.Signal {
+				shared++
+			}
+		}
 		for _, c := range s.checks {
-			c.witness = st
+			c.witness, c.witnessShared = st, shared > 1
 		}
 	}
 }

@@ -198,6 +198,7 @@ type check struct {
 	done               atomic.Bool
 	verified, expected atomic.Int64
 	witness            map[string]float64
+	witnessShared      bool // other streams went through the same collector: its counters are theirs too
 	// byCount: the backend is a counting sink, so the check compares counts, not items.
 	byCount bool
 }
@@ -301,6 +302,7 @@ func (s *stream) row(c *check) reports.Exporter {
 		VerifiedBy:   verifiedBy(c.byCount),
 		Problems:     res.Problems,
 		Witness:      c.witness,
+		WitnessScope: witnessScope(c),
 	}
 	if len(res.Changes) > 0 {
 		row.Changes = res.Changes
@@ -341,6 +343,18 @@ func (s *stream) row(c *check) reports.Exporter {
 	row.Passed = res.Passed() && row.Sent == res.Expected && row.Verified == row.Sent && row.DroppedInSDK == 0 && c.err == nil &&
 		!behind(st.targetRate, st.achievedRate, s.rateTolerance)
 	return row
+}
+
+// witnessScope says whose the collector's counters on a row are: the row's stream's alone, or every stream
+// through that collector.
+func witnessScope(c *check) string {
+	switch {
+	case c.witness == nil:
+		return ""
+	case c.witnessShared:
+		return "collector-wide"
+	}
+	return "stream"
 }
 
 func round(v float64) float64 { return math.Round(v*10) / 10 }

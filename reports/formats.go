@@ -160,7 +160,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 	}
 	if len(r.Compatibility) > 0 {
-		b.WriteString("\n### Compatibility\n\n| signal | protocol | backend | changes |\n|---|---|---|---|\n")
+		b.WriteString("\n### Compatibility\n\n| signal | protocol | backend | changes | compared |\n|---|---|---|---|---|\n")
 		for _, c := range r.Compatibility {
 			changes := "nothing"
 			switch {
@@ -169,7 +169,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			case c.Verified == 0:
 				changes = "no items verified"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", c.Signal, c.Protocol, md(c.Backend), md(changes))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", c.Signal, c.Protocol, md(c.Backend), md(changes), md(strings.Join(c.Compared, ", ")))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

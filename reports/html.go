@@ -74,8 +74,8 @@ figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:.4em}svg{backgro
 <figure><figcaption>Throughput over time (items exported per second, per stream)</figcaption>{{.Throughput}}</figure>
 <figure><figcaption>Export call latency (ms): p50, p90, p99 per row</figcaption>{{.Latency}}</figure>
 <figure><figcaption>Items by outcome: verified, and lost by cause</figcaption>{{.Outcomes}}</figure>
-{{if .R.Compatibility}}<h2>Compatibility</h2><table><tr><th>signal</th><th>protocol</th><th>backend</th><th>changes</th></tr>
-{{range .R.Compatibility}}<tr><td>{{.Signal}}</td><td>{{.Protocol}}</td><td>{{.Backend}}</td><td style="text-align:left">{{range $j, $c := .Changes}}{{if $j}}; {{end}}{{$c}}{{else}}nothing{{end}}</td></tr>
+{{if .R.Compatibility}}<h2>Compatibility</h2><table><tr><th>signal</th><th>protocol</th><th>backend</th><th>changes</th><th>compared</th></tr>
+{{range .R.Compatibility}}<tr><td>{{.Signal}}</td><td>{{.Protocol}}</td><td>{{.Backend}}</td><td style="text-align:left">{{range $j, $c := .Changes}}{{if $j}}; {{end}}{{$c}}{{else}}nothing{{end}}</td><td style="text-align:left">{{range $j, $c := .Compared}}{{if $j}}, {{end}}{{$c}}{{end}}</td></tr>
 {{end}}</table>{{end}}
 </body></html>
 `))

@@ -82,9 +82,19 @@ type Compatibility struct {
 	Protocol string   `json:"protocol"`
 	Backend  string   `json:"backend"`
 	Changes  []string `json:"changes"`
+	// Compared lists what was compared in every item and, where Changes says nothing of it, found unchanged.
+	Compared []string `json:"compared"`
 	// Verified is the number of items the changes were judged on: with none verified, an empty Changes says
 	// nothing about the path.
 	Verified int64 `json:"verified"`
+}
+
+// ComparedFields is what verification compares in each item of a signal (a count-verified path compares none
+// of it, only the number of items).
+var ComparedFields = map[string][]string{
+	"traces":  {"trace and span IDs", "parent", "name", "attributes (every span)", "kind", "status", "event", "link (root spans)"},
+	"metrics": {"series (stream, series attributes)", "final value (sum, last value, histogram count and sum)", "data points stored"},
+	"logs":    {"body", "severity", "attributes", "trace_id", "span_id", "one copy per record"},
 }
 
 // CompatibilityOf gathers the changes of every row into one entry per signal, protocol and backend path; paths
@@ -99,7 +109,11 @@ func CompatibilityOf(rows []Exporter) []Compatibility {
 		if !ok {
 			i = len(out)
 			index[key] = i
-			out = append(out, Compatibility{Signal: r.Signal, Protocol: r.Protocol, Backend: r.Backend, Changes: []string{}})
+			out = append(out, Compatibility{Signal: r.Signal, Protocol: r.Protocol, Backend: r.Backend, Changes: []string{},
+				Compared: ComparedFields[r.Signal]})
+			if r.VerifiedBy == "count" {
+				out[i].Compared = []string{"number of items accepted"}
+			}
 		}
 		out[i].Verified += r.Verified
 		for c := range r.Changes {
@@ -183,6 +197,9 @@ type Exporter struct {
 	Changes map[string]int64 `json:"changes,omitempty"`
 	// Witness is the collector's own view of the run (its otelcol_* counters) for rows through a collector.
 	Witness map[string]float64 `json:"witness,omitempty"`
+	// WitnessScope is "stream" when the row's stream was the only one through that collector, so the counters are
+	// its own, and "collector-wide" when other streams went through it too.
+	WitnessScope string `json:"witness_scope,omitempty"`
 	// LostByCause splits Lost by why each item is missing, adding up to it: dropped_in_sdk (the SDK's queue was
 	// full or still held it at shutdown), export_failed (in an export call that failed, after retries), and
 	// never_readable (the backend acknowledged it, or it went through a collector, and it was never found).
