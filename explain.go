@@ -66,7 +66,7 @@ func (s *stream) causes(c *check, row *reports.Exporter, live map[string]*liveBa
 	what := unit(s.workload.Signal)
 	if behind(row.TargetRatePerS, row.AchievedRatePerS, s.rateTolerance) {
 		add("the sender fell behind its schedule: it emitted %.0f %s/s of the %.0f/s target, %.1f%% below (tolerance %.1f%%, verify.rate_tolerance); %d scheduled slots were not emitted",
-			row.AchievedRatePerS, what, row.TargetRatePerS, 100*(1-row.AchievedRatePerS/row.TargetRatePerS), 100*s.rateTolerance, row.MissedSlots)
+			row.AchievedRatePerS, emitUnit(s.workload.Signal), row.TargetRatePerS, 100*(1-row.AchievedRatePerS/row.TargetRatePerS), 100*s.rateTolerance, row.MissedSlots)
 	}
 	if row.DroppedInSDK > 0 {
 		add("%d %s were dropped in the SDK: the batch processor's queue (queue_size %d) was full, or still held them at shutdown",

@@ -235,7 +235,7 @@ func (c *check) verify(ctx context.Context) {
 func (s *stream) sendProgress() *Progress {
 	return &Progress{
 		Name:    "send   " + s.key,
-		Unit:    unit(s.workload.Signal),
+		Unit:    emitUnit(s.workload.Signal),
 		Current: func() int64 { return int64(s.emitted()) * s.perSlot },
 		Total:   func() int64 { return int64(s.slots()) * s.perSlot },
 		Done:    s.done.Load,
@@ -251,12 +251,27 @@ func (s *stream) verifyProgress(c *check) *Progress {
 			if e := c.expected.Load(); e > 0 {
 				return e
 			}
+			if s.workload.Signal == "metrics" && s.rec != nil {
+				// Data points, not measurements: what the exporter has carried so far.
+				st := s.rec.Stats()
+				return st.Exported + st.Failed
+			}
 			return int64(s.slots()) * s.perSlot
 		},
 		Done: c.done.Load,
 	}
 }
 
+// emitUnit is what a stream of signal emits into the SDK: spans, measurements or records. For metrics it is not
+// what is exported and verified (data points, unit).
+func emitUnit(signal string) string {
+	if signal == "metrics" {
+		return "measurements"
+	}
+	return unit(signal)
+}
+
+// unit is what a row of signal counts: sent, verified, lost, throughput.
 func unit(signal string) string {
 	switch signal {
 	case "metrics":
@@ -299,6 +314,8 @@ func (s *stream) row(c *check) reports.Exporter {
 			P50: reports.Millis(res.Visibility.P50), P99: reports.Millis(res.Visibility.P99), Max: reports.Millis(res.Visibility.Max),
 		},
 		VerifyRounds: res.Rounds,
+		Unit:         unit(s.workload.Signal),
+		RateUnit:     emitUnit(s.workload.Signal) + "/s",
 		VerifiedBy:   verifiedBy(c.byCount),
 		Problems:     res.Problems,
 		Witness:      c.witness,

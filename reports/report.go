@@ -135,7 +135,11 @@ type Exporter struct {
 	Signal   string `json:"signal"`
 	Protocol string `json:"protocol"`
 	Backend  string `json:"backend"`
-	// Items are spans (traces), data points (metrics) or log records (logs).
+	// Items are spans (traces), data points (metrics) or log records (logs): Unit names them ("spans", "points",
+	// "records"), and every count and throughput_per_s is in it. Rates of the schedule (target and achieved) are
+	// in RateUnit: what the generator emits ("measurements/s" for metrics, else Unit per second).
+	Unit     string `json:"unit,omitempty"`
+	RateUnit string `json:"rate_unit,omitempty"`
 	// Emitted is what the generator put into the SDK: spans, measurements or log records.
 	Emitted int64 `json:"emitted"`
 	// Sent is the number of items to verify: spans or records emitted, or for metrics the data points the
