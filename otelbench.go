@@ -187,19 +187,23 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 	// Every stream's counters, once a second, until every stream has sent and been verified.
 	sampled := make(chan struct{})
 	stopSampling := make(chan struct{})
+	usage := newUsageSampler(ctx, live)
 	go func() {
 		defer close(sampled)
 		begin := time.Now()
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
+		usage.sample(ctx)
 		for {
 			select {
 			case <-stopSampling:
 				for _, s := range streams {
 					s.sample(time.Since(begin).Seconds())
 				}
+				usage.sample(context.WithoutCancel(ctx))
 				return
 			case <-tick.C:
+				usage.sample(ctx)
 				for _, s := range streams {
 					if !s.done.Load() || len(s.series.T) == 0 || s.series.Emitted[len(s.series.Emitted)-1] != int64(s.emitted())*s.perSlot {
 						s.sample(time.Since(begin).Seconds())
@@ -267,6 +271,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 	}
 	rep.EvaluateThresholds(thresholds, filters)
 	rep.Compatibility = reports.CompatibilityOf(rep.Exporters)
+	rep.Backends = usage.report()
+	rep.Otelbench = ownUsage()
+	usage.close()
 	rep.DurationS = time.Since(started).Seconds()
 	if ctx.Err() != nil {
 		return interrupted()

@@ -159,6 +159,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			fmt.Fprintf(&b, "| `%s` | %s | %s | %g | %s |\n", t.Expr, md(t.Exporter), md(t.Backend), t.Value, res)
 		}
 	}
+	if line := r.resourceLine(); line != "" {
+		fmt.Fprintf(&b, "\n%s\n", line)
+	}
 	if len(r.Compatibility) > 0 {
 		b.WriteString("\n### Compatibility\n\n| signal | protocol | backend | changes | compared |\n|---|---|---|---|---|\n")
 		for _, c := range r.Compatibility {

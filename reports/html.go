@@ -35,7 +35,8 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		Latency    template.HTML
 		Outcomes   template.HTML
 		Causes     map[int][]string
-	}{R: r, Status: "passed", Throughput: throughputChart(r), Latency: latencyChart(r), Outcomes: outcomeChart(r), Causes: map[int][]string{}}
+		Resources  string
+	}{Resources: r.resourceLine(), R: r, Status: "passed", Throughput: throughputChart(r), Latency: latencyChart(r), Outcomes: outcomeChart(r), Causes: map[int][]string{}}
 	switch {
 	case r.Interrupted:
 		data.Status = "interrupted"
@@ -71,6 +72,7 @@ figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:.4em}svg{backgro
 {{if .R.Thresholds}}<h2>Thresholds</h2><table><tr><th>threshold</th><th>exporter</th><th>backend</th><th>value</th><th>result</th></tr>
 {{range .R.Thresholds}}<tr><td><code>{{.Expr}}</code></td><td>{{.Exporter}}</td><td>{{.Backend}}</td><td>{{.Value}}</td><td class="{{if .Passed}}PASS{{else}}FAIL{{end}}">{{if .Passed}}held{{else}}breached{{end}}</td></tr>
 {{end}}</table>{{end}}
+{{with .Resources}}<p>{{.}}</p>{{end}}
 <figure><figcaption>Throughput over time (items exported per second, per stream)</figcaption>{{.Throughput}}</figure>
 <figure><figcaption>Export call latency (ms): p50, p90, p99 per row</figcaption>{{.Latency}}</figure>
 <figure><figcaption>Items by outcome: verified, and lost by cause</figcaption>{{.Outcomes}}</figure>

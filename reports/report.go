@@ -36,9 +36,26 @@ type Report struct {
 	// when every one held (and when there are none).
 	Thresholds       []ThresholdResult `json:"thresholds,omitempty"`
 	ThresholdsPassed bool              `json:"thresholds_passed"`
+	// Backends is what each backend otelbench started used over the run (Docker's stats, sampled once a second),
+	// and Otelbench what otelbench's own process used: what a configuration cost besides what it delivered.
+	Backends  []BackendUsage `json:"backends,omitempty"`
+	Otelbench *Usage         `json:"otelbench,omitempty"`
 	// Compatibility lists, per signal, protocol and backend path, what the path changed or dropped in items
 	// that still verified (see Exporter.Changes).
 	Compatibility []Compatibility `json:"compatibility,omitempty"`
+}
+
+// Usage is CPU time and peak memory.
+type Usage struct {
+	CPUSeconds   float64 `json:"cpu_seconds"`
+	PeakMemoryMB float64 `json:"peak_memory_mb"`
+}
+
+// BackendUsage is one started backend's usage over the run.
+type BackendUsage struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+	Usage
 }
 
 // ThresholdsBreached reports whether a threshold did not hold.

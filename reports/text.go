@@ -94,6 +94,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "  %-8s %s on %s/%s @ %s: %g\n", res, t.Expr, t.Workload, t.Exporter, t.Backend, t.Value)
 		}
 	}
+	if line := r.resourceLine(); line != "" {
+		b.WriteString(line + "\n")
+	}
 	if r.Interrupted {
 		b.WriteString("INTERRUPTED: the run was stopped before it finished; the rows hold what was measured until then\n")
 	} else if r.Passed {
@@ -135,4 +138,19 @@ func perItem(v float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.0f", v)
+}
+
+// resourceLine says what the started backends and otelbench itself used, or "".
+func (r *Report) resourceLine() string {
+	var parts []string
+	for _, u := range r.Backends {
+		parts = append(parts, fmt.Sprintf("%s %.1f CPU s, peak %.0f MB", u.Name, u.CPUSeconds, u.PeakMemoryMB))
+	}
+	if r.Otelbench != nil {
+		parts = append(parts, fmt.Sprintf("otelbench %.1f CPU s, peak %.0f MB", r.Otelbench.CPUSeconds, r.Otelbench.PeakMemoryMB))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "resources: " + strings.Join(parts, "; ")
 }

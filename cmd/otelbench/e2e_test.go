@@ -64,6 +64,10 @@ var _ = Describe("otelbench run", Label("docker", "e2e"), Ordered, func() {
 		for _, name := range []string{"report.json", "report.txt", "report.md", "junit.xml", "report.html", "timeseries.csv"} {
 			Expect(filepath.Join(out, name)).To(BeAnExistingFile(), "every format is written")
 		}
+		Expect(rep.Backends).To(ConsistOf(And(HaveField("Name", "jaeger"), HaveField("CPUSeconds", BeNumerically(">", 0)),
+			HaveField("PeakMemoryMB", BeNumerically(">", 10)))), "what Jaeger used, from Docker's stats")
+		Expect(rep.Otelbench).NotTo(BeNil())
+		Expect(rep.Otelbench.CPUSeconds).To(BeNumerically(">", 0))
 		Expect(rep.Passed).To(BeTrue())
 		Expect(rep.RunID).To(Equal(id))
 		Expect(rep.Exporters).To(HaveLen(2))
