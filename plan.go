@@ -173,8 +173,8 @@ type stream struct {
 	// rec measures the stream's exporter; series samples the stream's counters once a second (one goroutine).
 	rec    *generators.Recorder
 	series reports.Timeseries
-	done    atomic.Bool
-	checks  []*check
+	done   atomic.Bool
+	checks []*check
 }
 
 // sendStats is what every generator reports, whatever its signal.
