@@ -285,7 +285,6 @@ func unit(signal string) string {
 // row is one check's line in the report.
 func (s *stream) row(c *check) reports.Exporter {
 	st, res := s.stats(), c.res
-	p90 := reports.Millis(st.export.Latency.P90)
 	row := reports.Exporter{
 		Name: s.exporter.Name, Workload: s.workload.Name, Signal: s.workload.Signal, Protocol: s.exporter.Protocol,
 		Backend:               c.path,
@@ -306,12 +305,11 @@ func (s *stream) row(c *check) reports.Exporter {
 		ExportFailedCalls:     st.export.FailedCalls,
 		ExportFailedItems:     st.export.Failed,
 		BytesSent:             st.export.Bytes,
-		ExportLatencyMs: reports.Latency{
-			P50: reports.Millis(st.export.Latency.P50), P90: &p90,
-			P99: reports.Millis(st.export.Latency.P99), Max: reports.Millis(st.export.Latency.Max),
-		},
+		ExportLatencyMs: reports.LatencyOf(st.export.Latency.P50, st.export.Latency.P90, st.export.Latency.P99,
+			st.export.Latency.P999, st.export.Latency.Max, st.export.Latency.Count),
 		VisibilityLatencyMs: reports.Latency{
 			P50: reports.Millis(res.Visibility.P50), P99: reports.Millis(res.Visibility.P99), Max: reports.Millis(res.Visibility.Max),
+			Count: res.Visibility.Count,
 		},
 		VerifyRounds: res.Rounds,
 		Unit:         unit(s.workload.Signal),
@@ -323,6 +321,10 @@ func (s *stream) row(c *check) reports.Exporter {
 	}
 	if len(res.Changes) > 0 {
 		row.Changes = res.Changes
+	}
+	if q := res.VisibilityFromSchedule; q.Count > 0 {
+		l := reports.LatencyOf(q.P50, q.P90, q.P99, q.P999, q.Max, q.Count)
+		row.VisibilityFromScheduleMs = &l
 	}
 	row.LostByCause = reports.LostByCause(res.Lost, st.droppedInSDK, st.export.Failed)
 	if len(s.series.T) > 0 {

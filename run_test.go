@@ -269,3 +269,19 @@ var _ = Describe("metrics through the console exporter", func() {
 		Expect(row.Lost + row.Altered + row.Duplicated).To(BeZero())
 	}, SpecTimeout(time.Minute))
 })
+
+var _ = Describe("latency from the schedule", func() {
+	It("times emit-to-queryable from when each trace was due as well as from when it was sent", func(ctx SpecContext) {
+		sc := consoleScenario(2 * time.Second)
+		sc.Workloads = sc.Workloads[:1]
+		rep, err := otelbench.Run(ctx, sc, otelbench.Options{})
+		Expect(err).NotTo(HaveOccurred())
+		row := rep.Exporters[0]
+		Expect(row.VisibilityFromScheduleMs).NotTo(BeNil())
+		Expect(row.VisibilityFromScheduleMs.Count).To(BeNumerically(">", 0))
+		// Never less than from the send time: a trace is sent at or after it is due.
+		Expect(row.VisibilityFromScheduleMs.P50).To(BeNumerically(">=", row.VisibilityLatencyMs.P50*0.99))
+		Expect(row.ExportLatencyMs.Count).To(Equal(row.ExportCalls))
+		Expect(row.ExportLatencyMs.P999).NotTo(BeNil())
+	}, SpecTimeout(time.Minute))
+})

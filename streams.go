@@ -155,7 +155,7 @@ func (sb *streamBuilder) traces(ctx context.Context, s *stream) error {
 		s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 			return verify.Traces(ctx, reader, verify.TraceExpectation{
 				Stream: ps.key, Workload: w.Name, Shape: shape, IDs: p.ids, Values: ps.values,
-				Emitted: ts.Emitted, Sent: s.sent, WatchEvery: watchEvery(ps.schedule),
+				Emitted: ts.Emitted, Sent: s.sent, WatchEvery: watchEvery(ps.schedule), Scheduled: ts.Scheduled,
 				Undelivered: func() int64 { st := ts.Stats(); return st.DroppedInSDK + st.Export.Failed },
 			}, verify.Options{Window: window, Progress: progress})
 		}})

@@ -105,6 +105,7 @@ func (s *TraceStream) runDirect(ctx context.Context) error {
 	b := directBuilder{cfg: cfg, parents: s.parents, res: res, scope: scope}
 	var seq uint64
 	s.stats.Start, s.stats.End, seq = DriveParallel(ctx, cfg.Schedule, cfg.emitters(), &s.emitted, func(w int, seq uint64) {
+		s.began(seq)
 		now := time.Now()
 		d.add(w, now, func(batch []sdktrace.ReadOnlySpan) []sdktrace.ReadOnlySpan { return b.trace(seq, now, batch) })
 	})

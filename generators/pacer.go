@@ -108,6 +108,17 @@ func (s *Schedule) Pace(elapsed time.Duration, sent uint64) (time.Duration, bool
 	return s.dueAt(k) - elapsed, false
 }
 
+// DueAt is when slot k is due, from the schedule's start: what an open-loop sender promised, whatever it managed.
+func (s *Schedule) DueAt(k uint64) time.Duration {
+	if k >= s.Slots() || k == 0 {
+		if k == 0 {
+			return 0
+		}
+		return s.total
+	}
+	return s.dueAt(float64(k))
+}
+
 // dueAt is the time at which the integral of the rate reaches k (k < items).
 func (s *Schedule) dueAt(k float64) time.Duration {
 	i := len(s.segments) - 1

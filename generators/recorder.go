@@ -102,8 +102,8 @@ type ExportStats struct {
 
 // Quantiles summarises a latency distribution.
 type Quantiles struct {
-	P50, P90, P99, Max time.Duration
-	Count              int64
+	P50, P90, P99, P999, Max time.Duration
+	Count                    int64
 }
 
 // Stats returns a snapshot.
@@ -133,6 +133,7 @@ func QuantilesOf(h *hdrhistogram.Histogram) Quantiles {
 		P50:   us(h.ValueAtQuantile(50)),
 		P90:   us(h.ValueAtQuantile(90)),
 		P99:   us(h.ValueAtQuantile(99)),
+		P999:  us(h.ValueAtQuantile(99.9)),
 		Max:   us(h.Max()),
 		Count: h.TotalCount(),
 	}

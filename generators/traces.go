@@ -105,6 +105,7 @@ type TraceStream struct {
 	cfg      TraceStreamConfig
 	parents  []int
 	sendDone chan struct{}
+	start    atomic.Int64 // unix nanoseconds when slot 0 was emitted
 	emitted  atomic.Uint64 // traces
 	stats    StreamStats
 }
@@ -171,6 +172,24 @@ func NewTraceStream(cfg TraceStreamConfig) (*TraceStream, error) {
 	return &TraceStream{cfg: cfg, parents: cfg.Shape.Parents(), sendDone: make(chan struct{})}, nil
 }
 
+// began notes when slot 0 was emitted: the schedule's start, from which Scheduled measures.
+func (s *TraceStream) began(seq uint64) {
+	if seq == 0 {
+		s.start.Store(time.Now().UnixNano())
+	}
+}
+
+// Scheduled is when trace seq was due by the schedule (zero before sending began): latency measured from it
+// counts the time a sender that fell behind kept the trace waiting, which latency from the send time hides
+// (coordinated omission).
+func (s *TraceStream) Scheduled(seq uint64) time.Time {
+	ns := s.start.Load()
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns).Add(s.cfg.Schedule.DueAt(seq))
+}
+
 // Emitted is the number of traces emitted so far; trace IDs 0..Emitted()-1 of the stream exist.
 func (s *TraceStream) Emitted() uint64 { return s.emitted.Load() }
 
@@ -216,6 +235,7 @@ func (s *TraceStream) Run(ctx context.Context) error {
 
 	var seq uint64
 	s.stats.Start, s.stats.End, seq = DriveParallel(ctx, cfg.Schedule, cfg.emitters(), &s.emitted, func(w int, seq uint64) {
+		s.began(seq)
 		s.emit(ctx, tracers[w%len(tracers)], seq)
 	})
 	close(s.sendDone)

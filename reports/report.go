@@ -199,6 +199,9 @@ type Exporter struct {
 	// VisibilityLatencyMs is emit-to-queryable: from the end of a trace's root span to the first query that found
 	// the whole trace. Its resolution is one query round (VerifyRounds over the run).
 	VisibilityLatencyMs Latency `json:"visibility_latency_ms"`
+	// VisibilityFromScheduleMs (traces) is emit-to-queryable measured from when each trace was due by the
+	// schedule rather than when it was sent: a sender that fell behind shows here (coordinated omission).
+	VisibilityFromScheduleMs *Latency `json:"visibility_from_schedule_ms,omitempty"`
 	VerifyRounds        int64   `json:"verify_rounds"`
 	// VerifiedBy is "item" when every item was read back and compared, "count" when the backend is a counting
 	// sink and only the number of items it accepted was compared.
@@ -269,10 +272,19 @@ type Instance struct {
 
 // Latency is a distribution in milliseconds. P90 is left out of visibility latency.
 type Latency struct {
-	P50 float64  `json:"p50"`
-	P90 *float64 `json:"p90,omitempty"`
-	P99 float64  `json:"p99"`
-	Max float64  `json:"max"`
+	P50  float64  `json:"p50"`
+	P90  *float64 `json:"p90,omitempty"`
+	P99  float64  `json:"p99"`
+	P999 *float64 `json:"p99_9,omitempty"`
+	Max  float64  `json:"max"`
+	// Count is how many values the distribution holds (export calls; traces timed).
+	Count int64 `json:"count,omitempty"`
+}
+
+// LatencyOf is a distribution in milliseconds, from HDR histogram quantiles.
+func LatencyOf(p50, p90, p99, p999, maxV time.Duration, count int64) Latency {
+	p90ms, p999ms := Millis(p90), Millis(p999)
+	return Latency{P50: Millis(p50), P90: &p90ms, P99: Millis(p99), P999: &p999ms, Max: Millis(maxV), Count: count}
 }
 
 // Millis converts d to milliseconds rounded to the microsecond.

@@ -33,6 +33,8 @@ type TraceExpectation struct {
 	// for the machine; this keeps it to a sample while sending (the sample measures emit-to-queryable latency)
 	// and leaves the full check for after.
 	WatchEvery uint64
+	// Scheduled, when set, says when trace seq was due by the stream's schedule (zero: not known yet).
+	Scheduled func(seq uint64) time.Time
 	// Undelivered, when set, returns how many spans the sender knows never reached the backend: dropped in the
 	// SDK, or carried by export calls that failed. It is read once Sent is closed. When every span still missing
 	// is accounted for by it, verification ends without waiting out the window: the outcome is certain.
@@ -77,6 +79,9 @@ type Result struct {
 	// Visibility is the emit-to-queryable latency of complete traces: from the end of the root span to the first
 	// query that found the whole trace. Its resolution is one query round.
 	Visibility generators.Quantiles
+	// VisibilityFromSchedule is the same latency measured from when each trace was due by the schedule
+	// (TraceExpectation.Scheduled): it includes the time a sender that fell behind held the trace.
+	VisibilityFromSchedule generators.Quantiles
 	// Rounds is the number of query rounds; QueryErrors of the backend calls failed (and were retried).
 	Rounds, QueryErrors int64
 	// Problems holds a few examples of what was lost or altered, for humans.
@@ -136,7 +141,8 @@ func Traces(ctx context.Context, reader TraceReader, exp TraceExpectation, opts 
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4
 	}
-	v := &traceVerifier{reader: reader, exp: exp, opts: opts, parents: exp.Shape.Parents(), latency: generators.NewLatencyHistogram()}
+	v := &traceVerifier{reader: reader, exp: exp, opts: opts, parents: exp.Shape.Parents(), latency: generators.NewLatencyHistogram(),
+		fromSchedule: generators.NewLatencyHistogram()}
 	if f, ok := reader.(FidelityReporter); ok {
 		v.fidelity = f.Fidelity()
 	}
@@ -164,6 +170,7 @@ type traceVerifier struct {
 	missing       int64 // spans of pending traces not found (yet)
 	res           Result
 	latency       *hdrhistogram.Histogram // visibility, µs
+	fromSchedule  *hdrhistogram.Histogram // visibility from the scheduled time, µs
 	fidelity      Fidelity
 }
 
@@ -176,7 +183,7 @@ func (v *traceVerifier) run(ctx context.Context) (Result, error) {
 		select {
 		case <-ctx.Done():
 			v.finish()
-			v.res.Visibility = generators.QuantilesOf(h)
+			v.res.Visibility, v.res.VisibilityFromSchedule = generators.QuantilesOf(h), generators.QuantilesOf(v.fromSchedule)
 			return v.res, ctx.Err()
 		case <-timer.C:
 		}
@@ -213,7 +220,7 @@ func (v *traceVerifier) run(ctx context.Context) (Result, error) {
 		}
 		if sent && (v.pendingCount() == 0 || !time.Now().Before(deadline) || v.accountedFor()) {
 			v.finish()
-			v.res.Visibility = generators.QuantilesOf(h)
+			v.res.Visibility, v.res.VisibilityFromSchedule = generators.QuantilesOf(h), generators.QuantilesOf(v.fromSchedule)
 			return v.res, nil
 		}
 		if v.backlog {
@@ -282,6 +289,11 @@ func (v *traceVerifier) round(ctx context.Context) {
 				v.missing -= int64(p.last.found - before)
 				if p.watched && p.last.found >= len(v.parents) && !p.last.rootEnd.IsZero() {
 					_ = v.latency.RecordValue(generators.ClampMicros(seen.Sub(p.last.rootEnd)))
+					if v.exp.Scheduled != nil {
+						if due := v.exp.Scheduled(p.seq); !due.IsZero() {
+							_ = v.fromSchedule.RecordValue(generators.ClampMicros(seen.Sub(due)))
+						}
+					}
 				}
 			}
 			return nil
