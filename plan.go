@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -173,8 +175,11 @@ type stream struct {
 	// rec measures the stream's exporter; series samples the stream's counters once a second (one goroutine).
 	rec    *generators.Recorder
 	series reports.Timeseries
-	done   atomic.Bool
-	checks []*check
+	// scrapes (pull exporters): when each scrape came and how many measurements had been emitted by then.
+	scrapesMu sync.Mutex
+	scrapes   []scrapeAt
+	done      atomic.Bool
+	checks    []*check
 }
 
 // sendStats is what every generator reports, whatever its signal.
@@ -201,6 +206,44 @@ type check struct {
 	witnessShared      bool // other streams went through the same collector: its counters are theirs too
 	// byCount: the backend is a counting sink, so the check compares counts, not items.
 	byCount bool
+}
+
+type scrapeAt struct {
+	at      time.Time
+	emitted uint64
+}
+
+// scrapeLog wraps a scrape endpoint's handler to note every scrape.
+func (s *stream) scrapeLog(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var emitted uint64
+		if s.emitted != nil {
+			emitted = s.emitted()
+		}
+		s.scrapesMu.Lock()
+		s.scrapes = append(s.scrapes, scrapeAt{at: time.Now(), emitted: emitted})
+		s.scrapesMu.Unlock()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// scrapeCoverage says how the scrapes of a pull stream covered its sending.
+func (s *stream) scrapeCoverage(st sendStats) *reports.ScrapeCoverage {
+	s.scrapesMu.Lock()
+	defer s.scrapesMu.Unlock()
+	if s.exporter.Protocol != generators.Prometheus {
+		return nil
+	}
+	c := &reports.ScrapeCoverage{Scrapes: len(s.scrapes), Measurements: st.emitted}
+	if len(s.scrapes) == 0 {
+		c.Unseen = st.emitted
+		return c
+	}
+	first, last := s.scrapes[0], s.scrapes[len(s.scrapes)-1]
+	c.FirstAfterStartS = math.Round(first.at.Sub(st.start).Seconds()*1000) / 1000
+	c.LastAfterEndS = math.Round(last.at.Sub(st.end).Seconds()*1000) / 1000
+	c.Unseen = st.emitted - min(last.emitted, st.emitted)
+	return c
 }
 
 // sample records the stream's counters at t seconds since sending began.
@@ -326,6 +369,7 @@ func (s *stream) row(c *check) reports.Exporter {
 		l := reports.LatencyOf(q.P50, q.P90, q.P99, q.P999, q.Max, q.Count)
 		row.VisibilityFromScheduleMs = &l
 	}
+	row.ScrapeCoverage = s.scrapeCoverage(st)
 	row.LostByCause = reports.LostByCause(res.Lost, st.droppedInSDK, st.export.Failed)
 	if len(s.series.T) > 0 {
 		series := s.series

@@ -178,7 +178,7 @@ func (sb *streamBuilder) metrics(ctx context.Context, s *stream) error {
 			return fmt.Errorf("exporter %s: %w", e.Name, err)
 		}
 		mcfg.Reader, mcfg.Pull = r, true
-		ps.pull.serve(h)
+		ps.pull.serve(s.scrapeLog(h))
 		s.abort = r.Shutdown
 	} else {
 		exp, err := generators.NewMetricExporter(ctx, generators.MetricExporterConfig{

@@ -224,6 +224,8 @@ type Exporter struct {
 	// WitnessScope is "stream" when the row's stream was the only one through that collector, so the counters are
 	// its own, and "collector-wide" when other streams went through it too.
 	WitnessScope string `json:"witness_scope,omitempty"`
+	// ScrapeCoverage (the prometheus exporter) says how Prometheus' scrapes covered the sending.
+	ScrapeCoverage *ScrapeCoverage `json:"scrape_coverage,omitempty"`
 	// LostByCause splits Lost by why each item is missing, adding up to it: dropped_in_sdk (the SDK's queue was
 	// full or still held it at shutdown), export_failed (in an export call that failed, after retries), and
 	// never_readable (the backend acknowledged it, or it went through a collector, and it was never found).
@@ -233,6 +235,17 @@ type Exporter struct {
 	// Instances, for an exporter with instances > 1, is the export side of each of its SDK pipelines; the row's
 	// sent, dropped_in_sdk, export and byte counts are their sums.
 	Instances []Instance `json:"instances,omitempty"`
+}
+
+// ScrapeCoverage is how the scrapes of a pull stream covered its sending: how many came, the first one's time
+// after sending began and the last one's after it ended (seconds; negative: before), and the measurements
+// recorded after the last scrape, which no scrape saw.
+type ScrapeCoverage struct {
+	Scrapes          int     `json:"scrapes"`
+	FirstAfterStartS float64 `json:"first_after_start_s"`
+	LastAfterEndS    float64 `json:"last_after_end_s"`
+	Measurements     uint64  `json:"measurements"`
+	Unseen           uint64  `json:"unseen_measurements"`
 }
 
 // Timeseries holds a stream's cumulative counters, one sample a second: T seconds since sending began, items

@@ -91,6 +91,15 @@ var _ = Describe("otelbench run scenarios/exporters-matrix.yaml", Label("docker"
 		Expect(viaCollector.Witness).NotTo(BeEmpty())
 	})
 
+	It("says how Prometheus' scrapes covered the pull stream's sending", func() {
+		scraped := find("metrics", "prometheus", "prometheus-scrape", "prometheus")
+		Expect(scraped).NotTo(BeNil())
+		Expect(scraped.ScrapeCoverage).NotTo(BeNil())
+		Expect(scraped.ScrapeCoverage.Scrapes).To(BeNumerically(">", 1))
+		Expect(scraped.ScrapeCoverage.LastAfterEndS).To(BeNumerically(">=", 0), "a scrape after sending ended saw the final values")
+		Expect(scraped.ScrapeCoverage.Unseen).To(BeZero())
+	})
+
 	It("leaves no container behind", func(ctx SpecContext) {
 		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
 	})
