@@ -105,7 +105,7 @@ type TraceStream struct {
 	cfg      TraceStreamConfig
 	parents  []int
 	sendDone chan struct{}
-	start    atomic.Int64 // unix nanoseconds when slot 0 was emitted
+	start    atomic.Int64  // unix nanoseconds when slot 0 was emitted
 	emitted  atomic.Uint64 // traces
 	stats    StreamStats
 }

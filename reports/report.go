@@ -202,7 +202,7 @@ type Exporter struct {
 	// VisibilityFromScheduleMs (traces) is emit-to-queryable measured from when each trace was due by the
 	// schedule rather than when it was sent: a sender that fell behind shows here (coordinated omission).
 	VisibilityFromScheduleMs *Latency `json:"visibility_from_schedule_ms,omitempty"`
-	VerifyRounds        int64   `json:"verify_rounds"`
+	VerifyRounds             int64    `json:"verify_rounds"`
 	// VerifiedBy is "item" when every item was read back and compared, "count" when the backend is a counting
 	// sink and only the number of items it accepted was compared.
 	VerifiedBy string `json:"verified_by,omitempty"`
