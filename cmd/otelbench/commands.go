@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,34 +23,45 @@ import (
 	"github.com/otelbench/otelbench/scenarios"
 )
 
-func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("out", "", "write report.json into this `dir`ectory")
-	images := fs.String("images", string(containers.ImagesAuto), "where backend images come from: auto, official or local")
-	runID := fs.String("run-id", "", "run ID for container labels and generated IDs (default: random)")
-	verbose := fs.Bool("v", false, "print SDK and container messages")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run (go tool pprof) to this `file`")
-	var keep time.Duration
-	fs.Func("keep-backends", "after the report, keep the backends running this `long` (a Go duration, or forever: until Ctrl-C) and print their URLs", func(v string) error {
-		if v == "forever" {
-			keep = -1
-			return nil
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return fmt.Errorf("expected a positive duration such as 10m, or forever")
-		}
-		keep = d
+// runOptions are run's flags.
+type runOptions struct {
+	out, images, runID, cpuProfile string
+	verbose                        bool
+	keep                           keepFlag
+}
+
+// keepFlag is --keep-backends: a positive duration, or forever (-1).
+type keepFlag time.Duration
+
+func (k *keepFlag) String() string {
+	if *k < 0 {
+		return "forever"
+	}
+	if *k == 0 {
+		return ""
+	}
+	return time.Duration(*k).String()
+}
+
+func (k *keepFlag) Set(v string) error {
+	if v == "forever" {
+		*k = -1
 		return nil
-	})
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
 	}
-	if len(pos) != 1 {
-		return usageError("run takes one scenario file, got %d arguments", len(pos))
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("expected a positive duration such as 10m, or forever")
 	}
+	*k = keepFlag(d)
+	return nil
+}
+
+func (k *keepFlag) Type() string { return "duration|forever" }
+
+func runCmd(ctx context.Context, o runOptions, file string, stdout, stderr io.Writer) error {
+	out, images, runID, verbose, cpuProfile := &o.out, &o.images, &o.runID, &o.verbose, &o.cpuProfile
+	keep := time.Duration(o.keep)
+	pos := []string{file}
 	policy := containers.ImagePolicy(*images)
 	switch policy {
 	case containers.ImagesAuto, containers.ImagesOfficial, containers.ImagesLocal:
@@ -230,16 +240,7 @@ func scenarioError(err error) error {
 	return &exitError{code: exitUsage, err: err}
 }
 
-func validateCmd(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) == 0 {
-		return usageError("validate takes one or more scenario files")
-	}
+func validateCmd(pos []string, stdout, stderr io.Writer) error {
 	bad := 0
 	for _, path := range pos {
 		if _, err := scenarios.Load(path); err != nil {
@@ -262,59 +263,38 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func imagesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return usageError("images needs a subcommand: build or list")
+func imagesListCmd(stdout io.Writer) error {
+	for _, img := range all.Images() {
+		fmt.Fprintf(stdout, "%-8s %-8s official %-32s local %-36s from %s\n", img.Backend, img.Version, img.Official, img.Local, img.Source)
 	}
-	switch args[0] {
-	case "list":
-		for _, img := range all.Images() {
-			fmt.Fprintf(stdout, "%-8s %-8s official %-32s local %-36s from %s\n", img.Backend, img.Version, img.Official, img.Local, img.Source)
+	return nil
+}
+
+func imagesBuildCmd(ctx context.Context, force bool, pos []string, stdout, stderr io.Writer) error {
+	selected := all.Images()
+	if len(pos) > 0 {
+		selected = nil
+		for _, name := range pos {
+			img, ok := all.ImageFor(name)
+			if !ok {
+				return usageError("no image is pinned for backend %q", name)
+			}
+			selected = append(selected, img)
 		}
-		return nil
-	case "build":
-		fs := flag.NewFlagSet("images build", flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		force := fs.Bool("force", false, "rebuild images that already exist")
-		pos, err := parse(fs, args[1:])
+	}
+	for _, img := range selected {
+		res, err := containers.BuildImage(ctx, img, force, stderr)
 		if err != nil {
-			return err
+			return fmt.Errorf("build %s: %w", img.Local, err)
 		}
-		selected := all.Images()
-		if len(pos) > 0 {
-			selected = nil
-			for _, name := range pos {
-				img, ok := all.ImageFor(name)
-				if !ok {
-					return usageError("no image is pinned for backend %q", name)
-				}
-				selected = append(selected, img)
-			}
-		}
-		for _, img := range selected {
-			res, err := containers.BuildImage(ctx, img, *force, stderr)
-			if err != nil {
-				return fmt.Errorf("build %s: %w", img.Local, err)
-			}
-			fmt.Fprintf(stdout, "%s: %s\n", img.Local, res)
-		}
-		return nil
-	default:
-		return usageError("unknown images subcommand %q; expected build or list", args[0])
+		fmt.Fprintf(stdout, "%s: %s\n", img.Local, res)
 	}
+	return nil
 }
 
 // reportCmd re-renders every format in a folder from its report.json.
-func reportCmd(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usageError("report takes one folder holding a report.json")
-	}
+func reportCmd(dir string, stdout io.Writer) error {
+	pos := []string{dir}
 	rep, err := reports.Read(filepath.Join(pos[0], "report.json"))
 	if err != nil {
 		return usageError("%v", err)
@@ -330,17 +310,8 @@ func reportCmd(args []string, stdout, stderr io.Writer) error {
 }
 
 // compareCmd compares two runs (or two sets of repeated runs) metric by metric and fails on a regression.
-func compareCmd(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	tolerance := fs.Float64("tolerance", 0.05, "a change the bad way larger than this `fraction` of the base is a regression")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 2 {
-		return usageError("compare takes BASE and NEW: report.json files or folders of them")
-	}
+func compareCmd(tol float64, pos []string, stdout io.Writer) error {
+	tolerance := &tol
 	if *tolerance < 0 {
 		return usageError("--tolerance %g: expected a fraction of 0 or more", *tolerance)
 	}

@@ -6,12 +6,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/spf13/cobra"
 
 	"github.com/otelbench/otelbench/containers"
 )
@@ -39,21 +40,6 @@ func usageError(format string, args ...any) error {
 	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
 }
 
-const usage = `otelbench: load-generating telemetry test harness
-
-Usage:
-  otelbench run FILE [--out DIR] [--images auto|official|local] [--run-id ID] [-v]
-  otelbench validate FILE...
-  otelbench images build [--force] [BACKEND...]
-  otelbench images list
-  otelbench prune [--run-id ID | --all]
-  otelbench report DIR                  re-render every format in DIR from its report.json
-  otelbench compare BASE NEW [--tolerance 0.05]   BASE and NEW: report.json files or folders of repeated runs
-
-Exit codes: 0 passed, 1 runtime error, 2 invalid usage or scenario, 3 verification failed (compare: a
-regression), 4 thresholds breached (every item verified).
-`
-
 func main() {
 	containers.ProcessSettings() // the process owns testcontainers-go's settings (environment, logger)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -67,11 +53,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		<-ctx.Done()
 		stop()
 	}()
-	err := dispatch(ctx, args, stdout, stderr)
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
 	if err == nil {
-		return exitPassed
-	}
-	if errors.Is(err, flag.ErrHelp) {
 		return exitPassed
 	}
 	code := exitRuntime
@@ -85,48 +70,111 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return usageError("no command given")
-	}
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "run":
-		return runCmd(ctx, rest, stdout, stderr)
-	case "validate":
-		return validateCmd(rest, stdout, stderr)
-	case "images":
-		return imagesCmd(ctx, rest, stdout, stderr)
-	case "prune":
-		return pruneCmd(ctx, rest, stdout, stderr)
-	case "report":
-		return reportCmd(rest, stdout, stderr)
-	case "compare":
-		return compareCmd(rest, stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+// exactArgs accepts n arguments, else a usage error saying what the command takes.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError("%s takes %s, got %d arguments", cmd.Name(), what, len(args))
+		}
 		return nil
-	default:
-		fmt.Fprint(stderr, usage)
-		return usageError("unknown command %q", cmd)
 	}
 }
 
-// parse parses flags that may come before, between or after positional arguments, and returns the positionals.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
+// newRoot is the command tree (spf13/cobra, as k6 and telemetrygen use): help for every command (--help),
+// shell completion (otelbench completion bash|zsh|fish|powershell), and the exit codes of README.md.
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "otelbench",
+		Short: "load-generating telemetry test harness: send through real OpenTelemetry SDK exporters, read every item back",
+		Long: `otelbench sends synthetic telemetry through the OpenTelemetry Go SDK's exporters to real backends, reads
+every item back, and reports what arrived.
+
+Exit codes: 0 passed, 1 runtime error, 2 invalid usage or scenario, 3 verification failed (compare: a
+regression), 4 thresholds breached (every item verified).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError("unknown command %q; see otelbench --help", args[0])
 			}
-			return nil, &exitError{code: exitUsage, err: errors.New("")} // flag already printed the problem
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_ = cmd.Usage()
+			return usageError("no command given")
+		},
 	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError("%v", err) })
+
+	var ro runOptions
+	runC := &cobra.Command{
+		Use:   "run FILE",
+		Short: "run a scenario: start its backends, send, read every item back, report",
+		Args:  exactArgs(1, "one scenario file"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCmd(cmd.Context(), ro, args[0], stdout, stderr)
+		},
+	}
+	f := runC.Flags()
+	f.StringVar(&ro.out, "out", "", "write report.json, report.txt, report.md, junit.xml, report.html and timeseries.csv into this `dir`ectory")
+	f.StringVar(&ro.images, "images", string(containers.ImagesAuto), "where backend images come from: auto, official or local")
+	f.StringVar(&ro.runID, "run-id", "", "run ID for container labels and generated IDs (default: random)")
+	f.BoolVarP(&ro.verbose, "verbose", "v", false, "print SDK and container messages")
+	f.StringVar(&ro.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (go tool pprof) to this `file`")
+	f.Var(&ro.keep, "keep-backends", "after the report, keep the backends running this `long` (a Go duration, or forever: until Ctrl-C) and print their URLs")
+
+	validateC := &cobra.Command{
+		Use:   "validate FILE...",
+		Short: "check scenario files; start nothing",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError("validate takes one or more scenario files")
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error { return validateCmd(args, stdout, stderr) },
+	}
+
+	imagesC := &cobra.Command{Use: "images", Short: "the backends' pinned images and their offline builds",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError("unknown images subcommand %q; expected build or list", args[0])
+			}
+			return usageError("images needs a subcommand: build or list")
+		},
+		RunE: func(*cobra.Command, []string) error { return nil }}
+	var force bool
+	buildC := &cobra.Command{Use: "build [BACKEND...]", Short: "build the local images that are missing (offline sources only)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return imagesBuildCmd(cmd.Context(), force, args, stdout, stderr)
+		}}
+	buildC.Flags().BoolVar(&force, "force", false, "rebuild images that already exist")
+	listC := &cobra.Command{Use: "list", Short: "list the pinned images", Args: exactArgs(0, "no arguments"),
+		RunE: func(*cobra.Command, []string) error { return imagesListCmd(stdout) }}
+	imagesC.AddCommand(buildC, listC)
+
+	var pruneRun string
+	var pruneAll bool
+	pruneC := &cobra.Command{Use: "prune", Short: "remove containers that finished or crashed runs left behind",
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return pruneCmd(cmd.Context(), pruneRun, pruneAll, stdout)
+		}}
+	pruneC.Flags().StringVar(&pruneRun, "run-id", "", "remove this run's containers, even if the run is still in progress")
+	pruneC.Flags().BoolVar(&pruneAll, "all", false, "remove the containers of every run, including runs still in progress")
+
+	reportC := &cobra.Command{Use: "report DIR", Short: "re-render every format in DIR from its report.json",
+		Args: exactArgs(1, "one folder holding a report.json"),
+		RunE: func(_ *cobra.Command, args []string) error { return reportCmd(args[0], stdout) }}
+
+	var tolerance float64
+	compareC := &cobra.Command{Use: "compare BASE NEW", Short: "compare two runs (report.json files, or folders of repeated runs) and fail on a regression",
+		Args: exactArgs(2, "BASE and NEW: report.json files or folders of them"),
+		RunE: func(_ *cobra.Command, args []string) error { return compareCmd(tolerance, args, stdout) }}
+	compareC.Flags().Float64Var(&tolerance, "tolerance", 0.05, "a change the bad way larger than this `fraction` of the base is a regression")
+
+	root.AddCommand(runC, validateC, imagesC, pruneC, reportC, compareC)
+	return root
 }

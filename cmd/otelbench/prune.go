@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/otelbench/otelbench/containers"
 )
@@ -19,18 +17,8 @@ import (
 //
 // Without flags it keeps the containers of runs still in progress; --run-id ID removes that run's containers
 // whatever their owner (the user named the run); --all removes every run's.
-func pruneCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("prune", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	runID := fs.String("run-id", "", "remove this run's containers, even if the run is still in progress")
-	all := fs.Bool("all", false, "remove the containers of every run, including runs still in progress")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usageError("prune takes no arguments, got %s", strings.Join(pos, " "))
-	}
+func pruneCmd(ctx context.Context, runIDFlag string, allFlag bool, stdout io.Writer) error {
+	runID, all := &runIDFlag, &allFlag
 	if *all && *runID != "" {
 		return usageError("prune: give --run-id or --all, not both")
 	}
