@@ -28,6 +28,7 @@ type runOptions struct {
 	out, images, runID, cpuProfile string
 	verbose                        bool
 	keep                           keepFlag
+	deadline                       time.Duration
 }
 
 // keepFlag is --keep-backends: a positive duration, or forever (-1).
@@ -131,6 +132,12 @@ func runCmd(ctx context.Context, o runOptions, file string, stdout, stderr io.Wr
 			pprof.StopCPUProfile()
 			_ = f.Close()
 		}()
+	}
+	if o.deadline > 0 {
+		// A deadline stops the run as Ctrl-C does: the report of what was measured, marked interrupted.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.deadline)
+		defer cancel()
 	}
 	rep, runErr := otelbench.Run(ctx, sc, opts)
 	ui.Wait()

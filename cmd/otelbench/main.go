@@ -123,6 +123,7 @@ regression), 4 thresholds breached (every item verified).`,
 	f.StringVar(&ro.runID, "run-id", "", "run ID for container labels and generated IDs (default: random)")
 	f.BoolVarP(&ro.verbose, "verbose", "v", false, "print SDK and container messages")
 	f.StringVar(&ro.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (go tool pprof) to this `file`")
+	f.DurationVar(&ro.deadline, "deadline", 0, "stop the run after this `long` as Ctrl-C does (the report of what was measured, marked interrupted; exit 1)")
 	f.Var(&ro.keep, "keep-backends", "after the report, keep the backends running this `long` (a Go duration, or forever: until Ctrl-C) and print their URLs")
 
 	validateC := &cobra.Command{

@@ -95,3 +95,17 @@ var _ = Describe("otelbench report and compare", func() {
 		Expect(c.Err).To(gbytes.Say(`regression: checkout/console @ stdout throughput per s -30.0%`))
 	}, SpecTimeout(time.Minute))
 })
+
+var _ = Describe("a run with --deadline", func() {
+	It("stops as Ctrl-C does: every format written, marked interrupted, with what was measured", func(ctx SpecContext) {
+		out := GinkgoT().TempDir()
+		s := otelbench("run", "testdata/console.yaml", "--out", out, "--deadline", "1500ms")
+		Eventually(s).WithContext(ctx).Should(gexec.Exit(1))
+		Expect(s.Out).To(gbytes.Say("INTERRUPTED"))
+		rep := readReport(out)
+		Expect(rep.Interrupted).To(BeTrue())
+		Expect(rep.Exporters).NotTo(BeEmpty())
+		Expect(rep.Exporters[0].Emitted).To(BeNumerically(">", 0))
+		Expect(filepath.Join(out, "junit.xml")).To(BeAnExistingFile())
+	}, SpecTimeout(time.Minute))
+})
