@@ -64,6 +64,7 @@ var _ = Describe("otelbench run", Label("docker", "e2e"), Ordered, func() {
 		for _, name := range []string{"report.json", "report.txt", "report.md", "junit.xml", "report.html", "timeseries.csv"} {
 			Expect(filepath.Join(out, name)).To(BeAnExistingFile(), "every format is written")
 		}
+		expectRenders(ctx, filepath.Join(out, "report.html"))
 		Expect(rep.Backends).To(ConsistOf(And(HaveField("Name", "jaeger"), HaveField("CPUSeconds", BeNumerically(">", 0)),
 			HaveField("PeakMemoryMB", BeNumerically(">", 10)))), "what Jaeger used, from Docker's stats")
 		Expect(rep.Otelbench).NotTo(BeNil())
