@@ -36,7 +36,13 @@ func (d *decoder) fail(n *yaml.Node, path, format string, args ...any) {
 	d.errs = append(d.errs, Error{File: d.file, Line: n.Line, Column: n.Column, Msg: fmt.Sprintf(format, args...)})
 }
 
-var durationType = reflect.TypeFor[Duration]()
+var (
+	durationType = reflect.TypeFor[Duration]()
+	valueType    = reflect.TypeFor[Value]()
+)
+
+// Value is a scalar taken as written, whatever YAML would make of it (a sweep's axis values: 512, gzip, 200ms).
+type Value string
 
 // decode fills v (a pointer) from n; path names n for error messages and for the places index.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
@@ -48,9 +54,23 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		return // an empty value leaves the default in place
 	}
 	t := v.Type()
+	if t.Kind() == reflect.Pointer {
+		// An optional section: present in the file, so it exists.
+		if v.IsNil() {
+			v.Set(reflect.New(t.Elem()))
+		}
+		d.decode(n, v.Elem(), path)
+		return
+	}
 	switch {
 	case t == durationType:
 		d.decodeDuration(n, v, path)
+	case t == valueType:
+		if n.Kind != yaml.ScalarNode {
+			d.fail(n, path, "%s: expected a value, got %s", describe(path), kindName(n))
+			return
+		}
+		v.SetString(n.Value)
 	case t.Kind() == reflect.Struct:
 		d.decodeStruct(n, v, path)
 	case t.Kind() == reflect.Slice:

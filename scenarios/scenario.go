@@ -9,10 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,6 +42,9 @@ type Scenario struct {
 	Exporters []Exporter `yaml:"exporters"`
 	// Workloads say what is generated, at which rate, through which exporters.
 	Workloads []Workload `yaml:"workloads"`
+	// Sweep, when set, makes the scenario a benchmark of exporter configurations (otelbench bench): the axes
+	// are expanded into configurations of one exporter, each run alone, replicated in random order.
+	Sweep *Sweep `yaml:"sweep"`
 	// Thresholds are conditions on every row's numbers (or those of some exporters) that must hold; a breached
 	// one fails the run with its own exit code.
 	Thresholds []Threshold `yaml:"thresholds"`
@@ -70,6 +75,151 @@ type Verify struct {
 	// that falls behind its schedule offers less load than the scenario says, and the row fails. Default 0.01; a
 	// file's explicit 0 tolerates no shortfall (built in Go, 0 means the default: use a tiny fraction instead).
 	RateTolerance float64 `yaml:"rate_tolerance"`
+}
+
+// Sweep varies one exporter's settings. Every combination of the axes' values is a configuration: the exporter
+// with those settings, named after them ("batch_size=512,compression=gzip").
+type Sweep struct {
+	// Exporter is the exporter whose settings vary (it carries the settings no axis names).
+	Exporter string `yaml:"exporter"`
+	// Axes maps a setting (protocol, batch_size, queue_size, batch_timeout, export_timeout, compression,
+	// instances, export_interval, temporality, pipeline) to the values it takes.
+	Axes map[string][]Value `yaml:"axes"`
+	// Replicates is how many times each configuration runs (default 5), in random order (from the seed).
+	Replicates int `yaml:"replicates"`
+	// Warmup is the start of each run left out of the measurement (default 1s).
+	Warmup Duration `yaml:"warmup"`
+	// Alpha is the significance level of the pairwise comparisons (default 0.01: a difference is called only
+	// when the replicates leave little doubt).
+	Alpha float64 `yaml:"alpha"`
+}
+
+// SweepAxes lists the exporter settings a sweep can vary.
+var SweepAxes = []string{"protocol", "batch_size", "queue_size", "batch_timeout", "export_timeout", "compression", "instances",
+	"export_interval", "temporality", "pipeline"}
+
+// Configuration is one combination of a sweep's axes: the scenario with the swept exporter set to it.
+type Configuration struct {
+	// Name is the axes' values, "batch_size=512,compression=gzip" (axes in name order).
+	Name string
+	// Scenario sends the workloads of the swept exporter through this configuration only.
+	Scenario *Scenario
+}
+
+// Configurations expands the sweep into its configurations, each a scenario of its own (validated), in a stable
+// order. A scenario without a sweep has none.
+func (sc *Scenario) Configurations() ([]Configuration, error) {
+	if sc.Sweep == nil {
+		return nil, nil
+	}
+	axes := slices.Sorted(maps.Keys(sc.Sweep.Axes))
+	combos := [][]string{{}}
+	for _, a := range axes {
+		var next [][]string
+		for _, c := range combos {
+			for _, v := range sc.Sweep.Axes[a] {
+				next = append(next, append(slices.Clone(c), string(v)))
+			}
+		}
+		combos = next
+	}
+	var out []Configuration
+	for _, combo := range combos {
+		var parts []string
+		for i, a := range axes {
+			parts = append(parts, a+"="+combo[i])
+		}
+		cs, err := sc.configuration(axes, combo)
+		if err != nil {
+			return nil, fmt.Errorf("configuration %s: %w", strings.Join(parts, ","), err)
+		}
+		out = append(out, Configuration{Name: strings.Join(parts, ","), Scenario: cs})
+	}
+	return out, nil
+}
+
+// configuration is sc with only the swept exporter, set to values of axes, and only the workloads using it.
+func (sc *Scenario) configuration(axes, values []string) (*Scenario, error) {
+	tmpl := sc.Exporter(sc.Sweep.Exporter)
+	if tmpl == nil {
+		return nil, fmt.Errorf("exporter %q is not defined", sc.Sweep.Exporter)
+	}
+	e := *tmpl
+	defaultQueue := max(2048, tmpl.BatchSize) // the template's queue, when the file left it to its default
+	for i, a := range axes {
+		if err := setAxis(&e, a, values[i]); err != nil {
+			return nil, err
+		}
+	}
+	if e.QueueSize == defaultQueue {
+		e.QueueSize = max(2048, e.BatchSize) // a batch_size axis moves the default queue with it
+	}
+	c := &Scenario{Version: sc.Version, Name: sc.Name, Seed: sc.Seed, Duration: sc.Duration, Verify: sc.Verify,
+		Backends: sc.Backends, Exporters: []Exporter{e}, File: sc.File}
+	for _, w := range sc.Workloads {
+		if slices.Contains(w.Exporters, e.Name) {
+			w.Exporters = []string{e.Name}
+			// Defaults filled every section; a scenario built in Go has only its signal's.
+			if w.Signal != "traces" {
+				w.Trace = TraceShape{}
+			}
+			if w.Signal != "metrics" {
+				w.Metrics = MetricsShape{}
+			}
+			if w.Signal != "logs" {
+				w.Logs = LogShape{}
+			}
+			c.Workloads = append(c.Workloads, w)
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// setAxis sets exporter setting axis to v.
+func setAxis(e *Exporter, axis, v string) error {
+	num := func() (int, error) {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return 0, fmt.Errorf("%s %q: expected a whole number", axis, v)
+		}
+		return n, nil
+	}
+	dur := func() (Duration, error) {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return 0, fmt.Errorf("%s %q: expected a duration such as 200ms", axis, v)
+		}
+		return Duration(d), nil
+	}
+	var err error
+	switch axis {
+	case "protocol":
+		e.Protocol = v
+	case "compression":
+		e.Compression = v
+	case "temporality":
+		e.Temporality = v
+	case "pipeline":
+		e.Pipeline = v
+	case "batch_size":
+		e.BatchSize, err = num()
+	case "queue_size":
+		e.QueueSize, err = num()
+	case "instances":
+		e.Instances, err = num()
+	case "batch_timeout":
+		e.BatchTimeout, err = dur()
+	case "export_timeout":
+		e.ExportTimeout, err = dur()
+	case "export_interval":
+		e.ExportInterval, err = dur()
+	default:
+		return fmt.Errorf("%s is not a setting a sweep can vary; expected one of: %s", axis, strings.Join(SweepAxes, ", "))
+	}
+	return err
 }
 
 // Threshold is a condition on rows' numbers (see reports.Threshold for the language): "lost == 0",

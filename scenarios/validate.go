@@ -287,6 +287,9 @@ func (sc *Scenario) validate(v *validator) {
 	for i := range sc.Workloads {
 		sc.validateWorkload(v, fmt.Sprintf("workloads[%d]", i), &sc.Workloads[i], workloadNames)
 	}
+	if sc.Sweep != nil && len(v.errs) == 0 {
+		sc.validateSweep(v)
+	}
 	for i, t := range sc.Thresholds {
 		p := fmt.Sprintf("thresholds[%d]", i)
 		if t.Expr == "" {
@@ -430,6 +433,77 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 			}
 			v.at(path, format, args...)
 		})
+	}
+}
+
+// validateSweep checks a sweep's settings, then every configuration it expands into: one that cannot work is
+// reported at the axis value that makes it.
+func (sc *Scenario) validateSweep(v *validator) {
+	sw := sc.Sweep
+	if sc.Exporter(sw.Exporter) == nil {
+		v.at("sweep.exporter", "exporter %q is not defined; expected one of: %s", sw.Exporter, strings.Join(namesOfExporters(sc.Exporters), ", "))
+		return
+	}
+	if len(sw.Axes) == 0 {
+		v.at("sweep", "a sweep without axes; expected axes such as {batch_size: [512, 2048]}")
+		return
+	}
+	for _, a := range slices.Sorted(maps.Keys(sw.Axes)) {
+		if !slices.Contains(SweepAxes, a) {
+			v.at("sweep.axes."+a, "%s is not a setting a sweep can vary; expected one of: %s", a, strings.Join(SweepAxes, ", "))
+		} else if len(sw.Axes[a]) == 0 {
+			v.at("sweep.axes."+a, "axis %s has no values; expected a list of at least one", a)
+		}
+	}
+	if sw.Replicates < 0 || (sw.Replicates == 0 && v.has("sweep.replicates")) || sw.Replicates > 100 {
+		v.at("sweep.replicates", "replicates %d is out of range; expected 1 to 100 runs of each configuration", sw.Replicates)
+	}
+	if sw.Warmup < 0 || (sw.Warmup > 0 && sw.Warmup >= sc.Duration) {
+		v.at("sweep.warmup", "warmup %s is out of range; expected 0 or more, and less than the duration (%s)", sw.Warmup, sc.Duration)
+	}
+	if sw.Alpha < 0 || sw.Alpha >= 1 || (sw.Alpha == 0 && v.has("sweep.alpha")) {
+		v.at("sweep.alpha", "alpha %g is out of range; expected a significance level between 0 and 1, e.g. 0.01", sw.Alpha)
+	}
+	if len(v.errs) > 0 {
+		return
+	}
+	// Every combination, each problem placed at the value of the axis it names (else the last axis's value).
+	axes := slices.Sorted(maps.Keys(sw.Axes))
+	idx := make([]int, len(axes))
+	reported := map[string]bool{}
+	for {
+		values := make([]string, len(axes))
+		for i, a := range axes {
+			values[i] = string(sw.Axes[a][idx[i]])
+		}
+		if _, err := sc.configuration(axes, values); err != nil {
+			at := len(axes) - 1
+			for i, a := range axes {
+				if strings.Contains(err.Error(), "."+a+":") || strings.Contains(err.Error(), a+" ") {
+					at = i
+					break
+				}
+			}
+			var combo []string
+			for i, a := range axes {
+				combo = append(combo, a+"="+values[i])
+			}
+			place := fmt.Sprintf("sweep.axes.%s[%d]", axes[at], idx[at])
+			if !reported[place] {
+				reported[place] = true
+				v.at(place, "configuration %s cannot work: %v; expected values every combination of the axes accepts", strings.Join(combo, ","), err)
+			}
+		}
+		i := 0
+		for ; i < len(axes); i++ {
+			if idx[i]++; idx[i] < len(sw.Axes[axes[i]]) {
+				break
+			}
+			idx[i] = 0
+		}
+		if i == len(axes) {
+			return
+		}
 	}
 }
 
