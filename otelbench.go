@@ -188,22 +188,37 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 	sampled := make(chan struct{})
 	stopSampling := make(chan struct{})
 	usage := newUsageSampler(ctx, live)
+	usageDone := make(chan struct{})
+	go func() {
+		// Docker's stats take a while to answer: on a goroutine of their own, so that the streams' counters are
+		// sampled on the second.
+		defer close(usageDone)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			usage.sample(ctx)
+			select {
+			case <-stopSampling:
+				usage.sample(context.WithoutCancel(ctx))
+				return
+			case <-tick.C:
+			}
+		}
+	}()
 	go func() {
 		defer close(sampled)
 		begin := time.Now()
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
-		usage.sample(ctx)
 		for {
 			select {
 			case <-stopSampling:
 				for _, s := range streams {
 					s.sample(time.Since(begin).Seconds())
 				}
-				usage.sample(context.WithoutCancel(ctx))
+				<-usageDone
 				return
 			case <-tick.C:
-				usage.sample(ctx)
 				for _, s := range streams {
 					if !s.done.Load() || len(s.series.T) == 0 || s.series.Emitted[len(s.series.Emitted)-1] != int64(s.emitted())*s.perSlot {
 						s.sample(time.Since(begin).Seconds())

@@ -82,7 +82,7 @@ type Verify struct {
 type Sweep struct {
 	// Exporter is the exporter whose settings vary (it carries the settings no axis names).
 	Exporter string `yaml:"exporter"`
-	// Axes maps a setting (protocol, batch_size, queue_size, batch_timeout, export_timeout, compression,
+	// Axes maps a setting (backend, protocol, batch_size, queue_size, batch_timeout, export_timeout, compression,
 	// instances, export_interval, temporality, pipeline) to the values it takes.
 	Axes map[string][]Value `yaml:"axes"`
 	// Replicates is how many times each configuration runs (default 5), in random order (from the seed).
@@ -95,7 +95,7 @@ type Sweep struct {
 }
 
 // SweepAxes lists the exporter settings a sweep can vary.
-var SweepAxes = []string{"protocol", "batch_size", "queue_size", "batch_timeout", "export_timeout", "compression", "instances",
+var SweepAxes = []string{"backend", "protocol", "batch_size", "queue_size", "batch_timeout", "export_timeout", "compression", "instances",
 	"export_interval", "temporality", "pipeline"}
 
 // Configuration is one combination of a sweep's axes: the scenario with the swept exporter set to it.
@@ -196,6 +196,8 @@ func setAxis(e *Exporter, axis, v string) error {
 	}
 	var err error
 	switch axis {
+	case "backend":
+		e.Backend = v
 	case "protocol":
 		e.Protocol = v
 	case "compression":
@@ -582,6 +584,17 @@ func (sc *Scenario) Backend(name string) *Backend {
 }
 
 func (sc *Scenario) applyDefaults() {
+	if sw := sc.Sweep; sw != nil {
+		if sw.Replicates == 0 {
+			sw.Replicates = 5
+		}
+		if _, explicit := sc.places["sweep.warmup"]; sw.Warmup == 0 && !explicit {
+			sw.Warmup = Duration(time.Second)
+		}
+		if sw.Alpha == 0 {
+			sw.Alpha = 0.01
+		}
+	}
 	if sc.Verify.Timeout == 0 {
 		sc.Verify.Timeout = Duration(30 * time.Second)
 	}

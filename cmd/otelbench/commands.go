@@ -339,3 +339,71 @@ func compareCmd(tol float64, pos []string, stdout io.Writer) error {
 	}
 	return nil
 }
+
+// benchOptions are bench's flags.
+type benchOptions struct {
+	out, images string
+	replicates  int
+	verbose     bool
+}
+
+// benchCmd runs a sweep, prints the ranking, and writes its files; a replicate whose items were not all verified
+// makes it exit 3 (its configuration's numbers are left out).
+func benchCmd(ctx context.Context, o benchOptions, file string, stdout, stderr io.Writer) error {
+	policy := containers.ImagePolicy(o.images)
+	switch policy {
+	case containers.ImagesAuto, containers.ImagesOfficial, containers.ImagesLocal:
+	default:
+		return usageError("--images %q: expected auto, official or local", o.images)
+	}
+	if o.replicates < 0 {
+		return usageError("--replicates %d: expected 1 or more", o.replicates)
+	}
+	sc, err := scenarios.Load(file)
+	if err != nil {
+		return scenarioError(err)
+	}
+	if sc.Sweep == nil {
+		return usageError("%s has no sweep; expected sweep: {exporter: NAME, axes: {...}} (see the README)", file)
+	}
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(error) {}))
+	opts := otelbench.BenchOptions{Options: otelbench.Options{Images: policy, Observer: nil}, Replicates: o.replicates}
+	if o.verbose {
+		opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	opts.OnRun = func(config string, replicate, done, total int, rep *reports.Report) {
+		if rep == nil {
+			fmt.Fprintf(stderr, "%s run %d/%d: %s, replicate %d\n", time.Now().Format("15:04:05"), done+1, total, config, replicate)
+			return
+		}
+		if o.out != "" {
+			dir := filepath.Join(o.out, "runs", fmt.Sprintf("%03d", done))
+			if _, err := rep.WriteFiles(dir); err != nil {
+				fmt.Fprintf(stderr, "otelbench: %v\n", err)
+			}
+		}
+	}
+	b, runErr := otelbench.Bench(ctx, sc, opts)
+	if b == nil {
+		return runErr
+	}
+	if err := b.WriteText(stdout); err != nil {
+		return err
+	}
+	if o.out != "" {
+		paths, err := b.WriteFiles(o.out)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "bench: %s\n", strings.Join(paths, ", "))
+	}
+	if runErr != nil {
+		return runErr
+	}
+	for _, c := range b.Configurations {
+		if c.Failed > 0 {
+			return &exitError{code: exitFailed, err: fmt.Errorf("configuration %s: %d replicate(s) did not verify every item", c.Config, c.Failed)}
+		}
+	}
+	return nil
+}

@@ -176,6 +176,21 @@ regression), 4 thresholds breached (every item verified).`,
 		RunE: func(_ *cobra.Command, args []string) error { return compareCmd(tolerance, args, stdout) }}
 	compareC.Flags().Float64Var(&tolerance, "tolerance", 0.05, "a change the bad way larger than this `fraction` of the base is a regression")
 
-	root.AddCommand(runC, validateC, imagesC, pruneC, reportC, compareC)
+	var bo benchOptions
+	benchC := &cobra.Command{
+		Use:   "bench FILE",
+		Short: "run a scenario's sweep: every exporter configuration alone, replicated in random order, ranked with confidence",
+		Args:  exactArgs(1, "one scenario file with a sweep"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return benchCmd(cmd.Context(), bo, args[0], stdout, stderr)
+		},
+	}
+	bf := benchC.Flags()
+	bf.StringVar(&bo.out, "out", "", "write bench.json, bench.md, bench.txt (benchstat) and bench.html, and each run's reports, into this `dir`ectory")
+	bf.StringVar(&bo.images, "images", string(containers.ImagesAuto), "where backend images come from: auto, official or local")
+	bf.IntVar(&bo.replicates, "replicates", 0, "runs of each configuration (default: the sweep's, 5)")
+	bf.BoolVarP(&bo.verbose, "verbose", "v", false, "print SDK and container messages")
+
+	root.AddCommand(runC, validateC, imagesC, pruneC, reportC, compareC, benchC)
 	return root
 }
