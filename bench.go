@@ -113,7 +113,7 @@ func benchRun(ctx context.Context, c scenarios.Configuration, replicate int, sc 
 		}
 		streams[key] = true
 		delivered += float64(e.Sent - e.Lost)
-		r.ThroughputPerS += afterWarmup(e.Timeseries, warmup, e.ThroughputPerS)
+		r.ThroughputPerS += afterWarmup(e, warmup)
 	}
 	r.Streams = len(streams)
 	r.ExportP99Ms, r.VisibilityP99Ms, r.BytesPerItem = p99, vis, bpi
@@ -128,21 +128,25 @@ func benchRun(ctx context.Context, c scenarios.Configuration, replicate int, sc 
 	return rep, r
 }
 
-// afterWarmup is the items exported per second after the first warmup seconds of sending: the items exported
-// by the end less those exported by warmup (interpolated between the once-a-second samples), over the sending
-// time (exported / throughput: from the first emit to the end of the flush) less warmup.
-func afterWarmup(ts *reports.Timeseries, warmup, throughput float64) float64 {
-	if ts == nil || len(ts.T) == 0 || throughput <= 0 {
+// afterWarmup is the items delivered per second after the first warmup seconds of sending: the rate at which
+// the stream emitted after the warm-up (its emitted counter, interpolated at warmup between the once-a-second
+// samples; emission is paced, so this is exact) times the fraction of what it emitted that was delivered and
+// verified. A configuration that keeps up delivers its offered rate; one that drops or fails delivers that much
+// less. (Counting exports instead would follow their bursts, a batch at a time, and bias short runs.)
+func afterWarmup(e *reports.Exporter, warmup float64) float64 {
+	ts := e.Timeseries
+	if ts == nil || len(ts.T) == 0 || e.AchievedRatePerS <= 0 || e.Sent <= 0 {
 		return 0
 	}
-	total := float64(ts.Exported[len(ts.Exported)-1])
-	d := total / throughput
+	emitted := float64(ts.Emitted[len(ts.Emitted)-1])
+	d := emitted / e.AchievedRatePerS // the sending time (the schedule's duration when it kept pace)
+	delivered := float64(e.Verified) / float64(e.Sent)
 	if d <= warmup {
-		return throughput
+		return e.AchievedRatePerS * delivered
 	}
 	at, prevT, prevV := 0.0, 0.0, 0.0
 	for i, t := range ts.T {
-		v := float64(ts.Exported[i])
+		v := float64(ts.Emitted[i])
 		if t >= warmup {
 			if t > prevT {
 				at = prevV + (v-prevV)*(warmup-prevT)/(t-prevT)
@@ -153,7 +157,7 @@ func afterWarmup(ts *reports.Timeseries, warmup, throughput float64) float64 {
 		}
 		prevT, prevV, at = t, v, v
 	}
-	return (total - at) / (d - warmup)
+	return (emitted - at) / (d - warmup) * delivered
 }
 
 // processCPU is this process's CPU time so far, in seconds.
