@@ -26,6 +26,9 @@ type Bench struct {
 	DurationS     float64   `json:"duration_s"`
 	WarmupS       float64   `json:"warmup_s"`
 	Alpha         float64   `json:"alpha"`
+	// MinEffect is the smallest change against the best called significant (a fraction): a difference the test
+	// is sure of but smaller than this matters to no one (Datadog's SMP uses an effect-size tolerance likewise).
+	MinEffect float64 `json:"min_effect"`
 	Interrupted   bool      `json:"interrupted,omitempty"`
 	// Replicates are the runs in the order they ran.
 	Replicates []Replicate `json:"replicates"`
@@ -82,8 +85,14 @@ type ConfigResult struct {
 	Failed int `json:"failed_replicates"`
 }
 
+// DefaultMinEffect is Bench.MinEffect unless set: 1% of the best configuration's throughput.
+const DefaultMinEffect = 0.01
+
 // Judge ranks the configurations by their replicates (names in the order they were defined).
 func (b *Bench) Judge(configs []string) {
+	if b.MinEffect == 0 {
+		b.MinEffect = DefaultMinEffect
+	}
 	b.Configurations = nil
 	for _, c := range configs {
 		var tput, p99, bpi, ocpu, bcpu []float64
@@ -149,7 +158,7 @@ func (b *Bench) Judge(configs []string) {
 		th := benchmath.Thresholds{CompareAlpha: b.Alpha}
 		cmp := benchmath.AssumeNothing.Compare(benchmath.NewSample(bestSample, &th), benchmath.NewSample(s, &th))
 		c.P = cmp.P
-		c.Significant = cmp.P < b.Alpha
+		c.Significant = cmp.P < b.Alpha && math.Abs(c.VsBest) >= b.MinEffect
 	}
 }
 
@@ -207,8 +216,8 @@ func (b *Bench) WriteText(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "each configuration ran alone, %d runs in random order; p: Mann-Whitney U against the best (significant below %g); ~ not significant\n",
-		len(b.Replicates), b.Alpha)
+	_, err := fmt.Fprintf(w, "each configuration ran alone, %d runs in random order; p: Mann-Whitney U against the best; ~: not significant (p >= %g, or less than %g%% apart)\n",
+		len(b.Replicates), b.Alpha, 100*b.MinEffect)
 	return err
 }
 
@@ -258,7 +267,7 @@ func (b *Bench) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&s, "| %d | `%s` | %d | %.0f | %s | %s | %s | %.2f | %.0f | %.2f | %.2f | %s |\n", c.Rank, c.Config, c.N, c.Median, ci(c),
 			vsBest(c), pValue(c), c.MedianExportP99Ms, c.MedianBytesPerItem, c.MedianOtelbenchCPUPerM, c.MedianBackendCPUPerM, flags(c))
 	}
-	fmt.Fprintf(&s, "\np: Mann-Whitney U test against the best configuration (golang.org/x/perf/benchmath); significant below %g, else ~.\n", b.Alpha)
+	fmt.Fprintf(&s, "\np: Mann-Whitney U test against the best configuration (golang.org/x/perf/benchmath); ~: not significant (p >= %g, or less than %g%% apart).\n", b.Alpha, 100*b.MinEffect)
 	_, err := io.WriteString(w, s.String())
 	return err
 }
@@ -334,3 +343,23 @@ func (b *Bench) chart() template.HTML {
 }
 
 func round(v float64) float64 { return math.Round(v*10) / 10 }
+
+// ReadBench reads a bench.json and judges it again (names in the order they first ran).
+func ReadBench(path string) (*Bench, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var b Bench
+	if err := json.Unmarshal(data, &b); err != nil {
+		return nil, fmt.Errorf("not a bench.json: %w", err)
+	}
+	var names []string
+	for _, r := range b.Replicates {
+		if !slices.Contains(names, r.Config) {
+			names = append(names, r.Config)
+		}
+	}
+	b.Judge(names)
+	return &b, nil
+}

@@ -301,6 +301,20 @@ func imagesBuildCmd(ctx context.Context, force bool, pos []string, stdout, stder
 
 // reportCmd re-renders every format in a folder from its report.json.
 func reportCmd(dir string, stdout io.Writer) error {
+	if b, err := reports.ReadBench(filepath.Join(dir, "bench.json")); err == nil {
+		// A sweep's folder: its ranking, judged again, and its files.
+		paths, err := b.WriteFiles(dir)
+		if err != nil {
+			return err
+		}
+		if err := b.WriteText(stdout); err != nil {
+			return err
+		}
+		for _, p := range paths {
+			fmt.Fprintln(stdout, p)
+		}
+		return nil
+	}
 	pos := []string{dir}
 	rep, err := reports.Read(filepath.Join(pos[0], "report.json"))
 	if err != nil {
