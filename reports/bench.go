@@ -28,8 +28,8 @@ type Bench struct {
 	Alpha         float64   `json:"alpha"`
 	// MinEffect is the smallest change against the best called significant (a fraction): a difference the test
 	// is sure of but smaller than this matters to no one (Datadog's SMP uses an effect-size tolerance likewise).
-	MinEffect float64 `json:"min_effect"`
-	Interrupted   bool      `json:"interrupted,omitempty"`
+	MinEffect   float64 `json:"min_effect"`
+	Interrupted bool    `json:"interrupted,omitempty"`
 	// Replicates are the runs in the order they ran.
 	Replicates []Replicate `json:"replicates"`
 	// Configurations are ranked, best first, by median delivered throughput.
