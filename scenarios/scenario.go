@@ -537,6 +537,17 @@ func (es Errors) Error() string {
 	return strings.Join(lines, "\n")
 }
 
+// sendingTime is how long the shortest workload sends (the scenario's duration when there is none).
+func (sc *Scenario) sendingTime() time.Duration {
+	d := time.Duration(sc.Duration)
+	for i := range sc.Workloads {
+		if wd := sc.WorkloadDuration(&sc.Workloads[i]); i == 0 || wd < d {
+			d = wd
+		}
+	}
+	return d
+}
+
 // WorkloadDuration is how long w sends: the sum of its stages, or the scenario duration.
 func (sc *Scenario) WorkloadDuration(w *Workload) time.Duration {
 	if len(w.Stages) == 0 {
@@ -589,7 +600,8 @@ func (sc *Scenario) applyDefaults() {
 			sw.Replicates = 5
 		}
 		if _, explicit := sc.places["sweep.warmup"]; sw.Warmup == 0 && !explicit {
-			sw.Warmup = Duration(time.Second)
+			// A second, or a quarter of the shortest run for runs of less than four seconds.
+			sw.Warmup = Duration(min(time.Second, sc.sendingTime()/4))
 		}
 		if sw.Alpha == 0 {
 			sw.Alpha = 0.01

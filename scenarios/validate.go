@@ -458,8 +458,8 @@ func (sc *Scenario) validateSweep(v *validator) {
 	if sw.Replicates < 0 || (sw.Replicates == 0 && v.has("sweep.replicates")) || sw.Replicates > 100 {
 		v.at("sweep.replicates", "replicates %d is out of range; expected 1 to 100 runs of each configuration", sw.Replicates)
 	}
-	if sw.Warmup < 0 || (sw.Warmup > 0 && sw.Warmup >= sc.Duration) {
-		v.at("sweep.warmup", "warmup %s is out of range; expected 0 or more, and less than the duration (%s)", sw.Warmup, sc.Duration)
+	if d := sc.sendingTime(); sw.Warmup < 0 || (sw.Warmup > 0 && time.Duration(sw.Warmup) >= d) {
+		v.at("sweep.warmup", "warmup %s is out of range; expected 0 or more, and less than the shortest workload's sending time (%s)", sw.Warmup, d)
 	}
 	if sw.Alpha < 0 || sw.Alpha >= 1 || (sw.Alpha == 0 && v.has("sweep.alpha")) {
 		v.at("sweep.alpha", "alpha %g is out of range; expected a significance level between 0 and 1, e.g. 0.01", sw.Alpha)
