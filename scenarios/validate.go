@@ -30,6 +30,8 @@ const (
 	MaxSpansPerTrace = 10_000
 	MaxAttributes    = 128
 	MaxAttributeSize = 64 << 10
+	// MaxConfigurations bounds a sweep: each configuration runs alone, replicates times.
+	MaxConfigurations = 256
 )
 
 // The scenario's vocabulary, defined once by the packages that implement it: protocols, signals, pipelines,
@@ -463,6 +465,14 @@ func (sc *Scenario) validateSweep(v *validator) {
 	}
 	if sw.Alpha < 0 || sw.Alpha >= 1 || (sw.Alpha == 0 && v.has("sweep.alpha")) {
 		v.at("sweep.alpha", "alpha %g is out of range; expected a significance level between 0 and 1, e.g. 0.01", sw.Alpha)
+	}
+	combos := 1
+	for _, vals := range sw.Axes {
+		combos *= max(len(vals), 1)
+		if combos > MaxConfigurations {
+			v.at("sweep.axes", "the axes make more than %d configurations; expected fewer values (each configuration runs alone, replicated)", MaxConfigurations)
+			return
+		}
 	}
 	if len(v.errs) > 0 {
 		return
