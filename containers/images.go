@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,6 +40,15 @@ type Image struct {
 	// Build fills work/context with a Docker build context (a Dockerfile and what it copies); work is a cache
 	// folder kept between builds of the same version.
 	Build BuildFunc
+}
+
+// EmbeddedRecipe is the recipe folder image/ of a backend's package, embedded with //go:embed image.
+func EmbeddedRecipe(f embed.FS) fs.FS {
+	sub, err := fs.Sub(f, "image")
+	if err != nil {
+		panic(err) // the folder is embedded at build time
+	}
+	return sub
 }
 
 // BuildFunc prepares the Docker build context of img in work/context.

@@ -381,7 +381,7 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 	}
 	for j, a := range b.Args {
 		if strings.TrimSpace(a) == "" {
-			v.at(fmt.Sprintf("%s.args[%d]", p, j), "an empty argument; expected a command-line argument such as --enable-feature=%s", PrometheusDeltaFeature)
+			v.at(fmt.Sprintf("%s.args[%d]", p, j), "an empty argument; expected a command-line argument such as --enable-feature=otlp-deltatocumulative")
 		}
 	}
 	ep := p + ".external"
@@ -591,30 +591,6 @@ func (sc *Scenario) deltaRefused(b *Backend) string {
 		return j.RefusesDelta(sc.Spec(b))
 	}
 	return ""
-}
-
-// PrometheusDeltaFeature is the Prometheus feature flag that makes its OTLP receiver take delta temporality,
-// converting it to cumulative.
-const PrometheusDeltaFeature = "otlp-deltatocumulative"
-
-// HasFeature reports whether args enable Prometheus feature flag feature (--enable-feature=a,b takes a list;
-// the flag may repeat).
-func HasFeature(args []string, feature string) bool {
-	for i, a := range args {
-		var list string
-		switch {
-		case strings.HasPrefix(a, "--enable-feature="):
-			list = strings.TrimPrefix(a, "--enable-feature=")
-		case a == "--enable-feature" && i+1 < len(args):
-			list = args[i+1]
-		default:
-			continue
-		}
-		if slices.Contains(strings.Split(list, ","), feature) {
-			return true
-		}
-	}
-	return false
 }
 
 // Paths lists where items of signal sent to backend b end up and can be read back: b itself when its kind gives

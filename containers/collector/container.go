@@ -28,7 +28,7 @@ var Image = containers.Image{
 	Official: "otel/opentelemetry-collector-contrib:0.148.0",
 	Local:    "otelbench-local/collector:0.148.0-2",
 	Source:   "go.opentelemetry.io/collector/cmd/builder v0.148.0 with images/collector/manifest.yaml (otlp receiver; batch, memory_limiter, deltatocumulative processors; otlp, otlphttp, debug, nop, zipkin, prometheusremotewrite, file exporters; health_check, bearertokenauth extensions), static binary in a FROM scratch image",
-	Recipe:   sub(recipe),
+	Recipe:   containers.EmbeddedRecipe(recipe),
 	Build:    buildCollector,
 }
 
@@ -257,11 +257,3 @@ func (c *Collector) FilesDir() string { return c.filesDir }
 
 //go:embed image
 var recipe embed.FS
-
-func sub(f embed.FS) fs.FS {
-	s, err := fs.Sub(f, "image")
-	if err != nil {
-		panic(err) // embedded at build time
-	}
-	return s
-}

@@ -2,7 +2,6 @@ package jaeger
 
 import (
 	"embed"
-	"io/fs"
 
 	"github.com/otelbench/otelbench/containers"
 
@@ -21,7 +20,7 @@ var Image = containers.Image{
 	Official: "jaegertracing/jaeger:2.13.0",
 	Local:    "otelbench-local/jaeger:2.13.0",
 	Source:   "Go module github.com/jaegertracing/jaeger v1.76.0, cmd/jaeger, static binary in a FROM scratch image",
-	Recipe:   sub(recipe),
+	Recipe:   containers.EmbeddedRecipe(recipe),
 	Build:    containers.GoBinary("github.com/jaegertracing/jaeger/cmd/jaeger", "jaeger", nil),
 }
 
@@ -176,11 +175,3 @@ exporters:
 
 //go:embed image
 var recipe embed.FS
-
-func sub(f embed.FS) fs.FS {
-	s, err := fs.Sub(f, "image")
-	if err != nil {
-		panic(err) // embedded at build time
-	}
-	return s
-}

@@ -2,7 +2,6 @@ package prometheus
 
 import (
 	"embed"
-	"io/fs"
 
 	"github.com/otelbench/otelbench/containers"
 
@@ -23,7 +22,7 @@ var Image = containers.Image{
 	Official: "prom/prometheus:v3.16.0",
 	Local:    "otelbench-local/prometheus:3.16.0",
 	Source:   "Go module github.com/prometheus/prometheus v0.316.0, cmd/prometheus (tag remove_all_sd), static binary in a FROM scratch image",
-	Recipe:   sub(recipe),
+	Recipe:   containers.EmbeddedRecipe(recipe),
 	Build:    containers.GoBinary("github.com/prometheus/prometheus/cmd/prometheus", "prometheus", []string{"remove_all_sd"}),
 }
 
@@ -158,11 +157,3 @@ func (p *Prometheus) RemoteWriteURL() string { return p.URL() + "/api/v1/write" 
 
 //go:embed image
 var recipe embed.FS
-
-func sub(f embed.FS) fs.FS {
-	s, err := fs.Sub(f, "image")
-	if err != nil {
-		panic(err) // embedded at build time
-	}
-	return s
-}

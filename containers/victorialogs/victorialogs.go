@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -41,17 +40,9 @@ var Image = containers.Image{
 	Official: "victoriametrics/victoria-logs:v" + Version,
 	Local:    "otelbench-local/victorialogs:" + Version,
 	Source:   "Go module github.com/VictoriaMetrics/VictoriaLogs v" + Version + ", app/victoria-logs, static binary in a FROM scratch image",
-	Recipe:   sub(recipe),
+	Recipe:   containers.EmbeddedRecipe(recipe),
 	Build: containers.GoBinary("github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs", "victoria-logs", nil,
 		"-X github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=victoria-logs-v"+Version),
-}
-
-func sub(f embed.FS) fs.FS {
-	s, err := fs.Sub(f, "image")
-	if err != nil {
-		panic(err) // embedded at build time
-	}
-	return s
 }
 
 // OTLPPath is the URL path of the OTLP/HTTP logs receiver (protobuf).

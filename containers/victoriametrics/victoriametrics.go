@@ -13,7 +13,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
@@ -40,17 +39,9 @@ var Image = containers.Image{
 	Official: "victoriametrics/victoria-metrics:v" + Version,
 	Local:    "otelbench-local/victoriametrics:" + Version,
 	Source:   "Go module github.com/VictoriaMetrics/VictoriaMetrics v" + Version + ", app/victoria-metrics, static binary in a FROM scratch image",
-	Recipe:   sub(recipe),
+	Recipe:   containers.EmbeddedRecipe(recipe),
 	Build: containers.GoBinary("github.com/VictoriaMetrics/VictoriaMetrics/app/victoria-metrics", "victoria-metrics", nil,
 		"-X github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=victoria-metrics-v"+Version),
-}
-
-func sub(f embed.FS) fs.FS {
-	s, err := fs.Sub(f, "image")
-	if err != nil {
-		panic(err) // embedded at build time
-	}
-	return s
 }
 
 // OTLPPath is the URL path of the OTLP/HTTP metrics receiver (protobuf).

@@ -26,7 +26,7 @@ var Image = containers.Image{
 	Official: "openzipkin/zipkin:3.6.1",
 	Local:    "otelbench-local/zipkin:3.6.1-2",
 	Source:   "io.zipkin:zipkin-server:3.6.1:exec from Maven Central on openjdk-17-jre-headless (debootstrap bookworm, docker import)",
-	Recipe:   sub(recipe),
+	Recipe:   containers.EmbeddedRecipe(recipe),
 	Build:    buildZipkin,
 }
 
@@ -144,11 +144,3 @@ func (z *Zipkin) SpansURL() string { return z.BaseURL() + "/api/v2/spans" }
 
 //go:embed image
 var recipe embed.FS
-
-func sub(f embed.FS) fs.FS {
-	s, err := fs.Sub(f, "image")
-	if err != nil {
-		panic(err) // embedded at build time
-	}
-	return s
-}
