@@ -236,7 +236,8 @@ type Counted interface {
 	Accepted(signal generators.Signal) func(ctx context.Context) (int64, error)
 }
 
-// ContainerLive is embedded by the Live of a started container: it terminates it and reads its log.
+// ContainerLive is embedded by every Live: it terminates a started container and reads its log; with no
+// container (an external backend, the console) it has nothing to terminate and no log.
 type ContainerLive struct{ Ctr Backend }
 
 // Terminate stops and removes the container.
@@ -254,12 +255,6 @@ func (c ContainerLive) ErrorLines(ctx context.Context, n int) ([]string, error) 
 	}
 	return ErrorLines(ctx, c.Ctr, n)
 }
-
-// ExternalLive is embedded by the Live of an external backend: nothing to terminate.
-type ExternalLive struct{}
-
-// Terminate does nothing: otelbench did not start it.
-func (ExternalLive) Terminate(context.Context) error { return nil }
 
 // Endpoint is addr reached with e's TLS and headers.
 func (e *External) Endpoint(addr string) Endpoint {

@@ -252,32 +252,22 @@ func (p *parser) next() {
 	}
 }
 
-func (p *parser) sum() (node, error) {
-	l, err := p.product()
-	if err != nil {
-		return nil, err
-	}
-	for p.tok.kind == tokPunct && (p.tok.text == "+" || p.tok.text == "-") {
-		op := p.tok.text[0]
-		p.next()
-		r, err := p.product()
-		if err != nil {
-			return nil, err
-		}
-		l = binary{op: op, l: l, r: r}
-	}
-	return l, nil
-}
+// sum is products joined by + and -.
+func (p *parser) sum() (node, error) { return p.chain("+-", p.product) }
 
-func (p *parser) product() (node, error) {
-	l, err := p.operand()
+// product is operands joined by * and /.
+func (p *parser) product() (node, error) { return p.chain("*/", p.operand) }
+
+// chain parses next, then (op next)... for the operators in ops, left to right.
+func (p *parser) chain(ops string, next func() (node, error)) (node, error) {
+	l, err := next()
 	if err != nil {
 		return nil, err
 	}
-	for p.tok.kind == tokPunct && (p.tok.text == "*" || p.tok.text == "/") {
+	for p.tok.kind == tokPunct && len(p.tok.text) == 1 && strings.Contains(ops, p.tok.text) {
 		op := p.tok.text[0]
 		p.next()
-		r, err := p.operand()
+		r, err := next()
 		if err != nil {
 			return nil, err
 		}

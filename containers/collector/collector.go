@@ -192,7 +192,7 @@ func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live
 
 func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, error) {
 	e := spec.External
-	return &external{live: live{grpc: e.OTLPGRPC, http: e.OTLPHTTP, metrics: e.MetricsURL, files: e.FilesDir, ext: e}}, nil
+	return &live{grpc: e.OTLPGRPC, http: e.OTLPHTTP, metrics: e.MetricsURL, files: e.FilesDir, ext: e}, nil
 }
 
 type live struct {
@@ -201,13 +201,6 @@ type live struct {
 	grpc, http, metrics, files string
 	ext                        *containers.External
 }
-
-type external struct {
-	live
-	containers.ExternalLive
-}
-
-func (e *external) Terminate(ctx context.Context) error { return e.ExternalLive.Terminate(ctx) }
 
 func (l *live) Endpoint(protocol string, _ generators.Signal, _ string) (containers.Endpoint, bool) {
 	return containers.OTLPEndpoint(protocol, l.grpc, l.http, l.ext)

@@ -54,8 +54,8 @@ func (Kind) Connect(context.Context, containers.Spec) (containers.Live, error) {
 }
 
 type live struct {
-	containers.ExternalLive
-	dir string
+	containers.ContainerLive // no container: nothing to terminate
+	dir                      string
 }
 
 // file is where stream's console exporter writes.

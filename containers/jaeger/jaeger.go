@@ -89,8 +89,8 @@ func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live
 
 func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, error) {
 	e := spec.External
-	return &external{live: live{name: spec.Name, grpc: e.OTLPGRPC, http: e.OTLPHTTP, ext: e, queryURL: e.URL,
-		query: verify.NewJaeger(e.URL).WithClient(verify.HTTPClient(e.TLS, e.Headers))}}, nil
+	return &live{name: spec.Name, grpc: e.OTLPGRPC, http: e.OTLPHTTP, ext: e, queryURL: e.URL,
+		query: verify.NewJaeger(e.URL).WithClient(verify.HTTPClient(e.TLS, e.Headers))}, nil
 }
 
 type live struct {
@@ -101,13 +101,6 @@ type live struct {
 	query             *verify.Jaeger
 	metrics, queryURL string
 }
-
-type external struct {
-	live
-	containers.ExternalLive
-}
-
-func (e *external) Terminate(ctx context.Context) error { return e.ExternalLive.Terminate(ctx) }
 
 func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (containers.Endpoint, bool) {
 	if s != generators.Traces {

@@ -105,8 +105,8 @@ func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, e
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("url %q: expected the server's base URL, e.g. http://127.0.0.1:9090", e.URL)
 	}
-	return &external{live: live{name: spec.Name, otlp: u.Host, remoteWrite: strings.TrimRight(e.URL, "/") + "/api/v1/write", ext: e,
-		q: verify.NewPrometheus(e.URL).WithClient(verify.HTTPClient(e.TLS, e.Headers))}}, nil
+	return &live{name: spec.Name, otlp: u.Host, remoteWrite: strings.TrimRight(e.URL, "/") + "/api/v1/write", ext: e,
+		q: verify.NewPrometheus(e.URL).WithClient(verify.HTTPClient(e.TLS, e.Headers))}, nil
 }
 
 type live struct {
@@ -116,13 +116,6 @@ type live struct {
 	ext                     *containers.External
 	q                       *verify.Prometheus
 }
-
-type external struct {
-	live
-	containers.ExternalLive
-}
-
-func (e *external) Terminate(ctx context.Context) error { return e.ExternalLive.Terminate(ctx) }
 
 func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (containers.Endpoint, bool) {
 	if s != generators.Metrics {

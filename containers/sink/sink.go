@@ -69,7 +69,7 @@ func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, e
 	if e.MetricsURL == "" {
 		return nil, fmt.Errorf("an external sink needs metrics_url")
 	}
-	return &external{live: live{grpc: e.OTLPGRPC, http: e.OTLPHTTP, metrics: e.MetricsURL, ext: e}}, nil
+	return &live{grpc: e.OTLPGRPC, http: e.OTLPHTTP, metrics: e.MetricsURL, ext: e}, nil
 }
 
 type live struct {
@@ -78,13 +78,6 @@ type live struct {
 	grpc, http, metrics string
 	ext                 *containers.External
 }
-
-type external struct {
-	live
-	containers.ExternalLive
-}
-
-func (e *external) Terminate(ctx context.Context) error { return e.ExternalLive.Terminate(ctx) }
 
 func (l *live) Endpoint(protocol string, _ generators.Signal, _ string) (containers.Endpoint, bool) {
 	return containers.OTLPEndpoint(protocol, l.grpc, l.http, l.ext)

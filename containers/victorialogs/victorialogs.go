@@ -107,8 +107,8 @@ func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, e
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("url %q: expected the server's base URL, e.g. http://127.0.0.1:9428", e.URL)
 	}
-	return &external{live: live{name: spec.Name, base: strings.TrimRight(e.URL, "/"), addr: u.Host, path: strings.TrimRight(u.Path, "/"),
-		ext: e, client: verify.HTTPClient(e.TLS, e.Headers)}}, nil
+	return &live{name: spec.Name, base: strings.TrimRight(e.URL, "/"), addr: u.Host, path: strings.TrimRight(u.Path, "/"),
+		ext: e, client: verify.HTTPClient(e.TLS, e.Headers)}, nil
 }
 
 type live struct {
@@ -118,13 +118,6 @@ type live struct {
 	ext                    *containers.External
 	client                 *http.Client
 }
-
-type external struct {
-	live
-	containers.ExternalLive
-}
-
-func (e *external) Terminate(ctx context.Context) error { return e.ExternalLive.Terminate(ctx) }
 
 func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (containers.Endpoint, bool) {
 	if s != generators.Logs || protocol != generators.OTLPHTTP {

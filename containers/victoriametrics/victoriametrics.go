@@ -127,7 +127,7 @@ func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, e
 		return nil, fmt.Errorf("url %q: expected the server's base URL, e.g. http://127.0.0.1:8428", e.URL)
 	}
 	base := strings.TrimRight(e.URL, "/")
-	return &external{live: live{name: spec.Name, base: base, addr: u.Host, ext: e, q: newQuerier(base, e)}}, nil
+	return &live{name: spec.Name, base: base, addr: u.Host, ext: e, q: newQuerier(base, e)}, nil
 }
 
 type live struct {
@@ -137,13 +137,6 @@ type live struct {
 	ext              *containers.External
 	q                *querier
 }
-
-type external struct {
-	live
-	containers.ExternalLive
-}
-
-func (e *external) Terminate(ctx context.Context) error { return e.ExternalLive.Terminate(ctx) }
 
 func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (containers.Endpoint, bool) {
 	if s != generators.Metrics || protocol != generators.OTLPHTTP {

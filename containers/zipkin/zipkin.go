@@ -78,8 +78,8 @@ func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live
 
 func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, error) {
 	e := spec.External
-	return &external{live: live{name: spec.Name, spans: e.URL + "/api/v2/spans", ext: e,
-		api: verify.NewZipkin(e.URL).WithClient(verify.HTTPClient(e.TLS, e.Headers))}}, nil
+	return &live{name: spec.Name, spans: e.URL + "/api/v2/spans", ext: e,
+		api: verify.NewZipkin(e.URL).WithClient(verify.HTTPClient(e.TLS, e.Headers))}, nil
 }
 
 type live struct {
@@ -89,13 +89,6 @@ type live struct {
 	ext         *containers.External
 	api         *verify.Zipkin
 }
-
-type external struct {
-	live
-	containers.ExternalLive
-}
-
-func (e *external) Terminate(ctx context.Context) error { return e.ExternalLive.Terminate(ctx) }
 
 func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (containers.Endpoint, bool) {
 	if s != generators.Traces || protocol != generators.Zipkin {
