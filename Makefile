@@ -1,7 +1,8 @@
 # otelbench — the README's two commands are `make run` and `make test`.
 #
 # Both prepare what a fresh Debian machine lacks: a Docker engine (installed and started as root when none
-# answers) and the backend images (built locally when they are missing; an image that exists is never rebuilt).
+# answers), the backend images (built locally when they are missing; an image that exists is never rebuilt), and
+# Python 3 with venv for the applications under test written in Python.
 
 GO      ?= go
 BIN     := bin/otelbench
@@ -12,20 +13,25 @@ FUZZTIME ?= 30s
 
 export GOFLAGS := -buildvcs=false $(GOFLAGS)
 
-.PHONY: run test docker images browser build bench check prune clean
+.PHONY: run test docker images browser python build bench check prune clean
 
 ## run: set up what is missing, then run the smoke scenario and write $(OUT)/report.json
-run: docker images build
+run: docker images python build
 	$(BIN) run $(SCENARIO) --out $(OUT)
 
 ## test: set up what is missing, then run every suite, end-to-end specs against real containers included
-test: docker images browser
+test: docker images browser python
 	$(GO) test -count=1 -timeout 45m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./scenarios/
 
 ## browser: make sure a headless Chromium is there for the HTML report's spec (Debian's chromium package)
 browser:
 	@bash reports/browser.sh
+
+## python: make sure Python 3 with venv is there for applications under test in Python (Debian's packages);
+## their own packages come from PyPI into a virtual environment otelbench makes
+python:
+	@bash containers/app/python.sh
 
 ## docker: make sure a Docker engine answers (installs Debian's docker.io and starts dockerd when needed)
 docker:

@@ -126,6 +126,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 	if err := plan.openScrapeEndpoints(); err != nil {
 		return nil, err
 	}
+	if err := plan.openAppPorts(); err != nil {
+		return nil, err
+	}
 	workDir, err := os.MkdirTemp("", "otelbench-"+opts.RunID+"-")
 	if err != nil {
 		return nil, err
@@ -161,6 +164,28 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 		}
 		return nil, err
 	}
+	// Applications under test start once their backends run, and stop before them (deferred later, run
+	// earlier), whatever happens: SIGTERM first, so that their SDKs flush.
+	apps, err := startApps(ctx, sc, plan, opts, live, cmpStr(opts.OutDir, workDir))
+	defer func() {
+		if len(apps) == 0 {
+			return
+		}
+		opts.Observer.Phase("stop apps")
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		for _, a := range apps {
+			if serr := a.stop(tctx); serr != nil && err == nil {
+				err = serr
+			}
+		}
+	}()
+	if err != nil {
+		if ctx.Err() != nil {
+			return interrupted()
+		}
+		return nil, err
+	}
 
 	// Streams and their checks, all at once: sending is paced by each stream's schedule, verification follows
 	// what was emitted.
@@ -179,9 +204,17 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 	for _, s := range streams {
 		opts.Observer.Track(s.sendProgress())
 	}
+	for _, a := range apps {
+		opts.Observer.Track(a.sendProgress())
+	}
 	for _, s := range streams {
 		for _, c := range s.checks {
 			opts.Observer.Track(s.verifyProgress(c))
+		}
+	}
+	for _, a := range apps {
+		for _, c := range a.checks {
+			opts.Observer.Track(a.verifyProgress(c))
 		}
 	}
 	// Every stream's counters, once a second, until every stream has sent and been verified.
@@ -228,6 +261,11 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 		}
 	}()
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		runApps(ctx, apps)
+	}()
 	for _, s := range streams {
 		wg.Add(1)
 		go func() {
@@ -261,7 +299,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 	defer cancel()
 	witness(after, sc, streams, live)
 
-	rep.Passed = len(streams) > 0 && ctx.Err() == nil
+	rep.Passed = len(streams)+len(apps) > 0 && ctx.Err() == nil
 	var errs []error
 	for _, s := range streams {
 		// A final flush that failed to export is the row's finding (its export errors and causes), not an error.
@@ -279,6 +317,15 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 		}
 	}
 	explain(after, rep, streams, live)
+	for _, a := range apps {
+		if a.runErr != nil && ctx.Err() == nil {
+			errs = append(errs, fmt.Errorf("app %s: %w", a.a.Name, a.runErr))
+		}
+		for _, row := range a.rows() {
+			rep.Passed = rep.Passed && row.Passed
+			rep.Exporters = append(rep.Exporters, row)
+		}
+	}
 	thresholds, filters := make([]reports.Threshold, len(sc.Thresholds)), make([][]string, len(sc.Thresholds))
 	for i, t := range sc.Thresholds {
 		thresholds[i], _ = reports.ParseThreshold(t.Expr) // validated with the scenario

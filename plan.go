@@ -29,7 +29,11 @@ type plan struct {
 	itemBytes map[string]int
 	// pull holds the scrape endpoints of Prometheus exporters, by the name of the Prometheus backend scraping them.
 	pull map[string][]*pullEndpoint
-	ids  generators.IDs
+	// apps are the app workloads; appScrape holds the apps' metrics endpoints (host:port/path), by the name of
+	// the Prometheus backend scraping them.
+	apps      []*plannedApp
+	appScrape map[string][]string
+	ids       generators.IDs
 }
 
 type plannedStream struct {
@@ -45,7 +49,8 @@ type plannedStream struct {
 
 func newPlan(sc *scenarios.Scenario, runID string) *plan {
 	p := &plan{traces: map[string]float64{}, spans: map[string]float64{}, spanBytes: map[string]float64{}, itemBytes: map[string]int{},
-		pull: map[string][]*pullEndpoint{}, ids: generators.NewIDs(sc.Seed, runID)}
+		pull: map[string][]*pullEndpoint{}, appScrape: map[string][]string{}, ids: generators.NewIDs(sc.Seed, runID)}
+	defer p.planApps(sc)
 	for wi := range sc.Workloads {
 		w := &sc.Workloads[wi]
 		sched := schedule(sc, w)
@@ -106,6 +111,7 @@ func (p *plan) load(name string) containers.Load {
 	for _, pe := range p.pull[name] {
 		l.ScrapeTargets = append(l.ScrapeTargets, pe.addr())
 	}
+	l.ScrapeTargets = append(l.ScrapeTargets, p.appScrape[name]...)
 	return l
 }
 

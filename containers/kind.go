@@ -220,6 +220,12 @@ type Described interface {
 	Describe() map[string]string
 }
 
+// Queried is a Live that answers PromQL: what an application's request count is read from (prometheus,
+// victoriametrics).
+type Queried interface {
+	PromQL() verify.PromQL
+}
+
 // Witnessed is a Live that serves its own metrics: the collector's otelcol_* counters, a sink's accepted items.
 type Witnessed interface {
 	MetricsURL() string

@@ -34,7 +34,7 @@ var comparedMetrics = []comparedMetric{
 // and, with repeated runs on both sides, a Mann-Whitney U test's p-value (golang.org/x/perf/benchmath, as
 // benchstat uses).
 type Change struct {
-	Row       string  `json:"row"` // workload/exporter @ backend
+	Row       string  `json:"row"` // workload/exporter @ backend, or app/workload signal @ backend
 	Metric    string  `json:"metric"`
 	Base      float64 `json:"base"`
 	New       float64 `json:"new"`
@@ -93,7 +93,7 @@ func Compare(base, next []*Report, tolerance float64) []Change {
 		for _, r := range reps {
 			for i := range r.Exporters {
 				e := &r.Exporters[i]
-				k := fmt.Sprintf("%s/%s @ %s", e.Workload, e.Name, e.Backend)
+				k := rowLabel(e)
 				if _, ok := m[k]; !ok {
 					order = append(order, k)
 				}

@@ -105,6 +105,7 @@ func causesOf(e *Exporter, problems int) []string {
 	for _, k := range keys {
 		out = append(out, clip(fmt.Sprintf("export error (%d×): %s", e.ExportErrors[k], k)))
 	}
+	out = append(out, appErrorsOf(e)...)
 	for i, p := range e.Problems {
 		if i == problems {
 			break
@@ -127,20 +128,19 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		status = "**thresholds breached**"
 	}
 	fmt.Fprintf(&b, "## otelbench: %s, %s\n\nrun `%s`, %.1f s\n\n", r.Scenario, status, r.RunID, r.DurationS)
-	b.WriteString("| exporter | workload | signal | protocol | backend | sent | verified | lost | dup | altered | sdk drop | items/s | export p99 ms | visible p99 ms | result |\n")
-	b.WriteString("|---|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
-	for i := range r.Exporters {
-		e := &r.Exporters[i]
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d | %d | %d | %d | %d | %d | %.0f | %.1f | %.1f | %s |\n",
-			md(e.Name), md(e.Workload), e.Signal, e.Protocol, md(e.Backend), e.Sent, e.Verified, e.Lost, e.Duplicated, e.Altered,
-			e.DroppedInSDK, e.ThroughputPerS, e.ExportLatencyMs.P99, e.VisibilityLatencyMs.P99, verdict(e))
+	own, apps := splitRows(r.Exporters)
+	if len(own) > 0 || len(apps) == 0 {
+		writeExportersMarkdown(&b, own)
+	}
+	if len(apps) > 0 {
+		writeAppsMarkdown(&b, apps)
 	}
 	for i := range r.Exporters {
 		e := &r.Exporters[i]
 		if e.Passed {
 			continue
 		}
-		fmt.Fprintf(&b, "\n**%s/%s @ %s**", md(e.Workload), md(e.Name), md(e.Backend))
+		fmt.Fprintf(&b, "\n**%s**", md(rowLabel(e)))
 		if len(e.LostByCause) > 0 {
 			fmt.Fprintf(&b, ": lost %d = %s", e.Lost, byCause(e.LostByCause))
 		}
@@ -163,20 +163,62 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "\n%s\n", line)
 	}
 	if len(r.Compatibility) > 0 {
-		b.WriteString("\n### Compatibility\n\n| signal | protocol | backend | changes | compared |\n|---|---|---|---|---|\n")
-		for _, c := range r.Compatibility {
-			changes := "nothing"
-			switch {
-			case len(c.Changes) > 0:
-				changes = strings.Join(c.Changes, "; ")
-			case c.Verified == 0:
-				changes = "no items verified"
-			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", c.Signal, c.Protocol, md(c.Backend), md(changes), md(strings.Join(c.Compared, ", ")))
-		}
+		writeCompatibilityMarkdown(&b, r.Compatibility)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeExportersMarkdown writes the table of otelbench's own exporter rows.
+func writeExportersMarkdown(b *strings.Builder, rows []Exporter) {
+	b.WriteString("| exporter | workload | signal | protocol | backend | sent | verified | lost | dup | altered | sdk drop | items/s | export p99 ms | visible p99 ms | result |\n")
+	b.WriteString("|---|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
+	for i := range rows {
+		e := &rows[i]
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %d | %d | %d | %d | %d | %d | %.0f | %.1f | %.1f | %s |\n",
+			md(e.Name), md(e.Workload), e.Signal, e.Protocol, md(e.Backend), e.Sent, e.Verified, e.Lost, e.Duplicated, e.Altered,
+			e.DroppedInSDK, e.ThroughputPerS, e.ExportLatencyMs.P99, e.VisibilityLatencyMs.P99, verdict(e))
+	}
+}
+
+// writeAppsMarkdown writes the table of applications under test.
+func writeAppsMarkdown(b *strings.Builder, rows []Exporter) {
+	b.WriteString("\n### Applications under test\n\n")
+	b.WriteString("| app | workload | signal | protocol | path | answered | verified | lost | altered | http failed | not sent | statuses | latency p50 | latency p99 | spans below | semconv / metric | result |\n")
+	b.WriteString("|---|---|---|---|---|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|---|---|\n")
+	for _, a := range appRowsOf(rows) {
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %d | %d | %d | %d | %d | %s | %s | %s | %s | %s | %s |\n",
+			md(a.App), md(a.Workload), md(a.Signal), md(a.Protocol), md(a.Path), a.Answered, a.Verified, a.Lost, a.Altered,
+			a.Failed, a.NotSent, md(a.Statuses), a.LatencyP50, a.LatencyP99, a.SpansBelow, md(a.Telemetry), a.Result)
+	}
+}
+
+// writeCompatibilityMarkdown writes what each path changed: otelbench's own paths, then the applications' with
+// the HTTP conventions their spans follow.
+func writeCompatibilityMarkdown(b *strings.Builder, cs []Compatibility) {
+	b.WriteString("\n### Compatibility\n")
+	own, apps := splitCompatibility(cs)
+	if len(own) > 0 {
+		b.WriteString("\n| signal | protocol | backend | changes | compared |\n|---|---|---|---|---|\n")
+		for _, c := range own {
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", c.Signal, c.Protocol, md(c.Backend), md(changesOf(&c)), md(strings.Join(c.Compared, ", ")))
+		}
+	}
+	if len(apps) > 0 {
+		b.WriteString("\n| app | signal | protocol | path | semconv | attributes | changes | compared |\n|---|---|---|---|---|---|---|---|\n")
+		for _, c := range apps {
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", md(c.App), md(c.Signal), md(c.Protocol), md(c.Backend),
+				md(orDash(c.Semconv)), md(orDash(strings.Join(c.Attributes, ", "))), md(changesOf(&c)), md(strings.Join(c.Compared, ", ")))
+		}
+	}
+}
+
+// orDash is s, or "-" when s is empty.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // byCause is "3 dropped_in_sdk + 2 export_failed + 1 never_readable".
@@ -220,19 +262,14 @@ type junitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
-// WriteJUnit writes r as JUnit XML: a suite per row (exporter, workload, backend path) with a testcase for its
-// verification and one per threshold on it, so that CI shows which exporter failed what.
+// WriteJUnit writes r as JUnit XML: a suite per row (exporter or application under test, workload, backend path)
+// with a testcase for its verification and one per threshold on it, so that CI shows which exporter or
+// application failed what.
 func (r *Report) WriteJUnit(w io.Writer) error {
 	out := junitSuites{Name: "otelbench " + r.Scenario, Time: r.DurationS}
 	for i := range r.Exporters {
 		e := &r.Exporters[i]
-		class := fmt.Sprintf("%s.%s.%s", e.Workload, e.Name, e.Backend)
-		s := junitSuite{Name: fmt.Sprintf("%s/%s @ %s (%s %s)", e.Workload, e.Name, e.Backend, e.Signal, e.Protocol)}
-		c := junitCase{Name: fmt.Sprintf("every item delivered and verified (%d of %d)", e.Verified, e.Sent), ClassName: class}
-		if !e.Passed {
-			msg := fmt.Sprintf("%d of %d verified, %d lost, %d duplicated, %d altered, %d dropped in the SDK", e.Verified, e.Sent, e.Lost, e.Duplicated, e.Altered, e.DroppedInSDK)
-			c.Failure = &junitFailure{Message: msg, Text: strings.Join(causesOf(e, 5), "\n")}
-		}
+		class, s, c := junitRow(e)
 		s.Cases = append(s.Cases, c)
 		for _, t := range r.Thresholds {
 			if t.Exporter != e.Name || t.Workload != e.Workload || t.Backend != e.Backend {
@@ -268,6 +305,31 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// junitRow is a row's class name, its suite (no cases yet) and the testcase of its verification: for an
+// application under test, that the telemetry of every request it answered was verified.
+func junitRow(e *Exporter) (string, junitSuite, junitCase) {
+	if e.App != nil {
+		class := fmt.Sprintf("%s.%s.%s.%s", e.Name, e.Workload, e.Signal, e.Backend)
+		s := junitSuite{Name: fmt.Sprintf("%s (%s)", rowLabel(e), e.Protocol)}
+		c := junitCase{Name: fmt.Sprintf("telemetry of every request answered verified (%d of %d)", e.Verified, e.Sent), ClassName: class}
+		if !e.Passed {
+			a := e.App
+			msg := fmt.Sprintf("telemetry of %d of %d requests answered verified, %d lost, %d duplicated, %d altered; %d of %d requests answered, %d failed, %d not sent, %d of an unexpected status",
+				e.Verified, e.Sent, e.Lost, e.Duplicated, e.Altered, a.Answered, a.Requests, a.Failed, a.NotSent, a.UnexpectedStatus)
+			c.Failure = &junitFailure{Message: msg, Text: strings.Join(causesOf(e, 5), "\n")}
+		}
+		return class, s, c
+	}
+	class := fmt.Sprintf("%s.%s.%s", e.Workload, e.Name, e.Backend)
+	s := junitSuite{Name: fmt.Sprintf("%s (%s %s)", rowLabel(e), e.Signal, e.Protocol)}
+	c := junitCase{Name: fmt.Sprintf("every item delivered and verified (%d of %d)", e.Verified, e.Sent), ClassName: class}
+	if !e.Passed {
+		msg := fmt.Sprintf("%d of %d verified, %d lost, %d duplicated, %d altered, %d dropped in the SDK", e.Verified, e.Sent, e.Lost, e.Duplicated, e.Altered, e.DroppedInSDK)
+		c.Failure = &junitFailure{Message: msg, Text: strings.Join(causesOf(e, 5), "\n")}
+	}
+	return class, s, c
 }
 
 // WriteCSV writes every row's time series, one line per second: cumulative counts and the rates since the

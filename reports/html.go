@@ -24,19 +24,27 @@ func Parse(data []byte) (*Report, error) {
 // palette colours series and causes; chosen to stay apart for the common kinds of colour blindness.
 var palette = []string{"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"}
 
-// WriteHTML writes r as one self-contained HTML page (no script, no network): the table, the causes, and three
-// charts drawn as inline SVG: throughput over time per stream, export latency percentiles per row, and each row's
-// items by outcome (verified, and lost by cause).
+// WriteHTML writes r as one self-contained HTML page (no script, no network): the table of exporter rows, that of
+// applications under test, the causes, and three charts of the exporter rows drawn as inline SVG: throughput over
+// time per stream, export latency percentiles per row, and each row's items by outcome (verified, and lost by
+// cause).
 func (r *Report) WriteHTML(w io.Writer) error {
+	own, apps := splitRows(r.Exporters)
+	ownCompat, appCompat := splitCompatibility(r.Compatibility)
 	data := struct {
 		R          *Report
 		Status     string
+		Rows       []Exporter
+		Apps       []appRow
 		Throughput template.HTML
 		Latency    template.HTML
 		Outcomes   template.HTML
-		Causes     map[int][]string
+		Causes     []htmlCauses
 		Resources  string
-	}{Resources: r.resourceLine(), R: r, Status: "passed", Throughput: throughputChart(r), Latency: latencyChart(r), Outcomes: outcomeChart(r), Causes: map[int][]string{}}
+		Compat     []Compatibility
+		AppCompat  []Compatibility
+	}{Resources: r.resourceLine(), R: r, Status: "passed", Rows: own, Apps: appRowsOf(apps), Throughput: throughputChart(own),
+		Latency: latencyChart(own), Outcomes: outcomeChart(own), Compat: ownCompat, AppCompat: appCompat}
 	switch {
 	case r.Interrupted:
 		data.Status = "interrupted"
@@ -46,15 +54,22 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		data.Status = "thresholds breached"
 	}
 	for i := range r.Exporters {
-		if !r.Exporters[i].Passed {
-			data.Causes[i] = causesOf(&r.Exporters[i], 3)
+		if e := &r.Exporters[i]; !e.Passed {
+			data.Causes = append(data.Causes, htmlCauses{Row: rowLabel(e), Causes: causesOf(e, 3)})
 		}
 	}
 	return htmlPage.Execute(w, data)
 }
 
+// htmlCauses are a failing row's causes under its label.
+type htmlCauses struct {
+	Row    string
+	Causes []string
+}
+
 var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"verdict": func(e Exporter) string { return verdict(&e) },
+	"changes": func(c Compatibility) string { return changesOf(&c) },
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>otelbench {{.R.Scenario}}</title>
 <style>
@@ -65,19 +80,28 @@ figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:.4em}svg{backgro
 </style></head><body>
 <h1>otelbench: {{.R.Scenario}} <small>({{.Status}})</small></h1>
 <p>run <code>{{.R.RunID}}</code>, started {{.R.Started.Format "2006-01-02 15:04:05 MST"}}, {{printf "%.1f" .R.DurationS}} s</p>
-<table><tr><th>exporter</th><th>workload</th><th>signal</th><th>protocol</th><th>backend</th><th>sent</th><th>verified</th><th>lost</th><th>dup</th><th>altered</th><th>sdk drop</th><th>items/s</th><th>export p99 ms</th><th>visible p99 ms</th><th>result</th></tr>
-{{range .R.Exporters}}<tr><td>{{.Name}}</td><td>{{.Workload}}</td><td>{{.Signal}}</td><td>{{.Protocol}}</td><td>{{.Backend}}</td><td>{{.Sent}}</td><td>{{.Verified}}</td><td>{{.Lost}}</td><td>{{.Duplicated}}</td><td>{{.Altered}}</td><td>{{.DroppedInSDK}}</td><td>{{printf "%.0f" .ThroughputPerS}}</td><td>{{.ExportLatencyMs.P99}}</td><td>{{.VisibilityLatencyMs.P99}}</td><td class="{{verdict .}}">{{verdict .}}</td></tr>
-{{end}}</table>
-{{range $i, $c := .Causes}}{{with index $.R.Exporters $i}}<p><b>{{.Workload}}/{{.Name}} @ {{.Backend}}</b></p><ul>{{range $c}}<li>{{.}}</li>{{end}}</ul>{{end}}{{end}}
+{{if or .Rows (not .Apps)}}<table><tr><th>exporter</th><th>workload</th><th>signal</th><th>protocol</th><th>backend</th><th>sent</th><th>verified</th><th>lost</th><th>dup</th><th>altered</th><th>sdk drop</th><th>items/s</th><th>export p99 ms</th><th>visible p99 ms</th><th>result</th></tr>
+{{range .Rows}}<tr><td>{{.Name}}</td><td>{{.Workload}}</td><td>{{.Signal}}</td><td>{{.Protocol}}</td><td>{{.Backend}}</td><td>{{.Sent}}</td><td>{{.Verified}}</td><td>{{.Lost}}</td><td>{{.Duplicated}}</td><td>{{.Altered}}</td><td>{{.DroppedInSDK}}</td><td>{{printf "%.0f" .ThroughputPerS}}</td><td>{{.ExportLatencyMs.P99}}</td><td>{{.VisibilityLatencyMs.P99}}</td><td class="{{verdict .}}">{{verdict .}}</td></tr>
+{{end}}</table>{{end}}
+{{if .Apps}}<h2>Applications under test</h2>
+<p>Verified, lost and altered count requests answered; latency is from when each request was due by the schedule.</p>
+<table><tr><th>app</th><th>workload</th><th>signal</th><th>protocol</th><th>path</th><th>answered</th><th>verified</th><th>lost</th><th>altered</th><th>http failed</th><th>not sent</th><th>statuses</th><th>latency p50</th><th>latency p99</th><th>spans below</th><th>semconv / metric</th><th>result</th></tr>
+{{range .Apps}}<tr><td>{{.App}}</td><td>{{.Workload}}</td><td>{{.Signal}}</td><td>{{.Protocol}}</td><td>{{.Path}}</td><td>{{.Answered}}</td><td>{{.Verified}}</td><td>{{.Lost}}</td><td>{{.Altered}}</td><td>{{.Failed}}</td><td>{{.NotSent}}</td><td style="text-align:left">{{.Statuses}}</td><td>{{.LatencyP50}}</td><td>{{.LatencyP99}}</td><td>{{.SpansBelow}}</td><td style="text-align:left">{{.Telemetry}}</td><td class="{{.Result}}">{{.Result}}</td></tr>
+{{end}}</table>{{end}}
+{{range .Causes}}<p><b>{{.Row}}</b></p><ul>{{range .Causes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .R.Thresholds}}<h2>Thresholds</h2><table><tr><th>threshold</th><th>exporter</th><th>backend</th><th>value</th><th>result</th></tr>
 {{range .R.Thresholds}}<tr><td><code>{{.Expr}}</code></td><td>{{.Exporter}}</td><td>{{.Backend}}</td><td>{{.Value}}</td><td class="{{if .Passed}}PASS{{else}}FAIL{{end}}">{{if .Passed}}held{{else}}breached{{end}}</td></tr>
 {{end}}</table>{{end}}
 {{with .Resources}}<p>{{.}}</p>{{end}}
-<figure><figcaption>Throughput over time (items exported per second, per stream)</figcaption>{{.Throughput}}</figure>
+{{if .Rows}}<figure><figcaption>Throughput over time (items exported per second, per stream)</figcaption>{{.Throughput}}</figure>
 <figure><figcaption>Export call latency (ms): p50, p90, p99 per row</figcaption>{{.Latency}}</figure>
-<figure><figcaption>Items by outcome: verified, and lost by cause</figcaption>{{.Outcomes}}</figure>
-{{if .R.Compatibility}}<h2>Compatibility</h2><table><tr><th>signal</th><th>protocol</th><th>backend</th><th>changes</th><th>compared</th></tr>
-{{range .R.Compatibility}}<tr><td>{{.Signal}}</td><td>{{.Protocol}}</td><td>{{.Backend}}</td><td style="text-align:left">{{range $j, $c := .Changes}}{{if $j}}; {{end}}{{$c}}{{else}}nothing{{end}}</td><td style="text-align:left">{{range $j, $c := .Compared}}{{if $j}}, {{end}}{{$c}}{{end}}</td></tr>
+<figure><figcaption>Items by outcome: verified, and lost by cause</figcaption>{{.Outcomes}}</figure>{{end}}
+{{if .R.Compatibility}}<h2>Compatibility</h2>{{end}}
+{{if .Compat}}<table><tr><th>signal</th><th>protocol</th><th>backend</th><th>changes</th><th>compared</th></tr>
+{{range .Compat}}<tr><td>{{.Signal}}</td><td>{{.Protocol}}</td><td>{{.Backend}}</td><td style="text-align:left">{{range $j, $c := .Changes}}{{if $j}}; {{end}}{{$c}}{{else}}nothing{{end}}</td><td style="text-align:left">{{range $j, $c := .Compared}}{{if $j}}, {{end}}{{$c}}{{end}}</td></tr>
+{{end}}</table>{{end}}
+{{if .AppCompat}}<table><tr><th>app</th><th>signal</th><th>protocol</th><th>path</th><th>semconv</th><th>attributes</th><th>changes</th><th>compared</th></tr>
+{{range .AppCompat}}<tr><td>{{.App}}</td><td>{{.Signal}}</td><td>{{.Protocol}}</td><td>{{.Backend}}</td><td style="text-align:left">{{or .Semconv "-"}}</td><td style="text-align:left">{{range $j, $a := .Attributes}}{{if $j}}, {{end}}{{$a}}{{else}}-{{end}}</td><td style="text-align:left">{{changes .}}</td><td style="text-align:left">{{range $j, $c := .Compared}}{{if $j}}, {{end}}{{$c}}{{end}}</td></tr>
 {{end}}</table>{{end}}
 </body></html>
 `))
@@ -86,7 +110,7 @@ figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:.4em}svg{backgro
 func esc(s string) string { return template.HTMLEscapeString(s) }
 
 // throughputChart draws exported items per second over time, one line per stream.
-func throughputChart(r *Report) template.HTML {
+func throughputChart(rows []Exporter) template.HTML {
 	const w, h, pad = 760.0, 260.0, 50.0
 	type line struct {
 		name string
@@ -95,7 +119,7 @@ func throughputChart(r *Report) template.HTML {
 	var lines []line
 	seen := map[string]bool{}
 	maxT, maxV := 1.0, 1.0
-	for _, e := range r.Exporters {
+	for _, e := range rows {
 		key := e.Workload + "/" + e.Name
 		if e.Timeseries == nil || seen[key] || len(e.Timeseries.T) == 0 {
 			continue
@@ -146,18 +170,18 @@ func axes(b *strings.Builder, w, h, pad float64, yMax, xMax string) {
 }
 
 // latencyChart draws p50, p90 and p99 of export latency per row as grouped bars.
-func latencyChart(r *Report) template.HTML {
+func latencyChart(rows []Exporter) template.HTML {
 	const barH, gap, label = 10.0, 8.0, 300.0
 	maxV := 0.001
-	for _, e := range r.Exporters {
+	for _, e := range rows {
 		maxV = math.Max(maxV, e.ExportLatencyMs.P99)
 	}
 	width := 760.0
-	height := float64(len(r.Exporters))*(3*barH+gap) + 30
+	height := float64(len(rows))*(3*barH+gap) + 30
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" role="img">`, width, height)
 	y := 10.0
-	for _, e := range r.Exporters {
+	for _, e := range rows {
 		p90 := e.ExportLatencyMs.P99
 		if e.ExportLatencyMs.P90 != nil {
 			p90 = *e.ExportLatencyMs.P90
@@ -176,16 +200,16 @@ func latencyChart(r *Report) template.HTML {
 }
 
 // outcomeChart draws each row's sent items as one bar split into verified, altered, duplicated-free loss by cause.
-func outcomeChart(r *Report) template.HTML {
+func outcomeChart(rows []Exporter) template.HTML {
 	const barH, gap, label = 14.0, 8.0, 300.0
 	width := 760.0
 	parts := []struct{ name, color string }{{"verified", "#009E73"}, {"altered", "#E69F00"}, {"overflowed", "#56B4E9"},
 		{"dropped_in_sdk", "#D55E00"}, {"export_failed", "#CC79A7"}, {"never_readable", "#000000"}}
-	height := float64(len(r.Exporters))*(barH+gap) + 40
+	height := float64(len(rows))*(barH+gap) + 40
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" role="img">`, width, height)
 	y := 10.0
-	for _, e := range r.Exporters {
+	for _, e := range rows {
 		total := float64(max(e.Sent, 1))
 		vals := []int64{e.Verified, e.Altered, e.Overflowed, e.LostByCause["dropped_in_sdk"], e.LostByCause["export_failed"], e.LostByCause["never_readable"]}
 		fmt.Fprintf(&b, `<text x="4" y="%.0f" font-size="11">%s</text>`, y+barH-3, esc(e.Workload+"/"+e.Name+" @ "+e.Backend))

@@ -95,6 +95,8 @@ func (r *Report) EvaluateThresholds(thresholds []Threshold, exporters [][]string
 
 // Compatibility is one backend path's known changes to what was sent.
 type Compatibility struct {
+	// App names the application under test whose telemetry took the path; empty for otelbench's own exporters.
+	App      string   `json:"app,omitempty"`
 	Signal   string   `json:"signal"`
 	Protocol string   `json:"protocol"`
 	Backend  string   `json:"backend"`
@@ -104,6 +106,11 @@ type Compatibility struct {
 	// Verified is the number of items the changes were judged on: with none verified, an empty Changes says
 	// nothing about the path.
 	Verified int64 `json:"verified"`
+	// Attributes (an app's traces) are the HTTP attribute names seen on its server spans, sorted, and Semconv
+	// which HTTP semantic conventions they follow: "old", "stable", or "both" (spans carry both, or the rows of
+	// the path disagree).
+	Attributes []string `json:"attributes,omitempty"`
+	Semconv    string   `json:"semconv,omitempty"`
 }
 
 // ComparedFields is what verification compares in each item of a signal (a count-verified path compares none
@@ -114,23 +121,28 @@ var ComparedFields = map[string][]string{
 	"logs":    {"body", "severity", "attributes", "trace_id", "span_id", "one copy per record"},
 }
 
-// CompatibilityOf gathers the changes of every row into one entry per signal, protocol and backend path; paths
-// that change nothing are listed with no changes, and with the items verified, so that a path where nothing was
-// verified is not mistaken for one that changes nothing.
+// AppComparedFields is what verification compares for each request answered by an application under test.
+var AppComparedFields = map[string][]string{
+	"traces":  {"server span in the request's trace", "parent: the request's span", "http method, route and status code"},
+	"metrics": {"request count: increase of the app's counter equals requests answered"},
+}
+
+// CompatibilityOf gathers the changes of every row into one entry per signal, protocol and backend path (and per
+// application under test, for its rows); paths that change nothing are listed with no changes, and with the
+// items verified, so that a path where nothing was verified is not mistaken for one that changes nothing.
 func CompatibilityOf(rows []Exporter) []Compatibility {
 	var out []Compatibility
 	index := map[string]int{}
 	for _, r := range rows {
 		key := r.Signal + "|" + r.Protocol + "|" + r.Backend
+		if r.App != nil {
+			key = "app|" + r.Name + "|" + key
+		}
 		i, ok := index[key]
 		if !ok {
 			i = len(out)
 			index[key] = i
-			out = append(out, Compatibility{Signal: r.Signal, Protocol: r.Protocol, Backend: r.Backend, Changes: []string{},
-				Compared: ComparedFields[r.Signal]})
-			if r.VerifiedBy == "count" {
-				out[i].Compared = []string{"number of items accepted"}
-			}
+			out = append(out, newCompatibility(&r))
 		}
 		out[i].Verified += r.Verified
 		for c := range r.Changes {
@@ -139,8 +151,40 @@ func CompatibilityOf(rows []Exporter) []Compatibility {
 			}
 		}
 		slices.Sort(out[i].Changes)
+		if r.App != nil {
+			out[i].addApp(r.App)
+		}
 	}
 	return out
+}
+
+// newCompatibility is the entry of r's path, with nothing verified yet.
+func newCompatibility(r *Exporter) Compatibility {
+	c := Compatibility{Signal: r.Signal, Protocol: r.Protocol, Backend: r.Backend, Changes: []string{}, Compared: ComparedFields[r.Signal]}
+	switch {
+	case r.App != nil:
+		c.App, c.Compared = r.Name, AppComparedFields[r.Signal]
+	case r.VerifiedBy == "count":
+		c.Compared = []string{"number of items accepted"}
+	}
+	return c
+}
+
+// addApp adds what an application row saw of its HTTP attributes to c.
+func (c *Compatibility) addApp(a *App) {
+	for name := range a.Attributes {
+		if !slices.Contains(c.Attributes, name) {
+			c.Attributes = append(c.Attributes, name)
+		}
+	}
+	slices.Sort(c.Attributes)
+	switch {
+	case a.Semconv == "" || a.Semconv == c.Semconv:
+	case c.Semconv == "":
+		c.Semconv = a.Semconv
+	default:
+		c.Semconv = "both"
+	}
 }
 
 // Exporter is one row: one workload sent through one exporter to one backend, and what was verified.
@@ -203,7 +247,8 @@ type Exporter struct {
 	// schedule rather than when it was sent: a sender that fell behind shows here (coordinated omission).
 	VisibilityFromScheduleMs *Latency `json:"visibility_from_schedule_ms,omitempty"`
 	VerifyRounds             int64    `json:"verify_rounds"`
-	// VerifiedBy is "item" when every item was read back and compared, "count" when the backend is a counting
+	// VerifiedBy is "item" when every item was read back and compared, "request" on an application's rows (each
+	// request's telemetry, or its request count, was read back), "count" when the backend is a counting
 	// sink and only the number of items it accepted was compared.
 	VerifiedBy string `json:"verified_by,omitempty"`
 	// Passed is true when verified == sent > 0 and nothing was lost, duplicated or altered.
@@ -235,6 +280,44 @@ type Exporter struct {
 	// Instances, for an exporter with instances > 1, is the export side of each of its SDK pipelines; the row's
 	// sent, dropped_in_sdk, export and byte counts are their sums.
 	Instances []Instance `json:"instances,omitempty"`
+	// App, on the row of an application under test (Name is the app's name, Workload the load driven at it), is
+	// the HTTP side of the run as a load tester reports it. The row's items are then the requests the app
+	// answered ("requests"): for traces, verified means the app's server span was found in the request's trace,
+	// under the request's span, with the request's method, route and status; for metrics, the app's request
+	// count rose by the requests it answered. Requests that got no answer count in App, not as telemetry loss.
+	App *App `json:"app,omitempty"`
+}
+
+// App is the HTTP side of an application-under-test row: the requests otelbench sent and how the app answered.
+type App struct {
+	// Requests is the requests sent; Answered got an HTTP response (any status), Failed got none (connection
+	// refused, timeout: Errors says which), and NotSent were due while MaxInFlight requests were still waiting
+	// for their answers (the app fell too far behind: open loop, they are not sent late).
+	Requests int64 `json:"requests"`
+	Answered int64 `json:"answered"`
+	Failed   int64 `json:"failed"`
+	NotSent  int64 `json:"not_sent"`
+	// Statuses counts answers by HTTP status code ("200"); UnexpectedStatus counts answers whose status is not
+	// the one the scenario's request expects.
+	Statuses         map[string]int64 `json:"statuses"`
+	UnexpectedStatus int64            `json:"unexpected_status"`
+	Errors           map[string]int64 `json:"errors,omitempty"`
+	// LatencyMs is each request's latency from when it was due by the schedule to its answer (what a user
+	// waited, coordinated omission included); ServiceTimeMs from when it was sent.
+	LatencyMs     Latency `json:"latency_ms"`
+	ServiceTimeMs Latency `json:"service_time_ms"`
+	// SpansBelow (traces) counts the spans the app made below its server spans, in the traces verified.
+	SpansBelow int64 `json:"spans_below,omitempty"`
+	// Attributes (traces) counts the HTTP attribute names seen on the app's server spans: http.method and
+	// http.status_code (the old semantic conventions) or http.request.method and http.response.status_code (the
+	// stable ones), http.route, ... What the app's instrumentation sends.
+	Attributes map[string]int64 `json:"attributes,omitempty"`
+	// Semconv (traces) is "old", "stable" or "both": which HTTP semantic conventions the server spans follow.
+	Semconv string `json:"semconv,omitempty"`
+	// Metric (metrics) is the series whose increase was compared with the requests answered, and Counted that
+	// increase.
+	Metric  string  `json:"metric,omitempty"`
+	Counted float64 `json:"counted,omitempty"`
 }
 
 // ScrapeCoverage is how the scrapes of a pull stream covered its sending: how many came, the first one's time

@@ -14,21 +14,16 @@ import (
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "scenario %s  run %s  %.1fs\n\n", r.Scenario, r.RunID, r.DurationS)
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "exporter\tworkload\tsignal\tprotocol\tbackend\tsent\tverified\tlost\tdup\taltered\tsdk drop\titems/s\tbytes/item\texport p50\tp99\tvisible p50\tp99\tresult\t")
-	for _, e := range r.Exporters {
-		result := "PASS"
-		if !e.Passed {
-			result = "FAIL"
+	own, apps := splitRows(r.Exporters)
+	if len(own) > 0 || len(apps) == 0 {
+		if err := writeExportersText(&b, own); err != nil {
+			return err
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
-			e.Name, e.Workload, e.Signal, e.Protocol, e.Backend,
-			e.Sent, e.Verified, e.Lost, e.Duplicated, e.Altered, e.DroppedInSDK, e.ThroughputPerS, perItem(e.BytesPerItem),
-			ms(e.ExportLatencyMs.P50), ms(e.ExportLatencyMs.P99), ms(e.VisibilityLatencyMs.P50), ms(e.VisibilityLatencyMs.P99),
-			result)
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	if len(apps) > 0 {
+		if err := writeAppsText(&b, apps, len(own) > 0); err != nil {
+			return err
+		}
 	}
 	for _, e := range r.Exporters {
 		for _, in := range e.Instances {
@@ -45,28 +40,15 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	b.WriteString("\n")
 	if len(r.Compatibility) > 0 {
-		b.WriteString("compatibility (what each path changed or dropped in items that still verified):\n")
-		ctw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		for _, c := range r.Compatibility {
-			changes := "nothing"
-			switch {
-			case len(c.Changes) > 0:
-				changes = strings.Join(c.Changes, "; ")
-			case c.Verified == 0:
-				changes = "no items verified"
-			}
-			fmt.Fprintf(ctw, "  %s\t%s\t%s\t%s\n", c.Signal, c.Protocol, c.Backend, changes)
-		}
-		if err := ctw.Flush(); err != nil {
+		if err := writeCompatibilityText(&b, r.Compatibility); err != nil {
 			return err
 		}
-		b.WriteString("\n")
 	}
 	for _, e := range r.Exporters {
 		if e.Passed {
 			continue
 		}
-		fmt.Fprintf(&b, "%s/%s @ %s failed:\n", e.Workload, e.Name, e.Backend)
+		fmt.Fprintf(&b, "%s failed:\n", rowLabel(&e))
 		if len(e.LostByCause) > 0 {
 			fmt.Fprintf(&b, "  lost %d = %s\n", e.Lost, byCause(e.LostByCause))
 		}
@@ -75,6 +57,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		for _, msg := range slices.Sorted(maps.Keys(e.ExportErrors)) {
 			fmt.Fprintf(&b, "  %s\n", clipTo(fmt.Sprintf("export error (%d×): %s", e.ExportErrors[msg], msg), maxText-2))
+		}
+		for _, msg := range appErrorsOf(&e) {
+			fmt.Fprintf(&b, "  %s\n", clipTo(msg, maxText-2))
 		}
 		for i, p := range e.Problems {
 			if i == 5 {
@@ -112,12 +97,65 @@ func (r *Report) WriteText(w io.Writer) error {
 				break
 			}
 		}
+		if len(apps) > 0 {
+			b.WriteString("; every request the applications answered showed in their telemetry")
+		}
 		b.WriteString("\n")
 	} else {
 		b.WriteString("FAILED: see the rows marked FAIL\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeExportersText writes the table of otelbench's own exporter rows.
+func writeExportersText(b *strings.Builder, rows []Exporter) error {
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "exporter\tworkload\tsignal\tprotocol\tbackend\tsent\tverified\tlost\tdup\taltered\tsdk drop\titems/s\tbytes/item\texport p50\tp99\tvisible p50\tp99\tresult\t")
+	for _, e := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			e.Name, e.Workload, e.Signal, e.Protocol, e.Backend,
+			e.Sent, e.Verified, e.Lost, e.Duplicated, e.Altered, e.DroppedInSDK, e.ThroughputPerS, perItem(e.BytesPerItem),
+			ms(e.ExportLatencyMs.P50), ms(e.ExportLatencyMs.P99), ms(e.VisibilityLatencyMs.P50), ms(e.VisibilityLatencyMs.P99),
+			verdict(&e))
+	}
+	return tw.Flush()
+}
+
+// writeAppsText writes the table of applications under test: their requests and how their telemetry verified
+// (counts in requests answered; latency from when each request was due). apart separates it from a table above.
+func writeAppsText(b *strings.Builder, rows []Exporter, apart bool) error {
+	if apart {
+		b.WriteString("\n")
+	}
+	b.WriteString("applications under test (verified, lost, altered: requests answered; latency from the schedule):\n")
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "app\tworkload\tsignal\tprotocol\tpath\tanswered\tverified\tlost\taltered\thttp failed\tnot sent\tstatuses\tlatency p50\tp99\tspans below\tsemconv / metric\tresult\t")
+	for _, a := range appRowsOf(rows) {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			a.App, a.Workload, a.Signal, a.Protocol, a.Path, a.Answered, a.Verified, a.Lost, a.Altered, a.Failed, a.NotSent,
+			a.Statuses, a.LatencyP50, a.LatencyP99, a.SpansBelow, a.Telemetry, a.Result)
+	}
+	return tw.Flush()
+}
+
+// writeCompatibilityText writes what each path changed: a table of otelbench's own paths, then a line per
+// application path with the HTTP conventions its spans follow.
+func writeCompatibilityText(b *strings.Builder, cs []Compatibility) error {
+	b.WriteString("compatibility (what each path changed or dropped in items that still verified):\n")
+	own, apps := splitCompatibility(cs)
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	for _, c := range own {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", c.Signal, c.Protocol, c.Backend, changesOf(&c))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, c := range apps {
+		fmt.Fprintf(b, "  %s\n", clipTo(appCompatibilityLine(&c), maxText-2))
+	}
+	b.WriteString("\n")
+	return nil
 }
 
 func ms(v float64) string {

@@ -40,8 +40,12 @@ type Scenario struct {
 	Backends []Backend `yaml:"backends"`
 	// Exporters are the SDK exporter configurations under test.
 	Exporters []Exporter `yaml:"exporters"`
-	// Workloads say what is generated, at which rate, through which exporters.
+	// Workloads say what is generated, at which rate, through which exporters, or which requests are sent to
+	// which app.
 	Workloads []Workload `yaml:"workloads"`
+	// Apps are applications under test: services of the user's, started by otelbench (or already running), that
+	// app workloads drive HTTP load at and whose own telemetry is read back per request.
+	Apps []App `yaml:"apps"`
 	// Sweep, when set, makes the scenario a benchmark of exporter configurations (otelbench bench): the axes
 	// are expanded into configurations of one exporter, each run alone, replicated in random order.
 	Sweep *Sweep `yaml:"sweep"`
@@ -296,6 +300,10 @@ func (sc *Scenario) ConfigPath(b *Backend) string {
 	return sc.resolve(b.Config)
 }
 
+// Resolve is path, written in the scenario, as the process can open it: relative paths are relative to the
+// scenario file's folder.
+func (sc *Scenario) Resolve(path string) string { return sc.resolve(path) }
+
 // resolve makes a path written in the scenario absolute-or-relative to the working directory: relative paths are
 // relative to the scenario file's folder.
 func (sc *Scenario) resolve(path string) string {
@@ -357,6 +365,13 @@ type Workload struct {
 	Metrics MetricsShape `yaml:"metrics"`
 	// Logs is the shape of each log record (signal logs).
 	Logs LogShape `yaml:"logs"`
+	// App, instead of Signal and Exporters, makes the workload drive HTTP load at the application under test of
+	// that name: Requests, at Rate (or Stages) requests per second, open loop, each carrying a traceparent.
+	App      string    `yaml:"app"`
+	Requests []Request `yaml:"requests"`
+	// MaxInFlight (app workloads) bounds the requests waiting for an answer; a request due while that many wait is
+	// not sent, and is counted as not_sent (default 256).
+	MaxInFlight int `yaml:"max_in_flight"`
 }
 
 // MetricsShape says what a metrics workload records. Measurement k goes to instrument k mod len(Instruments) and
@@ -645,6 +660,7 @@ func (sc *Scenario) applyDefaults() {
 			e.Instances = 1
 		}
 	}
+	sc.applyAppDefaults()
 	for i := range sc.Workloads {
 		t := &sc.Workloads[i].Trace
 		if t.Spans == 0 {

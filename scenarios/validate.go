@@ -225,7 +225,8 @@ func (sc *Scenario) validate(v *validator) {
 	}
 
 	exporterNames := map[string]bool{}
-	if len(sc.Exporters) == 0 {
+	appsOnly := len(sc.Workloads) > 0 && !slices.ContainsFunc(sc.Workloads, func(w Workload) bool { return !w.IsApp() })
+	if len(sc.Exporters) == 0 && !appsOnly {
 		v.at("exporters", "no exporters; expected at least one, e.g. - {name: grpc, protocol: otlp-grpc, backend: jaeger}")
 	}
 	for i, e := range sc.Exporters {
@@ -286,8 +287,25 @@ func (sc *Scenario) validate(v *validator) {
 	if len(sc.Workloads) == 0 {
 		v.at("workloads", "no workloads; expected at least one")
 	}
+	appNames := map[string]bool{}
+	for i := range sc.Apps {
+		sc.validateApp(v, fmt.Sprintf("apps[%d]", i), &sc.Apps[i], appNames)
+	}
+	appLoads := map[string]string{}
 	for i := range sc.Workloads {
-		sc.validateWorkload(v, fmt.Sprintf("workloads[%d]", i), &sc.Workloads[i], workloadNames)
+		p := fmt.Sprintf("workloads[%d]", i)
+		if w := &sc.Workloads[i]; w.IsApp() {
+			v.name(p, w.Name, workloadNames)
+			sc.validateAppWorkload(v, p, w, appLoads)
+			sc.validateRate(v, p, w)
+			continue
+		}
+		sc.validateWorkload(v, p, &sc.Workloads[i], workloadNames)
+	}
+	for i, a := range sc.Apps {
+		if _, ok := appLoads[a.Name]; !ok && a.Name != "" {
+			v.at(fmt.Sprintf("apps[%d]", i), "app %q takes no load; expected a workload with app: %s and its requests", a.Name, a.Name)
+		}
 	}
 	if sc.Sweep != nil && len(v.errs) == 0 {
 		sc.validateSweep(v)
@@ -727,39 +745,7 @@ func (sc *Scenario) validateWorkload(v *validator, p string, w *Workload, seen m
 		used[name] = true
 	}
 
-	// rate 0 is meaningful with stages only: the ramp starts from 0.
-	switch {
-	case w.Rate < 0 || w.Rate > MaxRate:
-		v.at(p+".rate", "rate %g is out of range; expected items per second between 0 and %d", w.Rate, MaxRate)
-	case len(w.Stages) == 0 && w.Rate == 0 && v.has(p+".rate"):
-		v.at(p+".rate", "rate 0 sends nothing; expected items per second above 0 (at most %d), or stages to ramp from 0", MaxRate)
-	case len(w.Stages) == 0 && w.Rate == 0:
-		v.at(p+".rate", "workload %q has neither rate nor stages; expected rate: <items per second>", w.Name)
-	}
-	if len(w.Stages) == 0 && sc.Duration == 0 && !v.has("duration") {
-		v.at("duration", "missing duration; workload %q has no stages, so it sends for the scenario's duration; expected duration: such as 15s", w.Name)
-	}
-	if len(w.Stages) == 0 && v.has(p+".stages") {
-		v.at(p+".stages", "no stages; expected at least one {duration: <d>, target: <items per second>}, or no stages key for a constant rate")
-	}
-	var total time.Duration
-	for j, s := range w.Stages {
-		sp := fmt.Sprintf("%s.stages[%d]", p, j)
-		if s.Duration <= 0 || time.Duration(s.Duration) > MaxDuration {
-			v.at(sp+".duration", "a stage needs a positive duration; expected more than 0s and at most %s, got %s", MaxDuration, s.Duration)
-		}
-		// target 0 is meaningful: a ramp down to nothing.
-		if s.Target < 0 || s.Target > MaxRate {
-			v.at(sp+".target", "target %g is out of range; expected items per second between 0 and %d", s.Target, MaxRate)
-		}
-		// Each term is at most MaxDuration+1 and the sum stops growing once past MaxDuration: it cannot overflow.
-		if s.Duration > 0 && total <= MaxDuration {
-			total += min(time.Duration(s.Duration), MaxDuration+1)
-		}
-	}
-	if total > MaxDuration {
-		v.at(p+".stages", "the stages last more than %s; expected at most %s in all", MaxDuration, MaxDuration)
-	}
+	sc.validateRate(v, p, w)
 
 	t := w.Trace
 	tp := p + ".trace"
@@ -831,6 +817,43 @@ func (sc *Scenario) validateWorkload(v *validator, p string, w *Workload, seen m
 		if sc.ExpectedSpans(w) < 1 && sc.Duration >= 0 && w.Rate >= 0 {
 			v.at(p, "workload %q would emit no log record over %s; expected a higher rate or a longer duration", w.Name, sc.WorkloadDuration(w))
 		}
+	}
+}
+
+// validateRate checks a workload's rate and stages.
+func (sc *Scenario) validateRate(v *validator, p string, w *Workload) {
+	// rate 0 is meaningful with stages only: the ramp starts from 0.
+	switch {
+	case w.Rate < 0 || w.Rate > MaxRate:
+		v.at(p+".rate", "rate %g is out of range; expected items per second between 0 and %d", w.Rate, MaxRate)
+	case len(w.Stages) == 0 && w.Rate == 0 && v.has(p+".rate"):
+		v.at(p+".rate", "rate 0 sends nothing; expected items per second above 0 (at most %d), or stages to ramp from 0", MaxRate)
+	case len(w.Stages) == 0 && w.Rate == 0:
+		v.at(p+".rate", "workload %q has neither rate nor stages; expected rate: <items per second>", w.Name)
+	}
+	if len(w.Stages) == 0 && sc.Duration == 0 && !v.has("duration") {
+		v.at("duration", "missing duration; workload %q has no stages, so it sends for the scenario's duration; expected duration: such as 15s", w.Name)
+	}
+	if len(w.Stages) == 0 && v.has(p+".stages") {
+		v.at(p+".stages", "no stages; expected at least one {duration: <d>, target: <items per second>}, or no stages key for a constant rate")
+	}
+	var total time.Duration
+	for j, s := range w.Stages {
+		sp := fmt.Sprintf("%s.stages[%d]", p, j)
+		if s.Duration <= 0 || time.Duration(s.Duration) > MaxDuration {
+			v.at(sp+".duration", "a stage needs a positive duration; expected more than 0s and at most %s, got %s", MaxDuration, s.Duration)
+		}
+		// target 0 is meaningful: a ramp down to nothing.
+		if s.Target < 0 || s.Target > MaxRate {
+			v.at(sp+".target", "target %g is out of range; expected items per second between 0 and %d", s.Target, MaxRate)
+		}
+		// Each term is at most MaxDuration+1 and the sum stops growing once past MaxDuration: it cannot overflow.
+		if s.Duration > 0 && total <= MaxDuration {
+			total += min(time.Duration(s.Duration), MaxDuration+1)
+		}
+	}
+	if total > MaxDuration {
+		v.at(p+".stages", "the stages last more than %s; expected at most %s in all", MaxDuration, MaxDuration)
 	}
 }
 

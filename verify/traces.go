@@ -90,6 +90,10 @@ type Result struct {
 	// verified: the fields it does not keep (links, events, status, kind) and the conversions it is known to make
 	// (attribute types). Root spans are compared field by field.
 	Changes map[string]int64
+	// SpansBelow (an application's requests) counts the spans the app made below its server spans.
+	SpansBelow int64
+	// Attributes (an application's requests) counts the HTTP attribute names seen on the app's server spans.
+	Attributes map[string]int64
 }
 
 // Passed reports whether every expected span was verified and nothing was duplicated, altered or overflowed.

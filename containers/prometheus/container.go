@@ -45,8 +45,9 @@ const prometheusRetention = "3h"
 type Config struct {
 	// RunID labels the container.
 	RunID string
-	// ScrapeTargets are host:port addresses on loopback serving /metrics over plain HTTP, scraped as job
-	// ScrapeJob. Empty means no scraping: samples arrive only through OTLP or remote write.
+	// ScrapeTargets are host:port addresses on loopback serving /metrics over plain HTTP (or host:port/path,
+	// serving path), scraped as job ScrapeJob. Empty means no scraping: samples arrive only through OTLP or
+	// remote write.
 	ScrapeTargets []string
 	// ScrapeInterval is how often targets are scraped (also the scrape timeout). Default 1s.
 	ScrapeInterval time.Duration
@@ -118,9 +119,14 @@ func prometheusConfig(cfg Config) string {
 	if len(cfg.ScrapeTargets) > 0 {
 		fmt.Fprintf(&b, "scrape_configs:\n  - job_name: %s\n    metrics_path: /metrics\n    scheme: http\n", ScrapeJob)
 		b.WriteString("    honor_labels: true\n    honor_timestamps: true\n    scrape_native_histograms: true\n")
-		b.WriteString("    static_configs:\n      - targets:\n")
+		b.WriteString("    static_configs:\n")
 		for _, t := range cfg.ScrapeTargets {
-			fmt.Fprintf(&b, "          - %q\n", t)
+			// host:port, or host:port/path for an endpoint elsewhere than /metrics (an app's own).
+			addr, path, _ := strings.Cut(t, "/")
+			fmt.Fprintf(&b, "      - targets: [%q]\n", addr)
+			if path != "" {
+				fmt.Fprintf(&b, "        labels: {__metrics_path__: %q}\n", "/"+path)
+			}
 		}
 	}
 	return b.String()

@@ -153,3 +153,6 @@ func (l *live) ForwardExporter(s generators.Signal) (string, map[string]any, str
 func (l *live) Describe() map[string]string {
 	return map[string]string{"query": strings.TrimSuffix(l.remoteWrite, "/api/v1/write"), "remote_write": l.remoteWrite}
 }
+
+// PromQL answers the queries an application's request count is read with.
+func (l *live) PromQL() verify.PromQL { return l.q }

@@ -249,3 +249,6 @@ func (q *querier) Query(ctx context.Context, expr string, at time.Time) ([]verif
 func (l *live) Describe() map[string]string {
 	return map[string]string{"query": l.base, "remote_write": l.base + "/api/v1/write"}
 }
+
+// PromQL answers the queries an application's request count is read with.
+func (l *live) PromQL() verify.PromQL { return l.q }

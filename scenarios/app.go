@@ -1,0 +1,349 @@
+package scenarios
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/otelbench/otelbench/generators"
+)
+
+// App is an application under test: a user's own service, in any language, with its own instrumentation.
+// otelbench starts it (or finds it running at URL), points its OpenTelemetry SDK at the scenario's backends
+// through the standard OTEL_* environment, drives HTTP load at it from the workload that names it, and reads
+// back, per request, the telemetry the app made of it.
+type App struct {
+	// Name identifies the app in workloads and reports; it is also the app's OTEL_SERVICE_NAME unless Env sets one.
+	Name string `yaml:"name"`
+	// Command starts the app: the program and its arguments, run in Dir. A program that is not a path is looked
+	// up in the Python environment's bin folder first (see Python), then on PATH.
+	Command []string `yaml:"command"`
+	// Dir is the app's working directory, relative to the scenario file. Default: the scenario file's folder.
+	Dir string `yaml:"dir"`
+	// Python is a pinned requirements file (relative to Dir): otelbench creates a virtual environment from it
+	// (with python3 -m venv and pip, from PyPI; kept under ~/.cache/otelbench/venv by the file's content, so it
+	// is made once) and runs Command with that environment first on PATH.
+	Python string `yaml:"python"`
+	// Env is added to the app's environment after otelbench's OTEL_* variables, so it can override them (a test
+	// of a broken app sets OTEL_TRACES_SAMPLER=always_off, say). Values may use ${ENV}.
+	Env map[string]string `yaml:"env"`
+	// URL is the base URL of an app that is already running: nothing is started, and its telemetry must already
+	// go to the scenario's (external) backends.
+	URL string `yaml:"url"`
+	// Port is the port the app listens on, on 127.0.0.1, passed to it as $PORT. Default 0: a free port otelbench
+	// picks.
+	Port int `yaml:"port"`
+	// Ready says when a started app can take load: Path answers 2xx (or, without a path, / answers anything)
+	// within Timeout (default 60s).
+	Ready AppReady `yaml:"ready"`
+	// Traces, Metrics and Logs say where the app's OpenTelemetry SDK sends each signal: the OTEL_* variables
+	// otelbench sets for it, and where each is read back from. A signal left out is turned off
+	// (OTEL_<SIGNAL>_EXPORTER=none) and not checked.
+	Traces  AppSignal  `yaml:"traces"`
+	Metrics AppMetrics `yaml:"metrics"`
+	Logs    AppSignal  `yaml:"logs"`
+}
+
+// AppReady is how otelbench knows a started app can take load.
+type AppReady struct {
+	Path    string   `yaml:"path"`
+	Timeout Duration `yaml:"timeout"`
+}
+
+// AppSignal is where an app sends one signal over OTLP.
+type AppSignal struct {
+	// Backend is the backend's name; Protocol is otlp-http (default) or otlp-grpc.
+	Backend  string `yaml:"backend"`
+	Protocol string `yaml:"protocol"`
+}
+
+// On reports whether the app sends the signal.
+func (s AppSignal) On() bool { return s.Backend != "" }
+
+// AppMetrics is where an app's metrics go and what must hold of them: the app's request counter (or the count of
+// its request duration histogram) rises by exactly the requests it answered.
+type AppMetrics struct {
+	// Backend is the backend's name (a prometheus backend for Scrape).
+	Backend string `yaml:"backend"`
+	// Protocol is otlp-http (default) or otlp-grpc: the app's SDK pushes its metrics. Not with Scrape.
+	Protocol string `yaml:"protocol"`
+	// Scrape is the path of the app's own metrics endpoint (e.g. /metrics, as prometheus_client serves it):
+	// otelbench passes a free port as $METRICS_PORT (and OTEL_EXPORTER_PROMETHEUS_PORT), and the Prometheus
+	// otelbench starts scrapes it there.
+	Scrape string `yaml:"scrape"`
+	// Count is the metric, as the backend names it, whose increase over the run must equal the requests the app
+	// answered: a counter (flask_app_requests_total) or a histogram's count
+	// (http_server_request_duration_seconds_count). Default: the HTTP server duration histogram's count, by
+	// either semantic convention's name.
+	Count string `yaml:"count"`
+}
+
+// On reports whether the app's metrics are checked.
+func (m AppMetrics) On() bool { return m.Backend != "" }
+
+// Request is one kind of request an app workload sends; each request sent is one of them, picked by weight.
+type Request struct {
+	// Method is the HTTP method (default GET); Path the path and query; Body and Headers go with it.
+	Method  string            `yaml:"method"`
+	Path    string            `yaml:"path"`
+	Body    string            `yaml:"body"`
+	Headers map[string]string `yaml:"headers"`
+	// Weight is how often this request is sent relative to the others (default 1).
+	Weight int `yaml:"weight"`
+	// Route is the http.route the app's server span must carry (e.g. /orders/<int:order_id>). Default: Path
+	// without its query.
+	Route string `yaml:"route"`
+	// Status is the HTTP status the app must answer with. Default: any status below 400.
+	Status int `yaml:"status"`
+	// Logs is how many log records the app writes for each request of this kind, carrying the request's trace
+	// ID: checked when the app's logs are read back (the app's logs: section). Default 0.
+	Logs int `yaml:"logs"`
+}
+
+// DefaultMaxInFlight is Workload.MaxInFlight when the scenario does not set it.
+const DefaultMaxInFlight = 256
+
+// App returns the app called name, or nil.
+func (sc *Scenario) App(name string) *App {
+	for i := range sc.Apps {
+		if sc.Apps[i].Name == name {
+			return &sc.Apps[i]
+		}
+	}
+	return nil
+}
+
+// AppDir is where app a runs: Dir relative to the scenario file's folder unless absolute (the scenario file's
+// folder when empty).
+func (sc *Scenario) AppDir(a *App) string {
+	if a.Dir == "" {
+		if sc.File == "" {
+			return "."
+		}
+		return filepath.Dir(sc.File)
+	}
+	return sc.resolve(a.Dir)
+}
+
+// IsApp reports whether w drives load at an application under test.
+func (w *Workload) IsApp() bool { return w.App != "" }
+
+// httpMethods are the methods a request can use.
+var httpMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
+
+// appProtocols are the OTLP protocols an app's SDK can be pointed at.
+var appProtocols = []string{generators.OTLPHTTP, generators.OTLPGRPC}
+
+func (sc *Scenario) validateApp(v *validator, p string, a *App, seen map[string]bool) {
+	v.name(p, a.Name, seen)
+	switch {
+	case len(a.Command) == 0 && a.URL == "":
+		v.at(p, "app %q has neither command nor url; expected command: [program, args...] to start it, or url: of one already running", a.Name)
+	case len(a.Command) > 0 && a.URL != "":
+		v.at(p+".url", "app %q has both command and url; expected command to start it, or url for one already running, not both", a.Name)
+	case a.URL != "" && !isHTTPURL(a.URL):
+		v.at(p+".url", "url %q is not an http or https URL; expected e.g. http://127.0.0.1:8000", a.URL)
+	}
+	if len(a.Command) > 0 && a.Command[0] == "" {
+		v.at(p+".command[0]", "an empty program; expected the program to run, e.g. python")
+	}
+	if a.URL != "" {
+		for _, f := range []string{"dir", "python", "env", "port", "ready"} {
+			if v.has(p + "." + f) {
+				v.at(p+"."+f, "%s applies to an app otelbench starts; app %q is already running at url; expected no %s here", f, a.Name, f)
+			}
+		}
+	}
+	if len(a.Command) > 0 {
+		dir := sc.AppDir(a)
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			v.at(cmpPath(v, p+".dir", p), "app %q runs in %s, which is not a folder; expected dir: a folder relative to the scenario file", a.Name, dir)
+		} else if a.Python != "" {
+			req := filepath.Join(dir, a.Python)
+			if st, err := os.Stat(req); err != nil || st.IsDir() {
+				v.at(p+".python", "requirements file %s does not exist; expected python: a pinned requirements file in the app's dir", req)
+			}
+		}
+	}
+	if a.Port < 0 || a.Port > 65535 {
+		v.at(p+".port", "port %d is out of range; expected 1 to 65535, or 0 (the default) for a free port otelbench picks", a.Port)
+	}
+	if a.Ready.Path != "" && !strings.HasPrefix(a.Ready.Path, "/") {
+		v.at(p+".ready.path", "ready path %q does not start with /; expected e.g. /healthz", a.Ready.Path)
+	}
+	v.positive(p+".ready.timeout", a.Ready.Timeout, "60s")
+
+	if !a.Traces.On() && !a.Metrics.On() && !a.Logs.On() {
+		v.at(p, "app %q sends no telemetry otelbench reads back; expected traces: {backend: <name>} (and metrics, logs)", a.Name)
+	}
+	for _, s := range []struct {
+		section, signal string
+		sig             AppSignal
+		scrape          bool
+	}{
+		{"traces", "traces", a.Traces, false},
+		{"metrics", "metrics", AppSignal{Backend: a.Metrics.Backend, Protocol: a.Metrics.Protocol}, a.Metrics.Scrape != ""},
+		{"logs", "logs", a.Logs, false},
+	} {
+		sp := p + "." + s.section
+		if !s.sig.On() {
+			if v.has(sp) {
+				v.at(sp+".backend", "%s: no backend; expected backend: the name of the backend the app sends %s to", s.section, s.signal)
+			}
+			continue
+		}
+		b := sc.Backend(s.sig.Backend)
+		if b == nil {
+			v.at(sp+".backend", "app %q sends %s to backend %q, which is not defined; expected one of: %s", a.Name, s.signal, s.sig.Backend, strings.Join(names(sc.Backends), ", "))
+			continue
+		}
+		if s.scrape {
+			if s.sig.Protocol != "" {
+				v.at(sp+".protocol", "metrics scraped from the app's own endpoint have no protocol; expected scrape or protocol, not both")
+			}
+			if !strings.HasPrefix(a.Metrics.Scrape, "/") {
+				v.at(sp+".scrape", "scrape path %q does not start with /; expected e.g. /metrics", a.Metrics.Scrape)
+			}
+			if kindOf(b) != nil && !slices.Contains(receives(b, "metrics"), generators.Prometheus) {
+				v.at(sp+".backend", "the metrics of app %q are scraped, and a %s backend does not scrape; expected a prometheus backend", a.Name, b.Type)
+			} else if b.IsExternal() || a.URL != "" {
+				v.at(sp+".scrape", "only a Prometheus otelbench starts is configured to scrape an app otelbench starts; expected a started prometheus backend and an app with command, or protocol: otlp-http")
+			}
+			continue
+		}
+		proto := s.sig.Protocol
+		if proto == "" {
+			proto = generators.OTLPHTTP
+		} else {
+			v.oneOf(sp+".protocol", "protocol", proto, appProtocols)
+		}
+		if kindOf(b) == nil || !slices.Contains(appProtocols, proto) {
+			continue
+		}
+		switch {
+		case !slices.Contains(receives(b, s.signal), proto):
+			v.at(cmpPath(v, sp+".protocol", sp+".backend"), "a %s backend does not receive %s over %s; expected a backend that does, or one of: %s", b.Type, s.signal, proto, strings.Join(receives(b, s.signal), ", "))
+		case !slices.Contains(sc.Signals(b), s.signal):
+			v.at(sp+".backend", "backend %q cannot give %s back; expected a backend that gives %s back (%s sends them on to no such backend)", b.Name, s.signal, s.signal, b.Name)
+		case a.URL != "" && !b.IsExternal():
+			v.at(sp+".backend", "app %q is already running, so it cannot be told where backend %q, started by otelbench on a port of its choosing, listens; expected an external backend (external: {...}) the app already sends to, or command: to let otelbench start the app", a.Name, b.Name)
+		}
+	}
+	if a.Metrics.Count != "" && !a.Metrics.On() {
+		v.at(p+".metrics.backend", "metrics: no backend; expected backend: the name of the backend the app's metrics are read from")
+	}
+}
+
+// cmpPath is path when the file has it, else fallback.
+func cmpPath(v *validator, path, fallback string) string {
+	if v.has(path) || v.goBuilt {
+		return path
+	}
+	return fallback
+}
+
+// validateAppWorkload checks a workload that drives HTTP load at an app.
+func (sc *Scenario) validateAppWorkload(v *validator, p string, w *Workload, used map[string]string) {
+	a := sc.App(w.App)
+	if a == nil {
+		v.at(p+".app", "app %q is not defined; expected one of: %s", w.App, strings.Join(appNames(sc.Apps), ", "))
+	} else if other, ok := used[a.Name]; ok {
+		v.at(p+".app", "app %q already takes the load of workload %q; expected one workload per app (its request count is compared with what the workload's requests got answered)", a.Name, other)
+	} else {
+		used[a.Name] = w.Name
+	}
+	for _, f := range []string{"signal", "exporters", "trace", "metrics", "logs"} {
+		if v.has(p + "." + f) {
+			v.at(p+"."+f, "%s applies to workloads that generate telemetry; workload %q drives requests at app %q, whose own SDK makes the telemetry; expected no %s here", f, w.Name, w.App, f)
+		}
+	}
+	if len(w.Requests) == 0 {
+		v.at(p+".requests", "workload %q has no requests; expected requests: [{method: GET, path: /}]", w.Name)
+	}
+	for j, r := range w.Requests {
+		rp := fmt.Sprintf("%s.requests[%d]", p, j)
+		if r.Method != "" && !slices.Contains(httpMethods, r.Method) {
+			v.at(rp+".method", "method %q is not supported; expected one of: %s", r.Method, strings.Join(httpMethods, ", "))
+		}
+		if !strings.HasPrefix(r.Path, "/") {
+			v.at(rp+".path", "path %q does not start with /; expected e.g. /hello", r.Path)
+		}
+		if r.Weight < 0 || r.Weight > 1_000_000 || (r.Weight == 0 && v.has(rp+".weight")) {
+			v.at(rp+".weight", "weight %d is out of range; expected 1 to 1000000 (default 1)", r.Weight)
+		}
+		if r.Status != 0 && (r.Status < 100 || r.Status > 599) {
+			v.at(rp+".status", "status %d is not an HTTP status; expected 100 to 599", r.Status)
+		}
+		if r.Logs < 0 || r.Logs > 1000 {
+			v.at(rp+".logs", "logs %d is out of range; expected 0 to 1000 log records per request", r.Logs)
+		}
+		for k := range r.Headers {
+			if strings.EqualFold(k, "traceparent") || strings.EqualFold(k, "tracestate") {
+				v.at(rp+".headers", "header %s is otelbench's: every request carries its own traceparent, derived like the synthetic IDs; expected no %s header", k, k)
+			}
+		}
+	}
+	if a != nil && a.Logs.On() && !slices.ContainsFunc(w.Requests, func(r Request) bool { return r.Logs > 0 }) {
+		v.at(p+".requests", "the logs of app %q are read back, but no request of workload %q says how many records it logs; expected logs: <records per request> on the requests that log", a.Name, w.Name)
+	}
+	if w.MaxInFlight < 0 || (w.MaxInFlight == 0 && v.has(p+".max_in_flight")) {
+		v.at(p+".max_in_flight", "max_in_flight %d is out of range; expected at least 1 (default %d)", w.MaxInFlight, DefaultMaxInFlight)
+	}
+	if sc.ExpectedSpans(w) < 1 && sc.Duration >= 0 && w.Rate >= 0 {
+		v.at(p, "workload %q would send no request over %s; expected a higher rate or a longer duration", w.Name, sc.WorkloadDuration(w))
+	}
+}
+
+func appNames(as []App) []string {
+	out := make([]string, len(as))
+	for i := range as {
+		out[i] = as[i].Name
+	}
+	if len(out) == 0 {
+		return []string{"(no apps: add apps: [{name: ..., command: [...]}])"}
+	}
+	return out
+}
+
+// applyAppDefaults fills in apps' and app workloads' defaults.
+func (sc *Scenario) applyAppDefaults() {
+	for i := range sc.Apps {
+		a := &sc.Apps[i]
+		if a.Ready.Timeout == 0 {
+			a.Ready.Timeout = Duration(60 * time.Second)
+		}
+		for _, s := range []*AppSignal{&a.Traces, &a.Logs} {
+			if s.On() && s.Protocol == "" {
+				s.Protocol = generators.OTLPHTTP
+			}
+		}
+		if a.Metrics.On() && a.Metrics.Scrape == "" && a.Metrics.Protocol == "" {
+			a.Metrics.Protocol = generators.OTLPHTTP
+		}
+	}
+	for i := range sc.Workloads {
+		w := &sc.Workloads[i]
+		if !w.IsApp() {
+			continue
+		}
+		if w.MaxInFlight == 0 {
+			w.MaxInFlight = DefaultMaxInFlight
+		}
+		for j := range w.Requests {
+			r := &w.Requests[j]
+			if r.Method == "" {
+				r.Method = http.MethodGet
+			}
+			if r.Weight == 0 {
+				r.Weight = 1
+			}
+			if r.Route == "" {
+				r.Route, _, _ = strings.Cut(r.Path, "?")
+			}
+		}
+	}
+}

@@ -1,0 +1,88 @@
+package scenarios_test
+
+import (
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/otelbench/otelbench/scenarios"
+)
+
+// appScenario is a valid scenario of an application under test (the test runs in scenarios/, where apps/flask is);
+// the rows below each break one thing in it.
+const appScenario = `version: 1
+name: a
+duration: 10s
+backends:
+  - {name: jaeger, type: jaeger}
+  - {name: prom, type: prometheus}
+  - {name: col, type: collector, forward_to: [jaeger]}
+  - {name: ext, type: jaeger, external: {otlp_http: "127.0.0.1:4318", url: "http://127.0.0.1:16686"}}
+apps:
+  - name: shop
+    dir: apps/flask
+    python: requirements.txt
+    command: [python, app.py]
+    traces: {backend: col}
+    metrics: {backend: prom, scrape: /metrics}
+    logs: {backend: col}
+workloads:
+  - name: load
+    app: shop
+    rate: 10
+    requests:
+      - {path: /hello, weight: 3}
+      - {method: POST, path: /checkout, body: "{}", status: 201, logs: 1}
+`
+
+var _ = Describe("Application-under-test scenarios", func() {
+	It("accept an app and its load, with the defaults a user expects", func() {
+		sc, err := scenarios.Parse("s.yaml", []byte(appScenario))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(sc.Exporters).To(BeEmpty())
+		a := sc.App("shop")
+		Expect(a.Traces.Protocol).To(Equal("otlp-http"))
+		Expect(a.Ready.Timeout.String()).To(Equal("1m0s"))
+		w := sc.Workloads[0]
+		Expect(w.MaxInFlight).To(Equal(scenarios.DefaultMaxInFlight))
+		Expect(w.Requests[0].Method).To(Equal("GET"))
+		Expect(w.Requests[0].Route).To(Equal("/hello"))
+		Expect(w.Requests[1].Weight).To(Equal(1))
+		Expect(sc.ExpectedSpans(&w)).To(BeNumerically("==", 100))
+	})
+
+	DescribeTable("refuse what cannot work, saying where and what is expected",
+		func(old, new, where, msg string) {
+			Expect(appScenario).To(ContainSubstring(old))
+			_, err := scenarios.Parse("s.yaml", []byte(strings.Replace(appScenario, old, new, 1)))
+			Expect(err).To(MatchError(ContainSubstring(where + ": " + msg)))
+		},
+		Entry("an app with neither command nor url", "    command: [python, app.py]\n", "",
+			"s.yaml:10:5", `app "shop" has neither command nor url`),
+		Entry("a folder that does not exist", "dir: apps/flask", "dir: apps/nowhere",
+			"s.yaml:11:10", `app "shop" runs in apps/nowhere, which is not a folder; expected dir: a folder relative to the scenario file`),
+		Entry("a requirements file that does not exist", "python: requirements.txt", "python: reqs.txt",
+			"s.yaml:12:13", "requirements file apps/flask/reqs.txt does not exist"),
+		Entry("an undefined backend", "traces: {backend: col}", "traces: {backend: colector}",
+			"s.yaml:14:23", `app "shop" sends traces to backend "colector", which is not defined`),
+		Entry("a protocol an app's SDK is not pointed at", "traces: {backend: col}", "traces: {backend: col, protocol: zipkin}",
+			"s.yaml:14:38", `protocol "zipkin" is not supported; expected one of: otlp-http, otlp-grpc`),
+		Entry("a scraped app with a backend that does not scrape", "metrics: {backend: prom, scrape: /metrics}", "metrics: {backend: jaeger, scrape: /metrics}",
+			"s.yaml:15:24", `the metrics of app "shop" are scraped, and a jaeger backend does not scrape; expected a prometheus backend`),
+		Entry("an app already running with a backend otelbench starts", "    dir: apps/flask\n    python: requirements.txt\n    command: [python, app.py]\n",
+			"    url: http://127.0.0.1:8000\n", "s.yaml:12:23", `app "shop" is already running, so it cannot be told where backend "col"`),
+		Entry("a workload naming an app that is not defined", "app: shop", "app: shoop",
+			"s.yaml:19:10", `app "shoop" is not defined; expected one of: shop`),
+		Entry("an app workload with a signal", "    app: shop\n", "    app: shop\n    signal: traces\n",
+			"s.yaml:20:13", "signal applies to workloads that generate telemetry"),
+		Entry("a request path without /", "path: /hello", "path: hello",
+			"s.yaml:22:16", `path "hello" does not start with /`),
+		Entry("a traceparent header of the user's", "{path: /hello, weight: 3}", "{path: /hello, weight: 3, headers: {traceparent: x}}",
+			"s.yaml:22:44", "header traceparent is otelbench's"),
+		Entry("logs read back but no request that logs", ", logs: 1}", "}",
+			"s.yaml:22:7", `the logs of app "shop" are read back, but no request of workload "load" says how many records it logs`),
+		Entry("a status that is not HTTP's", "status: 201", "status: 2010",
+			"s.yaml:23:61", "status 2010 is not an HTTP status; expected 100 to 599"),
+	)
+})
