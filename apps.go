@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/testcontainers/testcontainers-go"
+
 	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/containers/app"
 	"github.com/otelbench/otelbench/generators"
@@ -81,7 +83,7 @@ func cmpInt(a, b int) int {
 type appRun struct {
 	*plannedApp
 	url    string
-	proc   *app.Process
+	proc   runningApp
 	load   *generators.HTTPLoad
 	checks []*appCheck
 	env    map[string]string // what the app was given (for explaining failures)
@@ -89,6 +91,13 @@ type appRun struct {
 	runID  string
 	done   bool
 	runErr error
+}
+
+// runningApp is an app otelbench started: a process or a container.
+type runningApp interface {
+	Stop(ctx context.Context) error
+	Exited() (bool, error)
+	ErrorLines(n int) []string
 }
 
 // appCheck is one check of an app: a signal read back from one path.
@@ -147,6 +156,18 @@ func (r *appRun) start(ctx context.Context, sc *scenarios.Scenario, opts Options
 	}
 	r.env = env
 	opts.Observer.Phase(fmt.Sprintf("start app %s", a.Name))
+	if a.Image != "" {
+		c, err := app.StartContainer(ctx, app.ContainerConfig{
+			Name: a.Name, RunID: opts.RunID, Image: a.Image, Command: a.Command, Env: envList(env),
+			URL: r.url, ReadyPath: a.Ready.Path, ReadyTimeout: time.Duration(a.Ready.Timeout), Log: filepath.Join(logDir, a.Name+".log"),
+			Customizers: []testcontainers.ContainerCustomizer{testcontainers.WithLogger(containers.Logger(opts.Logger))},
+		})
+		if err != nil {
+			return err
+		}
+		r.proc = c
+		return nil
+	}
 	proc, err := app.Start(ctx, app.Config{
 		Name: a.Name, Command: a.Command, Dir: dir, Env: envList(env), Venv: venv,
 		URL: r.url, ReadyPath: a.Ready.Path, ReadyTimeout: time.Duration(a.Ready.Timeout),

@@ -20,8 +20,12 @@ type App struct {
 	// Name identifies the app in workloads and reports; it is also the app's OTEL_SERVICE_NAME unless Env sets one.
 	Name string `yaml:"name"`
 	// Command starts the app: the program and its arguments, run in Dir. A program that is not a path is looked
-	// up in the Python environment's bin folder first (see Python), then on PATH.
+	// up in the Python environment's bin folder first (see Python), then on PATH. With Image, it replaces the
+	// image's command.
 	Command []string `yaml:"command"`
+	// Image, instead of a process, runs the app as a container of this image (one you built: nothing is pulled
+	// from a registry), with host networking, the same environment, and Command as its command when set.
+	Image string `yaml:"image"`
 	// Dir is the app's working directory, relative to the scenario file. Default: the scenario file's folder.
 	Dir string `yaml:"dir"`
 	// Python is a pinned requirements file (relative to Dir): otelbench creates a virtual environment from it
@@ -95,7 +99,7 @@ type Request struct {
 	// Weight is how often this request is sent relative to the others (default 1).
 	Weight int `yaml:"weight"`
 	// Route is the http.route the app's server span must carry (e.g. /orders/<int:order_id>). Default: Path
-	// without its query.
+	// without its query. An explicit "" expects none (a path no route of the app matches).
 	Route string `yaml:"route"`
 	// Status is the HTTP status the app must answer with. Default: any status below 400.
 	Status int `yaml:"status"`
@@ -141,10 +145,10 @@ var appProtocols = []string{generators.OTLPHTTP, generators.OTLPGRPC}
 func (sc *Scenario) validateApp(v *validator, p string, a *App, seen map[string]bool) {
 	v.name(p, a.Name, seen)
 	switch {
-	case len(a.Command) == 0 && a.URL == "":
-		v.at(p, "app %q has neither command nor url; expected command: [program, args...] to start it, or url: of one already running", a.Name)
-	case len(a.Command) > 0 && a.URL != "":
-		v.at(p+".url", "app %q has both command and url; expected command to start it, or url for one already running, not both", a.Name)
+	case len(a.Command) == 0 && a.URL == "" && a.Image == "":
+		v.at(p, "app %q has neither command, image nor url; expected command: [program, args...] to start it, image: to run it as a container, or url: of one already running", a.Name)
+	case (len(a.Command) > 0 || a.Image != "") && a.URL != "":
+		v.at(p+".url", "app %q has url and also command or image; expected command or image to start it, or url for one already running, not both", a.Name)
 	case a.URL != "" && !isHTTPURL(a.URL):
 		v.at(p+".url", "url %q is not an http or https URL; expected e.g. http://127.0.0.1:8000", a.URL)
 	}
@@ -158,7 +162,14 @@ func (sc *Scenario) validateApp(v *validator, p string, a *App, seen map[string]
 			}
 		}
 	}
-	if len(a.Command) > 0 {
+	if a.Image != "" {
+		for _, f := range []string{"dir", "python"} {
+			if v.has(p + "." + f) {
+				v.at(p+"."+f, "%s applies to an app otelbench runs as a process; app %q runs as a container of image %s; expected no %s here", f, a.Name, a.Image, f)
+			}
+		}
+	}
+	if len(a.Command) > 0 && a.Image == "" {
 		dir := sc.AppDir(a)
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			v.at(cmpPath(v, p+".dir", p), "app %q runs in %s, which is not a folder; expected dir: a folder relative to the scenario file", a.Name, dir)
@@ -341,7 +352,7 @@ func (sc *Scenario) applyAppDefaults() {
 			if r.Weight == 0 {
 				r.Weight = 1
 			}
-			if r.Route == "" {
+			if _, explicit := sc.places[fmt.Sprintf("workloads[%d].requests[%d].route", i, j)]; r.Route == "" && !explicit {
 				r.Route, _, _ = strings.Cut(r.Path, "?")
 			}
 		}

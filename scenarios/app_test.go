@@ -59,7 +59,7 @@ var _ = Describe("Application-under-test scenarios", func() {
 			Expect(err).To(MatchError(ContainSubstring(where + ": " + msg)))
 		},
 		Entry("an app with neither command nor url", "    command: [python, app.py]\n", "",
-			"s.yaml:10:5", `app "shop" has neither command nor url`),
+			"s.yaml:10:5", `app "shop" has neither command, image nor url`),
 		Entry("a folder that does not exist", "dir: apps/flask", "dir: apps/nowhere",
 			"s.yaml:11:10", `app "shop" runs in apps/nowhere, which is not a folder; expected dir: a folder relative to the scenario file`),
 		Entry("a requirements file that does not exist", "python: requirements.txt", "python: reqs.txt",
@@ -82,6 +82,8 @@ var _ = Describe("Application-under-test scenarios", func() {
 			"s.yaml:22:44", "header traceparent is otelbench's"),
 		Entry("logs read back but no request that logs", ", logs: 1}", "}",
 			"s.yaml:22:7", `the logs of app "shop" are read back, but no request of workload "load" says how many records it logs`),
+		Entry("an image with a folder to run in", "    command: [python, app.py]\n", "    image: shop:dev\n",
+			"s.yaml:11:10", `dir applies to an app otelbench runs as a process; app "shop" runs as a container of image shop:dev`),
 		Entry("a status that is not HTTP's", "status: 201", "status: 2010",
 			"s.yaml:23:61", "status 2010 is not an HTTP status; expected 100 to 599"),
 	)

@@ -177,12 +177,13 @@ func judgeRequest(res *Result, r Request, spans []Span) (why string, done bool) 
 	} else if m != r.Method {
 		wrong = append(wrong, fmt.Sprintf("method %s, sent %s", m, r.Method))
 	}
-	if r.Route != "" {
-		if rt, ok := firstString(sp.Attributes, []string{"http.route"}); !ok {
-			wrong = append(wrong, "no http.route (expected "+r.Route+")")
-		} else if rt != r.Route {
-			wrong = append(wrong, fmt.Sprintf("route %s, expected %s", rt, r.Route))
-		}
+	switch rt, ok := firstString(sp.Attributes, []string{"http.route"}); {
+	case r.Route == "" && rt != "":
+		wrong = append(wrong, fmt.Sprintf("route %s, expected none", rt))
+	case r.Route != "" && !ok:
+		wrong = append(wrong, "no http.route (expected "+r.Route+")")
+	case r.Route != "" && rt != r.Route:
+		wrong = append(wrong, fmt.Sprintf("route %s, expected %s", rt, r.Route))
 	}
 	if s, ok := firstString(sp.Attributes, statusKeys); !ok {
 		wrong = append(wrong, "no http.response.status_code or http.status_code")

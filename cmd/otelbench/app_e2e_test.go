@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -103,4 +104,57 @@ workloads:
 		Expect(causes["nowhere"]).To(ContainElement(ContainSubstring("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:9/v1/traces, not the backend's endpoint")))
 		Expect(s.Out).To(gbytes.Say("FAIL"))
 	}, SpecTimeout(4*time.Minute))
+
+	It("runs from a container image the user built (a Go service), verified the same way", func(ctx SpecContext) {
+		// The image: the Go service in testdata/goapp, static, FROM scratch, built here as a user would.
+		build := GinkgoT().TempDir()
+		gob := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(build, "goapp"), "./testdata/goapp")
+		gob.Env = append(os.Environ(), "CGO_ENABLED=0")
+		gob.Stdout, gob.Stderr = GinkgoWriter, GinkgoWriter
+		Expect(gob.Run()).To(Succeed())
+		Expect(os.WriteFile(filepath.Join(build, "Dockerfile"), []byte("FROM scratch\nCOPY goapp /goapp\nENTRYPOINT [\"/goapp\"]\n"), 0o644)).To(Succeed())
+		image := "otelbench-test/goapp:" + runID("goapp")[4:]
+		db := exec.CommandContext(ctx, "docker", "build", "-q", "-t", image, build)
+		db.Stdout, db.Stderr = GinkgoWriter, GinkgoWriter
+		Expect(db.Run()).To(Succeed())
+		DeferCleanup(func() { _ = exec.Command("docker", "image", "rm", "-f", image).Run() })
+
+		path := writeScenario(`version: 1
+name: go-image
+duration: 5s
+verify: {timeout: 20s}
+backends:
+  - {name: jaeger, type: jaeger}
+apps:
+  - name: goapp
+    image: IMAGE
+    ready: {path: /healthz}
+    traces: {backend: jaeger, protocol: otlp-http}
+workloads:
+  - name: items
+    app: goapp
+    rate: 50
+    requests:
+      - {path: /items/7, route: "/items/{id}"}
+      - {path: /nothing-here, route: "", status: 404}
+`)
+		Expect(os.WriteFile(path, []byte(strings.Replace(must(os.ReadFile(path)), "IMAGE", image, 1)), 0o644)).To(Succeed())
+		out, id := GinkgoT().TempDir(), runID("go-image")
+		s := otelbench("run", path, "--out", out, "--run-id", id)
+		rep := passed(ctx, s, out)
+		Expect(rep.Exporters).To(HaveLen(1))
+		e := rep.Exporters[0]
+		Expect(e.Verified).To(BeNumerically("~", 250, 1))
+		Expect(e.App.Semconv).To(Equal("stable"))
+		Expect(e.App.Statuses).To(HaveKey("404"))
+		Expect(e.App.SpansBelow).To(Equal(e.App.Statuses["200"]), "one load-item span below each item's server span")
+		Expect(filepath.Join(out, "apps", "goapp.log")).To(BeAnExistingFile())
+		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty(), "the app's container is removed with the backends")
+	}, SpecTimeout(4*time.Minute))
 })
+
+func must(b []byte, err error) string {
+	GinkgoHelper()
+	Expect(err).NotTo(HaveOccurred())
+	return string(b)
+}

@@ -102,20 +102,27 @@ func Start(ctx context.Context, cfg Config) (*Process, error) {
 
 // awaitReady polls the app until it answers as cfg says, it exits, or the timeout passes.
 func (p *Process) awaitReady(ctx context.Context, cfg Config) error {
-	timeout := cfg.ReadyTimeout
+	return awaitReady(ctx, p.name, cfg.URL, cfg.ReadyPath, cfg.ReadyTimeout, p.done, func() string {
+		return fmt.Sprintf("%v; its last lines: %s", p.err, strings.Join(p.tail.last(5), " | "))
+	}, func() []string { return p.tail.last(5) })
+}
+
+// awaitReady polls base+path until it answers 2xx (any answer from / without a path), done is closed (the app
+// exited: why says how), or timeout passes; last gives the app's last lines for the message.
+func awaitReady(ctx context.Context, name, base, path string, timeout time.Duration, done <-chan struct{}, why func() string, last func() []string) error {
 	if timeout <= 0 {
 		timeout = time.Minute
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	client := &http.Client{Timeout: 2 * time.Second}
-	target := strings.TrimRight(cfg.URL, "/") + cfg.ReadyPath
-	if cfg.ReadyPath == "" {
-		target = strings.TrimRight(cfg.URL, "/") + "/"
+	target := strings.TrimRight(base, "/") + path
+	if path == "" {
+		target = strings.TrimRight(base, "/") + "/"
 	}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	var last string
+	var got string
 	for {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 		if err != nil {
@@ -125,19 +132,19 @@ func (p *Process) awaitReady(ctx context.Context, cfg Config) error {
 		if err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			if cfg.ReadyPath == "" || resp.StatusCode/100 == 2 {
+			if path == "" || resp.StatusCode/100 == 2 {
 				return nil
 			}
-			last = resp.Status
+			got = resp.Status
 		} else {
-			last = err.Error()
+			got = err.Error()
 		}
 		select {
-		case <-p.done:
-			return fmt.Errorf("app %s exited before it was ready (%v); its last lines: %s", p.name, p.err, strings.Join(p.tail.last(5), " | "))
+		case <-done:
+			return fmt.Errorf("app %s exited before it was ready (%s)", name, why())
 		case <-ctx.Done():
 			if ctx.Err() == context.DeadlineExceeded {
-				return fmt.Errorf("app %s was not ready after %s: GET %s: %s; its last lines: %s", p.name, timeout, target, last, strings.Join(p.tail.last(5), " | "))
+				return fmt.Errorf("app %s was not ready after %s: GET %s: %s; its last lines: %s", name, timeout, target, got, strings.Join(last(), " | "))
 			}
 			return ctx.Err()
 		case <-tick.C:
