@@ -47,6 +47,8 @@ var _ = Describe("An application's requests read back from its traces", func() {
 
 	It("counts a request whose trace is absent as lost, and one whose span says otherwise as altered, saying what differs", func(ctx SpecContext) {
 		lost, wrong, orphan, twice := req(0, "GET", "/hello", 200), req(1, "GET", "/hello", 500), req(2, "GET", "/hello", 200), req(3, "GET", "/hello", 200)
+		unrouted := req(4, "GET", "", 404) // a path no route matches: no http.route expected
+		su := server(unrouted, map[string]any{"http.method": "GET", "http.route": "/hello", "http.status_code": int64(404)})
 		sw := server(wrong, map[string]any{"http.method": "GET", "http.route": "/hello", "http.status_code": int64(200)})
 		// A span in the trace, but not under the request's span: the app did not take the traceparent's parent.
 		so := server(orphan, map[string]any{"http.method": "GET", "http.route": "/hello", "http.status_code": int64(200)})
@@ -54,17 +56,18 @@ var _ = Describe("An application's requests read back from its traces", func() {
 		st := server(twice, map[string]any{"http.method": "GET", "http.route": "/hello", "http.status_code": int64(200)})
 		st2 := st
 		st2.SpanID = trace.SpanID{9}
-		r := &fakeReader{traces: map[trace.TraceID][]verify.Span{wrong.Trace: {sw}, orphan.Trace: {so}, twice.Trace: {st, st2}}}
-		res, err := verify.Requests(ctx, r, []verify.Request{lost, wrong, orphan, twice}, opts)
+		r := &fakeReader{traces: map[trace.TraceID][]verify.Span{wrong.Trace: {sw}, orphan.Trace: {so}, twice.Trace: {st, st2}, unrouted.Trace: {su}}}
+		res, err := verify.Requests(ctx, r, []verify.Request{lost, wrong, orphan, twice, unrouted}, opts)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(res.Passed()).To(BeFalse())
 		Expect(res.Lost).To(BeEquivalentTo(1))
-		Expect(res.Altered).To(BeEquivalentTo(2))
+		Expect(res.Altered).To(BeEquivalentTo(3))
 		Expect(res.Verified).To(BeEquivalentTo(1))
 		Expect(res.Duplicated).To(BeEquivalentTo(1))
 		Expect(res.Problems).To(ContainElement(ContainSubstring("status 200, the app answered 500")))
 		Expect(res.Problems).To(ContainElement(ContainSubstring("did the app take the traceparent header?")))
 		Expect(res.Problems).To(ContainElement(ContainSubstring("no span of it found")))
+		Expect(res.Problems).To(ContainElement(ContainSubstring("route /hello, expected none")))
 	})
 
 	It("waits for spans that arrive late, within the window", func(ctx SpecContext) {

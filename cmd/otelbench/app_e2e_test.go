@@ -1,15 +1,22 @@
 package main_test
 
 import (
+	"context"
+	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/gbytes"
+
+	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/jaeger"
 )
 
 var _ = Describe("An application under test", Label("docker", "e2e", "python"), func() {
@@ -18,6 +25,7 @@ var _ = Describe("An application under test", Label("docker", "e2e", "python"), 
 		s := otelbench("run", "../../scenarios/flask-app.yaml", "--out", out, "--run-id", id)
 		rep := passed(ctx, s, out)
 		Expect(s.Out).To(gbytes.Say("applications under test"))
+		expectRenders(ctx, filepath.Join(out, "report.html"))
 		paths := map[string]bool{}
 		for _, e := range rep.Exporters {
 			paths[e.Name+" "+e.Signal+" @ "+e.Backend] = true
@@ -151,6 +159,48 @@ workloads:
 		Expect(filepath.Join(out, "apps", "goapp.log")).To(BeAnExistingFile())
 		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty(), "the app's container is removed with the backends")
 	}, SpecTimeout(4*time.Minute))
+})
+
+var _ = Describe("An application already running", Label("docker", "e2e"), func() {
+	It("is driven and verified at its url against the external backend it sends to, and left running", func(ctx SpecContext) {
+		j, err := jaeger.Run(ctx, startImage(ctx, "jaeger"), jaeger.Config{RunID: runID("url-app-owner"), MaxTraces: 50_000})
+		DeferCleanup(func(ctx context.Context) { _ = j.Terminate(ctx) })
+		Expect(err).NotTo(HaveOccurred())
+		// The user's app, started by the user: the Go service, exporting to that Jaeger.
+		bin := filepath.Join(GinkgoT().TempDir(), "goapp")
+		gob := exec.CommandContext(ctx, "go", "build", "-o", bin, "./testdata/goapp")
+		gob.Stdout, gob.Stderr = GinkgoWriter, GinkgoWriter
+		Expect(gob.Run()).To(Succeed())
+		ports, err := containers.FreePorts(1)
+		Expect(err).NotTo(HaveOccurred())
+		app := exec.Command(bin)
+		app.Env = append(os.Environ(), "PORT="+strconv.Itoa(ports[0]), "OTEL_SERVICE_NAME=running",
+			"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://"+j.OTLPHTTPEndpoint()+"/v1/traces", "OTEL_BSP_SCHEDULE_DELAY=200")
+		app.Stdout, app.Stderr = GinkgoWriter, GinkgoWriter
+		Expect(app.Start()).To(Succeed())
+		DeferCleanup(func() { _ = app.Process.Kill(); _ = app.Wait() })
+		url := "http://" + containers.HostPort(ports[0])
+		Eventually(func() error { _, err := http.Get(url + "/healthz"); return err }).WithContext(ctx).Should(Succeed())
+
+		path := writeScenario(fmt.Sprintf(`version: 1
+name: running-app
+duration: 3s
+verify: {timeout: 20s}
+backends:
+  - {name: theirs, type: jaeger, external: {otlp_http: %q, url: %q}}
+apps:
+  - {name: running, url: %q, traces: {backend: theirs}}
+workloads:
+  - {name: items, app: running, rate: 50, requests: [{path: /items/3, route: "/items/{id}"}]}
+`, j.OTLPHTTPEndpoint(), j.QueryURL(), url))
+		out := GinkgoT().TempDir()
+		rep := passed(ctx, otelbench("run", path, "--out", out, "--run-id", runID("url-app")), out)
+		Expect(rep.Exporters).To(HaveLen(1))
+		Expect(rep.Exporters[0].Verified).To(BeEquivalentTo(150))
+		resp, err := http.Get(url + "/healthz")
+		Expect(err).NotTo(HaveOccurred(), "an app otelbench did not start is not stopped")
+		resp.Body.Close()
+	}, SpecTimeout(3*time.Minute))
 })
 
 func must(b []byte, err error) string {
