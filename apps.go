@@ -89,7 +89,6 @@ type appRun struct {
 	env    map[string]string // what the app was given (for explaining failures)
 	sent   chan struct{}
 	runID  string
-	done   bool
 	runErr error
 }
 
@@ -455,7 +454,6 @@ func (r *appRun) expectedLogs() []verify.RequestLogs {
 func (r *appRun) send(ctx context.Context) {
 	defer close(r.sent)
 	r.runErr = r.load.Run(ctx)
-	r.done = true
 }
 
 // stop stops a started app.

@@ -101,11 +101,12 @@ var _ = Describe("rows of an application under test", func() {
 		Expect(failing.Cases[0].Failure.Text).To(And(ContainSubstring("request counter rose by 900"), ContainSubstring("connection refused")))
 	})
 
-	It("stay out of the charts and the time series", func() {
+	It("have charts of their own (request latency, requests by outcome), and stay out of the exporters' charts and the time series", func() {
 		html := rendered(appReport(), asHTML)
 		Expect(html).NotTo(ContainSubstring("<script"))
-		Expect(strings.Count(html, "<svg")).To(Equal(3))
-		Expect(html).NotTo(ContainSubstring("browse/flask-code"), "the charts label exporter rows only")
+		Expect(strings.Count(html, "<svg")).To(Equal(5))
+		Expect(html).To(ContainSubstring("Applications: request latency from the schedule"))
+		Expect(html).NotTo(ContainSubstring("browse/flask-code"), "app rows are labelled app/workload")
 		Expect(strings.Split(strings.TrimSpace(rendered(appReport(), asCSV)), "\n")).To(HaveLen(3), "the header and the exporter's two seconds")
 	})
 
@@ -115,14 +116,14 @@ var _ = Describe("rows of an application under test", func() {
 		Expect(rendered(r, asHTML)).To(And(ContainSubstring("&lt;img src=x&gt;"), Not(ContainSubstring("<img"))))
 	})
 
-	It("render alone, without an empty table of exporters or empty charts", func() {
+	It("render alone, without an empty table of exporters or its empty charts", func() {
 		r := appReport()
 		r.Exporters = r.Exporters[1:]
 		r.Compatibility = reports.CompatibilityOf(r.Exporters)
 		Expect(rendered(r, asText)).NotTo(ContainSubstring("sdk drop"))
 		Expect(rendered(r, asMarkdown)).NotTo(ContainSubstring("| exporter |"))
 		html := rendered(r, asHTML)
-		Expect(html).NotTo(ContainSubstring("<svg"))
+		Expect(strings.Count(html, "<svg")).To(Equal(2), "the applications' two charts only")
 		Expect(html).To(ContainSubstring("<td>flask-code</td>"))
 		Expect(rendered(r, asCSV)).To(HaveSuffix("failed_per_s\n"), "no time series, only the header")
 	})

@@ -25,9 +25,9 @@ func Parse(data []byte) (*Report, error) {
 var palette = []string{"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"}
 
 // WriteHTML writes r as one self-contained HTML page (no script, no network): the table of exporter rows, that of
-// applications under test, the causes, and three charts of the exporter rows drawn as inline SVG: throughput over
-// time per stream, export latency percentiles per row, and each row's items by outcome (verified, and lost by
-// cause).
+// applications under test, the causes, and charts drawn as inline SVG: of the exporter rows, throughput over time
+// per stream, export latency percentiles per row, and each row's items by outcome (verified, and lost by cause);
+// of the applications' rows, request latency percentiles and requests by outcome.
 func (r *Report) WriteHTML(w io.Writer) error {
 	own, apps := splitRows(r.Exporters)
 	ownCompat, appCompat := splitCompatibility(r.Compatibility)
@@ -39,12 +39,16 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		Throughput template.HTML
 		Latency    template.HTML
 		Outcomes   template.HTML
+		AppLatency template.HTML
+		AppOutcome template.HTML
 		Causes     []htmlCauses
 		Resources  string
 		Compat     []Compatibility
 		AppCompat  []Compatibility
 	}{Resources: r.resourceLine(), R: r, Status: "passed", Rows: own, Apps: appRowsOf(apps), Throughput: throughputChart(own),
-		Latency: latencyChart(own), Outcomes: outcomeChart(own), Compat: ownCompat, AppCompat: appCompat}
+		Latency: latencyChart(own, func(e *Exporter) Latency { return e.ExportLatencyMs }), Outcomes: outcomeChart(own),
+		AppLatency: latencyChart(apps, func(e *Exporter) Latency { return e.App.LatencyMs }), AppOutcome: outcomeChart(apps),
+		Compat: ownCompat, AppCompat: appCompat}
 	switch {
 	case r.Interrupted:
 		data.Status = "interrupted"
@@ -96,6 +100,8 @@ figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:.4em}svg{backgro
 {{if .Rows}}<figure><figcaption>Throughput over time (items exported per second, per stream)</figcaption>{{.Throughput}}</figure>
 <figure><figcaption>Export call latency (ms): p50, p90, p99 per row</figcaption>{{.Latency}}</figure>
 <figure><figcaption>Items by outcome: verified, and lost by cause</figcaption>{{.Outcomes}}</figure>{{end}}
+{{if .Apps}}<figure><figcaption>Applications: request latency from the schedule (ms), p50, p90, p99 per row</figcaption>{{.AppLatency}}</figure>
+<figure><figcaption>Applications: requests (records, for logs) by outcome</figcaption>{{.AppOutcome}}</figure>{{end}}
 {{if .R.Compatibility}}<h2>Compatibility</h2>{{end}}
 {{if .Compat}}<table><tr><th>signal</th><th>protocol</th><th>backend</th><th>changes</th><th>compared</th></tr>
 {{range .Compat}}<tr><td>{{.Signal}}</td><td>{{.Protocol}}</td><td>{{.Backend}}</td><td style="text-align:left">{{range $j, $c := .Changes}}{{if $j}}; {{end}}{{$c}}{{else}}nothing{{end}}</td><td style="text-align:left">{{range $j, $c := .Compared}}{{if $j}}, {{end}}{{$c}}{{end}}</td></tr>
@@ -169,25 +175,26 @@ func axes(b *strings.Builder, w, h, pad float64, yMax, xMax string) {
 	fmt.Fprintf(b, `<text x="%.0f" y="%.0f" font-size="11" text-anchor="end">%s</text>`, w-pad, h-pad+16, esc(xMax))
 }
 
-// latencyChart draws p50, p90 and p99 of export latency per row as grouped bars.
-func latencyChart(rows []Exporter) template.HTML {
+// latencyChart draws p50, p90 and p99 of a latency of each row (export calls; an app's requests) as grouped bars.
+func latencyChart(rows []Exporter, of func(e *Exporter) Latency) template.HTML {
 	const barH, gap, label = 10.0, 8.0, 300.0
 	maxV := 0.001
-	for _, e := range rows {
-		maxV = math.Max(maxV, e.ExportLatencyMs.P99)
+	for i := range rows {
+		maxV = math.Max(maxV, of(&rows[i]).P99)
 	}
 	width := 760.0
 	height := float64(len(rows))*(3*barH+gap) + 30
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" role="img">`, width, height)
 	y := 10.0
-	for _, e := range rows {
-		p90 := e.ExportLatencyMs.P99
-		if e.ExportLatencyMs.P90 != nil {
-			p90 = *e.ExportLatencyMs.P90
+	for i := range rows {
+		e, l := &rows[i], of(&rows[i])
+		p90 := l.P99
+		if l.P90 != nil {
+			p90 = *l.P90
 		}
-		fmt.Fprintf(&b, `<text x="4" y="%.0f" font-size="11">%s</text>`, y+2*barH, esc(e.Workload+"/"+e.Name+" @ "+e.Backend))
-		for k, v := range []float64{e.ExportLatencyMs.P50, p90, e.ExportLatencyMs.P99} {
+		fmt.Fprintf(&b, `<text x="4" y="%.0f" font-size="11">%s</text>`, y+2*barH, esc(rowLabel(e)))
+		for k, v := range []float64{l.P50, p90, l.P99} {
 			bw := (width - label - 80) * v / maxV
 			fmt.Fprintf(&b, `<rect x="%.0f" y="%.1f" width="%.1f" height="%.0f" fill="%s"/>`, label, y+float64(k)*barH, math.Max(bw, 1), barH-1, palette[k])
 			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="9">%s %.2f</text>`, label+math.Max(bw, 1)+4, y+float64(k)*barH+barH-2,
@@ -209,10 +216,11 @@ func outcomeChart(rows []Exporter) template.HTML {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" role="img">`, width, height)
 	y := 10.0
-	for _, e := range rows {
+	for i := range rows {
+		e := &rows[i]
 		total := float64(max(e.Sent, 1))
 		vals := []int64{e.Verified, e.Altered, e.Overflowed, e.LostByCause["dropped_in_sdk"], e.LostByCause["export_failed"], e.LostByCause["never_readable"]}
-		fmt.Fprintf(&b, `<text x="4" y="%.0f" font-size="11">%s</text>`, y+barH-3, esc(e.Workload+"/"+e.Name+" @ "+e.Backend))
+		fmt.Fprintf(&b, `<text x="4" y="%.0f" font-size="11">%s</text>`, y+barH-3, esc(rowLabel(e)))
 		x := label
 		for k, v := range vals {
 			if v <= 0 {

@@ -18,7 +18,7 @@ import (
 //
 // Two arithmetic expressions compared with <, <=, >, >=, == or !=. Operands are numbers, durations (50ms, 1.5s:
 // compared in milliseconds), row metrics (ThresholdMetrics) and percentiles of a latency (p50, p90, p99, max of
-// export_latency or visibility_latency); + - * / combine them.
+// export_latency, visibility_latency or http_latency, the last on application rows); + - * / combine them.
 type Threshold struct {
 	Source string
 	lhs    node
@@ -35,7 +35,13 @@ var ThresholdMetrics = map[string]string{
 	"export_calls": "export calls", "export_failed_calls": "failed export calls", "export_failed_items": "items in failed export calls",
 	"bytes_sent": "bytes on the wire", "bytes_per_item": "bytes on the wire per item",
 	"export_latency": "export call duration (with p50, p90, p99, max)", "visibility_latency": "emit-to-queryable (with p50, p99, max)",
+	"requests": "an app's requests sent", "answered": "an app's requests answered", "http_failed": "an app's requests with no answer",
+	"http_unexpected_status": "an app's answers of a status not expected", "not_sent": "an app's requests not sent (max_in_flight)",
+	"http_latency": "an app's request latency from its due time (with p50, p90, p99, max)",
 }
+
+// latencies are the distributions a percentile can be taken of.
+var latencies = []string{"export_latency", "visibility_latency", "http_latency"}
 
 var percentiles = []string{"p50", "p90", "p99", "max"}
 
@@ -84,6 +90,20 @@ func (m metric) eval(e *Exporter) float64 {
 	case "bytes_per_item":
 		return e.BytesPerItem
 	}
+	if a := e.App; a != nil {
+		switch m {
+		case "requests":
+			return float64(a.Requests)
+		case "answered":
+			return float64(a.Answered)
+		case "http_failed":
+			return float64(a.Failed)
+		case "http_unexpected_status":
+			return float64(a.UnexpectedStatus)
+		case "not_sent":
+			return float64(a.NotSent)
+		}
+	}
 	return 0
 }
 
@@ -91,8 +111,13 @@ type percentile struct{ fn, of string }
 
 func (p percentile) eval(e *Exporter) float64 {
 	l := e.ExportLatencyMs
-	if p.of == "visibility_latency" {
+	switch {
+	case p.of == "visibility_latency":
 		l = e.VisibilityLatencyMs
+	case p.of == "http_latency" && e.App != nil:
+		l = e.App.LatencyMs
+	case p.of == "http_latency":
+		l = Latency{}
 	}
 	switch p.fn {
 	case "p50":
@@ -291,8 +316,8 @@ func (p *parser) operand() (node, error) {
 			}
 			p.next()
 			of := p.tok.text
-			if p.tok.kind != tokIdent || (of != "export_latency" && of != "visibility_latency") {
-				return nil, p.errorf("expected export_latency or visibility_latency in %s()", name)
+			if p.tok.kind != tokIdent || !slices.Contains(latencies, of) {
+				return nil, p.errorf("expected export_latency, visibility_latency or http_latency in %s()", name)
 			}
 			p.next()
 			if p.tok.kind != tokPunct || p.tok.text != ")" {
@@ -301,8 +326,8 @@ func (p *parser) operand() (node, error) {
 			p.next()
 			return percentile{fn: name, of: of}, nil
 		}
-		if _, ok := ThresholdMetrics[name]; !ok || name == "export_latency" || name == "visibility_latency" {
-			return nil, fmt.Errorf("at column %d of %q: unknown metric %q; expected one of: %s, or p50/p90/p99/max(export_latency | visibility_latency)",
+		if _, ok := ThresholdMetrics[name]; !ok || slices.Contains(latencies, name) {
+			return nil, fmt.Errorf("at column %d of %q: unknown metric %q; expected one of: %s, or p50/p90/p99/max(export_latency | visibility_latency | http_latency)",
 				p.i-len(name)+1, p.src, name, strings.Join(metricNames(), ", "))
 		}
 		return metric(name), nil
@@ -315,7 +340,7 @@ func (p *parser) operand() (node, error) {
 func metricNames() []string {
 	var out []string
 	for k := range ThresholdMetrics {
-		if k != "export_latency" && k != "visibility_latency" {
+		if !slices.Contains(latencies, k) {
 			out = append(out, k)
 		}
 	}

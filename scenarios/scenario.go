@@ -233,7 +233,7 @@ func setAxis(e *Exporter, axis, v string) error {
 type Threshold struct {
 	// Expr is the condition.
 	Expr string `yaml:"expr"`
-	// Exporters limits it to the rows of these exporters; empty means every row.
+	// Exporters limits it to the rows of these exporters (or apps); empty means every row.
 	Exporters []string `yaml:"exporters"`
 }
 

@@ -318,8 +318,8 @@ func (sc *Scenario) validate(v *validator) {
 			v.at(p+".expr", "%v", err)
 		}
 		for j, name := range t.Exporters {
-			if sc.Exporter(name) == nil {
-				v.at(fmt.Sprintf("%s.exporters[%d]", p, j), "exporter %q is not defined; expected one of: %s", name, strings.Join(namesOfExporters(sc.Exporters), ", "))
+			if sc.Exporter(name) == nil && sc.App(name) == nil {
+				v.at(fmt.Sprintf("%s.exporters[%d]", p, j), "exporter %q is not defined; expected one of: %s", name, strings.Join(append(namesOfExporters(sc.Exporters), appNamesOnly(sc.Apps)...), ", "))
 			}
 		}
 	}
@@ -533,6 +533,15 @@ func (sc *Scenario) validateSweep(v *validator) {
 			return
 		}
 	}
+}
+
+// appNamesOnly lists the apps' names (a threshold's exporters may name apps: their rows carry the app's name).
+func appNamesOnly(as []App) []string {
+	var out []string
+	for _, a := range as {
+		out = append(out, a.Name)
+	}
+	return out
 }
 
 // namesOfExporters lists the exporters' names.
