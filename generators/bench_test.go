@@ -2,6 +2,8 @@ package generators
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -104,4 +106,22 @@ func BenchmarkDirectTrace(b *testing.B) {
 		seq++
 	}
 	b.ReportMetric(float64(b.N*5)/b.Elapsed().Seconds(), "spans/s")
+}
+
+// BenchmarkHTTPLoadRequest is otelbench's cost per request of an app workload (pick, traceparent, send, record)
+// against a loopback server that answers at once: what the load driver takes from the machine the app runs on.
+func BenchmarkHTTPLoadRequest(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	defer srv.Close()
+	l, err := NewHTTPLoad(HTTPLoadConfig{Stream: "bench", BaseURL: srv.URL, IDs: NewIDs(1, "bench"), MaxInFlight: 64,
+		Schedule: Constant(1, time.Hour), Requests: []HTTPRequest{{Method: http.MethodGet, Path: "/a", Weight: 3}, {Method: http.MethodPost, Path: "/b", Body: `{"x":1}`}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	l.results = make([]HTTPResult, 1)
+	b.ReportAllocs()
+	ctx := context.Background()
+	for b.Loop() {
+		l.send(ctx, 0, l.KindOf(uint64(b.N)), time.Now())
+	}
 }
