@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -107,6 +108,9 @@ type Request struct {
 	// ID: checked when the app's logs are read back (the app's logs: section). Default 0.
 	Logs int `yaml:"logs"`
 }
+
+// promName is what a Prometheus metric name looks like.
+var promName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
 
 // DefaultMaxInFlight is Workload.MaxInFlight when the scenario does not set it.
 const DefaultMaxInFlight = 256
@@ -243,6 +247,9 @@ func (sc *Scenario) validateApp(v *validator, p string, a *App, seen map[string]
 		case a.URL != "" && !b.IsExternal():
 			v.at(sp+".backend", "app %q is already running, so it cannot be told where backend %q, started by otelbench on a port of its choosing, listens; expected an external backend (external: {...}) the app already sends to, or command: to let otelbench start the app", a.Name, b.Name)
 		}
+	}
+	if c := a.Metrics.Count; c != "" && !promName.MatchString(c) {
+		v.at(p+".metrics.count", "count %q is not a metric name as the backend stores it; expected letters, digits, '_' and ':', e.g. http_server_request_duration_seconds_count", c)
 	}
 	if a.Metrics.Count != "" && !a.Metrics.On() {
 		v.at(p+".metrics.backend", "metrics: no backend; expected backend: the name of the backend the app's metrics are read from")

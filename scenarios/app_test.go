@@ -82,6 +82,8 @@ var _ = Describe("Application-under-test scenarios", func() {
 			"s.yaml:22:44", "header traceparent is otelbench's"),
 		Entry("logs read back but no request that logs", ", logs: 1}", "}",
 			"s.yaml:22:7", `the logs of app "shop" are read back, but no request of workload "load" says how many records it logs`),
+		Entry("a count that is not a metric name", "scrape: /metrics}", "scrape: /metrics, count: \"http.server.duration\"}",
+			"s.yaml:15:55", `count "http.server.duration" is not a metric name as the backend stores it`),
 		Entry("an image with a folder to run in", "    command: [python, app.py]\n", "    image: shop:dev\n",
 			"s.yaml:11:10", `dir applies to an app otelbench runs as a process; app "shop" runs as a container of image shop:dev`),
 		Entry("a status that is not HTTP's", "status: 201", "status: 2010",
