@@ -104,6 +104,28 @@ type appCheck struct {
 	*check
 	signal, protocol, metric string
 	counted                  float64
+	// diagnosis says, when no request's span was found, whether the backend holds any span of the app at all.
+	diagnosis string
+}
+
+// diagnose tells an app that exported no span to backend from one whose spans went to traces of their own (it
+// did not take the traceparent), when the backend can list the services it holds spans of.
+func (r *appRun) diagnose(ctx context.Context, reader verify.TraceReader, backend string) string {
+	service := r.env["OTEL_SERVICE_NAME"]
+	lister, ok := reader.(verify.ServiceLister)
+	if !ok || service == "" {
+		return ""
+	}
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	services, err := lister.Services(lctx)
+	if err != nil {
+		return ""
+	}
+	if slices.Contains(services, service) {
+		return fmt.Sprintf("%s holds spans of service %s, but none in the requests' traces: the app's spans started traces of their own (does it take the traceparent header? OTEL_PROPAGATORS, or propagation set up in its code)", backend, service)
+	}
+	return fmt.Sprintf("%s holds no span of service %s at all: the app exported none there (is its SDK set up, its exporter pointed at the backend, sampling on?)", backend, service)
 }
 
 // startApps starts (or finds) every app, ready to take load, in runs; runs holds each as soon as it exists, so
@@ -311,9 +333,14 @@ func (r *appRun) build(ctx context.Context, sc *scenarios.Scenario, p *plan, run
 				return fmt.Errorf("app %s: backend %s cannot give traces back", a.Name, d.Name)
 			}
 			c := &appCheck{signal: "traces", protocol: a.Traces.Protocol, check: &check{path: pathOf(b, d)}}
+			backend := d.Name
 			c.verifyFn = func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 				<-r.sent
-				return verify.Requests(ctx, reader, r.expected(), verify.Options{Window: window, Progress: progress})
+				res, err := verify.Requests(ctx, reader, r.expected(), verify.Options{Window: window, Progress: progress})
+				if err == nil && res.Lost > 0 && res.Lost == res.Expected {
+					c.diagnosis = r.diagnose(ctx, reader, backend)
+				}
+				return res, err
 			}
 			r.checks = append(r.checks, c)
 		}
@@ -599,6 +626,9 @@ func (r *appRun) causes(c *appCheck, row *reports.Exporter) []string {
 		if row.Altered > 0 {
 			add("%d server spans were found but do not say what the request was (parent, method, route or status): see problems", row.Altered)
 		}
+		if c.diagnosis != "" {
+			add("%s", c.diagnosis)
+		}
 		for _, why := range r.envProblems("TRACES") {
 			add("%s", why)
 		}
@@ -651,6 +681,9 @@ func (r *appRun) envProblems(signal string) []string {
 		out = append(out, fmt.Sprintf("the app's environment has OTEL_%s_EXPORTER=%s: it does not export %s over OTLP", signal, v, strings.ToLower(signal)))
 	}
 	if signal == "TRACES" {
+		if p, ok := r.a.Env["OTEL_PROPAGATORS"]; ok && !slices.Contains(strings.Split(p, ","), "tracecontext") {
+			out = append(out, fmt.Sprintf("the app's environment has OTEL_PROPAGATORS=%s, without tracecontext: it does not take the traceparent header, so its spans start traces of their own", p))
+		}
 		switch s := env["OTEL_TRACES_SAMPLER"]; s {
 		case "always_off", "parentbased_always_off":
 			out = append(out, fmt.Sprintf("the app's environment has OTEL_TRACES_SAMPLER=%s: sampling is off, so the app records no span (otelbench's requests are sampled; expected parentbased_always_on)", s))

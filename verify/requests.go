@@ -2,8 +2,10 @@ package verify
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"sync"
@@ -358,4 +360,49 @@ func AppLogs(ctx context.Context, src LogSource, reqs []RequestLogs, instance st
 	}
 	res.Traces = int64(len(reqs))
 	return res, nil
+}
+
+// ServiceLister is a trace reader that can list the services its backend holds spans of (Jaeger, Zipkin): what
+// tells an app that exported nothing from one whose spans landed in other traces.
+type ServiceLister interface {
+	Services(ctx context.Context) ([]string, error)
+}
+
+// Services lists the services Jaeger holds spans of (GET /api/services).
+func (j *Jaeger) Services(ctx context.Context) ([]string, error) {
+	return listServices(ctx, j.Client, j.BaseURL+"/api/services", "jaeger", true)
+}
+
+// Services lists the services Zipkin holds spans of (GET /api/v2/services).
+func (z *Zipkin) Services(ctx context.Context) ([]string, error) {
+	return listServices(ctx, z.client, z.baseURL+"/api/v2/services", "zipkin", false)
+}
+
+// listServices reads a list of service names: {"data": [...]} (wrapped) or [...].
+func listServices(ctx context.Context, client *http.Client, u, backend string, wrapped bool) ([]string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	status, body, err := roundTrip(client, req)
+	if err != nil {
+		return nil, fmt.Errorf("list %s services: %w", backend, err)
+	}
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("list %s services: %d: %.200s", backend, status, body)
+	}
+	var out []string
+	if wrapped {
+		var w struct {
+			Data []string `json:"data"`
+		}
+		err = json.Unmarshal(body, &w)
+		out = w.Data
+	} else {
+		err = json.Unmarshal(body, &out)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list %s services: decode: %w", backend, err)
+	}
+	return out, nil
 }

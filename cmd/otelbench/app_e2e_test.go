@@ -66,7 +66,7 @@ var _ = Describe("An application under test", Label("docker", "e2e", "python"), 
 		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
 	}, SpecTimeout(5*time.Minute))
 
-	It("is caught when broken: sampling off, or its exporter pointed nowhere, fails with every request counted missing and the reason", func(ctx SpecContext) {
+	It("is caught when broken: sampling off, its exporter pointed nowhere, or the traceparent ignored, fails with every request counted missing and the reason", func(ctx SpecContext) {
 		flask, err := filepath.Abs("../../scenarios/apps/flask")
 		Expect(err).NotTo(HaveOccurred())
 		path := writeScenario(strings.ReplaceAll(`version: 1
@@ -90,14 +90,22 @@ apps:
     env: {OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://127.0.0.1:9/v1/traces"}
     ready: {path: /healthz}
     traces: {backend: jaeger}
+  - name: unpropagated
+    dir: FLASK
+    python: requirements.txt
+    command: [opentelemetry-instrument, python, app.py]
+    env: {OTEL_PROPAGATORS: baggage}
+    ready: {path: /healthz}
+    traces: {backend: jaeger}
 workloads:
   - {name: load-unsampled, app: unsampled, rate: 20, requests: [{path: /hello}]}
   - {name: load-nowhere, app: nowhere, rate: 20, requests: [{path: /hello}]}
+  - {name: load-unpropagated, app: unpropagated, rate: 20, requests: [{path: /hello}]}
 `, "FLASK", flask))
 		out := GinkgoT().TempDir()
 		s := otelbench("run", path, "--out", out, "--run-id", runID("broken-app"))
 		rep := failedWith(ctx, s, out)
-		Expect(rep.Exporters).To(HaveLen(2))
+		Expect(rep.Exporters).To(HaveLen(3))
 		causes := map[string][]string{}
 		for _, e := range rep.Exporters {
 			Expect(e.Passed).To(BeFalse())
@@ -109,7 +117,11 @@ workloads:
 		}
 		Expect(causes["unsampled"]).To(ContainElement(ContainSubstring("have no server span in jaeger")))
 		Expect(causes["unsampled"]).To(ContainElement(ContainSubstring("OTEL_TRACES_SAMPLER=always_off: sampling is off")))
+		Expect(causes["unsampled"]).To(ContainElement(ContainSubstring("jaeger holds no span of service unsampled at all")))
 		Expect(causes["nowhere"]).To(ContainElement(ContainSubstring("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:9/v1/traces, not the backend's endpoint")))
+		Expect(causes["nowhere"]).To(ContainElement(ContainSubstring("app nowhere printed:")))
+		Expect(causes["nowhere"]).To(ContainElement(ContainSubstring("jaeger holds no span of service nowhere at all")))
+		Expect(causes["unpropagated"]).To(ContainElement(ContainSubstring("jaeger holds spans of service unpropagated, but none in the requests' traces")))
 		Expect(s.Out).To(gbytes.Say("FAIL"))
 	}, SpecTimeout(4*time.Minute))
 
