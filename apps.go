@@ -90,6 +90,8 @@ type appRun struct {
 	sent   chan struct{}
 	runID  string
 	runErr error
+	// logFile is where a started app's output goes.
+	logFile string
 }
 
 // runningApp is an app otelbench started: a process or a container.
@@ -158,6 +160,7 @@ func (r *appRun) start(ctx context.Context, sc *scenarios.Scenario, opts Options
 	if err := os.MkdirAll(logDir, 0o755); err != nil {
 		return err
 	}
+	r.logFile = filepath.Join(logDir, a.Name+".log")
 	var venv string
 	if a.Python != "" {
 		opts.Observer.Phase(fmt.Sprintf("set up app %s (Python environment from %s)", a.Name, a.Python))
@@ -180,7 +183,7 @@ func (r *appRun) start(ctx context.Context, sc *scenarios.Scenario, opts Options
 	if a.Image != "" {
 		c, err := app.StartContainer(ctx, app.ContainerConfig{
 			Name: a.Name, RunID: opts.RunID, Image: a.Image, Command: a.Command, Env: envList(env),
-			URL: r.url, ReadyPath: a.Ready.Path, ReadyTimeout: time.Duration(a.Ready.Timeout), Log: filepath.Join(logDir, a.Name+".log"),
+			URL: r.url, ReadyPath: a.Ready.Path, ReadyTimeout: time.Duration(a.Ready.Timeout), Log: r.logFile,
 			Customizers: []testcontainers.ContainerCustomizer{testcontainers.WithLogger(containers.Logger(opts.Logger))},
 		})
 		if err != nil {
@@ -192,7 +195,7 @@ func (r *appRun) start(ctx context.Context, sc *scenarios.Scenario, opts Options
 	proc, err := app.Start(ctx, app.Config{
 		Name: a.Name, Command: a.Command, Dir: dir, Env: envList(env), Venv: venv,
 		URL: r.url, ReadyPath: a.Ready.Path, ReadyTimeout: time.Duration(a.Ready.Timeout),
-		Log: filepath.Join(logDir, a.Name+".log"),
+		Log: r.logFile,
 	})
 	if err != nil {
 		return err
@@ -722,4 +725,20 @@ func statusList(m map[string]int64) string {
 		parts = append(parts, fmt.Sprintf("%s: %d", k, m[k]))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// appEndpoints says where each app of the run answers, for Options.Hold: its URL, its metrics endpoint, its log.
+func appEndpoints(runs []*appRun) []BackendEndpoints {
+	var out []BackendEndpoints
+	for _, r := range runs {
+		urls := map[string]string{"http": r.url}
+		if r.metricsAddr != "" {
+			urls["metrics"] = "http://" + r.metricsAddr + r.a.Metrics.Scrape
+		}
+		if r.logFile != "" {
+			urls["log"] = r.logFile
+		}
+		out = append(out, BackendEndpoints{Name: r.a.Name, Type: "app", External: r.a.URL != "", URLs: urls})
+	}
+	return out
 }

@@ -35,8 +35,8 @@ type Options struct {
 	// Logger receives what the run has to say besides its result: testcontainers-go's messages about each
 	// container (debug level). Nil discards everything: Run itself prints nothing.
 	Logger *slog.Logger
-	// Hold, when set, is called with the finished report and the endpoints of every backend while they still
-	// run; the backends are terminated when it returns. It lets a user look at what arrived (the CLI's
+	// Hold, when set, is called with the finished report and the endpoints of every backend (and application
+	// under test, as type "app") while they still run; they are stopped when it returns. It lets a user look at what arrived (the CLI's
 	// --keep-backends). ctx is Run's.
 	Hold func(ctx context.Context, rep *reports.Report, backends []BackendEndpoints)
 }
@@ -341,7 +341,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 		return interrupted()
 	}
 	if opts.Hold != nil {
-		opts.Hold(ctx, rep, endpointsOf(sc, live))
+		opts.Hold(ctx, rep, append(endpointsOf(sc, live), appEndpoints(apps)...))
 	}
 	return rep, errors.Join(errs...)
 }

@@ -112,7 +112,7 @@ var _ = Describe("otelbench run --keep-backends", func() {
 		s := otelbench("run", "testdata/console.yaml", "--out", out, "--keep-backends", "1s")
 		Eventually(s).WithContext(ctx).Should(gexec.Exit(0))
 		Expect(s.Out).To(gbytes.Say("PASSED"))
-		Expect(s.Err).To(gbytes.Say(`backends \(kept running; Ctrl-C stops them\):`))
+		Expect(s.Err).To(gbytes.Say(`backends and apps \(kept running; Ctrl-C stops them\):`))
 		Expect(s.Err).To(gbytes.Say(`stdout \(console\)\n\s+files\s+` + regexp.QuoteMeta(filepath.Join(out, "console"))))
 		Expect(s.Err).To(gbytes.Say(`stopping them in 1s`))
 		Expect(filepath.Join(out, "report.json")).To(BeARegularFile())

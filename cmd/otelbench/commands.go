@@ -202,7 +202,7 @@ func appendStepSummary(rep *reports.Report) error {
 
 // holdBackends prints where each backend can be reached and waits for d (forever when d < 0) or Ctrl-C.
 func holdBackends(ctx context.Context, w io.Writer, backends []otelbench.BackendEndpoints, d time.Duration) {
-	fmt.Fprintln(w, "backends (kept running; Ctrl-C stops them):")
+	fmt.Fprintln(w, "backends and apps (kept running; Ctrl-C stops them):")
 	for _, b := range backends {
 		kind := b.Type
 		if b.External {
