@@ -1,13 +1,14 @@
 package otelbench
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,20 +64,13 @@ func (p *plan) openAppPorts() error {
 		if err != nil {
 			return err
 		}
-		pa.port = cmpInt(pa.a.Port, ports[0])
+		pa.port = cmp.Or(pa.a.Port, ports[0])
 		if m := pa.a.Metrics; m.On() && m.Scrape != "" {
 			pa.metricsAddr = containers.HostPort(ports[1])
 			p.appScrape[m.Backend] = append(p.appScrape[m.Backend], pa.metricsAddr+m.Scrape)
 		}
 	}
 	return nil
-}
-
-func cmpInt(a, b int) int {
-	if a != 0 {
-		return a
-	}
-	return b
 }
 
 // appRun is one app workload running: the app, its HTTP load, and a check per signal and backend path.
@@ -260,7 +254,7 @@ func (r *appRun) otelEnv(sc *scenarios.Scenario, runID string, live map[string]*
 		proto := "grpc"
 		if s.sig.Protocol == generators.OTLPHTTP {
 			proto = "http/protobuf"
-			sigURL = base + cmpStr(ep.URLPath, "/v1/"+s.name)
+			sigURL = base + cmp.Or(ep.URLPath, "/v1/"+s.name)
 		}
 		up := "OTEL_EXPORTER_OTLP_" + strings.ToUpper(s.name)
 		env["OTEL_"+strings.ToUpper(s.name)+"_EXPORTER"] = "otlp"
@@ -271,7 +265,7 @@ func (r *appRun) otelEnv(sc *scenarios.Scenario, runID string, live map[string]*
 		}
 		if len(ep.Headers) > 0 {
 			var hs []string
-			for _, k := range sortedKeys(ep.Headers) {
+			for _, k := range slices.Sorted(maps.Keys(ep.Headers)) {
 				hs = append(hs, url.QueryEscape(k)+"="+url.QueryEscape(ep.Headers[k]))
 			}
 			env[up+"_HEADERS"] = strings.Join(hs, ",")
@@ -286,25 +280,9 @@ func (r *appRun) otelEnv(sc *scenarios.Scenario, runID string, live map[string]*
 	return env, nil
 }
 
-func cmpStr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
 func envList(env map[string]string) []string {
 	out := make([]string, 0, len(env))
-	for _, k := range sortedKeys(env) {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
 		out = append(out, k+"="+env[k])
 	}
 	return out
@@ -432,26 +410,6 @@ func settledCount(ctx context.Context, count verify.CountQuery) float64 {
 		}
 	}
 	return last
-}
-
-// pathOf is the report's name of the path to d for items sent to b.
-func pathOf(b, d *scenarios.Backend) string {
-	if d.Name == b.Name {
-		return b.Name
-	}
-	return b.Name + "->" + d.Name
-}
-
-// viaOf is how items sent to b over protocol reach d (see streamBuilder.via).
-func viaOf(live map[string]*liveBackend, b, d *scenarios.Backend, s generators.Signal, protocol string) string {
-	if d.Name != b.Name {
-		if fw, ok := live[d.Name].Live.(containers.Forwarded); ok {
-			if _, _, v, ok := fw.ForwardExporter(s); ok {
-				return v
-			}
-		}
-	}
-	return protocol
 }
 
 // expected lists the answered requests and what their server spans must say.
@@ -646,7 +604,7 @@ func (r *appRun) causes(c *appCheck, row *reports.Exporter) []string {
 			add("%s", why)
 		}
 	case "metrics":
-		metric := cmpStr(c.metric, strings.Join(cmpSlice(r.a.Metrics.Count, defaultCountMetrics), " or "))
+		metric := cmp.Or(c.metric, strings.Join(cmpSlice(r.a.Metrics.Count, defaultCountMetrics), " or "))
 		add("the app's request count (%s) rose by %.0f at %s; it answered %d requests", metric, c.counted, c.path, row.Sent)
 		if r.a.Metrics.Scrape == "" {
 			for _, why := range r.envProblems("METRICS") {
@@ -715,13 +673,8 @@ func topError(errs map[string]int64) string {
 }
 
 func statusList(m map[string]int64) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var parts []string
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, fmt.Sprintf("%s: %d", k, m[k]))
 	}
 	return strings.Join(parts, ", ")

@@ -4,6 +4,7 @@
 package otelbench
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -166,7 +167,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 	}
 	// Applications under test start once their backends run, and stop before them (deferred later, run
 	// earlier), whatever happens: SIGTERM first, so that their SDKs flush.
-	apps, err := startApps(ctx, sc, plan, opts, live, cmpStr(opts.OutDir, workDir))
+	apps, err := startApps(ctx, sc, plan, opts, live, cmp.Or(opts.OutDir, workDir))
 	defer func() {
 		if len(apps) == 0 {
 			return

@@ -76,25 +76,33 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 	return s, nil
 }
 
-// pathName is the report's name of the path to d: "jaeger", or "collector->jaeger".
-func (sb *streamBuilder) pathName(d *scenarios.Backend) string {
-	if d.Name == sb.b.Name {
-		return sb.b.Name
+// pathOf is the report's name of the path to d for items sent to b.
+func pathOf(b, d *scenarios.Backend) string {
+	if d.Name == b.Name {
+		return b.Name
 	}
-	return sb.b.Name + "->" + d.Name
+	return b.Name + "->" + d.Name
 }
 
-// via is how items reach path d: by the exporter's protocol, or through the collector exporter that forwards them
-// (Live readers name what they expect by it).
-func (sb *streamBuilder) via(d *scenarios.Backend) string {
-	if d.Name != sb.b.Name {
-		if fw, ok := sb.live[d.Name].Live.(containers.Forwarded); ok {
-			if _, _, v, ok := fw.ForwardExporter(sb.signal); ok {
+// viaOf is how items sent to b over protocol reach path d: by that protocol, or through the collector exporter
+// that forwards them (Live readers name what they expect by it).
+func viaOf(live map[string]*liveBackend, b, d *scenarios.Backend, s generators.Signal, protocol string) string {
+	if d.Name != b.Name {
+		if fw, ok := live[d.Name].Live.(containers.Forwarded); ok {
+			if _, _, v, ok := fw.ForwardExporter(s); ok {
 				return v
 			}
 		}
 	}
-	return sb.e.Protocol
+	return protocol
+}
+
+// pathName is the report's name of the path to d: "jaeger", or "collector->jaeger".
+func (sb *streamBuilder) pathName(d *scenarios.Backend) string { return pathOf(sb.b, d) }
+
+// via is how items reach path d (viaOf).
+func (sb *streamBuilder) via(d *scenarios.Backend) string {
+	return viaOf(sb.live, sb.b, d, sb.signal, sb.e.Protocol)
 }
 
 // counted is path d's count, when it is a sink.
