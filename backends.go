@@ -2,9 +2,11 @@ package otelbench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"time"
 
@@ -150,4 +152,52 @@ func imageRef(ctx context.Context, b scenarios.Backend, kind containers.Kind, po
 		return "", fmt.Errorf("no image is pinned for backend type %q", b.Type)
 	}
 	return containers.ResolveImage(ctx, im.Image(), policy)
+}
+
+// backendSet is a scenario's backends started once and used by several runs (Options.shared): the probes of a
+// capacity search, each with a run ID of its own, so that no item is read twice.
+type backendSet struct {
+	live    map[string]*liveBackend
+	workDir string
+}
+
+// startBackendSet starts sc's backends, sized as for a run of sized (sc at the highest rate the runs will
+// offer). The caller closes the set whatever the error: what started is terminated then.
+func startBackendSet(ctx context.Context, sc, sized *scenarios.Scenario, opts Options) (*backendSet, error) {
+	set := &backendSet{live: map[string]*liveBackend{}}
+	if err := sized.Validate(); err != nil {
+		return set, err
+	}
+	p := newPlan(sized, opts.RunID)
+	if err := checkMemory(sized, p, availableMemory()); err != nil {
+		return set, err
+	}
+	dir, err := os.MkdirTemp("", "otelbench-"+opts.RunID+"-")
+	if err != nil {
+		return set, err
+	}
+	set.workDir = dir
+	if opts.Observer == nil {
+		opts.Observer = nopObserver{}
+	}
+	return set, startBackends(ctx, sc, p, opts, set.live, dir)
+}
+
+// close terminates what the set started; it reports a backend that could not be terminated.
+func (s *backendSet) close(ctx context.Context) error {
+	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	var errs []error
+	for name, b := range s.live {
+		if !b.started {
+			continue
+		}
+		if err := b.terminate(tctx); err != nil {
+			errs = append(errs, fmt.Errorf("terminate %s: %w", name, err))
+		}
+	}
+	if s.workDir != "" {
+		_ = os.RemoveAll(s.workDir)
+	}
+	return errors.Join(errs...)
 }

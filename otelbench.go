@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"sync"
 	"time"
@@ -40,6 +41,10 @@ type Options struct {
 	// under test, as type "app") while they still run; they are stopped when it returns. It lets a user look at what arrived (the CLI's
 	// --keep-backends). ctx is Run's.
 	Hold func(ctx context.Context, rep *reports.Report, backends []BackendEndpoints)
+
+	// shared, when set, are backends started before the run (by Bench, for the probes of a capacity search):
+	// the run uses them as they are and leaves them running.
+	shared *backendSet
 }
 
 // BackendEndpoints says where a backend of a run can be reached, while Options.Hold runs.
@@ -137,7 +142,13 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 	defer os.RemoveAll(workDir)
 
 	live := map[string]*liveBackend{}
+	if opts.shared != nil {
+		maps.Copy(live, opts.shared.live)
+	}
 	defer func() {
+		if opts.shared != nil {
+			return // the caller's to terminate
+		}
 		// Termination must happen even when ctx is cancelled (that is Ctrl-C): use a fresh, bounded context.
 		started := false
 		for _, b := range live {
@@ -159,7 +170,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (rep *report
 			err = terr
 		}
 	}()
-	if err := startBackends(ctx, sc, plan, opts, live, workDir); err != nil {
+	if opts.shared != nil {
+		// Started already.
+	} else if err := startBackends(ctx, sc, plan, opts, live, workDir); err != nil {
 		if errors.Is(err, ErrInterrupted) {
 			return interrupted()
 		}

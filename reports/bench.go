@@ -1,23 +1,21 @@
 package reports
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
-	"text/tabwriter"
 	"time"
 
-	"golang.org/x/perf/benchmath"
+	"github.com/otelbench/otelbench/capacity"
 )
 
 // Bench is the outcome of a sweep (otelbench bench): every replicate of every configuration, each run alone,
-// and the verdict.
+// and the verdict on the objective the sweep ranks by.
 type Bench struct {
 	SchemaVersion int       `json:"schema_version"`
 	Scenario      string    `json:"scenario"`
@@ -25,26 +23,80 @@ type Bench struct {
 	Started       time.Time `json:"started"`
 	DurationS     float64   `json:"duration_s"`
 	WarmupS       float64   `json:"warmup_s"`
-	Alpha         float64   `json:"alpha"`
+	// Objective is what the configurations are ranked by (an older bench.json without one ranked throughput).
+	Objective Objective `json:"objective"`
+	// Test is how two configurations are compared (welch or mann-whitney), at significance level Alpha.
+	Test  string  `json:"test"`
+	Alpha float64 `json:"alpha"`
 	// MinEffect is the smallest change against the best called significant (a fraction): a difference the test
 	// is sure of but smaller than this matters to no one (Datadog's SMP uses an effect-size tolerance likewise).
-	MinEffect   float64 `json:"min_effect"`
-	Interrupted bool    `json:"interrupted,omitempty"`
-	// Replicates are the runs in the order they ran.
+	MinEffect float64 `json:"min_effect"`
+	// CapacityDefinition says what "sustained" meant when capacities were searched.
+	CapacityDefinition string `json:"capacity_definition,omitempty"`
+	// RatePerS is the common offered rate at which the objectives other than capacity were measured (0: each
+	// workload's own rate).
+	RatePerS float64 `json:"rate_per_s,omitempty"`
+	// Control is the configuration run twice as an A/A control: its twin's replicates are named ControlName.
+	Control string `json:"control,omitempty"`
+	// NoiseFloor is the smallest relative difference this sweep calls: MinEffect, or the difference the A/A
+	// control measured between two runs of one configuration, whichever is larger.
+	NoiseFloor float64 `json:"noise_floor"`
+	// ControlResult is the A/A comparison behind the noise floor.
+	ControlResult *ControlResult `json:"control_result,omitempty"`
+	// Environment records what was measured where.
+	Environment *Environment `json:"environment,omitempty"`
+	// Warnings are what a reader must know before trusting the ranking (a design that cannot reach
+	// significance, replicates under contention, censored capacities, failed replicates).
+	Warnings    []string `json:"warnings,omitempty"`
+	Interrupted bool     `json:"interrupted,omitempty"`
+	// Replicates are the runs (a capacity search each, when searched) in the order they ran.
 	Replicates []Replicate `json:"replicates"`
-	// Configurations are ranked, best first, by median delivered throughput.
+	// Configurations are ranked, best first; configurations that share a Rank are a tie group.
 	Configurations []ConfigResult `json:"configurations"`
+	// Groups are the tie groups, best first.
+	Groups []TieGroup `json:"groups"`
 }
 
-// Replicate is one run of one configuration.
+// Environment is where and what a sweep measured.
+type Environment struct {
+	Commit    string            `json:"commit,omitempty"`
+	Dirty     bool              `json:"dirty,omitempty"`
+	GoVersion string            `json:"go_version,omitempty"`
+	Machine   string            `json:"machine,omitempty"`
+	Backends  map[string]string `json:"backends,omitempty"` // type -> image
+}
+
+// ControlResult is the A/A control: one configuration run as two, compared like any pair.
+type ControlResult struct {
+	Config      string  `json:"config"`
+	VsTwin      float64 `json:"vs_twin"` // the relative difference of the twin's centre to the original's
+	P           float64 `json:"p"`
+	Significant bool    `json:"significant"` // a false positive: the noise is larger than the test assumes
+}
+
+// ControlName is the name of the A/A control's twin of configuration c.
+func ControlName(c string) string { return c + " (A/A twin)" }
+
+// Replicate is one measurement of one configuration: a run at a rate, or a capacity search of several probes.
 type Replicate struct {
-	Config    string    `json:"config"`
-	Replicate int       `json:"replicate"` // 1-based, per configuration
-	Start     time.Time `json:"start"`
-	End       time.Time `json:"end"`
+	Config    string `json:"config"`
+	Replicate int    `json:"replicate"` // 1-based, per configuration
+	// Phase is PhaseCapacity for a capacity search, PhaseRate for a run at a rate.
+	Phase string    `json:"phase"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
 	// Streams is how many streams the run sent: 1 per workload of the swept exporter, and nothing else, so the
 	// configuration ran alone.
 	Streams int `json:"streams"`
+	// CapacityPerS is the highest offered rate the search found sustained (0 when it found none: Cause says
+	// why); AtMax says the search stopped at its maximum, so the capacity is at least that. Probes are the
+	// search's runs.
+	CapacityPerS float64          `json:"capacity_per_s,omitempty"`
+	AtMax        bool             `json:"at_max,omitempty"`
+	Probes       []capacity.Probe `json:"probes,omitempty"`
+	Cause        string           `json:"cause,omitempty"`
+	// TargetPerS is the offered rate of a run at a rate (of the last passing probe of a search).
+	TargetPerS float64 `json:"target_per_s,omitempty"`
 	// ThroughputPerS is items delivered per second after the warm-up (exported successfully, and verified).
 	ThroughputPerS   float64 `json:"throughput_per_s"`
 	ExportP99Ms      float64 `json:"export_p99_ms"`
@@ -53,130 +105,353 @@ type Replicate struct {
 	Sent             int64   `json:"sent"`
 	Verified         int64   `json:"verified"`
 	DroppedInSDK     int64   `json:"dropped_in_sdk"`
+	ExportFailed     int64   `json:"export_failed_items"`
+	Lost             int64   `json:"lost"`
 	OtelbenchCPUPerM float64 `json:"otelbench_cpu_s_per_million"`
 	BackendCPUPerM   float64 `json:"backend_cpu_s_per_million"`
-	Passed           bool    `json:"passed"`
-	Error            string  `json:"error,omitempty"`
+	// OtherCPUCores is the CPU that neither otelbench nor its backends used while the replicate ran (cores, on
+	// average), and StealPct the share the hypervisor stole; Contended when either was high enough to skew it.
+	OtherCPUCores float64 `json:"other_cpu_cores"`
+	StealPct      float64 `json:"steal_pct"`
+	Contended     bool    `json:"contended,omitempty"`
+	// Passed: a run at a rate verified every item, dropped nothing and held its rate; a search finished.
+	Passed bool   `json:"passed"`
+	Error  string `json:"error,omitempty"`
 }
 
-// ConfigResult is a configuration's verdict: its throughput's median with a 95% confidence interval, how it
-// compares with the best one, and whether its replicates agree.
+// ConfigResult is a configuration's verdict on the objective: the median with an interval, how it compares with
+// the best configuration, and its tie group.
 type ConfigResult struct {
-	Config     string  `json:"config"`
-	Rank       int     `json:"rank"`
-	N          int     `json:"n"`
-	Median     float64 `json:"median_throughput_per_s"`
+	Config string `json:"config"`
+	// Rank is the tie group, 1 for the best: configurations of one group were not told apart from its leader.
+	Rank   int    `json:"rank"`
+	Leader string `json:"leader"`
+	N      int    `json:"n"`
+	// Median is the objective's median over the counted replicates, with an interval [Lo, Hi] that holds the
+	// true median with probability Confidence (order statistics: no assumption on the distribution).
+	Median     float64 `json:"median"`
 	Lo         float64 `json:"ci_lo"`
 	Hi         float64 `json:"ci_hi"`
 	Confidence float64 `json:"confidence"`
-	// VsBest is the change of the median against the best configuration's, and P the Mann-Whitney U test's
-	// p-value (benchmath, as benchstat computes it); Significant when P < Alpha.
+	// VsBest is the change against the best configuration (a fraction; Welch: of geometric means, else of
+	// medians), [RatioLo, RatioHi] the interval of the ratio at 1-alpha (Welch only), P the test's p-value.
+	// Significant when P < alpha and the change is at least the noise floor.
 	VsBest      float64 `json:"vs_best"`
+	RatioLo     float64 `json:"ratio_lo,omitempty"`
+	RatioHi     float64 `json:"ratio_hi,omitempty"`
 	P           float64 `json:"p"`
 	Significant bool    `json:"significant"`
-	// Erratic: the replicates spread more than 10% of the median, so the ranking means little.
+	// Erratic: the replicates spread more than 10% of the median, so the figure means little.
 	Erratic bool `json:"erratic"`
-	// MedianExportP99Ms and the CPU figures are medians over the replicates.
+	// NoRate: no replicate sustained any rate (Cause says why).
+	NoRate bool   `json:"no_rate,omitempty"`
+	Cause  string `json:"cause,omitempty"`
+	// The other figures' medians over the counted replicates, for reading beside the objective.
+	MedianCapacity         float64 `json:"median_capacity_per_s,omitempty"`
+	MedianThroughput       float64 `json:"median_throughput_per_s"`
 	MedianExportP99Ms      float64 `json:"median_export_p99_ms"`
+	MedianVisibilityP99Ms  float64 `json:"median_visibility_p99_ms"`
 	MedianBytesPerItem     float64 `json:"median_bytes_per_item"`
 	MedianOtelbenchCPUPerM float64 `json:"median_otelbench_cpu_s_per_million"`
 	MedianBackendCPUPerM   float64 `json:"median_backend_cpu_s_per_million"`
-	// Failed counts replicates whose items were not all verified: their throughput does not count.
-	Failed int `json:"failed_replicates"`
+	// Failed counts replicates that did not count (items not all verified, drops, the rate not held, an
+	// error); Dropped is what all replicates dropped in the SDK; Contended the replicates run under contention.
+	Failed    int   `json:"failed_replicates"`
+	Dropped   int64 `json:"dropped_in_sdk"`
+	Contended int   `json:"contended_replicates"`
+	AtMax     int   `json:"at_max_replicates,omitempty"`
 }
 
-// DefaultMinEffect is Bench.MinEffect unless set: 1% of the best configuration's throughput.
+// TieGroup is configurations that were not told apart: each was compared with the group's leader (the best of
+// those not yet grouped), and the difference was not significant or below the noise floor.
+type TieGroup struct {
+	Rank    int      `json:"rank"`
+	Leader  string   `json:"leader"`
+	Members []string `json:"members"`
+}
+
+// DefaultMinEffect is Bench.MinEffect unless set: 1% of the best configuration's figure.
 const DefaultMinEffect = 0.01
 
-// Judge ranks the configurations by their replicates (names in the order they were defined).
-func (b *Bench) Judge(configs []string) {
-	if b.MinEffect == 0 {
-		b.MinEffect = DefaultMinEffect
-	}
-	b.Configurations = nil
-	for _, c := range configs {
-		var tput, p99, bpi, ocpu, bcpu []float64
-		r := ConfigResult{Config: c}
-		for _, rep := range b.Replicates {
-			if rep.Config != c {
-				continue
-			}
-			if !rep.Passed {
-				r.Failed++
-				continue
-			}
-			tput = append(tput, rep.ThroughputPerS)
-			p99 = append(p99, rep.ExportP99Ms)
-			bpi = append(bpi, rep.BytesPerItem)
-			ocpu = append(ocpu, rep.OtelbenchCPUPerM)
-			bcpu = append(bcpu, rep.BackendCPUPerM)
-		}
-		r.N = len(tput)
-		if r.N > 0 {
-			s := benchmath.NewSample(slices.Sorted(slices.Values(tput)), &benchmath.DefaultThresholds)
-			sum := benchmath.AssumeNothing.Summary(s, 0.95)
-			lo, hi := slices.Min(tput), slices.Max(tput)
-			if math.IsInf(sum.Lo, 0) || math.IsNaN(sum.Lo) || math.IsInf(sum.Hi, 0) || math.IsNaN(sum.Hi) {
-				// Too few replicates for the interval at 95%: the range of what was measured stands in.
-				sum.Lo, sum.Hi, sum.Confidence = lo, hi, 0
-			}
-			r.Median, r.Lo, r.Hi, r.Confidence = round(sum.Center), round(sum.Lo), round(sum.Hi), sum.Confidence
-			r.Erratic = r.Median > 0 && (hi-lo)/r.Median > 0.10
-			r.MedianExportP99Ms, r.MedianBytesPerItem = medianOf(p99), medianOf(bpi)
-			r.MedianOtelbenchCPUPerM, r.MedianBackendCPUPerM = medianOf(ocpu), medianOf(bcpu)
-		}
-		b.Configurations = append(b.Configurations, r)
-	}
-	slices.SortStableFunc(b.Configurations, func(x, y ConfigResult) int {
-		switch {
-		case x.Median > y.Median:
-			return -1
-		case x.Median < y.Median:
-			return 1
-		}
-		return 0
-	})
-	if len(b.Configurations) == 0 {
-		return
-	}
-	best := b.Configurations[0]
-	bestSample := b.sample(best.Config)
-	for i := range b.Configurations {
-		c := &b.Configurations[i]
-		c.Rank = i + 1
-		c.P = 1
-		if best.Median > 0 {
-			c.VsBest = round(1000*(c.Median-best.Median)/best.Median) / 1000
-		}
-		if i == 0 || len(bestSample) < 2 {
-			continue
-		}
-		s := b.sample(c.Config)
-		if len(s) < 2 {
-			continue
-		}
-		th := benchmath.Thresholds{CompareAlpha: b.Alpha}
-		cmp := benchmath.AssumeNothing.Compare(benchmath.NewSample(bestSample, &th), benchmath.NewSample(s, &th))
-		c.P = cmp.P
-		c.Significant = cmp.P < b.Alpha && math.Abs(c.VsBest) >= b.MinEffect
-	}
+// BenchSchemaVersion is bench.json's schema version: 2 added objectives, capacities, tie groups and the control.
+const BenchSchemaVersion = 2
+
+// The phases of a sweep: capacity searches, then (for the objectives measured at a common rate) runs at a rate.
+const (
+	PhaseCapacity = "capacity"
+	PhaseRate     = "rate"
+)
+
+// ranked says whether replicate r belongs to the phase the objective is ranked on.
+func (b *Bench) ranked(r Replicate) bool {
+	return (r.Phase == PhaseCapacity) == b.Objective.Searched()
 }
 
-// sample is a configuration's throughput over its verified replicates, sorted.
-func (b *Bench) sample(config string) []float64 {
+// counts says whether replicate r counts for the objective: a search that finished; a run at the workloads' own
+// rate whose delivered items were all verified (drops in the SDK lower its throughput, which is what is ranked);
+// a run at the common rate that passed outright (else its figures are not at that rate).
+func (b *Bench) counts(r Replicate) bool {
+	switch {
+	case !b.ranked(r) || r.Error != "":
+		return false
+	case b.Objective.Searched():
+		return r.Probes != nil
+	case b.Objective == ObjectiveThroughput:
+		return r.Lost == 0
+	}
+	return r.Passed
+}
+
+// sampleOf is configuration c's objective over its counted replicates, values above 0, sorted.
+func (b *Bench) sampleOf(c string) []float64 {
 	var out []float64
 	for _, r := range b.Replicates {
-		if r.Config == config && r.Passed {
-			out = append(out, r.ThroughputPerS)
+		if r.Config == c && b.counts(r) {
+			if v := b.Objective.value(r); v > 0 {
+				out = append(out, v)
+			}
 		}
 	}
 	slices.Sort(out)
 	return out
 }
 
+// Judge ranks the configurations (names in the order they were defined) into tie groups, measures the noise
+// floor from the A/A control, and lists what a reader must be warned of.
+func (b *Bench) Judge(configs []string) {
+	if b.MinEffect == 0 {
+		b.MinEffect = DefaultMinEffect
+	}
+	if b.Objective == "" {
+		b.Objective = ObjectiveThroughput
+	}
+	if b.Test == "" {
+		b.Test = TestMannWhitney
+		if b.Objective.Searched() {
+			b.Test = TestWelch
+		}
+	}
+	if b.Alpha == 0 {
+		b.Alpha = 0.01
+	}
+	b.Configurations, b.Groups, b.Warnings, b.ControlResult = nil, nil, nil, nil
+	o := b.Objective
+	for _, c := range configs {
+		r := ConfigResult{Config: c, P: 1}
+		var tput, capa, p99, vis, bpi, ocpu, bcpu []float64
+		for _, rep := range b.Replicates {
+			if rep.Config != c || !b.ranked(rep) {
+				continue
+			}
+			r.Dropped += rep.DroppedInSDK
+			if rep.Contended {
+				r.Contended++
+			}
+			if rep.AtMax {
+				r.AtMax++
+			}
+			if !b.counts(rep) {
+				r.Failed++
+				if r.Cause == "" {
+					r.Cause = cmp.Or(rep.Error, rep.Cause)
+				}
+				continue
+			}
+			if o.Searched() && rep.CapacityPerS == 0 {
+				r.Cause = cmp.Or(r.Cause, rep.Cause)
+			}
+			capa = append(capa, rep.CapacityPerS)
+			tput = append(tput, rep.ThroughputPerS)
+			p99 = append(p99, rep.ExportP99Ms)
+			vis = append(vis, rep.VisibilityP99Ms)
+			bpi = append(bpi, rep.BytesPerItem)
+			ocpu = append(ocpu, rep.OtelbenchCPUPerM)
+			bcpu = append(bcpu, rep.BackendCPUPerM)
+		}
+		s := b.sampleOf(c)
+		r.N = len(s)
+		r.NoRate = r.N == 0
+		if r.N > 0 {
+			r.Median = roundSig(median(s))
+			lo, hi, conf := medianInterval(s)
+			r.Lo, r.Hi, r.Confidence = roundSig(lo), roundSig(hi), math.Round(conf*1000)/1000
+			r.Erratic = r.Median > 0 && (s[len(s)-1]-s[0])/r.Median > 0.10
+			r.Cause = ""
+		}
+		if o.Searched() {
+			r.MedianCapacity = medianOf(capa)
+		}
+		r.MedianThroughput, r.MedianExportP99Ms, r.MedianVisibilityP99Ms = medianOf(tput), medianOf(p99), medianOf(vis)
+		r.MedianBytesPerItem, r.MedianOtelbenchCPUPerM, r.MedianBackendCPUPerM = medianOf(bpi), medianOf(ocpu), medianOf(bcpu)
+		if c == ControlName(b.Control) {
+			continue // the twin is the noise floor's, not a configuration of its own
+		}
+		b.Configurations = append(b.Configurations, r)
+	}
+	b.judgeControl()
+	better := func(x, y ConfigResult) int {
+		switch {
+		case x.NoRate != y.NoRate:
+			if x.NoRate {
+				return 1
+			}
+			return -1
+		case x.Median == y.Median:
+			return 0
+		case (x.Median > y.Median) == o.HigherIsBetter():
+			return -1
+		}
+		return 1
+	}
+	slices.SortStableFunc(b.Configurations, better)
+	if len(b.Configurations) == 0 {
+		return
+	}
+	// Every configuration against the best, for the "vs best" column.
+	best := b.Configurations[0]
+	for i := range b.Configurations {
+		c := &b.Configurations[i]
+		if c.NoRate || best.NoRate || i == 0 {
+			continue
+		}
+		cmpr, ok := b.compare(best.Config, c.Config)
+		if !ok {
+			continue
+		}
+		c.VsBest, c.P = math.Round((cmpr.ratio-1)*10000)/10000, cmpr.p
+		if !math.IsNaN(cmpr.lo) {
+			c.RatioLo, c.RatioHi = math.Round(cmpr.lo*10000)/10000, math.Round(cmpr.hi*10000)/10000
+		}
+		c.Significant = b.significant(cmpr)
+	}
+	// Tie groups: the best configuration not yet grouped leads a group of every other one not told apart from it.
+	rank := 0
+	for i := range b.Configurations {
+		if b.Configurations[i].Rank != 0 {
+			continue
+		}
+		rank++
+		leader := &b.Configurations[i]
+		leader.Rank, leader.Leader = rank, leader.Config
+		g := TieGroup{Rank: rank, Leader: leader.Config, Members: []string{leader.Config}}
+		for j := i + 1; j < len(b.Configurations); j++ {
+			c := &b.Configurations[j]
+			if c.Rank != 0 {
+				continue
+			}
+			tied := c.NoRate && leader.NoRate
+			if !c.NoRate && !leader.NoRate {
+				cmpr, ok := b.compare(leader.Config, c.Config)
+				tied = !ok || !b.significant(cmpr)
+			}
+			if tied {
+				c.Rank, c.Leader = rank, leader.Config
+				g.Members = append(g.Members, c.Config)
+			}
+		}
+		b.Groups = append(b.Groups, g)
+	}
+	slices.SortStableFunc(b.Configurations, func(x, y ConfigResult) int { return x.Rank - y.Rank })
+	b.warn()
+}
+
+// compare tests configuration c against ref on the objective, oriented so that ratio > 1 means c's figure is
+// the larger; ok is false when either side has too few values to compare.
+func (b *Bench) compare(ref, c string) (comparison, bool) {
+	x, y := b.sampleOf(ref), b.sampleOf(c)
+	if len(x) < 2 || len(y) < 2 {
+		return comparison{}, false
+	}
+	return compare(b.Test, b.Alpha, x, y), true
+}
+
+func (b *Bench) significant(c comparison) bool {
+	return c.p < b.Alpha && math.Abs(c.ratio-1) >= b.NoiseFloor
+}
+
+// judgeControl compares the A/A control with its twin and sets the noise floor.
+func (b *Bench) judgeControl() {
+	b.NoiseFloor = b.MinEffect
+	if b.Control == "" {
+		return
+	}
+	cmpr, ok := b.compare(b.Control, ControlName(b.Control))
+	if !ok {
+		return
+	}
+	diff := math.Abs(cmpr.ratio - 1)
+	b.ControlResult = &ControlResult{Config: b.Control, VsTwin: math.Round((cmpr.ratio-1)*10000) / 10000, P: cmpr.p,
+		Significant: cmpr.p < b.Alpha}
+	b.NoiseFloor = math.Max(b.MinEffect, math.Ceil(diff*1000)/1000)
+}
+
+// warn lists what a reader must know before trusting the ranking.
+func (b *Bench) warn() {
+	minN := math.MaxInt
+	for _, c := range b.Configurations {
+		if !c.NoRate {
+			minN = min(minN, c.N)
+		}
+	}
+	if need, why := MinReplicates(b.Test, b.Alpha); minN != math.MaxInt && minN < need {
+		b.Warnings = append(b.Warnings, fmt.Sprintf("%d replicates cannot tell configurations apart at alpha %g with %s (%s): every configuration ties; run at least %d",
+			minN, b.Alpha, b.Test, why, need))
+	}
+	if b.ControlResult != nil && b.ControlResult.Significant {
+		b.Warnings = append(b.Warnings, fmt.Sprintf("the A/A control (%s run twice) differed significantly (p=%.3g): the noise is larger than the test assumes, so the noise floor was raised to %.1f%%",
+			b.Control, b.ControlResult.P, 100*b.NoiseFloor))
+	}
+	var contended, failed, atMax int
+	for _, r := range b.Replicates {
+		if !b.ranked(r) {
+			continue
+		}
+		if r.Contended {
+			contended++
+		}
+		if !b.counts(r) {
+			failed++
+		}
+		if r.AtMax {
+			atMax++
+		}
+	}
+	if contended > 0 {
+		b.Warnings = append(b.Warnings, fmt.Sprintf("%d of %d replicates ran while other processes took CPU (or the hypervisor stole it): their figures may be low; see other_cpu_cores and steal_pct",
+			contended, len(b.Replicates)))
+	}
+	if failed > 0 {
+		what := "did not verify every item, dropped items in the SDK, fell behind their rate or failed"
+		switch {
+		case b.Objective.Searched():
+			what = "ended with an error"
+		case b.Objective == ObjectiveThroughput:
+			what = "lost items after delivery or failed"
+		}
+		b.Warnings = append(b.Warnings, fmt.Sprintf("%d replicates %s: they are left out of the figures and counted in failed_replicates", failed, what))
+	}
+	if atMax > 0 {
+		b.Warnings = append(b.Warnings, fmt.Sprintf("%d capacity searches passed at the search's maximum rate: those capacities are at least that, and configurations at it are tied by design; raise sweep.capacity.max", atMax))
+	}
+	for _, c := range b.Configurations {
+		if c.NoRate {
+			b.Warnings = append(b.Warnings, fmt.Sprintf("configuration %s sustained no rate: %s", c.Config, cmp.Or(c.Cause, "no replicate counted")))
+		}
+	}
+}
+
 func medianOf(v []float64) float64 {
 	s := slices.Sorted(slices.Values(v))
 	return math.Round(median(s)*1000) / 1000
+}
+
+// roundSig rounds v to 4 significant digits, enough for every objective's unit.
+func roundSig(v float64) float64 {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return v
+	}
+	p := math.Pow(10, 3-math.Floor(math.Log10(math.Abs(v))))
+	return math.Round(v*p) / p
 }
 
 // WriteFiles writes bench.json, bench.md, bench.txt (benchstat's format) and bench.html into dir.
@@ -203,143 +478,6 @@ func (b *Bench) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(b)
-}
-
-// WriteText writes the ranking as a table.
-func (b *Bench) WriteText(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "rank\tconfiguration\tn\titems/s (median)\t95% CI\tvs best\tp\texport p99 ms\tbytes/item\totelbench CPU s/M\tbackend CPU s/M\t\t")
-	for _, c := range b.Configurations {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%.0f\t%s\t%s\t%s\t%.2f\t%.0f\t%.2f\t%.2f\t%s\t\n", c.Rank, c.Config, c.N, c.Median, ci(c),
-			vsBest(c), pValue(c), c.MedianExportP99Ms, c.MedianBytesPerItem, c.MedianOtelbenchCPUPerM, c.MedianBackendCPUPerM, flags(c))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	_, err := fmt.Fprintf(w, "each configuration ran alone, %d runs in random order; p: Mann-Whitney U against the best; ~: not significant (p >= %g, or less than %g%% apart)\n",
-		len(b.Replicates), b.Alpha, 100*b.MinEffect)
-	return err
-}
-
-func ci(c ConfigResult) string {
-	if c.N < 2 {
-		return "-"
-	}
-	return fmt.Sprintf("%.0f..%.0f", c.Lo, c.Hi)
-}
-
-func vsBest(c ConfigResult) string {
-	if c.Rank == 1 {
-		return "best"
-	}
-	if !c.Significant {
-		return fmt.Sprintf("~ %+.1f%%", 100*c.VsBest)
-	}
-	return fmt.Sprintf("%+.1f%%", 100*c.VsBest)
-}
-
-func pValue(c ConfigResult) string {
-	if c.Rank == 1 {
-		return "-"
-	}
-	return fmt.Sprintf("%.3f", c.P)
-}
-
-func flags(c ConfigResult) string {
-	var f []string
-	if c.Erratic {
-		f = append(f, "erratic")
-	}
-	if c.Failed > 0 {
-		f = append(f, fmt.Sprintf("%d replicate(s) not verified", c.Failed))
-	}
-	return strings.Join(f, ", ")
-}
-
-// WriteMarkdown writes the ranking and the replicates as Markdown.
-func (b *Bench) WriteMarkdown(w io.Writer) error {
-	var s strings.Builder
-	fmt.Fprintf(&s, "## otelbench bench: %s, exporter %s\n\n%d runs, each configuration alone, in random order; warm-up %.1f s left out; %.0f s in all\n\n",
-		b.Scenario, b.Exporter, len(b.Replicates), b.WarmupS, b.DurationS)
-	s.WriteString("| rank | configuration | n | items/s (median) | 95% CI | vs best | p | export p99 ms | bytes/item | otelbench CPU s/M | backend CPU s/M | |\n")
-	s.WriteString("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
-	for _, c := range b.Configurations {
-		fmt.Fprintf(&s, "| %d | `%s` | %d | %.0f | %s | %s | %s | %.2f | %.0f | %.2f | %.2f | %s |\n", c.Rank, c.Config, c.N, c.Median, ci(c),
-			vsBest(c), pValue(c), c.MedianExportP99Ms, c.MedianBytesPerItem, c.MedianOtelbenchCPUPerM, c.MedianBackendCPUPerM, flags(c))
-	}
-	fmt.Fprintf(&s, "\np: Mann-Whitney U test against the best configuration (golang.org/x/perf/benchmath); ~: not significant (p >= %g, or less than %g%% apart).\n", b.Alpha, 100*b.MinEffect)
-	_, err := io.WriteString(w, s.String())
-	return err
-}
-
-// WriteBenchstat writes every replicate in the Go benchmark format, so that benchstat reads it
-// ("benchstat bench.txt", or two files to compare sweeps).
-func (b *Bench) WriteBenchstat(w io.Writer) error {
-	var s strings.Builder
-	fmt.Fprintf(&s, "goos: linux\npkg: otelbench/%s\n", b.Scenario)
-	for _, r := range b.Replicates {
-		if !r.Passed {
-			continue
-		}
-		name := strings.NewReplacer(",", "/", "=", "=").Replace(r.Config)
-		fmt.Fprintf(&s, "BenchmarkExport/%s/%s 1 %.1f items/s %.3f ms-p99-export %.1f B/item %.3f cpu-s/Mitems\n",
-			b.Exporter, name, r.ThroughputPerS, r.ExportP99Ms, r.BytesPerItem, r.OtelbenchCPUPerM)
-	}
-	_, err := io.WriteString(w, s.String())
-	return err
-}
-
-// WriteHTML writes one self-contained page: the ranking and a chart of each configuration's median throughput
-// with its confidence interval and every replicate.
-func (b *Bench) WriteHTML(w io.Writer) error {
-	var md strings.Builder
-	if err := b.WriteText(&md); err != nil {
-		return err
-	}
-	return benchPage.Execute(w, struct {
-		B     *Bench
-		Table string
-		Chart template.HTML
-	}{b, md.String(), b.chart()})
-}
-
-var benchPage = template.Must(template.New("bench").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>otelbench bench {{.B.Scenario}}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em}pre{background:#f4f4f4;padding:1em}svg{background:#fafafa;border:1px solid #ddd}</style>
-</head><body><h1>otelbench bench: {{.B.Scenario}}, exporter {{.B.Exporter}}</h1>
-<figure><figcaption>Delivered items per second: median (bar), 95% confidence interval (whisker), replicates (dots)</figcaption>{{.Chart}}</figure>
-<pre>{{.Table}}</pre></body></html>
-`))
-
-func (b *Bench) chart() template.HTML {
-	const rowH, label, width = 28.0, 320.0, 900.0
-	maxV := 1.0
-	for _, r := range b.Replicates {
-		maxV = math.Max(maxV, r.ThroughputPerS)
-	}
-	for _, c := range b.Configurations {
-		maxV = math.Max(maxV, c.Hi)
-	}
-	scale := func(v float64) float64 { return label + (width-label-40)*v/maxV }
-	var s strings.Builder
-	fmt.Fprintf(&s, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" role="img">`, width, float64(len(b.Configurations))*rowH+30)
-	for i, c := range b.Configurations {
-		y := 10 + float64(i)*rowH
-		color := palette[i%len(palette)]
-		fmt.Fprintf(&s, `<text x="4" y="%.0f" font-size="12">%s</text>`, y+14, esc(c.Config))
-		fmt.Fprintf(&s, `<rect x="%.0f" y="%.0f" width="%.1f" height="16" fill="%s" opacity="0.6"/>`, label, y, math.Max(scale(c.Median)-label, 1), color)
-		if c.N >= 2 {
-			fmt.Fprintf(&s, `<line x1="%.1f" y1="%.0f" x2="%.1f" y2="%.0f" stroke="#000" stroke-width="2"/>`, scale(c.Lo), y+8, scale(c.Hi), y+8)
-		}
-		for _, r := range b.Replicates {
-			if r.Config == c.Config && r.Passed {
-				fmt.Fprintf(&s, `<circle cx="%.1f" cy="%.0f" r="3" fill="#000"/>`, scale(r.ThroughputPerS), y+8)
-			}
-		}
-		fmt.Fprintf(&s, `<text x="%.1f" y="%.0f" font-size="11">%.0f/s</text>`, scale(math.Max(c.Median, c.Hi))+6, y+12, c.Median)
-	}
-	s.WriteString(`</svg>`)
-	return template.HTML(s.String()) // #nosec G203 -- built here, every text escaped
 }
 
 func round(v float64) float64 { return math.Round(v*10) / 10 }

@@ -96,7 +96,43 @@ type Sweep struct {
 	// Alpha is the significance level of the pairwise comparisons (default 0.01: a difference is called only
 	// when the replicates leave little doubt).
 	Alpha float64 `yaml:"alpha"`
+	// Objective is what the configurations are ranked by: capacity (default; the highest rate each sustains,
+	// searched), throughput (delivered at the workloads' own rate), or at one common rate: cost (CPU seconds per
+	// million items), bytes (per item on the wire), export_p99 or visibility_p99.
+	Objective string `yaml:"objective"`
+	// Test compares two configurations: welch (default; Welch's t-test on logarithms, which reaches
+	// significance with 3 replicates) or mann-whitney (no assumption on the distribution; 5 replicates at 0.01).
+	Test string `yaml:"test"`
+	// Rate is the common offered rate (items/s, all the swept workloads together) of cost, bytes, export_p99 and
+	// visibility_p99; 0 means 80% of the lowest capacity, searched first.
+	Rate float64 `yaml:"rate"`
+	// Control runs the first configuration twice, as two configurations (an A/A control), so that the report
+	// measures its noise floor (default true with two configurations or more).
+	Control *bool `yaml:"control"`
+	// Capacity tunes the capacity search.
+	Capacity CapacitySearch `yaml:"capacity"`
 }
+
+// CapacitySearch says how a configuration's capacity is searched and what "sustained" means: every item
+// delivered and verified, nothing dropped in the SDK, the rate achieved within verify.rate_tolerance, and the
+// export p99 under ExportP99 when set.
+type CapacitySearch struct {
+	// Start is the first rate probed (default: the swept workloads' rates together); Min and Max bound the
+	// search (default 1000 and 2,000,000 items/s).
+	Start float64 `yaml:"start"`
+	Min   float64 `yaml:"min"`
+	Max   float64 `yaml:"max"`
+	// Precision: the search stops when the lowest failing rate is within this fraction of the highest passing
+	// one (default 0.05).
+	Precision float64 `yaml:"precision"`
+	// Probe is how long each probe sends (default: the scenario's duration).
+	Probe Duration `yaml:"probe"`
+	// ExportP99 fails a probe whose export p99 is above it (0: no bound).
+	ExportP99 Duration `yaml:"export_p99"`
+}
+
+// ControlOn reports whether the sweep runs an A/A control.
+func (sw *Sweep) ControlOn() bool { return sw.Control == nil || *sw.Control }
 
 // SweepAxes lists the exporter settings a sweep can vary.
 var SweepAxes = []string{"backend", "protocol", "batch_size", "queue_size", "batch_timeout", "export_timeout", "compression", "instances",
@@ -553,6 +589,38 @@ func (es Errors) Error() string {
 }
 
 // sendingTime is how long the shortest workload sends (the scenario's duration when there is none).
+// sweptRate is the rate of the swept exporter's workloads together, items/s.
+func (sc *Scenario) sweptRate() float64 {
+	var r float64
+	for _, w := range sc.Workloads {
+		if slices.Contains(w.Exporters, sc.Sweep.Exporter) {
+			r += w.Rate
+		}
+	}
+	return r
+}
+
+// AtRate is a copy of sc whose workloads offer total items per second together, each keeping its share of the
+// file's rate, and send for d (0 keeps the scenario's duration). Only constant-rate workloads can be scaled
+// (validation refuses a capacity search over stages).
+func (sc *Scenario) AtRate(total float64, d time.Duration) *Scenario {
+	out := *sc
+	out.Workloads = slices.Clone(sc.Workloads)
+	var sum float64
+	for _, w := range out.Workloads {
+		sum += w.Rate
+	}
+	for i := range out.Workloads {
+		if w := &out.Workloads[i]; sum > 0 {
+			w.Rate = total * w.Rate / sum
+		}
+	}
+	if d > 0 {
+		out.Duration = Duration(d)
+	}
+	return &out
+}
+
 func (sc *Scenario) sendingTime() time.Duration {
 	d := time.Duration(sc.Duration)
 	for i := range sc.Workloads {
@@ -609,18 +677,33 @@ func (sc *Scenario) Backend(name string) *Backend {
 	return nil
 }
 
+// sweepDefaults fills in what the file left out of sw.
+func (sc *Scenario) sweepDefaults(sw *Sweep) {
+	if sw.Replicates == 0 {
+		sw.Replicates = 5
+	}
+	if _, explicit := sc.places["sweep.warmup"]; sw.Warmup == 0 && !explicit {
+		// A second, or a quarter of the shortest run for runs of less than four seconds.
+		sw.Warmup = Duration(min(time.Second, sc.sendingTime()/4))
+	}
+	if sw.Alpha == 0 {
+		sw.Alpha = 0.01
+	}
+	sw.Objective = cmp.Or(sw.Objective, "capacity")
+	sw.Test = cmp.Or(sw.Test, "welch")
+	c := &sw.Capacity
+	if c.Start == 0 {
+		c.Start = sc.sweptRate()
+	}
+	c.Min, c.Max, c.Precision = cmp.Or(c.Min, 1000), cmp.Or(c.Max, 2_000_000), cmp.Or(c.Precision, 0.05)
+	if c.Probe == 0 {
+		c.Probe = sc.Duration
+	}
+}
+
 func (sc *Scenario) applyDefaults() {
 	if sw := sc.Sweep; sw != nil {
-		if sw.Replicates == 0 {
-			sw.Replicates = 5
-		}
-		if _, explicit := sc.places["sweep.warmup"]; sw.Warmup == 0 && !explicit {
-			// A second, or a quarter of the shortest run for runs of less than four seconds.
-			sw.Warmup = Duration(min(time.Second, sc.sendingTime()/4))
-		}
-		if sw.Alpha == 0 {
-			sw.Alpha = 0.01
-		}
+		sc.sweepDefaults(sw)
 	}
 	if sc.Verify.Timeout == 0 {
 		sc.Verify.Timeout = Duration(30 * time.Second)

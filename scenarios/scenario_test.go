@@ -158,6 +158,10 @@ var _ = Describe("shipped scenarios", func() {
 		paths, err := filepath.Glob("*.yaml")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(paths).To(ContainElements("smoke.yaml", "exporters-matrix.yaml", "collector-large-spans.yaml", "delta-temporality.yaml"))
+		sweeps, err := filepath.Glob("sweeps/*.yaml")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(sweeps).To(HaveLen(7), "batch size, compression, protocol, queue size, instances, Jaeger and collector end to end")
+		paths = append(paths, sweeps...)
 		for _, path := range paths {
 			_, err := scenarios.Load(path)
 			Expect(err).NotTo(HaveOccurred(), path)

@@ -54,6 +54,18 @@ var _ = Describe("sweep", func() {
 			"configuration batch_size=1,compression=gzip,protocol=zipkin cannot work"),
 		Entry("an unknown exporter", "  exporter: grpc", "  exporter: http", `s.yaml:8:13: exporter "http" is not defined`),
 		Entry("a warmup as long as the run", "warmup: 1s", "warmup: 3s", "s.yaml:13:11: warmup 3s is out of range"),
+		Entry("an unknown objective", "  warmup: 1s", "  warmup: 1s\n  objective: speed", `s.yaml:14:14: objective "speed" is not known; expected one of: capacity, throughput`),
+		Entry("an unknown test", "  warmup: 1s", "  warmup: 1s\n  test: t-test", `s.yaml:14:9: test "t-test" is not known; expected one of: welch, mann-whitney`),
+		Entry("a design that can never reach significance", "  warmup: 1s", "  warmup: 1s\n  test: mann-whitney",
+			"s.yaml:12:15: replicates 3 cannot tell configurations apart at alpha 0.01 with mann-whitney: the smallest p-value of a Mann-Whitney U test of 5 runs against 5 is 0.00794, below alpha 0.01; expected at least 5, or test: welch"),
+		Entry("a common rate with the capacity objective", "  warmup: 1s", "  warmup: 1s\n  rate: 5000", "s.yaml:14:9: rate is the common rate of cost, bytes"),
+		Entry("a negative common rate", "  warmup: 1s", "  warmup: 1s\n  objective: cost\n  rate: -5", "s.yaml:15:9: rate -5 is out of range"),
+		Entry("a search floor above its ceiling", "  warmup: 1s", "  warmup: 1s\n  capacity: {min: 5000, max: 100}", "capacity min 5000 and max 100: expected 0 < min <= max"),
+		Entry("an explicit zero", "  warmup: 1s", "  warmup: 1s\n  capacity: {start: 0}", "s.yaml:14:21: start 0 is out of range"),
+		Entry("a precision of 1", "  warmup: 1s", "  warmup: 1s\n  capacity: {precision: 1}", "s.yaml:14:25: precision 1 is out of range"),
+		Entry("a probe no longer than the warm-up", "  warmup: 1s", "  warmup: 1s\n  capacity: {probe: 1s}", "s.yaml:14:21: probe 1s is not longer than the warm-up 1s"),
+		Entry("a negative export p99 bound", "  warmup: 1s", "  warmup: 1s\n  capacity: {export_p99: -1s}", "export_p99 -1s is out of range"),
+		Entry("stages under a capacity search", "rate: 100}]", "rate: 100, stages: [{duration: 3s, target: 200}]}]", "objective capacity offers rates of its own"),
 	)
 })
 

@@ -456,6 +456,80 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 	}
 }
 
+// validateObjective checks what a sweep ranks by, how it compares, and whether its design can ever call a
+// difference.
+func (sc *Scenario) validateObjective(v *validator) {
+	eff := *sc.Sweep
+	sc.sweepDefaults(&eff) // what the run will use: explicit zeros are refused below
+	sw := &eff
+	for _, key := range []string{"sweep.capacity.start", "sweep.capacity.min", "sweep.capacity.max", "sweep.capacity.precision"} {
+		if v.has(key) && reflectZero(sc.Sweep.Capacity, strings.TrimPrefix(key, "sweep.capacity.")) {
+			v.at(key, "%s 0 is out of range; expected a value above 0, or none for the default", strings.TrimPrefix(key, "sweep.capacity."))
+			return
+		}
+	}
+	var objectives []string
+	for _, o := range reports.Objectives {
+		objectives = append(objectives, string(o))
+	}
+	if !slices.Contains(objectives, sw.Objective) {
+		v.at("sweep.objective", "objective %q is not known; expected one of: %s", sw.Objective, strings.Join(objectives, ", "))
+	}
+	if !slices.Contains(reports.Tests, sw.Test) {
+		v.at("sweep.test", "test %q is not known; expected one of: %s", sw.Test, strings.Join(reports.Tests, ", "))
+	} else if need, why := reports.MinReplicates(sw.Test, sw.Alpha); sw.Replicates >= 1 && sw.Replicates < need && sw.Alpha > 0 && sw.Alpha < 1 {
+		alt := ""
+		if sw.Test == reports.TestMannWhitney {
+			alt = ", or test: welch"
+		}
+		v.at(cmp.Or(placeOf(v, "sweep.replicates"), "sweep"), "replicates %d cannot tell configurations apart at alpha %g with %s: %s; expected at least %d%s",
+			sw.Replicates, sw.Alpha, sw.Test, why, need, alt)
+	}
+	if sw.Rate < 0 {
+		v.at("sweep.rate", "rate %g is out of range; expected a common offered rate above 0 (items/s), or none to derive it from the capacities", sw.Rate)
+	} else if sw.Rate > 0 && (sw.Objective == "capacity" || sw.Objective == "throughput") {
+		v.at("sweep.rate", "rate is the common rate of cost, bytes, export_p99 and visibility_p99; objective %s does not use it", sw.Objective)
+	}
+	c := sw.Capacity
+	switch {
+	case c.Min <= 0 || c.Min > c.Max:
+		v.at(cmp.Or(placeOf(v, "sweep.capacity.min"), "sweep.capacity"), "capacity min %g and max %g: expected 0 < min <= max (items/s)", c.Min, c.Max)
+	case c.Start <= 0:
+		v.at(cmp.Or(placeOf(v, "sweep.capacity.start"), "sweep.capacity"), "capacity start %g: expected a first rate to probe above 0 (items/s)", c.Start)
+	}
+	if c.Precision <= 0 || c.Precision >= 1 {
+		v.at("sweep.capacity.precision", "precision %g is out of range; expected a fraction between 0 and 1, e.g. 0.05", c.Precision)
+	}
+	if c.Probe < 0 || (c.Probe == 0 && v.has("sweep.capacity.probe")) {
+		v.at("sweep.capacity.probe", "probe %s is out of range; expected how long each probe sends, e.g. 3s", c.Probe)
+	} else if warm := sc.Sweep.Warmup; c.Probe > 0 && (v.has("sweep.warmup") || warm != 0) && time.Duration(warm) >= time.Duration(c.Probe) {
+		v.at("sweep.capacity.probe", "probe %s is not longer than the warm-up %s; expected a probe that sends after its warm-up", c.Probe, warm)
+	}
+	if c.ExportP99 < 0 {
+		v.at("sweep.capacity.export_p99", "export_p99 %s is out of range; expected a bound such as 500ms, or none", c.ExportP99)
+	}
+	if sw.Objective != "throughput" {
+		for i, w := range sc.Workloads {
+			if slices.Contains(w.Exporters, sw.Exporter) && len(w.Stages) > 0 {
+				v.at(fmt.Sprintf("workloads[%d].stages", i), "objective %s offers rates of its own, so the swept workloads need a constant rate; expected rate: without stages (or objective: throughput)", sw.Objective)
+			}
+		}
+	}
+}
+
+// reflectZero reports whether c's field of yaml name key is 0.
+func reflectZero(c CapacitySearch, key string) bool {
+	return map[string]float64{"start": c.Start, "min": c.Min, "max": c.Max, "precision": c.Precision}[key] == 0
+}
+
+// placeOf is path when the file has it, else "".
+func placeOf(v *validator, path string) string {
+	if v.has(path) {
+		return path
+	}
+	return ""
+}
+
 // validateSweep checks a sweep's settings, then every configuration it expands into: one that cannot work is
 // reported at the axis value that makes it.
 func (sc *Scenario) validateSweep(v *validator) {
@@ -484,6 +558,7 @@ func (sc *Scenario) validateSweep(v *validator) {
 	if sw.Alpha < 0 || sw.Alpha >= 1 || (sw.Alpha == 0 && v.has("sweep.alpha")) {
 		v.at("sweep.alpha", "alpha %g is out of range; expected a significance level between 0 and 1, e.g. 0.01", sw.Alpha)
 	}
+	sc.validateObjective(v)
 	combos := 1
 	for _, vals := range sw.Axes {
 		combos *= max(len(vals), 1)

@@ -1,7 +1,9 @@
-// Command otelbench-bench is `make bench`: it measures what otelbench delivers next to a plain OpenTelemetry SDK
-// loop and telemetrygen, in one invocation, against the same kinds of sink, each sender against a fresh sink,
-// interleaved and replicated. Delivered items are counted by the sink (its otelcol_receiver_accepted_spans),
-// never taken from the sender. See PERFORMANCE.md.
+// Command otelbench-bench is `make bench`: it measures what otelbench delivers next to the senders it must be
+// judged against, in one invocation, against the same kinds of sink, each sender against a fresh sink,
+// interleaved and replicated: a raw OTLP sender (pre-encoded requests: the sink's physical limit), a plain
+// OpenTelemetry SDK loop, and telemetrygen, each in its best configuration and with otelbench's settings where
+// settings apply. Delivered items are counted by the sink (otelcol_receiver_accepted_spans), never taken from the
+// sender. It writes bench.json and renders PERFORMANCE.md from it (see performance.go).
 package main
 
 import (
@@ -10,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/signal"
@@ -19,15 +22,19 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/otelbench/otelbench/capacity"
 	"github.com/otelbench/otelbench/containers"
 )
 
-// The benchmark's trace settings, the same for every sender: 10 spans per trace, OTLP gRPC, batches of 2048,
-// a queue of 32768.
+// The benchmark's trace settings, the same for every sender where the sender has the setting: 10 spans per
+// trace, OTLP gRPC, no compression, batches of 2048, a queue of 32768, a 5 s batch timeout, a 10 s export timeout
+// with the SDK's retry bounded by it.
 const (
-	benchSpans = 10
-	benchBatch = 2048
-	benchQueue = 32768
+	benchSpans         = 10
+	benchBatch         = 2048
+	benchQueue         = 32768
+	benchBatchTimeout  = 5 * time.Second
+	benchExportTimeout = 10 * time.Second
 )
 
 func main() {
@@ -41,23 +48,51 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "refloop" {
-		fs := flag.NewFlagSet("refloop", flag.ContinueOnError)
-		endpoint := fs.String("endpoint", "", "OTLP gRPC host:port")
-		d := fs.Duration("duration", 8*time.Second, "how long to send")
-		goroutines := fs.Int("goroutines", 2, "goroutines building traces")
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
+	if len(args) > 0 {
+		switch args[0] {
+		case "refloop":
+			fs := flag.NewFlagSet("refloop", flag.ContinueOnError)
+			endpoint := fs.String("endpoint", "", "OTLP gRPC host:port")
+			d := fs.Duration("duration", 8*time.Second, "how long to send")
+			goroutines := fs.Int("goroutines", 2, "goroutines building traces")
+			providers := fs.Int("providers", 1, "independent SDK pipelines")
+			if err := fs.Parse(args[1:]); err != nil {
+				return err
+			}
+			return refLoop(ctx, *endpoint, *d, *goroutines, *providers, stdout)
+		case "raw":
+			fs := flag.NewFlagSet("raw", flag.ContinueOnError)
+			endpoint := fs.String("endpoint", "", "OTLP gRPC host:port")
+			d := fs.Duration("duration", 8*time.Second, "how long to send")
+			conns := fs.Int("conns", 4, "gRPC connections")
+			streams := fs.Int("streams", 2, "calls in flight per connection")
+			if err := fs.Parse(args[1:]); err != nil {
+				return err
+			}
+			return rawSend(ctx, *endpoint, *d, *conns, *streams, stdout)
+		case "render":
+			fs := flag.NewFlagSet("render", flag.ContinueOnError)
+			in := fs.String("in", "reports/out/bench/bench.json", "the bench.json to render")
+			out := fs.String("page", "PERFORMANCE.md", "the page to write")
+			if err := fs.Parse(args[1:]); err != nil {
+				return err
+			}
+			res, err := load(*in)
+			if err != nil {
+				return err
+			}
+			return res.renderTo(*out)
 		}
-		return refLoop(ctx, *endpoint, *d, *goroutines, stdout)
 	}
 	fs := flag.NewFlagSet("otelbench-bench", flag.ContinueOnError)
 	var cfg config
 	fs.IntVar(&cfg.rounds, "rounds", 3, "replicates of every sender on every sink, interleaved")
 	fs.DurationVar(&cfg.duration, "duration", 8*time.Second, "how long each sender sends in a measured run")
-	fs.DurationVar(&cfg.probe, "probe", 0, "how long each probe of the maximum-rate search sends (default: --duration; a shorter probe overestimates what a longer run sustains)")
+	fs.DurationVar(&cfg.probe, "probe", 0, "how long each probe of a rate search or calibration sends (default: --duration)")
 	sinks := fs.String("sinks", "jaeger,sink", "sinks: jaeger (every item read back) and sink (a counting collector)")
 	fs.StringVar(&cfg.out, "out", "reports/out/bench", "where bench.json goes")
+	fs.StringVar(&cfg.page, "page", "PERFORMANCE.md", "the page rendered from bench.json (empty: none)")
+	fs.StringVar(&cfg.micro, "micro", "", "the output of go test -bench to record with the run (make bench passes it)")
 	fs.StringVar(&cfg.otelbench, "otelbench", "bin/otelbench", "the otelbench binary")
 	fs.StringVar(&cfg.telemetrygen, "telemetrygen", "bin/telemetrygen", "the telemetrygen binary (v0.161.0, cmd/otelbench-bench/telemetrygen)")
 	quick := fs.Bool("quick", false, "one short round: to try the harness, not to quote")
@@ -65,6 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.sinks = strings.Split(*sinks, ",")
+	cfg.quick = *quick
 	if *quick {
 		cfg.rounds, cfg.duration, cfg.probe = 1, 3*time.Second, 3*time.Second
 	}
@@ -86,14 +122,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cfg.log = stderr
 	res, err := benchmark(ctx, cfg)
-	if res != nil {
-		res.write(stdout)
-		path := filepath.Join(cfg.out, "bench.json")
-		if werr := res.save(path); werr != nil {
-			err = errors.Join(err, werr)
-		} else {
-			fmt.Fprintf(stderr, "bench: %s\n", path)
+	if res == nil {
+		return err
+	}
+	if cfg.micro != "" {
+		micro, merr := readMicro(cfg.micro)
+		err = errors.Join(err, merr)
+		res.Micro = micro
+	}
+	res.Targets = res.targets()
+	if err == nil {
+		res.Profiles = profiles(ctx, cfg, res)
+	}
+	res.Interrupted = err != nil
+	res.write(stdout)
+	path := filepath.Join(cfg.out, "bench.json")
+	if werr := res.save(path); werr != nil {
+		return errors.Join(err, werr)
+	}
+	fmt.Fprintf(stderr, "bench: %s\n", path)
+	if err == nil && cfg.page != "" {
+		if werr := res.renderTo(cfg.page); werr != nil {
+			return werr
 		}
+		fmt.Fprintf(stderr, "bench: %s rendered from %s\n", cfg.page, path)
 	}
 	return err
 }
@@ -103,101 +155,132 @@ type config struct {
 	rounds                  int
 	duration, probe         time.Duration
 	sinks                   []string
-	out, self               string
+	out, page, micro, self  string
 	otelbench, telemetrygen string
+	quick                   bool
 	log                     io.Writer
 }
 
 // senders are what is compared, in the order the table lists them.
-var senders = []string{"plain SDK loop", "otelbench sdk", "otelbench direct", "telemetrygen"}
+var senders = []string{senderRaw, senderPlain, senderSDK, senderDirect, senderTelemetrygen}
 
-// benchmark runs the whole comparison: per sink, a warm-up plain run, then otelbench's maximum sustainable rate
-// in each pipeline (searched), then rounds in which every sender runs once, in random order, against a fresh
-// sink; then otelbench's rate accuracy at fixed targets.
+const (
+	senderRaw          = "raw OTLP sender"
+	senderPlain        = "plain SDK loop"
+	senderSDK          = "otelbench sdk"
+	senderDirect       = "otelbench direct"
+	senderTelemetrygen = "telemetrygen"
+)
+
+// refGrid are the plain loop's configurations tried per sink; the best delivers the loop's measured runs.
+var refGrid = []refConfig{{Goroutines: 2, Providers: 1}, {Goroutines: 4, Providers: 2}, {Goroutines: 2, Providers: 2}, {Goroutines: 4, Providers: 4}}
+
+// benchmark runs the whole comparison: per sink, the plain loop's best configuration (calibrated), then the
+// highest rate otelbench sustains in each pipeline and the highest telemetrygen delivers without a drop
+// (searched); then rounds in which every sender runs once, in random order, against a fresh sink; then
+// otelbench's rate accuracy at fixed targets.
 func benchmark(ctx context.Context, cfg config) (*results, error) {
-	res := &results{Machine: machine(), Duration: cfg.duration.String(), Rounds: cfg.rounds, Rates: map[string]float64{}}
+	res := newResults(cfg)
 	for _, sink := range cfg.sinks {
-		fmt.Fprintf(cfg.log, "== sink %s: warm-up and maximum sustainable rates\n", sink)
-		warm, err := runSender(ctx, cfg, sink, "plain SDK loop", 0, cfg.duration)
-		if err != nil {
-			return res, err
+		fmt.Fprintf(cfg.log, "== sink %s: the plain loop's best configuration\n", sink)
+		var best sample
+		for _, rc := range refGrid {
+			s, err := runPlain(ctx, cfg, sink, rc, cfg.probe)
+			if err != nil {
+				return res, err
+			}
+			res.Calibration = append(res.Calibration, s)
+			fmt.Fprintf(cfg.log, "   plain loop %s on %s: %.0f spans/s\n", rc, sink, delivered(s))
+			if delivered(s) > delivered(best) {
+				best = s
+			}
 		}
-		start := max(float64(warm.Delivered)/warm.Seconds*0.4, 10_000)
-		for _, mode := range []string{"sdk", "direct"} {
-			rate, probes, err := search(ctx, cfg, sink, mode, start)
+		res.RefLoop[sink] = best.Ref
+		fmt.Fprintf(cfg.log, "== sink %s: the highest rate each paced sender sustains\n", sink)
+		start := math.Max(delivered(best)*0.4, 10_000)
+		for _, sender := range []string{senderSDK, senderDirect, senderTelemetrygen} {
+			rate, probes, err := search(ctx, cfg, sink, sender, start)
 			res.Probes = append(res.Probes, probes...)
 			if err != nil {
 				return res, err
 			}
-			res.Rates[sink+"/"+mode] = rate
-			fmt.Fprintf(cfg.log, "   otelbench %s on %s: %.0f spans/s sustained\n", mode, sink, rate)
+			res.Rates[sink+"/"+sender] = rate
+			fmt.Fprintf(cfg.log, "   %s on %s: %.0f spans/s sustained\n", sender, sink, rate)
 		}
 	}
 	for round := 1; round <= cfg.rounds; round++ {
 		for _, sink := range cfg.sinks {
-			order := append([]string(nil), senders...)
+			order := slices.Clone(senders)
 			rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 			for _, sender := range order {
-				target := 0.0
-				if mode, ok := strings.CutPrefix(sender, "otelbench "); ok {
-					target = res.Rates[sink+"/"+mode]
-				}
-				s, err := runSender(ctx, cfg, sink, sender, target, cfg.duration)
+				s, err := res.runMeasured(ctx, cfg, sink, sender)
 				if err != nil {
 					return res, err
 				}
 				s.Round = round
 				res.Samples = append(res.Samples, s)
-				fmt.Fprintf(cfg.log, "   round %d %-6s %-17s delivered %8.0f/s\n", round, sink, sender, float64(s.Delivered)/s.Seconds)
+				fmt.Fprintf(cfg.log, "   round %d %-6s %-17s delivered %8.0f/s\n", round, sink, sender, delivered(s))
 			}
 		}
 	}
 	if slices.Contains(cfg.sinks, "sink") {
-		for _, target := range []float64{1_000, 10_000, 100_000} {
-			s, err := runOtelbench(ctx, cfg, "sink", "sdk", target, cfg.duration)
+		for _, target := range accuracyTargets {
+			s, err := runOtelbench(ctx, cfg, "sink", "direct", target, cfg.duration, "")
 			if err != nil {
 				return res, err
 			}
-			res.Accuracy = append(res.Accuracy, accuracy{Target: target, Achieved: s.Achieved, Delivered: float64(s.Delivered) / s.Seconds, Passed: s.Passed})
+			res.Accuracy = append(res.Accuracy, accuracy{Target: target, Achieved: s.Achieved, Delivered: delivered(s), Passed: s.Passed})
+			fmt.Fprintf(cfg.log, "   accuracy at %.0f/s: achieved %.1f/s\n", target, s.Achieved)
 		}
 	}
 	return res, ctx.Err()
 }
 
-// search finds the highest rate otelbench sustains in mode on sink: every item delivered and verified, nothing
-// dropped in the SDK, the rate achieved within 1% (the run passes). It grows the rate by 40% while runs pass, then
-// halves the interval between the last pass and the first failure until they are within 5%.
-func search(ctx context.Context, cfg config, sink, mode string, start float64) (float64, []sample, error) {
-	var probes []sample
-	lo, hi, rate := 0.0, 0.0, roundRate(start)
-	for range 10 {
-		s, err := runOtelbench(ctx, cfg, sink, mode, rate, cfg.probe)
-		if err != nil {
-			return lo, probes, err
-		}
-		probes = append(probes, s)
-		fmt.Fprintf(cfg.log, "   probe %-6s %-6s %8.0f spans/s: %s\n", sink, mode, rate, passFail(s.Passed))
-		if s.Passed {
-			lo = rate
-		} else {
-			hi = rate
-		}
-		switch {
-		case hi == 0:
-			rate = roundRate(rate * 1.4)
-		case lo == 0:
-			rate = roundRate(hi / 2)
-		default:
-			if hi/lo < 1.05 {
-				return lo, probes, nil
-			}
-			rate = roundRate((lo + hi) / 2)
-		}
+// accuracyTargets are the fixed rates otelbench's pacing is checked at (the direct pipeline into the counting
+// sink, so that the pacer is what is measured and not the SDK's capacity).
+var accuracyTargets = []float64{100_000, 200_000, 300_000}
+
+// runMeasured runs sender once on a fresh sink of kind in its best configuration.
+func (res *results) runMeasured(ctx context.Context, cfg config, sink, sender string) (sample, error) {
+	switch sender {
+	case senderSDK:
+		return runOtelbench(ctx, cfg, sink, "sdk", res.Rates[sink+"/"+sender], cfg.duration, "")
+	case senderDirect:
+		return runOtelbench(ctx, cfg, sink, "direct", res.Rates[sink+"/"+sender], cfg.duration, "")
+	case senderTelemetrygen:
+		return runTelemetrygen(ctx, cfg, sink, res.Rates[sink+"/"+sender], cfg.duration)
+	case senderPlain:
+		return runPlain(ctx, cfg, sink, res.RefLoop[sink], cfg.duration)
 	}
-	return lo, probes, nil
+	return runRaw(ctx, cfg, sink, cfg.duration)
 }
 
-func roundRate(r float64) float64 { return max(float64(int64(r/1000))*1000, 1000) }
+// search finds the highest rate sender sustains on sink with the capacity package, as otelbench bench does: for
+// otelbench, every item delivered and verified, nothing dropped in the SDK, the rate achieved within 1% (the run
+// passes); for telemetrygen, every span it generated accepted by the sink at the rate asked.
+func search(ctx context.Context, cfg config, sink, sender string, start float64) (float64, []sample, error) {
+	var probes []sample
+	s := capacity.Search{Start: start, Min: 1000, Max: 2_000_000, Precision: 0.05, Step: 1000, Confirmations: 1}
+	res, err := s.Run(ctx, func(ctx context.Context, rate float64) (capacity.Probe, error) {
+		var smp sample
+		var err error
+		switch sender {
+		case senderTelemetrygen:
+			smp, err = runTelemetrygen(ctx, cfg, sink, rate, cfg.probe)
+		case senderDirect:
+			smp, err = runOtelbench(ctx, cfg, sink, "direct", rate, cfg.probe, "")
+		default:
+			smp, err = runOtelbench(ctx, cfg, sink, "sdk", rate, cfg.probe, "")
+		}
+		if err != nil {
+			return capacity.Probe{}, err
+		}
+		probes = append(probes, smp)
+		fmt.Fprintf(cfg.log, "   probe %-6s %-17s %8.0f spans/s: %s\n", sink, sender, rate, passFail(smp.Passed))
+		return capacity.Probe{Passed: smp.Passed, Cause: smp.Cause}, nil
+	})
+	return res.Capacity, probes, err
+}
 
 func passFail(ok bool) string {
 	if ok {

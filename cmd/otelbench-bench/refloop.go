@@ -17,23 +17,30 @@ import (
 )
 
 // refLoop is the plain SDK reference: what the OpenTelemetry Go SDK itself delivers into a backend with nothing
-// else in the process. The same exporter and batch settings as otelbench's benchmark scenarios, a blocking batch
-// processor (so the loop waits rather than drops), goroutines building 10-span traces as fast as they can for d,
-// no pacing, no verification. The spans carry what otelbench's carry (two int attributes each; on the root a
+// else in the process. The same exporter and batch settings as otelbench's benchmark scenarios (batch, queue,
+// batch and export timeouts, the exporter's timeout and retry, no compression), a blocking batch processor (so
+// the loop waits rather than drops), providers independent pipelines (as otelbench's instances), goroutines
+// building 10-span traces as fast as they can for d, no pacing, no verification. The spans carry what otelbench's carry (two int attributes each; on the root a
 // server kind, an event, a link and a status), so that the comparison is of the senders, not of span sizes. It
 // writes {"spans": N} (spans started) to w.
-func refLoop(ctx context.Context, endpoint string, d time.Duration, goroutines int, w io.Writer) error {
-	exp, err := otlptracegrpc.New(ctx, otlptracegrpc.WithEndpoint(endpoint), otlptracegrpc.WithInsecure())
-	if err != nil {
-		return err
+func refLoop(ctx context.Context, endpoint string, d time.Duration, goroutines, providers int, w io.Writer) error {
+	var tps []*sdktrace.TracerProvider
+	for range max(providers, 1) {
+		exp, err := otlptracegrpc.New(ctx, otlptracegrpc.WithEndpoint(endpoint), otlptracegrpc.WithInsecure(),
+			otlptracegrpc.WithTimeout(benchExportTimeout), otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{
+				Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: benchExportTimeout}))
+		if err != nil {
+			return err
+		}
+		tps = append(tps, sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp,
+			sdktrace.WithMaxExportBatchSize(benchBatch), sdktrace.WithMaxQueueSize(benchQueue), sdktrace.WithBlocking(),
+			sdktrace.WithBatchTimeout(benchBatchTimeout), sdktrace.WithExportTimeout(benchExportTimeout))))
 	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp,
-		sdktrace.WithMaxExportBatchSize(benchBatch), sdktrace.WithMaxQueueSize(benchQueue), sdktrace.WithBlocking()))
-	tracer := tp.Tracer("reference")
 	var spans atomic.Int64
 	deadline := time.Now().Add(d)
 	var wg sync.WaitGroup
-	for range goroutines {
+	for g := range goroutines {
+		tracer := tps[g%len(tps)].Tracer("reference")
 		wg.Go(func() {
 			var prev trace.SpanContext
 			for seq := int64(0); time.Now().Before(deadline); seq++ {
@@ -52,8 +59,10 @@ func refLoop(ctx context.Context, endpoint string, d time.Duration, goroutines i
 		})
 	}
 	wg.Wait()
-	if err := tp.Shutdown(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("flush: %w", err)
+	for _, tp := range tps {
+		if err := tp.Shutdown(context.WithoutCancel(ctx)); err != nil {
+			return fmt.Errorf("flush: %w", err)
+		}
 	}
 	return json.NewEncoder(w).Encode(map[string]int64{"spans": spans.Load()})
 }

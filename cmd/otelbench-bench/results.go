@@ -1,28 +1,53 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/otelbench/otelbench/containers/all"
 )
 
-// results is everything one make bench measured (bench.json).
+// results is everything one make bench measured (bench.json); PERFORMANCE.md is rendered from it alone.
 type results struct {
-	Machine  string `json:"machine"`
-	Started  string `json:"started"`
-	Duration string `json:"duration"`
-	Rounds   int    `json:"rounds"`
-	// Rates is otelbench's maximum sustainable rate per "sink/pipeline", spans/s.
+	Environment environment `json:"environment"`
+	Started     string      `json:"started"`
+	Duration    string      `json:"duration"`
+	Probe       string      `json:"probe"`
+	Rounds      int         `json:"rounds"`
+	Quick       bool        `json:"quick,omitempty"`
+	Interrupted bool        `json:"interrupted,omitempty"`
+	// RefLoop is the plain loop's best configuration per sink, from Calibration (its runs).
+	RefLoop     map[string]refConfig `json:"ref_loop"`
+	Calibration []sample             `json:"calibration"`
+	// Rates is the highest rate each paced sender sustains, per "sink/sender", spans/s; Probes are the searches'
+	// runs.
 	Rates    map[string]float64 `json:"max_sustainable_rate"`
-	Samples  []sample           `json:"samples"`
 	Probes   []sample           `json:"probes"`
+	Samples  []sample           `json:"samples"`
 	Accuracy []accuracy         `json:"rate_accuracy,omitempty"`
+	Micro    []micro            `json:"micro,omitempty"`
+	Targets  []target           `json:"targets,omitempty"`
+	// Profiles holds, per missed target, the top of otelbench's CPU profile in the run that explains it.
+	Profiles map[string]string `json:"profiles,omitempty"`
+}
+
+// environment is what was measured where.
+type environment struct {
+	Commit    string            `json:"commit"`
+	Dirty     bool              `json:"dirty"`
+	GoVersion string            `json:"go_version"`
+	Machine   string            `json:"machine"`
+	Backends  map[string]string `json:"backends"`
 }
 
 // accuracy is otelbench's achieved rate at a fixed target, into the counting sink.
@@ -33,8 +58,42 @@ type accuracy struct {
 	Passed    bool    `json:"passed"`
 }
 
+// micro is one Go micro-benchmark's result (go test -bench -benchmem).
+type micro struct {
+	Name        string  `json:"name"`
+	NsPerOp     float64 `json:"ns_per_op"`
+	BytesPerOp  float64 `json:"bytes_per_op"`
+	AllocsPerOp float64 `json:"allocs_per_op"`
+}
+
+func newResults(cfg config) *results {
+	return &results{Environment: currentEnvironment(), Duration: cfg.duration.String(), Probe: cfg.probe.String(), Rounds: cfg.rounds,
+		Quick: cfg.quick, Rates: map[string]float64{}, RefLoop: map[string]refConfig{}, Started: time.Now().UTC().Format(time.RFC3339)}
+}
+
+// currentEnvironment reads the commit measured from git (the tree make bench runs in; dirty when a tracked file
+// other than the page itself differs from it), the Go version, the machine, and the backends' versions.
+func currentEnvironment() environment {
+	env := environment{GoVersion: runtime.Version(), Machine: machine(), Backends: map[string]string{}}
+	if out, err := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil {
+		env.Commit = strings.TrimSpace(string(out))
+	}
+	if out, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil {
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if line != "" && !strings.HasSuffix(line, "PERFORMANCE.md") {
+				env.Dirty = true
+			}
+		}
+	}
+	for _, b := range []string{"jaeger", "collector"} {
+		if img, ok := all.ImageFor(b); ok {
+			env.Backends[b] = img.Version
+		}
+	}
+	return env
+}
+
 func machine() string {
-	host, _ := os.Hostname()
 	model := ""
 	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, line := range strings.Split(string(data), "\n") {
@@ -44,7 +103,49 @@ func machine() string {
 			}
 		}
 	}
-	return fmt.Sprintf("%s, %d CPUs (%s), %s", host, runtime.NumCPU(), model, runtime.Version())
+	mem := ""
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		if f := strings.Fields(strings.SplitN(string(data), "\n", 2)[0]); len(f) >= 2 {
+			if kb, err := strconv.ParseFloat(f[1], 64); err == nil {
+				mem = fmt.Sprintf(", %.0f GiB", kb/(1<<20))
+			}
+		}
+	}
+	return fmt.Sprintf("%d CPUs (%s)%s, %s/%s", runtime.NumCPU(), model, mem, runtime.GOOS, runtime.GOARCH)
+}
+
+// readMicro reads go test -bench output: every Benchmark line with ns/op, B/op and allocs/op.
+func readMicro(path string) ([]micro, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []micro
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 4 || !strings.HasPrefix(fields[0], "Benchmark") {
+			continue
+		}
+		m := micro{Name: strings.TrimSuffix(fields[0], "-"+strconv.Itoa(runtime.GOMAXPROCS(0)))}
+		for i := 2; i+1 < len(fields); i += 2 {
+			v, err := strconv.ParseFloat(fields[i], 64)
+			if err != nil {
+				continue
+			}
+			switch fields[i+1] {
+			case "ns/op":
+				m.NsPerOp = v
+			case "B/op":
+				m.BytesPerOp = v
+			case "allocs/op":
+				m.AllocsPerOp = v
+			}
+		}
+		out = append(out, m)
+	}
+	return out, sc.Err()
 }
 
 // stat is a median with the spread of the replicates.
@@ -54,8 +155,7 @@ func statOf(xs []float64) stat {
 	if len(xs) == 0 {
 		return stat{}
 	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
+	s := slices.Sorted(slices.Values(xs))
 	m := s[len(s)/2]
 	if len(s)%2 == 0 {
 		m = (s[len(s)/2-1] + s[len(s)/2]) / 2
@@ -73,55 +173,84 @@ func (r *results) of(sink, sender string, f func(sample) float64) stat {
 	return statOf(xs)
 }
 
-func delivered(s sample) float64 { return float64(s.Delivered) / s.Seconds }
+func delivered(s sample) float64 {
+	if s.Seconds == 0 {
+		return 0
+	}
+	return float64(s.Delivered) / s.Seconds
+}
 
-// write prints the comparison table: per sink and sender, medians over the rounds with their spread, and the
-// ratios of otelbench to the plain loop and to telemetrygen.
-func (r *results) write(w io.Writer) {
-	fmt.Fprintf(w, "make bench: %s; %d rounds of %s per sender, each against a fresh sink; 10-span traces, OTLP gRPC, batch %d, queue %d\n\n",
-		r.Machine, r.Rounds, r.Duration, benchBatch, benchQueue)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "sink\tsender\ttarget/s\tdelivered/s median\tmin-max\tclaims/s\tdropped\tCPU s per M delivered\tpeak RSS MB\tvs plain\tvs telemetrygen\t")
-	sinks := []string{}
+func cpuPerM(s sample) float64 {
+	if s.Delivered == 0 {
+		return 0
+	}
+	return s.CPUSeconds / float64(s.Delivered) * 1e6
+}
+
+// sinks are the sinks measured, in the order they ran.
+func (r *results) sinks() []string {
+	var out []string
 	for _, s := range r.Samples {
-		if !slices.Contains(sinks, s.Sink) {
-			sinks = append(sinks, s.Sink)
+		if !slices.Contains(out, s.Sink) {
+			out = append(out, s.Sink)
 		}
 	}
-	for _, sink := range sinks {
-		plain := r.of(sink, "plain SDK loop", delivered).median
-		tg := r.of(sink, "telemetrygen", delivered).median
+	return out
+}
+
+// row is one line of the comparison table.
+type row struct {
+	Sink, Sender, Config, Target                string
+	Median, Min, Max, Claims, Dropped, CPU, RSS float64
+	VsPlain, VsTelemetrygen, VsRaw              string
+}
+
+// rows is the comparison table: per sink and sender, medians over the rounds with their spread, and ratios.
+func (r *results) rows() []row {
+	var out []row
+	for _, sink := range r.sinks() {
+		plain := r.of(sink, senderPlain, delivered).median
+		tg := r.of(sink, senderTelemetrygen, delivered).median
+		raw := r.of(sink, senderRaw, delivered).median
 		for _, sender := range senders {
 			d := r.of(sink, sender, delivered)
-			if d.median == 0 && d.max == 0 {
+			if d.max == 0 {
 				continue
 			}
-			target := "-"
-			if mode, ok := strings.CutPrefix(sender, "otelbench "); ok {
-				target = fmt.Sprintf("%.0f", r.Rates[sink+"/"+mode])
+			rw := row{Sink: sink, Sender: sender, Target: "-", Median: d.median, Min: d.min, Max: d.max,
+				Claims:  r.of(sink, sender, func(s sample) float64 { return float64(s.Claimed) / s.Seconds }).median,
+				Dropped: r.of(sink, sender, func(s sample) float64 { return float64(s.Dropped) }).median,
+				CPU:     r.of(sink, sender, cpuPerM).median,
+				RSS:     r.of(sink, sender, func(s sample) float64 { return s.PeakRSSMB }).max,
+				VsPlain: ratio(d.median, plain), VsTelemetrygen: ratio(d.median, tg), VsRaw: ratio(d.median, raw)}
+			if rate, ok := r.Rates[sink+"/"+sender]; ok {
+				rw.Target = fmt.Sprintf("%.0f", rate)
 			}
-			claims := r.of(sink, sender, func(s sample) float64 { return float64(s.Claimed) / s.Seconds }).median
-			dropped := r.of(sink, sender, func(s sample) float64 { return float64(s.Dropped) }).median
-			cpu := r.of(sink, sender, func(s sample) float64 {
-				if s.Delivered == 0 {
-					return 0
+			for _, s := range r.Samples {
+				if s.Sink == sink && s.Sender == sender {
+					rw.Config = s.Config
+					break
 				}
-				return s.CPUSeconds / float64(s.Delivered) * 1e6
-			}).median
-			rss := r.of(sink, sender, func(s sample) float64 { return s.PeakRSSMB }).max
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%.0f-%.0f\t%.0f\t%.0f\t%.2f\t%.0f\t%s\t%s\t\n", sink, sender, target,
-				d.median, d.min, d.max, claims, dropped, cpu, rss, ratio(d.median, plain), ratio(d.median, tg))
+			}
+			out = append(out, rw)
 		}
 	}
+	return out
+}
+
+// write prints the comparison table and the targets.
+func (r *results) write(w io.Writer) {
+	fmt.Fprintf(w, "make bench: %s; %d rounds of %s per sender, each against a fresh sink; 10-span traces, OTLP gRPC, batch %d, queue %d\n\n",
+		r.Environment.Machine, r.Rounds, r.Duration, benchBatch, benchQueue)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "sink\tsender\ttarget/s\tdelivered/s median\tmin-max\tclaims/s\tdropped\tCPU s per M\tpeak RSS MB\tvs raw\tvs plain\tvs telemetrygen\t")
+	for _, x := range r.rows() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%.0f-%.0f\t%.0f\t%.0f\t%.2f\t%.0f\t%s\t%s\t%s\t\n", x.Sink, x.Sender, x.Target, x.Median, x.Min, x.Max,
+			x.Claims, x.Dropped, x.CPU, x.RSS, x.VsRaw, x.VsPlain, x.VsTelemetrygen)
+	}
 	_ = tw.Flush()
-	if len(r.Accuracy) > 0 {
-		fmt.Fprintln(w, "\nrate accuracy (otelbench sdk into the counting sink):")
-		atw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(atw, "target/s\tachieved/s\terror\tdelivered/s\tpassed\t")
-		for _, a := range r.Accuracy {
-			fmt.Fprintf(atw, "%.0f\t%.1f\t%+.2f%%\t%.0f\t%v\t\n", a.Target, a.Achieved, 100*(a.Achieved/a.Target-1), a.Delivered, a.Passed)
-		}
-		_ = atw.Flush()
+	for _, t := range r.Targets {
+		fmt.Fprintf(w, "target %s: %s (%s)\n", t.Name, t.verdict(), t.Measured)
 	}
 }
 
@@ -133,10 +262,21 @@ func ratio(a, b float64) string {
 }
 
 func (r *results) save(path string) error {
-	r.Started = time.Now().UTC().Format(time.RFC3339)
 	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+func load(path string) (*results, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r results
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%s: not a make bench bench.json: %w", path, err)
+	}
+	return &r, nil
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -40,8 +41,23 @@ type sample struct {
 	// CPUSeconds and PeakRSSMB are the sender process's, from the kernel (rusage).
 	CPUSeconds float64 `json:"cpu_seconds"`
 	PeakRSSMB  float64 `json:"peak_rss_mb"`
-	// Passed: otelbench verified everything (probes and measured runs).
-	Passed bool `json:"passed,omitempty"`
+	// Passed: otelbench verified everything (probes and measured runs); telemetrygen delivered every span it
+	// generated, at the rate asked. Cause says why not.
+	Passed bool   `json:"passed,omitempty"`
+	Cause  string `json:"cause,omitempty"`
+	// Ref is the plain loop's configuration; Config describes any other sender's settings.
+	Ref    refConfig `json:"ref,omitzero"`
+	Config string    `json:"config,omitempty"`
+}
+
+// refConfig is a configuration of the plain SDK loop.
+type refConfig struct {
+	Goroutines int `json:"goroutines"`
+	Providers  int `json:"providers"`
+}
+
+func (r refConfig) String() string {
+	return fmt.Sprintf("goroutines=%d,providers=%d", r.Goroutines, r.Providers)
 }
 
 // sinkHandle is a fresh sink: where to send, how to count what it accepted, how to query it.
@@ -103,50 +119,91 @@ func (h *sinkHandle) accepted(ctx context.Context) (int64, error) {
 	return last, nil
 }
 
-// runSender runs one sender for d against a fresh sink of kind.
-func runSender(ctx context.Context, cfg config, sink, sender string, target float64, d time.Duration) (sample, error) {
-	switch sender {
-	case "otelbench sdk":
-		return runOtelbench(ctx, cfg, sink, "sdk", target, d)
-	case "otelbench direct":
-		return runOtelbench(ctx, cfg, sink, "direct", target, d)
-	}
-	h, err := startSink(ctx, sink)
+// runPlain runs the plain SDK loop in configuration rc for d against a fresh sink of kind.
+func runPlain(ctx context.Context, cfg config, sink string, rc refConfig, d time.Duration) (sample, error) {
+	s := sample{Sender: senderPlain, Sink: sink, Seconds: d.Seconds(), Ref: rc, Config: rc.String()}
+	return s, runProcess(ctx, sink, &s, func(h *sinkHandle) *exec.Cmd {
+		return exec.CommandContext(ctx, cfg.self, "refloop", "--endpoint", h.otlp, "--duration", d.String(),
+			"--goroutines", strconv.Itoa(rc.Goroutines), "--providers", strconv.Itoa(rc.Providers))
+	})
+}
+
+// runRaw runs the raw OTLP sender for d against a fresh sink of kind.
+func runRaw(ctx context.Context, cfg config, sink string, d time.Duration) (sample, error) {
+	s := sample{Sender: senderRaw, Sink: sink, Seconds: d.Seconds(), Config: "conns=4,streams=2"}
+	return s, runProcess(ctx, sink, &s, func(h *sinkHandle) *exec.Cmd {
+		return exec.CommandContext(ctx, cfg.self, "raw", "--endpoint", h.otlp, "--duration", d.String(), "--conns", "4", "--streams", "2")
+	})
+}
+
+// tgWorkers is how many workers telemetrygen runs (its --rate is per worker, in traces per second).
+const tgWorkers = 4
+
+// runTelemetrygen runs telemetrygen at rate spans/s (0: unthrottled) for d against a fresh sink of kind, with
+// otelbench's batch size: it passes when the sink accepted every span it generated and it generated at the rate.
+func runTelemetrygen(ctx context.Context, cfg config, sink string, rate float64, d time.Duration) (sample, error) {
+	perWorker := rate / tgWorkers / benchSpans
+	s := sample{Sender: senderTelemetrygen, Sink: sink, Target: rate, Seconds: d.Seconds(),
+		Config: fmt.Sprintf("workers=%d,rate=%.1f traces/s each,batch-size=%d", tgWorkers, perWorker, benchBatch)}
+	err := runProcess(ctx, sink, &s, func(h *sinkHandle) *exec.Cmd {
+		return exec.CommandContext(ctx, cfg.telemetrygen, "traces", "--otlp-endpoint", h.otlp, "--otlp-insecure",
+			"--rate", strconv.FormatFloat(perWorker, 'f', 3, 64), "--workers", strconv.Itoa(tgWorkers), "--duration", d.String(),
+			"--child-spans", strconv.Itoa(benchSpans-1), "--batch-size", strconv.Itoa(benchBatch))
+	})
 	if err != nil {
-		return sample{}, err
-	}
-	defer h.stop()
-	s := sample{Sender: sender, Sink: sink, Seconds: d.Seconds()}
-	var cmd *exec.Cmd
-	if sender == "plain SDK loop" {
-		cmd = exec.CommandContext(ctx, cfg.self, "refloop", "--endpoint", h.otlp, "--duration", d.String())
-	} else {
-		cmd = exec.CommandContext(ctx, cfg.telemetrygen, "traces", "--otlp-endpoint", h.otlp, "--otlp-insecure",
-			"--rate", "0", "--workers", "4", "--duration", d.String(), "--child-spans", strconv.Itoa(benchSpans-1))
-	}
-	out, err := measured(cmd, &s)
-	if err != nil {
-		return s, fmt.Errorf("%s: %w", sender, err)
-	}
-	if sender == "plain SDK loop" {
-		var r struct{ Spans int64 }
-		if err := json.Unmarshal(out, &r); err != nil {
-			return s, fmt.Errorf("%s output: %w", sender, err)
-		}
-		s.Claimed = r.Spans
-	} else {
-		s.Claimed = telemetrygenClaim(out) * benchSpans
-	}
-	if s.Delivered, err = h.accepted(ctx); err != nil {
 		return s, err
 	}
-	s.Dropped = max(s.Claimed-s.Delivered, 0)
+	s.Achieved = float64(s.Claimed) / s.Seconds
+	switch {
+	case s.Delivered < s.Claimed:
+		s.Cause = fmt.Sprintf("%d of %d spans not accepted by the sink (dropped in its non-blocking queue)", s.Claimed-s.Delivered, s.Claimed)
+	case rate > 0 && s.Achieved < rate*0.99:
+		s.Cause = fmt.Sprintf("generated %.0f/s of %.0f/s", s.Achieved, rate)
+	default:
+		s.Passed = true
+	}
 	return s, nil
 }
 
+// runProcess starts a fresh sink of kind, runs the sender command against it, and fills s with what the sender
+// claims ({"spans": N} on stdout, or telemetrygen's log) and what the sink accepted.
+func runProcess(ctx context.Context, sink string, s *sample, command func(*sinkHandle) *exec.Cmd) error {
+	h, err := startSink(ctx, sink)
+	if err != nil {
+		return err
+	}
+	defer h.stop()
+	out, err := measured(command(h), s)
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.Sender, err)
+	}
+	if s.Sender == senderTelemetrygen {
+		s.Claimed = telemetrygenClaim(out) * benchSpans
+	} else {
+		var r struct{ Spans int64 }
+		if err := json.Unmarshal(firstLine(out), &r); err != nil {
+			return fmt.Errorf("%s output: %w", s.Sender, err)
+		}
+		s.Claimed = r.Spans
+	}
+	if s.Delivered, err = h.accepted(ctx); err != nil {
+		return fmt.Errorf("read the sink's count: %w", err)
+	}
+	s.Dropped = max(s.Claimed-s.Delivered, 0)
+	return nil
+}
+
+func firstLine(b []byte) []byte {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return b[:i]
+	}
+	return b
+}
+
 // runOtelbench runs otelbench at target spans/s in mode (sdk or direct) against a fresh sink of kind, as an
-// external backend: item-by-item read-back from Jaeger, a count from the counting sink.
-func runOtelbench(ctx context.Context, cfg config, sink, mode string, target float64, d time.Duration) (sample, error) {
+// external backend: item-by-item read-back from Jaeger, a count from the counting sink. With profile set, it
+// writes otelbench's CPU profile there.
+func runOtelbench(ctx context.Context, cfg config, sink, mode string, target float64, d time.Duration, profile string) (sample, error) {
 	h, err := startSink(ctx, sink)
 	if err != nil {
 		return sample{}, err
@@ -177,8 +234,13 @@ workloads:
 	if err := os.WriteFile(path, []byte(scenario), 0o644); err != nil {
 		return sample{}, err
 	}
-	s := sample{Sender: "otelbench " + mode, Sink: sink, Target: target, Seconds: d.Seconds()}
-	cmd := exec.CommandContext(ctx, cfg.otelbench, "run", path, "--out", dir)
+	s := sample{Sender: "otelbench " + mode, Sink: sink, Target: target, Seconds: d.Seconds(),
+		Config: fmt.Sprintf("pipeline=%s,batch=%d,queue=%d", mode, benchBatch, benchQueue)}
+	args := []string{"run", path, "--out", dir}
+	if profile != "" {
+		args = append(args, "--cpuprofile", profile)
+	}
+	cmd := exec.CommandContext(ctx, cfg.otelbench, args...)
 	if _, err := measured(cmd, &s); err != nil {
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) || exit.ExitCode() != 3 { // 3: verification failed, a finding
@@ -197,11 +259,35 @@ workloads:
 	if len(rep.Exporters) > 0 {
 		row := rep.Exporters[0]
 		s.Claimed, s.Dropped, s.Achieved = row.Emitted, row.DroppedInSDK, row.AchievedRatePerS
+		if !s.Passed {
+			s.Cause = causeOf(row)
+		}
 	}
 	if s.Delivered, err = h.accepted(ctx); err != nil {
 		return s, err
 	}
 	return s, nil
+}
+
+// causeOf says why an otelbench row did not pass.
+func causeOf(row reports.Exporter) string {
+	var parts []string
+	if row.DroppedInSDK > 0 {
+		parts = append(parts, fmt.Sprintf("%d dropped in the SDK", row.DroppedInSDK))
+	}
+	if row.ExportFailedItems > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed to export", row.ExportFailedItems))
+	}
+	if row.TargetRatePerS > 0 && row.AchievedRatePerS < row.TargetRatePerS*0.99 {
+		parts = append(parts, fmt.Sprintf("offered %.0f/s of %.0f/s", row.AchievedRatePerS, row.TargetRatePerS))
+	}
+	if n := row.Lost - row.DroppedInSDK - row.ExportFailedItems; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d lost after export", n))
+	}
+	if len(parts) == 0 {
+		return "did not pass"
+	}
+	return strings.Join(parts, "; ")
 }
 
 // measured runs cmd, returns its standard output, and records its CPU time and peak memory in s.
@@ -218,7 +304,7 @@ func measured(cmd *exec.Cmd, s *sample) ([]byte, error) {
 	if err != nil {
 		return out.Bytes(), fmt.Errorf("%w: %s", err, lastLines(errOut.Bytes(), 5))
 	}
-	// telemetrygen logs to stderr: keep both for claims parsing.
+	// telemetrygen logs to stderr: keep both for claims parsing (stdout first).
 	return append(out.Bytes(), errOut.Bytes()...), nil
 }
 

@@ -356,13 +356,13 @@ func compareCmd(tol float64, pos []string, stdout io.Writer) error {
 
 // benchOptions are bench's flags.
 type benchOptions struct {
-	out, images string
-	replicates  int
-	verbose     bool
+	out, images, objective string
+	replicates             int
+	verbose                bool
 }
 
-// benchCmd runs a sweep, prints the ranking, and writes its files; a replicate whose items were not all verified
-// makes it exit 3 (its configuration's numbers are left out).
+// benchCmd runs a sweep, prints the ranking, and writes its files. It exits 3 when a configuration sustained no
+// rate or a replicate did not pass (each is in every format, with its cause).
 func benchCmd(ctx context.Context, o benchOptions, file string, stdout, stderr io.Writer) error {
 	policy := containers.ImagePolicy(o.images)
 	switch policy {
@@ -370,29 +370,56 @@ func benchCmd(ctx context.Context, o benchOptions, file string, stdout, stderr i
 	default:
 		return usageError("--images %q: expected auto, official or local", o.images)
 	}
-	if o.replicates < 0 {
-		return usageError("--replicates %d: expected 1 or more", o.replicates)
+	if o.replicates < 0 || o.replicates > 100 {
+		return usageError("--replicates %d: expected 1 to 100", o.replicates)
+	}
+	if o.objective != "" && !slices.Contains(reports.Objectives, reports.Objective(o.objective)) {
+		return usageError("--objective %q: expected one of capacity, throughput, cost, bytes, export_p99, visibility_p99", o.objective)
 	}
 	sc, err := scenarios.Load(file)
 	if err != nil {
 		return scenarioError(err)
 	}
 	if sc.Sweep == nil {
-		return usageError("%s has no sweep; expected sweep: {exporter: NAME, axes: {...}} (see the README)", file)
+		return usageError("%s has no sweep; expected sweep: {exporter: NAME, axes: {...}} (see docs or the README)", file)
+	}
+	if o.objective != "" {
+		sc.Sweep.Objective = o.objective
+		if obj := reports.Objective(o.objective); obj.Searched() || obj == reports.ObjectiveThroughput {
+			sc.Sweep.Rate = 0 // only the common-rate objectives use the file's sweep.rate
+		}
+	}
+	if o.replicates > 0 {
+		if need, why := reports.MinReplicates(sc.Sweep.Test, sc.Sweep.Alpha); o.replicates < need {
+			fmt.Fprintf(stderr, "otelbench: warning: --replicates %d cannot tell configurations apart at alpha %g with %s (%s): every configuration will tie; use at least %d\n",
+				o.replicates, sc.Sweep.Alpha, sc.Sweep.Test, why, need)
+		}
 	}
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(error) {}))
 	opts := otelbench.BenchOptions{Options: otelbench.Options{Images: policy, Observer: nil}, Replicates: o.replicates}
 	if o.verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	opts.OnRun = func(config string, replicate, done, total int, rep *reports.Report) {
-		if rep == nil {
-			fmt.Fprintf(stderr, "%s run %d/%d: %s, replicate %d\n", time.Now().Format("15:04:05"), done+1, total, config, replicate)
+	runs := 0
+	opts.OnRun = func(ev otelbench.BenchEvent) {
+		what := "run"
+		if ev.Phase == reports.PhaseCapacity {
+			what = "probe"
+		}
+		if ev.Report == nil {
+			fmt.Fprintf(stderr, "%s [%d/%d] %s, replicate %d: %s at %.0f/s", time.Now().Format("15:04:05"), ev.Measurement+1, ev.Measurements,
+				ev.Config, ev.Replicate, what, ev.RatePerS)
 			return
 		}
-		if o.out != "" {
-			dir := filepath.Join(o.out, "runs", fmt.Sprintf("%03d", done))
-			if _, err := rep.WriteFiles(dir); err != nil {
+		if ev.Passed {
+			fmt.Fprintln(stderr, ": pass")
+		} else {
+			fmt.Fprintf(stderr, ": fail (%s)\n", ev.Cause)
+		}
+		if o.out != "" && ev.Phase == reports.PhaseRate {
+			runs++
+			dir := filepath.Join(o.out, "runs", fmt.Sprintf("%03d", runs))
+			if _, err := ev.Report.WriteFiles(dir); err != nil {
 				fmt.Fprintf(stderr, "otelbench: %v\n", err)
 			}
 		}
@@ -414,10 +441,22 @@ func benchCmd(ctx context.Context, o benchOptions, file string, stdout, stderr i
 	if runErr != nil {
 		return runErr
 	}
+	var failed []string
 	for _, c := range b.Configurations {
-		if c.Failed > 0 {
-			return &exitError{code: exitFailed, err: fmt.Errorf("configuration %s: %d replicate(s) did not verify every item", c.Config, c.Failed)}
+		switch {
+		case c.NoRate:
+			failed = append(failed, fmt.Sprintf("%s sustained no rate (%s)", c.Config, c.Cause))
+		case c.Failed > 0:
+			failed = append(failed, fmt.Sprintf("%s: %d replicate(s) did not pass", c.Config, c.Failed))
 		}
+	}
+	for _, r := range b.Replicates {
+		if r.Phase == reports.PhaseRate && !r.Passed && r.Error == "" && r.Lost == 0 && b.Objective == reports.ObjectiveThroughput {
+			failed = append(failed, fmt.Sprintf("%s replicate %d dropped %d in the SDK or fell behind its rate", r.Config, r.Replicate, r.DroppedInSDK))
+		}
+	}
+	if len(failed) > 0 {
+		return &exitError{code: exitFailed, err: errors.New(strings.Join(failed, "; "))}
 	}
 	return nil
 }

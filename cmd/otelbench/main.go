@@ -179,16 +179,17 @@ regression), 4 thresholds breached (every item verified).`,
 	var bo benchOptions
 	benchC := &cobra.Command{
 		Use:   "bench FILE",
-		Short: "run a scenario's sweep: every exporter configuration alone, replicated in random order, ranked with confidence",
+		Short: "run a scenario's sweep: each exporter configuration's capacity (or cost, bytes, p99), replicated, ranked in tie groups",
 		Args:  exactArgs(1, "one scenario file with a sweep"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return benchCmd(cmd.Context(), bo, args[0], stdout, stderr)
 		},
 	}
 	bf := benchC.Flags()
-	bf.StringVar(&bo.out, "out", "", "write bench.json, bench.md, bench.txt (benchstat) and bench.html, and each run's reports, into this `dir`ectory")
+	bf.StringVar(&bo.out, "out", "", "write bench.json, bench.md, bench.txt (benchstat) and bench.html, and the reports of runs at a rate, into this `dir`ectory")
 	bf.StringVar(&bo.images, "images", string(containers.ImagesAuto), "where backend images come from: auto, official or local")
-	bf.IntVar(&bo.replicates, "replicates", 0, "runs of each configuration (default: the sweep's, 5)")
+	bf.IntVar(&bo.replicates, "replicates", 0, "replicates of each configuration (default: the sweep's, 5)")
+	bf.StringVar(&bo.objective, "objective", "", "rank by this instead of the sweep's objective: capacity, throughput, cost, bytes, export_p99 or visibility_p99")
 	bf.BoolVarP(&bo.verbose, "verbose", "v", false, "print SDK and container messages")
 
 	root.AddCommand(runC, validateC, imagesC, pruneC, reportC, compareC, benchC)

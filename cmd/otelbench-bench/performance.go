@@ -1,0 +1,252 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"text/template"
+	"time"
+)
+
+// target is one of the goals make bench checks, as a ratio measured side by side in one invocation (or a rate
+// achieved at a fixed target).
+type target struct {
+	Name string `json:"name"`
+	// Want is the goal in words; Min the ratio it needs (or the largest error allowed, for accuracy).
+	Want     string  `json:"want"`
+	Value    float64 `json:"value"`
+	Measured string  `json:"measured"`
+	Met      bool    `json:"met"`
+	Missing  bool    `json:"missing,omitempty"`
+	// sink, sender and rate say which run to profile when the target is missed.
+	Sink   string  `json:"sink,omitempty"`
+	Sender string  `json:"sender,omitempty"`
+	Rate   float64 `json:"rate,omitempty"`
+}
+
+func (t target) verdict() string {
+	switch {
+	case t.Missing:
+		return "not measured"
+	case t.Met:
+		return "met"
+	}
+	return "missed"
+}
+
+// targets evaluates the goals on the measured medians.
+func (r *results) targets() []target {
+	ratioTarget := func(name, sink, num, den string, min float64) target {
+		n, d := r.of(sink, num, delivered).median, r.of(sink, den, delivered).median
+		t := target{Name: name, Want: fmt.Sprintf(">= %.2f", min), Sink: sink, Sender: num, Rate: r.Rates[sink+"/"+num]}
+		if n == 0 || d == 0 {
+			t.Missing = true
+			return t
+		}
+		t.Value = n / d
+		t.Met = t.Value >= min
+		t.Measured = fmt.Sprintf("%s %.0f/s / %s %.0f/s = %.2f", num, n, den, d, t.Value)
+		return t
+	}
+	out := []target{
+		ratioTarget("otelbench direct vs the raw OTLP sender, into the counting sink", "sink", senderDirect, senderRaw, 0.70),
+		ratioTarget("otelbench sdk vs the plain SDK loop, into the counting sink", "sink", senderSDK, senderPlain, 0.95),
+		ratioTarget("otelbench sdk, every span read back, vs the plain SDK loop, into Jaeger", "jaeger", senderSDK, senderPlain, 0.90),
+	}
+	for _, a := range r.Accuracy {
+		e := a.Achieved/a.Target - 1
+		out = append(out, target{Name: fmt.Sprintf("rate accuracy at %.0f spans/s", a.Target), Want: "within 1%", Value: e,
+			Measured: fmt.Sprintf("achieved %.1f/s, %+.2f%%", a.Achieved, 100*e), Met: e > -0.01 && e < 0.01,
+			Sink: "sink", Sender: senderDirect, Rate: a.Target})
+	}
+	return out
+}
+
+// profiles runs otelbench once more, with a CPU profile, for each missed target, and keeps the top of it.
+func profiles(ctx context.Context, cfg config, r *results) map[string]string {
+	out := map[string]string{}
+	for _, t := range r.Targets {
+		if t.Met || t.Missing || t.Rate == 0 {
+			continue
+		}
+		dir, err := os.MkdirTemp("", "otelbench-profile-")
+		if err != nil {
+			continue
+		}
+		path := filepath.Join(dir, "cpu.pprof")
+		mode := strings.TrimPrefix(t.Sender, "otelbench ")
+		if _, err := runOtelbench(ctx, cfg, t.Sink, mode, t.Rate, cfg.duration, path); err != nil {
+			out[t.Name] = "profiling failed: " + err.Error()
+			_ = os.RemoveAll(dir)
+			continue
+		}
+		top, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-nodecount=25", cfg.otelbench, path).Output()
+		if err != nil {
+			out[t.Name] = "go tool pprof failed: " + err.Error()
+		} else {
+			out[t.Name] = strings.TrimSpace(string(top))
+		}
+		_ = os.RemoveAll(dir)
+	}
+	return out
+}
+
+// microDescriptions say what each micro-benchmark measures.
+var microDescriptions = map[string]string{
+	"BenchmarkSchedulePace":      "one pacing decision",
+	"BenchmarkTraceID":           "deriving a trace ID",
+	"BenchmarkEmitTrace":         "a 5-span trace through the SDK",
+	"BenchmarkDirectTrace":       "the same trace built for the direct pipeline",
+	"BenchmarkExportWrapper":     "otelbench's measurement around an export call",
+	"BenchmarkLatencyRecord":     "one latency into the HDR histogram",
+	"BenchmarkHTTPLoadRequest":   "one request of an app workload, loopback server included",
+	"BenchmarkCompareTrace":      "verifying one trace read back",
+	"BenchmarkCompareSpansBatch": "verifying a batch of spans read back",
+}
+
+// renderTo writes PERFORMANCE.md from r.
+func (r *results) renderTo(path string) error {
+	var buf bytes.Buffer
+	funcs := template.FuncMap{
+		"f0":   func(v float64) string { return fmt.Sprintf("%.0f", v) },
+		"f2":   func(v float64) string { return fmt.Sprintf("%.2f", v) },
+		"pct":  func(v float64) string { return fmt.Sprintf("%+.2f%%", 100*v) },
+		"desc": func(name string) string { return microDescriptions[name] },
+		"searchProbes": func(key string) int {
+			n := 0
+			for _, p := range r.Probes {
+				if p.Sink+"/"+p.Sender == key {
+					n++
+				}
+			}
+			return n
+		},
+		"rel":   func(a accuracy) float64 { return a.Achieved/a.Target - 1 },
+		"deliv": delivered,
+	}
+	t, err := template.New("page").Funcs(funcs).Parse(pageTemplate)
+	if err != nil {
+		return err
+	}
+	data := struct {
+		R       *results
+		Rows    []row
+		Batch   int
+		Queue   int
+		Spans   int
+		BatchTO time.Duration
+		ExpTO   time.Duration
+		Senders []string
+	}{r, r.rows(), benchBatch, benchQueue, benchSpans, benchBatchTimeout, benchExportTimeout, senders}
+	if err := t.Execute(&buf, data); err != nil {
+		return err
+	}
+	return os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+// pageTemplate is PERFORMANCE.md. Its prose states no figure of its own: every number comes from bench.json, and
+// sentences point at the tables' rows.
+const pageTemplate = `# Performance
+
+<!-- Rendered by make bench (cmd/otelbench-bench) from reports/out/bench/bench.json. Do not edit by hand:
+     change cmd/otelbench-bench/performance.go and run make bench (or bin/otelbench-bench render). -->
+
+otelbench exists to benchmark exporters and backends, so its own cost must not be what a run measures. This page
+is one ` + "`make bench`" + ` invocation: every ratio below is of senders measured side by side in it, each
+against a fresh sink, and delivered spans are counted by the sink (` + "`otelcol_receiver_accepted_spans`" + `),
+never taken from the sender.
+
+## What was measured
+
+- Commit: ` + "`{{.R.Environment.Commit}}`" + `{{if .R.Environment.Dirty}} with uncommitted changes{{end}}; started {{.R.Started}}{{if .R.Quick}}; **a --quick run: not for quoting**{{end}}{{if .R.Interrupted}}; **interrupted: incomplete**{{end}}
+- Machine: {{.R.Environment.Machine}}; {{.R.Environment.GoVersion}}
+- Backends (built locally by ` + "`make images`" + `): {{range $k, $v := .R.Environment.Backends}}{{$k}} {{$v}}; {{end}}
+- {{.R.Rounds}} rounds of {{.R.Duration}} per sender and sink, each sender once per round in random order, each run
+  against a fresh sink; rate searches and the plain loop's calibration probe for {{.R.Probe}}.
+- Trace settings, the same for every sender that has them: {{.Spans}}-span traces, OTLP gRPC, no compression,
+  batches of {{.Batch}}, a queue of {{.Queue}}, a {{.BatchTO}} batch timeout, a {{.ExpTO}} export timeout with the
+  SDK's retry bounded by it.
+
+## How to reproduce
+
+` + "```sh" + `
+make run      # once: Docker engine and the backend images
+make bench    # Go micro-benchmarks, then cmd/otelbench-bench; writes reports/out/bench/bench.json and this page
+` + "```" + `
+
+` + "`make bench BENCHFLAGS=--quick`" + ` runs one short round to try the harness; the page then says it is not for quoting.
+
+## The senders
+
+- **{{index .Senders 0}}** (` + "`cmd/otelbench-bench/raw.go`" + `): one request of {{.Batch}} spans with otelbench's span
+  content, encoded once and sent again and again over several gRPC connections: the sink's physical limit.
+- **{{index .Senders 1}}** (` + "`refloop.go`" + `): the same SDK, exporter settings and span content as otelbench, a
+  *blocking* batch processor, goroutines building traces as fast as they go, no pacing, no verification. Its
+  goroutines and SDK pipelines are calibrated per sink (the calibration table) and the best configuration runs.
+- **{{index .Senders 2}}**: ` + "`otelbench run`" + ` at the highest rate it sustains (searched with the capacity package, as
+  ` + "`otelbench bench`" + ` does): the full SDK pipeline, open loop, every item verified (read back from Jaeger; counted by the sink).
+- **{{index .Senders 3}}**: the same with ` + "`pipeline: direct`" + ` (pre-built batches handed to the exporter).
+- **{{index .Senders 4}}** v0.161.0 at the highest rate at which the sink accepted every span it generated (searched the
+  same way), with otelbench's batch size; its queue (2048) and batch timeout (1 s) are not settable.
+
+## Throughput, side by side
+
+"target/s" is the searched rate a paced sender ran at; "vs" columns are ratios of medians in this invocation.
+
+| sink | sender | configuration | target/s | delivered/s median | min-max | claims/s | dropped (median) | CPU s per M delivered | peak RSS MB | vs raw | vs plain | vs telemetrygen |
+|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|
+{{range .Rows}}| {{.Sink}} | {{.Sender}} | ` + "`{{.Config}}`" + ` | {{.Target}} | {{f0 .Median}} | {{f0 .Min}}-{{f0 .Max}} | {{f0 .Claims}} | {{f0 .Dropped}} | {{f2 .CPU}} | {{f0 .RSS}} | {{.VsRaw}} | {{.VsPlain}} | {{.VsTelemetrygen}} |
+{{end}}
+## Targets
+
+| target | goal | measured | verdict |
+|---|---|---|---|
+{{range .R.Targets}}| {{.Name}} | {{.Want}} | {{.Measured}} | **{{.verdict}}** |
+{{end}}
+{{range $name, $prof := .R.Profiles}}
+### Why "{{$name}}" was missed: otelbench's CPU profile of that run
+
+` + "```" + `
+{{$prof}}
+` + "```" + `
+{{end}}
+## Rate accuracy
+
+otelbench's direct pipeline into the counting sink at fixed targets, so that the pacer is what is measured.
+
+| target/s | achieved/s | error | delivered/s | passed |
+|--:|--:|--:|--:|---|
+{{range .R.Accuracy}}| {{f0 .Target}} | {{printf "%.1f" .Achieved}} | {{pct (rel .)}} | {{f0 .Delivered}} | {{.Passed}} |
+{{end}}
+## Rate searches and calibration
+
+Highest rate sustained (spans/s), from the searches' probes (every probe is in bench.json):
+
+| sink/sender | rate/s | probes |
+|---|--:|--:|
+{{range $k, $v := .R.Rates}}| {{$k}} | {{f0 $v}} | {{searchProbes $k}} |
+{{end}}
+The plain loop's calibration (each configuration once, {{.R.Probe}}):
+
+| sink | configuration | delivered/s |
+|---|---|--:|
+{{range .R.Calibration}}| {{.Sink}} | ` + "`{{.Config}}`" + ` | {{f0 (deliv .)}} |
+{{end}}
+## Micro-benchmarks
+
+The same invocation's ` + "`go test -bench . -benchmem`" + `, per operation:
+
+| benchmark | ns/op | B/op | allocs/op | what |
+|---|--:|--:|--:|---|
+{{range .R.Micro}}| {{.Name}} | {{printf "%.2f" .NsPerOp}} | {{f0 .BytesPerOp}} | {{f0 .AllocsPerOp}} | {{desc .Name}} |
+{{end}}
+## Reading this page
+
+Only ratios within this one invocation mean anything: on a shared 2-core machine the same sender's delivered rate
+moves between invocations, which the min-max column of each row shows within this one. A target marked missed
+comes with the CPU profile of the run that missed it.
+`
