@@ -41,17 +41,22 @@ docker:
 images: docker
 	$(GO) run ./cmd/otelbench images build
 
-## build: the otelbench binary in bin/
+## build: the otelbench binary in bin/ (stamped with its commit, which otelbench bench records)
 build:
-	$(GO) build -o $(BIN) ./cmd/otelbench
+	$(GO) build -buildvcs=true -o $(BIN) ./cmd/otelbench
 
-## bench: Go micro-benchmarks of the hot paths (testing.B), then otelbench against a plain SDK loop and
-## telemetrygen on the same sinks (cmd/otelbench-bench; needs Docker and the images: make run prepares them)
-bench: docker images build
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+## bench: Go micro-benchmarks of the hot paths (testing.B), then otelbench against a raw OTLP sender, a plain SDK
+## loop and telemetrygen on the same sinks (cmd/otelbench-bench), which renders PERFORMANCE.md from its bench.json;
+## then the stability spec (a sweep run twice must not contradict itself). Needs Docker and the images.
+BENCHOUT ?= reports/out/bench
+bench: docker images
+	$(GO) build -buildvcs=true -o $(BIN) ./cmd/otelbench
+	mkdir -p $(BENCHOUT)
+	$(GO) test -run '^$$' -bench . -benchmem ./... | tee $(BENCHOUT)/micro.txt
 	$(GO) build -o bin/otelbench-bench ./cmd/otelbench-bench
 	cd cmd/otelbench-bench/telemetrygen && $(GO) build -o ../../../bin/telemetrygen github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen
-	bin/otelbench-bench $(BENCHFLAGS)
+	bin/otelbench-bench --out $(BENCHOUT) --micro $(BENCHOUT)/micro.txt $(BENCHFLAGS)
+	$(GO) test -count=1 -tags stability -timeout 40m ./cmd/otelbench -ginkgo.label-filter=stability -ginkgo.v
 
 ## check: formatting and vet, no Docker needed
 check:

@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -84,7 +86,7 @@ func Bench(ctx context.Context, sc *scenarios.Scenario, opts BenchOptions) (*rep
 		rng: rand.New(rand.NewPCG(uint64(sc.Seed), 0x73776565702d6f72))} //nolint:gosec // reproducible order, not secret
 	switch {
 	case objective.Searched():
-		b.CapacityDefinition = capacityDefinition(sc)
+		b.CapacityDefinition, b.Resolution = capacityDefinition(sc), sw.Capacity.Precision
 		bn.total = replicates * len(configs)
 		err = bn.searchRounds(ctx, configs, replicates)
 	case objective == reports.ObjectiveThroughput:
@@ -96,7 +98,7 @@ func Bench(ctx context.Context, sc *scenarios.Scenario, opts BenchOptions) (*rep
 		if rate == 0 {
 			// The common rate: 80% of the lowest capacity, so that every configuration sustains it with room.
 			bn.total += len(configs)
-			b.CapacityDefinition = capacityDefinition(sc)
+			b.CapacityDefinition, b.Resolution = capacityDefinition(sc), sw.Capacity.Precision
 			err = bn.searchRounds(ctx, configs, 1)
 			lowest := math.Inf(1)
 			for _, r := range b.Replicates {
@@ -192,6 +194,10 @@ func (bn *bencher) search(ctx context.Context, c scenarios.Configuration, replic
 	search := capacity.Search{Start: cs.Start, Min: cs.Min, Max: cs.Max, Precision: cs.Precision, Step: 100, Confirmations: 1}
 	if prev := bn.capacities[c.Name]; prev > 0 {
 		search.Start, search.Growth = prev, 1.25
+	} else if others := slices.Collect(maps.Values(bn.capacities)); len(others) > 0 {
+		// The configurations searched so far say where this one probably is: start at their median.
+		slices.Sort(others)
+		search.Start, search.Growth = others[len(others)/2], 1.5
 	}
 	probeFor := time.Duration(cs.Probe)
 	before := readMachineCPU()
@@ -427,7 +433,7 @@ func capacityDefinition(sc *scenarios.Scenario) string {
 	if cs.ExportP99 > 0 {
 		d += fmt.Sprintf(", with the export p99 under %s", time.Duration(cs.ExportP99))
 	}
-	return d + fmt.Sprintf("; searched between %.0f and %.0f/s to within %.0f%% (grow x2, then bisect; later replicates start from the last capacity)",
+	return d + fmt.Sprintf("; searched between %.0f and %.0f/s to within %.0f%% (grow x2 from the first start, x1.5 from the median of the configurations searched before, x1.25 from the configuration's last capacity; then bisect; the capacity found must pass a second probe)",
 		cs.Min, cs.Max, 100*cs.Precision)
 }
 

@@ -1,6 +1,9 @@
 package otelbench
 
-import "github.com/otelbench/otelbench/scenarios"
+import (
+	"github.com/otelbench/otelbench/reports"
+	"github.com/otelbench/otelbench/scenarios"
+)
 
 // CheckMemory exposes checkMemory to the tests: whether sc's backends fit in available bytes.
 func CheckMemory(sc *scenarios.Scenario, available int64) error {
@@ -9,3 +12,6 @@ func CheckMemory(sc *scenarios.Scenario, available int64) error {
 
 // Behind exposes the rate rule of a row's verdict.
 func Behind(target, achieved, tolerance float64) bool { return behind(target, achieved, tolerance) }
+
+// AfterWarmup exposes a sweep's warm-up cut: the items per second a row delivered after warmup seconds.
+func AfterWarmup(e *reports.Exporter, warmup float64) float64 { return afterWarmup(e, warmup) }

@@ -31,8 +31,10 @@ type Bench struct {
 	// MinEffect is the smallest change against the best called significant (a fraction): a difference the test
 	// is sure of but smaller than this matters to no one (Datadog's SMP uses an effect-size tolerance likewise).
 	MinEffect float64 `json:"min_effect"`
-	// CapacityDefinition says what "sustained" meant when capacities were searched.
-	CapacityDefinition string `json:"capacity_definition,omitempty"`
+	// CapacityDefinition says what "sustained" meant when capacities were searched; Resolution is the search's
+	// precision (a fraction), the finest a capacity is known to.
+	CapacityDefinition string  `json:"capacity_definition,omitempty"`
+	Resolution         float64 `json:"resolution,omitempty"`
 	// RatePerS is the common offered rate at which the objectives other than capacity were measured (0: each
 	// workload's own rate).
 	RatePerS float64 `json:"rate_per_s,omitempty"`
@@ -143,9 +145,11 @@ type ConfigResult struct {
 	Significant bool    `json:"significant"`
 	// Erratic: the replicates spread more than 10% of the median, so the figure means little.
 	Erratic bool `json:"erratic"`
-	// NoRate: no replicate sustained any rate (Cause says why).
-	NoRate bool   `json:"no_rate,omitempty"`
-	Cause  string `json:"cause,omitempty"`
+	// NoRate: no replicate sustained any rate (Cause says why); NotMeasured: no replicate counted at all (the
+	// sweep was interrupted, or every replicate failed: Failed and Cause say so).
+	NoRate      bool   `json:"no_rate,omitempty"`
+	NotMeasured bool   `json:"not_measured,omitempty"`
+	Cause       string `json:"cause,omitempty"`
 	// The other figures' medians over the counted replicates, for reading beside the objective.
 	MedianCapacity         float64 `json:"median_capacity_per_s,omitempty"`
 	MedianThroughput       float64 `json:"median_throughput_per_s"`
@@ -270,7 +274,8 @@ func (b *Bench) Judge(configs []string) {
 		}
 		s := b.sampleOf(c)
 		r.N = len(s)
-		r.NoRate = r.N == 0
+		r.NoRate = r.N == 0 && len(capa) > 0 // searched, and found nothing sustained
+		r.NotMeasured = r.N == 0 && len(capa) == 0
 		if r.N > 0 {
 			r.Median = roundSig(median(s))
 			lo, hi, conf := medianInterval(s)
@@ -291,11 +296,8 @@ func (b *Bench) Judge(configs []string) {
 	b.judgeControl()
 	better := func(x, y ConfigResult) int {
 		switch {
-		case x.NoRate != y.NoRate:
-			if x.NoRate {
-				return 1
-			}
-			return -1
+		case x.NoRate || x.NotMeasured || y.NoRate || y.NotMeasured:
+			return cmp.Compare(unranked(x), unranked(y))
 		case x.Median == y.Median:
 			return 0
 		case (x.Median > y.Median) == o.HigherIsBetter():
@@ -311,7 +313,7 @@ func (b *Bench) Judge(configs []string) {
 	best := b.Configurations[0]
 	for i := range b.Configurations {
 		c := &b.Configurations[i]
-		if c.NoRate || best.NoRate || i == 0 {
+		if unranked(*c) > 0 || unranked(best) > 0 || i == 0 {
 			continue
 		}
 		cmpr, ok := b.compare(best.Config, c.Config)
@@ -324,32 +326,31 @@ func (b *Bench) Judge(configs []string) {
 		}
 		c.Significant = b.significant(cmpr)
 	}
-	// Tie groups: the best configuration not yet grouped leads a group of every other one not told apart from it.
+	// Tie groups, contiguous in the order of the figures: the best configuration not yet grouped leads a group,
+	// which takes the configurations after it, in order, up to the first one told apart from the leader (that one
+	// leads the next group). A group never holds a configuration ranked below one of a later group.
 	rank := 0
-	for i := range b.Configurations {
-		if b.Configurations[i].Rank != 0 {
-			continue
-		}
+	for i := 0; i < len(b.Configurations); {
 		rank++
 		leader := &b.Configurations[i]
 		leader.Rank, leader.Leader = rank, leader.Config
 		g := TieGroup{Rank: rank, Leader: leader.Config, Members: []string{leader.Config}}
-		for j := i + 1; j < len(b.Configurations); j++ {
+		j := i + 1
+		for ; j < len(b.Configurations); j++ {
 			c := &b.Configurations[j]
-			if c.Rank != 0 {
-				continue
-			}
-			tied := c.NoRate && leader.NoRate
-			if !c.NoRate && !leader.NoRate {
+			tied := unranked(*c) > 0 && unranked(*c) == unranked(*leader)
+			if unranked(*c) == 0 && unranked(*leader) == 0 {
 				cmpr, ok := b.compare(leader.Config, c.Config)
 				tied = !ok || !b.significant(cmpr)
 			}
-			if tied {
-				c.Rank, c.Leader = rank, leader.Config
-				g.Members = append(g.Members, c.Config)
+			if !tied {
+				break
 			}
+			c.Rank, c.Leader = rank, leader.Config
+			g.Members = append(g.Members, c.Config)
 		}
 		b.Groups = append(b.Groups, g)
+		i = j
 	}
 	slices.SortStableFunc(b.Configurations, func(x, y ConfigResult) int { return x.Rank - y.Rank })
 	b.warn()
@@ -362,7 +363,11 @@ func (b *Bench) compare(ref, c string) (comparison, bool) {
 	if len(x) < 2 || len(y) < 2 {
 		return comparison{}, false
 	}
-	return compare(b.Test, b.Alpha, x, y), true
+	res := 0.0
+	if b.Objective.Searched() {
+		res = b.Resolution
+	}
+	return compare(b.Test, b.Alpha, res, x, y), true
 }
 
 func (b *Bench) significant(c comparison) bool {
@@ -389,7 +394,7 @@ func (b *Bench) judgeControl() {
 func (b *Bench) warn() {
 	minN := math.MaxInt
 	for _, c := range b.Configurations {
-		if !c.NoRate {
+		if unranked(c) == 0 {
 			minN = min(minN, c.N)
 		}
 	}
@@ -434,10 +439,26 @@ func (b *Bench) warn() {
 		b.Warnings = append(b.Warnings, fmt.Sprintf("%d capacity searches passed at the search's maximum rate: those capacities are at least that, and configurations at it are tied by design; raise sweep.capacity.max", atMax))
 	}
 	for _, c := range b.Configurations {
-		if c.NoRate {
-			b.Warnings = append(b.Warnings, fmt.Sprintf("configuration %s sustained no rate: %s", c.Config, cmp.Or(c.Cause, "no replicate counted")))
+		switch {
+		case c.NoRate:
+			b.Warnings = append(b.Warnings, fmt.Sprintf("configuration %s sustained no rate: %s", c.Config, c.Cause))
+		case c.NotMeasured && c.Failed > 0:
+			b.Warnings = append(b.Warnings, fmt.Sprintf("configuration %s was not measured: every replicate failed (%s)", c.Config, c.Cause))
+		case c.NotMeasured:
+			b.Warnings = append(b.Warnings, fmt.Sprintf("configuration %s was not measured (the sweep ended before it ran)", c.Config))
 		}
 	}
+}
+
+// unranked orders what has no figure after what has: 0 measured, 1 sustained no rate, 2 not measured.
+func unranked(c ConfigResult) int {
+	switch {
+	case c.NotMeasured:
+		return 2
+	case c.NoRate:
+		return 1
+	}
+	return 0
 }
 
 func medianOf(v []float64) float64 {

@@ -70,7 +70,22 @@ var _ = Describe("Bench", func() {
 		var txt bytes.Buffer
 		Expect(b.WriteText(&txt)).To(Succeed())
 		Expect(txt.String()).To(ContainSubstring("rank 1: 3 configurations tied"))
-		Expect(txt.String()).To(ContainSubstring("their order means nothing"))
+		Expect(txt.String()).To(ContainSubstring("their order within the rank means nothing"))
+	})
+
+	It("keeps tie groups contiguous: a noisy configuration never outranks a steadier, better one", func() {
+		b := sweepOf(reports.ObjectiveCapacity, reports.TestWelch, map[string][]float64{
+			"best": {100, 100, 100}, "steady": {70, 70.5, 69.5}, "noisy": {40, 90, 60}}, "best", "steady", "noisy")
+		Expect(rankOf(b, "steady").Rank).To(Equal(2), "told apart from best")
+		Expect(rankOf(b, "noisy").Rank).To(BeNumerically(">=", rankOf(b, "steady").Rank), "its median is lower")
+	})
+
+	It("does not read replicates that landed on one step of a search as a measurement without noise", func() {
+		b := sweepOf(reports.ObjectiveCapacity, reports.TestWelch, map[string][]float64{
+			"a": {102_000, 102_000, 102_000}, "b": {100_000, 100_000, 100_000}}, "a", "b")
+		b.Resolution = 0.05
+		b.Judge([]string{"a", "b"})
+		Expect(rankOf(b, "b").Significant).To(BeFalse(), "2%% apart, within one 5%% step: p=%g", rankOf(b, "b").P)
 	})
 
 	It("ranks lower-is-better objectives with the smallest first, and calls a deterministic difference", func() {

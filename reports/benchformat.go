@@ -22,7 +22,7 @@ func (b *Bench) benchColumns() ([]string, [][]string) {
 	head = append(head, "export p99 ms", "visibility p99 ms", "bytes/item", "otelbench CPU s/M", "backend CPU s/M", "dropped in SDK", "notes")
 	var rows [][]string
 	for _, c := range b.Configurations {
-		row := []string{fmt.Sprint(c.Rank), c.Config, fmt.Sprint(c.N), figure(c.Median, c.NoRate), interval(c), b.vsBest(c), ratioInterval(c), pValue(c)}
+		row := []string{fmt.Sprint(c.Rank), c.Config, fmt.Sprint(c.N), figure(c.Median, unranked(c) > 0), interval(c), b.vsBest(c), ratioInterval(c), pValue(c)}
 		if !o.Searched() && b.hasCapacity() {
 			row = append(row, fmt.Sprintf("%.0f", c.MedianCapacity))
 		}
@@ -64,7 +64,7 @@ func interval(c ConfigResult) string {
 
 func (b *Bench) vsBest(c ConfigResult) string {
 	switch {
-	case c.NoRate:
+	case unranked(c) > 0:
 		return "-"
 	case c.Config == b.Configurations[0].Config:
 		return "best"
@@ -82,7 +82,7 @@ func ratioInterval(c ConfigResult) string {
 }
 
 func pValue(c ConfigResult) string {
-	if c.Rank == 1 && c.Config == c.Leader || c.NoRate {
+	if c.Rank == 1 && c.Config == c.Leader || unranked(c) > 0 {
 		return "-"
 	}
 	return fmt.Sprintf("%.3g", c.P)
@@ -92,6 +92,9 @@ func notes(c ConfigResult) string {
 	var f []string
 	if c.NoRate {
 		f = append(f, "sustained no rate: "+c.Cause)
+	}
+	if c.NotMeasured {
+		f = append(f, "not measured")
 	}
 	if c.Erratic {
 		f = append(f, "erratic")
@@ -144,11 +147,11 @@ func (b *Bench) Summary() []string {
 	for _, g := range b.Groups {
 		if len(g.Members) == 1 {
 			if len(b.Groups) > 1 {
-				lines = append(lines, fmt.Sprintf("rank %d: %s alone: told apart from every configuration ranked below it", g.Rank, g.Leader))
+				lines = append(lines, fmt.Sprintf("rank %d: %s alone: told apart from the next configuration in order", g.Rank, g.Leader))
 			}
 			continue
 		}
-		lines = append(lines, fmt.Sprintf("rank %d: %d configurations tied: none told apart from %s (p >= %g or less than %.1f%% apart); their order means nothing",
+		lines = append(lines, fmt.Sprintf("rank %d: %d configurations tied: none told apart from %s (p >= %g or less than %.1f%% apart); their order within the rank means nothing",
 			g.Rank, len(g.Members), g.Leader, b.Alpha, 100*b.NoiseFloor))
 	}
 	for _, w := range b.Warnings {
@@ -309,8 +312,12 @@ func (b *Bench) chart() template.HTML {
 		color := palette[(c.Rank-1)%len(palette)]
 		s.WriteString(`<g class="row">`)
 		fmt.Fprintf(&s, `<text class="label" x="4" y="%.0f" font-size="12">%d %s</text>`, y+13, c.Rank, esc(c.Config))
-		if c.NoRate {
-			fmt.Fprintf(&s, `<text class="value" x="%.0f" y="%.0f" font-size="12">sustained no rate</text></g>`, label, y+13)
+		if unranked(c) > 0 {
+			what := "sustained no rate"
+			if c.NotMeasured {
+				what = "not measured"
+			}
+			fmt.Fprintf(&s, `<text class="value" x="%.0f" y="%.0f" font-size="12">%s</text></g>`, label, y+13, what)
 			continue
 		}
 		fmt.Fprintf(&s, `<rect class="bar" x="%.0f" y="%.0f" width="%.1f" height="16" fill="%s" opacity="0.6"/>`, label, y, math.Max(scale(c.Median)-label, 1), color)

@@ -114,7 +114,10 @@ type comparison struct {
 }
 
 // compare tests b against a (b/a) with test at alpha; the interval is at 1-alpha. Both samples have values > 0.
-func compare(test string, alpha float64, a, b []float64) comparison {
+// resolution is how finely a value is known (a fraction: a capacity found to within 5% could be anywhere in that
+// step): the variance of each side's logarithms is at least that of a uniform error over the step, so that
+// replicates that landed on the same step of a search are not read as a measurement without noise.
+func compare(test string, alpha, resolution float64, a, b []float64) comparison {
 	if test == TestMannWhitney {
 		th := benchmath.Thresholds{CompareAlpha: alpha}
 		cmp := benchmath.AssumeNothing.Compare(benchmath.NewSample(slices.Sorted(slices.Values(a)), &th),
@@ -126,6 +129,10 @@ func compare(test string, alpha float64, a, b []float64) comparison {
 	ma, mb := stats.Mean(la), stats.Mean(lb)
 	d := mb - ma
 	va, vb := stats.Variance(la), stats.Variance(lb)
+	if resolution > 0 {
+		step := math.Log1p(resolution)
+		va, vb = math.Max(va, step*step/12), math.Max(vb, step*step/12)
+	}
 	se2 := va/float64(len(la)) + vb/float64(len(lb))
 	if se2 == 0 || math.IsNaN(se2) {
 		// No spread on either side (a deterministic figure such as bytes per item): any difference is real.
@@ -135,13 +142,14 @@ func compare(test string, alpha float64, a, b []float64) comparison {
 		}
 		return comparison{ratio: math.Exp(d), lo: math.Exp(d), hi: math.Exp(d), p: p}
 	}
-	t, err := stats.TwoSampleWelchTTest(stats.Sample{Xs: lb}, stats.Sample{Xs: la}, stats.LocationDiffers)
-	if err != nil {
-		return comparison{ratio: math.Exp(d), lo: math.NaN(), hi: math.NaN(), p: 1}
-	}
-	q := stats.InvCDF(stats.TDist{V: t.DoF})(1 - alpha/2)
-	half := q * math.Sqrt(se2)
-	return comparison{ratio: math.Exp(d), lo: math.Exp(d - half), hi: math.Exp(d + half), p: t.P}
+	// Welch's test from the two sides' means and (floored) variances.
+	na, nb := float64(len(la)), float64(len(lb))
+	dof := se2 * se2 / ((va/na)*(va/na)/(na-1) + (vb/nb)*(vb/nb)/(nb-1))
+	dist := stats.TDist{V: dof}
+	t := d / math.Sqrt(se2)
+	p := 2 * (1 - dist.CDF(math.Abs(t)))
+	half := stats.InvCDF(dist)(1-alpha/2) * math.Sqrt(se2)
+	return comparison{ratio: math.Exp(d), lo: math.Exp(d - half), hi: math.Exp(d + half), p: p}
 }
 
 func logs(v []float64) []float64 {

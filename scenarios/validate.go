@@ -477,7 +477,7 @@ func (sc *Scenario) validateObjective(v *validator) {
 	}
 	if !slices.Contains(reports.Tests, sw.Test) {
 		v.at("sweep.test", "test %q is not known; expected one of: %s", sw.Test, strings.Join(reports.Tests, ", "))
-	} else if need, why := reports.MinReplicates(sw.Test, sw.Alpha); sw.Replicates >= 1 && sw.Replicates < need && sw.Alpha > 0 && sw.Alpha < 1 {
+	} else if need, why := reports.MinReplicates(sw.Test, sw.Alpha); sc.sweepCombos() > 1 && sw.Replicates >= 1 && sw.Replicates < need && sw.Alpha > 0 && sw.Alpha < 1 {
 		alt := ""
 		if sw.Test == reports.TestMannWhitney {
 			alt = ", or test: welch"
@@ -520,6 +520,15 @@ func (sc *Scenario) validateObjective(v *validator) {
 // reflectZero reports whether c's field of yaml name key is 0.
 func reflectZero(c CapacitySearch, key string) bool {
 	return map[string]float64{"start": c.Start, "min": c.Min, "max": c.Max, "precision": c.Precision}[key] == 0
+}
+
+// sweepCombos is how many configurations the sweep's axes make (1 when there is nothing to compare).
+func (sc *Scenario) sweepCombos() int {
+	n := 1
+	for _, vals := range sc.Sweep.Axes {
+		n *= max(len(vals), 1)
+	}
+	return n
 }
 
 // placeOf is path when the file has it, else "".

@@ -28,7 +28,7 @@ type target struct {
 	Rate   float64 `json:"rate,omitempty"`
 }
 
-func (t target) verdict() string {
+func (t target) Verdict() string {
 	switch {
 	case t.Missing:
 		return "not measured"
@@ -205,7 +205,7 @@ make bench    # Go micro-benchmarks, then cmd/otelbench-bench; writes reports/ou
 
 | target | goal | measured | verdict |
 |---|---|---|---|
-{{range .R.Targets}}| {{.Name}} | {{.Want}} | {{.Measured}} | **{{.verdict}}** |
+{{range .R.Targets}}| {{.Name}} | {{.Want}} | {{.Measured}} | **{{.Verdict}}** |
 {{end}}
 {{range $name, $prof := .R.Profiles}}
 ### Why "{{$name}}" was missed: otelbench's CPU profile of that run
@@ -244,6 +244,19 @@ The same invocation's ` + "`go test -bench . -benchmem`" + `, per operation:
 |---|--:|--:|--:|---|
 {{range .R.Micro}}| {{.Name}} | {{printf "%.2f" .NsPerOp}} | {{f0 .BytesPerOp}} | {{f0 .AllocsPerOp}} | {{desc .Name}} |
 {{end}}
+## What earlier profiles changed
+
+Each of these came from a profile of ` + "`otelbench run --cpuprofile`" + `; the measurements that motivated them are in this
+page's git history, and this page measures the result:
+
+- read-back no longer competes with sending: while a stream sends, only a sample of traces is watched; every trace
+  is checked once sending has ended, in batches;
+- the pending set of traces is a queue taken in turns instead of being rebuilt every round;
+- one emitter per core builds traces (` + "`DriveParallel`" + `), the pacer dispatching slots in order;
+- the direct pipeline has one export worker per emitter;
+- not changed yet: Jaeger's query API answers with ` + "`Connection: close`" + ` and JSON, so read-back dials anew for each
+  query; its gRPC query API would remove both.
+
 ## Reading this page
 
 Only ratios within this one invocation mean anything: on a shared 2-core machine the same sender's delivered rate

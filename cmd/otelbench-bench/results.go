@@ -250,7 +250,7 @@ func (r *results) write(w io.Writer) {
 	}
 	_ = tw.Flush()
 	for _, t := range r.Targets {
-		fmt.Fprintf(w, "target %s: %s (%s)\n", t.Name, t.verdict(), t.Measured)
+		fmt.Fprintf(w, "target %s: %s (%s)\n", t.Name, t.Verdict(), t.Measured)
 	}
 }
 

@@ -101,11 +101,16 @@ func startSink(ctx context.Context, kind string) (*sinkHandle, error) {
 }
 
 // accepted is what the sink's receivers accepted, read until it stops growing (the sink may still be taking the
-// last batches in).
+// last batches in). A count that cannot be read, or that is still growing after 30 reads, is an error: the
+// sample would be wrong.
 func (h *sinkHandle) accepted(ctx context.Context) (int64, error) {
-	count := verify.SinkAccepted(h.metrics, "traces")
+	return settledCount(ctx, verify.SinkAccepted(h.metrics, "traces"), 30, 500*time.Millisecond)
+}
+
+// settledCount reads count every interval until two reads agree, at most reads times.
+func settledCount(ctx context.Context, count func(context.Context) (int64, error), reads int, interval time.Duration) (int64, error) {
 	last := int64(-1)
-	for range 30 {
+	for range reads {
 		n, err := count(ctx)
 		if err != nil {
 			return 0, err
@@ -114,9 +119,13 @@ func (h *sinkHandle) accepted(ctx context.Context) (int64, error) {
 			return n, nil
 		}
 		last = n
-		time.Sleep(500 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(interval):
+		}
 	}
-	return last, nil
+	return last, fmt.Errorf("the sink's count was still growing after %d reads (last %d)", reads, last)
 }
 
 // runPlain runs the plain SDK loop in configuration rc for d against a fresh sink of kind.
