@@ -201,6 +201,11 @@ func benchmark(ctx context.Context, cfg config) (*results, error) {
 		for _, sender := range []string{senderSDK, senderDirect, senderTelemetrygen} {
 			rate, probes, err := search(ctx, cfg, sink, sender, start)
 			res.Probes = append(res.Probes, probes...)
+			if errors.Is(err, capacity.ErrNoRate) {
+				fmt.Fprintf(cfg.log, "   %s on %s: %v; it is left out of the rounds\n", sender, sink, err)
+				res.Rates[sink+"/"+sender] = 0
+				continue
+			}
 			if err != nil {
 				return res, err
 			}
@@ -213,6 +218,9 @@ func benchmark(ctx context.Context, cfg config) (*results, error) {
 			order := slices.Clone(senders)
 			rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 			for _, sender := range order {
+				if rate, searched := res.Rates[sink+"/"+sender]; searched && rate == 0 {
+					continue // sustained no rate: nothing to measure
+				}
 				s, err := res.runMeasured(ctx, cfg, sink, sender)
 				if err != nil {
 					return res, err

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -145,18 +146,21 @@ func runRaw(ctx context.Context, cfg config, sink string, d time.Duration) (samp
 	})
 }
 
-// tgWorkers is how many workers telemetrygen runs (its --rate is per worker, in traces per second).
-const tgWorkers = 4
+// tgWorkers is how many workers telemetrygen runs at rate spans/s: its --rate is per worker and its limiter
+// (burst 1) waits before every span, children included, which a timer cannot do much more than a thousand times a
+// second; so each worker is given at most 500 spans/s, and there are at least 4 workers.
+func tgWorkers(rate float64) int { return int(min(max(math.Ceil(rate/500), 4), 1024)) }
 
 // runTelemetrygen runs telemetrygen at rate spans/s (0: unthrottled) for d against a fresh sink of kind, with
 // otelbench's batch size: it passes when the sink accepted every span it generated and it generated at the rate.
 func runTelemetrygen(ctx context.Context, cfg config, sink string, rate float64, d time.Duration) (sample, error) {
-	perWorker := rate / tgWorkers / benchSpans
+	workers := tgWorkers(rate)
+	perWorker := rate / float64(workers)
 	s := sample{Sender: senderTelemetrygen, Sink: sink, Target: rate, Seconds: d.Seconds(),
-		Config: fmt.Sprintf("workers=%d,rate=%.1f traces/s each,batch-size=%d", tgWorkers, perWorker, benchBatch)}
+		Config: fmt.Sprintf("workers=%d,rate=%.0f spans/s each,batch-size=%d", workers, perWorker, benchBatch)}
 	err := runProcess(ctx, sink, &s, func(h *sinkHandle) *exec.Cmd {
 		return exec.CommandContext(ctx, cfg.telemetrygen, "traces", "--otlp-endpoint", h.otlp, "--otlp-insecure",
-			"--rate", strconv.FormatFloat(perWorker, 'f', 3, 64), "--workers", strconv.Itoa(tgWorkers), "--duration", d.String(),
+			"--rate", strconv.FormatFloat(perWorker, 'f', 3, 64), "--workers", strconv.Itoa(workers), "--duration", d.String(),
 			"--child-spans", strconv.Itoa(benchSpans-1), "--batch-size", strconv.Itoa(benchBatch))
 	})
 	if err != nil {
