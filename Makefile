@@ -19,9 +19,10 @@ export GOFLAGS := -buildvcs=false $(GOFLAGS)
 run: docker images python build
 	$(BIN) run $(SCENARIO) --out $(OUT)
 
-## test: set up what is missing, then run every suite, end-to-end specs against real containers included
+## test: set up what is missing, then run every suite, end-to-end specs against real containers included; one
+## package at a time (-p 1), so that no package's containers skew another's measurements
 test: docker images browser python
-	$(GO) test -count=1 -timeout 45m ./...
+	$(GO) test -p 1 -count=1 -timeout 45m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./scenarios/
 
 ## browser: make sure a headless Chromium is there for the HTML report's spec (Debian's chromium package)
