@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"golang.org/x/perf/benchfmt"
 
 	"github.com/otelbench/otelbench/containers/all"
 )
@@ -114,7 +115,8 @@ func machine() string {
 	return fmt.Sprintf("%d CPUs (%s)%s, %s/%s", runtime.NumCPU(), model, mem, runtime.GOOS, runtime.GOARCH)
 }
 
-// readMicro reads go test -bench output: every Benchmark line with ns/op, B/op and allocs/op.
+// readMicro reads go test -bench output (golang.org/x/perf/benchfmt, benchstat's reader): each benchmark's
+// ns/op, B/op and allocs/op as printed.
 func readMicro(path string) ([]micro, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -122,30 +124,31 @@ func readMicro(path string) ([]micro, error) {
 	}
 	defer f.Close()
 	var out []micro
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 4 || !strings.HasPrefix(fields[0], "Benchmark") {
+	r := benchfmt.NewReader(f, path)
+	for r.Scan() {
+		res, ok := r.Result().(*benchfmt.Result)
+		if !ok {
 			continue
 		}
-		m := micro{Name: strings.TrimSuffix(fields[0], "-"+strconv.Itoa(runtime.GOMAXPROCS(0)))}
-		for i := 2; i+1 < len(fields); i += 2 {
-			v, err := strconv.ParseFloat(fields[i], 64)
-			if err != nil {
-				continue
+		base, _ := res.Name.Parts()
+		m := micro{Name: "Benchmark" + strings.TrimSuffix(string(base), "-"+strconv.Itoa(runtime.GOMAXPROCS(0)))}
+		for _, v := range res.Values {
+			unit, value := v.Unit, v.Value
+			if v.OrigUnit != "" { // benchfmt turns ns/op into sec/op and keeps what was printed
+				unit, value = v.OrigUnit, v.OrigValue
 			}
-			switch fields[i+1] {
+			switch unit {
 			case "ns/op":
-				m.NsPerOp = v
+				m.NsPerOp = value
 			case "B/op":
-				m.BytesPerOp = v
+				m.BytesPerOp = value
 			case "allocs/op":
-				m.AllocsPerOp = v
+				m.AllocsPerOp = value
 			}
 		}
 		out = append(out, m)
 	}
-	return out, sc.Err()
+	return out, r.Err()
 }
 
 // stat is a median with the spread of the replicates.
