@@ -82,19 +82,16 @@ func Bench(ctx context.Context, sc *scenarios.Scenario, opts BenchOptions) (*rep
 		configs = append(configs, scenarios.Configuration{Name: reports.ControlName(configs[0].Name), Scenario: configs[0].Scenario})
 		names = append(names, reports.ControlName(configs[0].Name))
 	}
-	bn := &bencher{sc: sc, opts: opts, b: b,
+	bn := &bencher{sc: sc, opts: opts, b: b, total: replicates * len(configs),
 		rng: rand.New(rand.NewPCG(uint64(sc.Seed), 0x73776565702d6f72))} //nolint:gosec // reproducible order, not secret
 	switch {
 	case objective.Searched():
 		b.CapacityDefinition, b.Resolution = capacityDefinition(sc), sw.Capacity.Precision
-		bn.total = replicates * len(configs)
 		err = bn.searchRounds(ctx, configs, replicates)
 	case objective == reports.ObjectiveThroughput:
-		bn.total = replicates * len(configs)
 		err = bn.rateRounds(ctx, configs, replicates, 0)
 	default:
 		rate := sw.Rate
-		bn.total = replicates * len(configs)
 		if rate == 0 {
 			// The common rate: 80% of the lowest capacity, so that every configuration sustains it with room.
 			bn.total += len(configs)
@@ -373,48 +370,18 @@ func measure(r *reports.Replicate, rep *reports.Report, cpu, warmup float64) {
 	r.ThroughputPerS = round3(r.ThroughputPerS)
 }
 
-// causeOf says why a run did not pass, from its rows: drops in the SDK, failed exports (with the most frequent
-// error), loss after delivery, a rate not held, or the first problem found.
+// causeOf says why a run did not pass, from its rows' shortfalls.
 func causeOf(rep *reports.Report) string {
 	var parts []string
-	for _, e := range rep.Exporters {
-		if e.Passed {
-			continue
-		}
-		if e.DroppedInSDK > 0 {
-			parts = append(parts, fmt.Sprintf("%d dropped in the SDK queue", e.DroppedInSDK))
-		}
-		if e.ExportFailedItems > 0 {
-			msg := fmt.Sprintf("%d failed to export", e.ExportFailedItems)
-			if top := topError(e.ExportErrors); top != "" {
-				msg += ": " + truncate(top, 160)
-			}
-			parts = append(parts, msg)
-		}
-		if n := e.LostByCause["never_readable"]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d exported but never readable", n))
-		}
-		if e.Duplicated+e.Altered > 0 {
-			parts = append(parts, fmt.Sprintf("%d duplicated, %d altered", e.Duplicated, e.Altered))
-		}
-		if e.TargetRatePerS > 0 && e.AchievedRatePerS < e.TargetRatePerS*0.99 {
-			parts = append(parts, fmt.Sprintf("offered %.0f/s of %.0f/s", e.AchievedRatePerS, e.TargetRatePerS))
-		}
-		if len(parts) == 0 && len(e.Problems) > 0 {
-			parts = append(parts, e.Problems[0])
+	for i := range rep.Exporters {
+		if why := rep.Exporters[i].Shortfall(); why != "" {
+			parts = append(parts, why)
 		}
 	}
 	if len(parts) == 0 && !rep.Passed {
 		return "the run did not pass"
 	}
 	return strings.Join(parts, "; ")
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "..."
-	}
-	return s
 }
 
 func exportP99(rep *reports.Report) float64 {

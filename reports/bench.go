@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/otelbench/otelbench/capacity"
@@ -459,6 +460,52 @@ func unranked(c ConfigResult) int {
 		return 1
 	}
 	return 0
+}
+
+// Shortfall says in one line why row e did not pass: drops in the SDK, failed exports (with the most frequent
+// error), loss after delivery, a rate not held, or its first problem; "" when it passed.
+func (e *Exporter) Shortfall() string {
+	if e.Passed {
+		return ""
+	}
+	var parts []string
+	if e.DroppedInSDK > 0 {
+		parts = append(parts, fmt.Sprintf("%d dropped in the SDK queue", e.DroppedInSDK))
+	}
+	if e.ExportFailedItems > 0 {
+		msg := fmt.Sprintf("%d failed to export", e.ExportFailedItems)
+		if top := mostFrequent(e.ExportErrors); top != "" {
+			if len(top) > 160 {
+				top = top[:160] + "..."
+			}
+			msg += ": " + top
+		}
+		parts = append(parts, msg)
+	}
+	if n := e.LostByCause["never_readable"]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d exported but never readable", n))
+	}
+	if e.Duplicated+e.Altered > 0 {
+		parts = append(parts, fmt.Sprintf("%d duplicated, %d altered", e.Duplicated, e.Altered))
+	}
+	if e.TargetRatePerS > 0 && e.AchievedRatePerS < e.TargetRatePerS*0.99 {
+		parts = append(parts, fmt.Sprintf("offered %.0f/s of %.0f/s", e.AchievedRatePerS, e.TargetRatePerS))
+	}
+	if len(parts) == 0 && len(e.Problems) > 0 {
+		parts = append(parts, e.Problems[0])
+	}
+	return strings.Join(parts, "; ")
+}
+
+// mostFrequent is the error counted most often (the first in order among equals).
+func mostFrequent(errs map[string]int64) string {
+	best, n := "", int64(-1)
+	for e, c := range errs {
+		if c > n || (c == n && e < best) {
+			best, n = e, c
+		}
+	}
+	return best
 }
 
 func medianOf(v []float64) float64 {

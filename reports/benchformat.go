@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"html/template"
 	"io"
@@ -200,17 +201,10 @@ func (b *Bench) WriteMarkdown(w io.Writer) error {
 	for _, r := range b.Replicates {
 		fmt.Fprintf(&s, "| `%s` | %d | %.0f | %.0f | %.0f | %d | %d | %d | %v | %.2f | %.1f | %v | %s |\n", r.Config, r.Replicate, r.CapacityPerS,
 			r.TargetPerS, r.ThroughputPerS, r.DroppedInSDK, r.ExportFailed, r.Lost, r.Passed, r.OtherCPUCores, r.StealPct, r.Contended,
-			strings.ReplaceAll(cmpOr(r.Error, r.Cause), "|", "\\|"))
+			strings.ReplaceAll(cmp.Or(r.Error, r.Cause), "|", "\\|"))
 	}
 	_, err := io.WriteString(w, s.String())
 	return err
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // WriteBenchstat writes every counted replicate in the Go benchmark format, so that benchstat reads it

@@ -463,7 +463,7 @@ func (sc *Scenario) validateObjective(v *validator) {
 	sc.sweepDefaults(&eff) // what the run will use: explicit zeros are refused below
 	sw := &eff
 	for _, key := range []string{"sweep.capacity.start", "sweep.capacity.min", "sweep.capacity.max", "sweep.capacity.precision"} {
-		if v.has(key) && reflectZero(sc.Sweep.Capacity, strings.TrimPrefix(key, "sweep.capacity.")) {
+		if v.has(key) && capacityFieldZero(sc.Sweep.Capacity, strings.TrimPrefix(key, "sweep.capacity.")) {
 			v.at(key, "%s 0 is out of range; expected a value above 0, or none for the default", strings.TrimPrefix(key, "sweep.capacity."))
 			return
 		}
@@ -517,8 +517,8 @@ func (sc *Scenario) validateObjective(v *validator) {
 	}
 }
 
-// reflectZero reports whether c's field of yaml name key is 0.
-func reflectZero(c CapacitySearch, key string) bool {
+// capacityFieldZero reports whether the field of c named key in YAML is 0.
+func capacityFieldZero(c CapacitySearch, key string) bool {
 	return map[string]float64{"start": c.Start, "min": c.Min, "max": c.Max, "precision": c.Precision}[key] == 0
 }
 

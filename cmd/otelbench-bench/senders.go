@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,7 +14,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -273,34 +273,13 @@ workloads:
 		row := rep.Exporters[0]
 		s.Claimed, s.Dropped, s.Achieved = row.Emitted, row.DroppedInSDK, row.AchievedRatePerS
 		if !s.Passed {
-			s.Cause = causeOf(row)
+			s.Cause = cmp.Or(row.Shortfall(), "did not pass")
 		}
 	}
 	if s.Delivered, err = h.accepted(ctx); err != nil {
 		return s, err
 	}
 	return s, nil
-}
-
-// causeOf says why an otelbench row did not pass.
-func causeOf(row reports.Exporter) string {
-	var parts []string
-	if row.DroppedInSDK > 0 {
-		parts = append(parts, fmt.Sprintf("%d dropped in the SDK", row.DroppedInSDK))
-	}
-	if row.ExportFailedItems > 0 {
-		parts = append(parts, fmt.Sprintf("%d failed to export", row.ExportFailedItems))
-	}
-	if row.TargetRatePerS > 0 && row.AchievedRatePerS < row.TargetRatePerS*0.99 {
-		parts = append(parts, fmt.Sprintf("offered %.0f/s of %.0f/s", row.AchievedRatePerS, row.TargetRatePerS))
-	}
-	if n := row.Lost - row.DroppedInSDK - row.ExportFailedItems; n > 0 {
-		parts = append(parts, fmt.Sprintf("%d lost after export", n))
-	}
-	if len(parts) == 0 {
-		return "did not pass"
-	}
-	return strings.Join(parts, "; ")
 }
 
 // measured runs cmd, returns its standard output, and records its CPU time and peak memory in s.
