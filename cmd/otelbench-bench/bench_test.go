@@ -122,10 +122,44 @@ var _ = Describe("targets", func() {
 	})
 })
 
+var _ = Describe("a missed target's profile", func() {
+	It("sums every function's own time by the part of the pipeline it belongs to, largest first", func() {
+		top := `File: otelbench
+Type: cpu
+Showing nodes accounting for 3380ms, 100% of 3380ms total
+      flat  flat%   sum%        cum   cum%
+     190ms  5.62%  5.62%      600ms 17.75%  google.golang.org/protobuf/internal/impl.(*MessageInfo).sizePointerSlow
+     180ms  5.33% 10.95%      180ms  5.33%  runtime.memclrNoHeapPointers
+     120ms  3.55% 14.50%      780ms 23.08%  go.opentelemetry.io/otel/exporters/otlp/otlptrace/internal/tracetransform.span
+      90ms  2.66% 17.16%      450ms 13.31%  github.com/otelbench/otelbench/generators.directBuilder.trace
+      80ms  2.37% 19.53%       80ms  2.37%  internal/runtime/syscall/linux.Syscall6
+      50ms  1.48% 21.01%      100ms  2.96%  go.opentelemetry.io/otel/sdk/trace.(*recordingSpan).End
+      50ms  1.48% 22.49%       50ms  1.48%  internal/runtime/atomic.(*Uint64).Add (inline)
+      40ms  1.18% 23.67%       40ms  1.18%  encoding/json.checkValid
+      40ms  1.18% 24.85%       40ms  1.18%  unicode/utf8.ValidString
+`
+		parts := partsOf(top)
+		Expect(parts).To(HaveLen(7))
+		share := map[string]float64{}
+		for _, p := range parts {
+			share[p.Part] = p.Share
+		}
+		Expect(share["OTLP encoding (the exporter's transform, protobuf)"]).To(BeNumerically("~", 0.0917, 1e-9))
+		Expect(share["Go runtime (allocation, garbage collection, scheduling)"]).To(BeNumerically("~", 0.0681, 1e-9))
+		Expect(share["network (gRPC, HTTP/2, syscalls)"]).To(BeNumerically("~", 0.0237, 1e-9))
+		Expect(share["otelbench (generation, pacing, accounting)"]).To(BeNumerically("~", 0.0266, 1e-9))
+		Expect(share["OpenTelemetry SDK and API (spans, attributes, batching)"]).To(BeNumerically("~", 0.0148, 1e-9))
+		Expect(share["reading back (JSON decoding, HTTP client, verify)"]).To(BeNumerically("~", 0.0118, 1e-9))
+		Expect(share["other"]).To(BeNumerically("~", 0.0118, 1e-9))
+		Expect(parts[0].Part).To(Equal("OTLP encoding (the exporter's transform, protobuf)"), "largest first")
+	})
+})
+
 var _ = Describe("PERFORMANCE.md", func() {
 	It("is rendered from bench.json alone: the commit, every row's figures and every target's verdict", func() {
 		r := fixture()
-		r.Profiles = map[string]string{"otelbench direct vs the raw OTLP sender, into the counting sink": "flat  flat%   sum%\n  1.2s 30% 30% runtime.mallocgc"}
+		r.Profiles = map[string]profile{"otelbench direct vs the raw OTLP sender, into the counting sink": {
+			Top: "flat  flat%   sum%\n  1.2s 30% 30% runtime.mallocgc", Parts: []profilePart{{Part: "Go runtime (allocation, garbage collection, scheduling)", Share: 0.3}}}}
 		path := filepath.Join(GinkgoT().TempDir(), "PERFORMANCE.md")
 		Expect(r.renderTo(path)).To(Succeed())
 		data, err := os.ReadFile(path)
@@ -139,6 +173,7 @@ var _ = Describe("PERFORMANCE.md", func() {
 		}
 		Expect(strings.Count(page, "**missed**")).To(Equal(3))
 		Expect(page).To(ContainSubstring("runtime.mallocgc"), "the profile of a missed target")
+		Expect(page).To(ContainSubstring("| Go runtime (allocation, garbage collection, scheduling) | 30.0% |"), "and where its CPU went")
 		Expect(page).To(ContainSubstring("| 300000 | 290000.0 | -3.33% |"))
 	})
 

@@ -199,7 +199,7 @@ func benchmark(ctx context.Context, cfg config) (*results, error) {
 		fmt.Fprintf(cfg.log, "== sink %s: the highest rate each paced sender sustains\n", sink)
 		start := math.Max(delivered(best)*0.4, 10_000)
 		for _, sender := range []string{senderSDK, senderDirect, senderTelemetrygen} {
-			rate, probes, err := search(ctx, cfg, sink, sender, start)
+			rate, probes, err := search(ctx, cfg, sink, sender, start, best.Ref.Providers)
 			res.Probes = append(res.Probes, probes...)
 			if errors.Is(err, capacity.ErrNoRate) {
 				fmt.Fprintf(cfg.log, "   %s on %s: %v; it is left out of the rounds\n", sender, sink, err)
@@ -233,7 +233,7 @@ func benchmark(ctx context.Context, cfg config) (*results, error) {
 	}
 	if slices.Contains(cfg.sinks, "sink") {
 		for _, target := range accuracyTargets {
-			s, err := runOtelbench(ctx, cfg, "sink", "direct", target, cfg.duration, "")
+			s, err := runOtelbench(ctx, cfg, "sink", "direct", target, 1, cfg.duration, "")
 			if err != nil {
 				return res, err
 			}
@@ -252,9 +252,9 @@ var accuracyTargets = []float64{100_000, 200_000, 300_000}
 func (res *results) runMeasured(ctx context.Context, cfg config, sink, sender string) (sample, error) {
 	switch sender {
 	case senderSDK:
-		return runOtelbench(ctx, cfg, sink, "sdk", res.Rates[sink+"/"+sender], cfg.duration, "")
+		return runOtelbench(ctx, cfg, sink, "sdk", res.Rates[sink+"/"+sender], res.RefLoop[sink].Providers, cfg.duration, "")
 	case senderDirect:
-		return runOtelbench(ctx, cfg, sink, "direct", res.Rates[sink+"/"+sender], cfg.duration, "")
+		return runOtelbench(ctx, cfg, sink, "direct", res.Rates[sink+"/"+sender], res.RefLoop[sink].Providers, cfg.duration, "")
 	case senderTelemetrygen:
 		return runTelemetrygen(ctx, cfg, sink, res.Rates[sink+"/"+sender], cfg.duration)
 	case senderPlain:
@@ -266,7 +266,7 @@ func (res *results) runMeasured(ctx context.Context, cfg config, sink, sender st
 // search finds the highest rate sender sustains on sink with the capacity package, as otelbench bench does: for
 // otelbench, every item delivered and verified, nothing dropped in the SDK, the rate achieved within 1% (the run
 // passes); for telemetrygen, every span it generated accepted by the sink at the rate asked.
-func search(ctx context.Context, cfg config, sink, sender string, start float64) (float64, []sample, error) {
+func search(ctx context.Context, cfg config, sink, sender string, start float64, instances int) (float64, []sample, error) {
 	var probes []sample
 	s := capacity.Search{Start: start, Min: 1000, Max: 2_000_000, Precision: 0.05, Step: 1000, Confirmations: 1}
 	res, err := s.Run(ctx, func(ctx context.Context, rate float64) (capacity.Probe, error) {
@@ -276,9 +276,9 @@ func search(ctx context.Context, cfg config, sink, sender string, start float64)
 		case senderTelemetrygen:
 			smp, err = runTelemetrygen(ctx, cfg, sink, rate, cfg.probe)
 		case senderDirect:
-			smp, err = runOtelbench(ctx, cfg, sink, "direct", rate, cfg.probe, "")
+			smp, err = runOtelbench(ctx, cfg, sink, "direct", rate, instances, cfg.probe, "")
 		default:
-			smp, err = runOtelbench(ctx, cfg, sink, "sdk", rate, cfg.probe, "")
+			smp, err = runOtelbench(ctx, cfg, sink, "sdk", rate, instances, cfg.probe, "")
 		}
 		if err != nil {
 			return capacity.Probe{}, err

@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -23,9 +26,10 @@ type target struct {
 	Met      bool    `json:"met"`
 	Missing  bool    `json:"missing,omitempty"`
 	// sink, sender and rate say which run to profile when the target is missed.
-	Sink   string  `json:"sink,omitempty"`
-	Sender string  `json:"sender,omitempty"`
-	Rate   float64 `json:"rate,omitempty"`
+	Sink      string  `json:"sink,omitempty"`
+	Sender    string  `json:"sender,omitempty"`
+	Rate      float64 `json:"rate,omitempty"`
+	Instances int     `json:"instances,omitempty"`
 }
 
 func (t target) Verdict() string {
@@ -42,7 +46,8 @@ func (t target) Verdict() string {
 func (r *results) targets() []target {
 	ratioTarget := func(name, sink, num, den string, min float64) target {
 		n, d := r.of(sink, num, delivered).median, r.of(sink, den, delivered).median
-		t := target{Name: name, Want: fmt.Sprintf(">= %.2f", min), Sink: sink, Sender: num, Rate: r.Rates[sink+"/"+num]}
+		t := target{Name: name, Want: fmt.Sprintf(">= %.2f", min), Sink: sink, Sender: num, Rate: r.Rates[sink+"/"+num],
+			Instances: r.RefLoop[sink].Providers}
 		if n == 0 || d == 0 {
 			t.Missing = true
 			return t
@@ -66,9 +71,76 @@ func (r *results) targets() []target {
 	return out
 }
 
-// profiles runs otelbench once more, with a CPU profile, for each missed target, and keeps the top of it.
-func profiles(ctx context.Context, cfg config, r *results) map[string]string {
-	out := map[string]string{}
+// profile is otelbench's CPU profile of a run that missed a target: the top of it, and where all of its CPU went.
+type profile struct {
+	Top   string        `json:"top"`
+	Parts []profilePart `json:"parts"`
+}
+
+// profilePart is a share of a profile's CPU time (the flat time of the functions that belong to it).
+type profilePart struct {
+	Part  string  `json:"part"`
+	Share float64 `json:"share"`
+}
+
+// profileParts are the parts a profile's functions are put in, the first that matches by prefix (or "otlptrace"
+// anywhere: the exporter's transform).
+var profileParts = []struct {
+	name     string
+	prefixes []string
+}{
+	{"OTLP encoding (the exporter's transform, protobuf)", []string{"go.opentelemetry.io/otel/exporters/otlp", "google.golang.org/protobuf"}},
+	{"reading back (JSON decoding, HTTP client, verify)", []string{"encoding/json", "net/http", "github.com/otelbench/otelbench/verify"}},
+	{"network (gRPC, HTTP/2, syscalls)", []string{"google.golang.org/grpc", "golang.org/x/net", "internal/runtime/syscall", "syscall", "internal/poll", "net."}},
+	{"OpenTelemetry SDK and API (spans, attributes, batching)", []string{"go.opentelemetry.io/otel"}},
+	{"otelbench (generation, pacing, accounting)", []string{"github.com/otelbench/otelbench"}},
+	{"Go runtime (allocation, garbage collection, scheduling)", []string{"runtime.", "internal/runtime", "gcWriteBarrier", "aeshash", "memeqbody", "indexbyte", "sync.", "internal/sync", "sync/atomic"}},
+}
+
+// partsOf sums the flat shares of a full `go tool pprof -top` listing by part, largest first; functions of no
+// part are "other".
+func partsOf(top string) []profilePart {
+	sums := map[string]float64{}
+	header := false
+	for line := range strings.Lines(top) {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "flat" && f[1] == "flat%" {
+			header = true
+			continue
+		}
+		if !header || len(f) < 6 || !strings.HasSuffix(f[1], "%") {
+			continue
+		}
+		share, err := strconv.ParseFloat(strings.TrimSuffix(f[1], "%"), 64)
+		if err != nil {
+			continue
+		}
+		fn, part := strings.Join(f[5:], " "), "other"
+	find:
+		for _, p := range profileParts {
+			for _, pre := range p.prefixes {
+				if strings.HasPrefix(fn, pre) {
+					part = p.name
+					break find
+				}
+			}
+		}
+		sums[part] += share / 100
+	}
+	out := make([]profilePart, 0, len(sums))
+	for part, share := range sums {
+		out = append(out, profilePart{Part: part, Share: share})
+	}
+	slices.SortFunc(out, func(a, b profilePart) int {
+		return cmp.Or(cmp.Compare(b.Share, a.Share), strings.Compare(a.Part, b.Part))
+	})
+	return out
+}
+
+// profiles runs otelbench once more, with a CPU profile, for each missed target, and keeps the top of it and the
+// share of each part.
+func profiles(ctx context.Context, cfg config, r *results) map[string]profile {
+	out := map[string]profile{}
 	for _, t := range r.Targets {
 		if t.Met || t.Missing || t.Rate == 0 {
 			continue
@@ -79,16 +151,20 @@ func profiles(ctx context.Context, cfg config, r *results) map[string]string {
 		}
 		path := filepath.Join(dir, "cpu.pprof")
 		mode := strings.TrimPrefix(t.Sender, "otelbench ")
-		if _, err := runOtelbench(ctx, cfg, t.Sink, mode, t.Rate, cfg.duration, path); err != nil {
-			out[t.Name] = "profiling failed: " + err.Error()
+		if _, err := runOtelbench(ctx, cfg, t.Sink, mode, t.Rate, t.Instances, cfg.duration, path); err != nil {
+			out[t.Name] = profile{Top: "profiling failed: " + err.Error()}
 			_ = os.RemoveAll(dir)
 			continue
 		}
 		top, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-nodecount=25", cfg.otelbench, path).Output()
-		if err != nil {
-			out[t.Name] = "go tool pprof failed: " + err.Error()
-		} else {
-			out[t.Name] = strings.TrimSpace(string(top))
+		all, aerr := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-nodecount=100000", cfg.otelbench, path).Output()
+		switch {
+		case err != nil:
+			out[t.Name] = profile{Top: "go tool pprof failed: " + err.Error()}
+		case aerr != nil:
+			out[t.Name] = profile{Top: strings.TrimSpace(string(top))}
+		default:
+			out[t.Name] = profile{Top: strings.TrimSpace(string(top)), Parts: partsOf(string(all))}
 		}
 		_ = os.RemoveAll(dir)
 	}
@@ -112,10 +188,11 @@ var microDescriptions = map[string]string{
 func (r *results) renderTo(path string) error {
 	var buf bytes.Buffer
 	funcs := template.FuncMap{
-		"f0":   func(v float64) string { return fmt.Sprintf("%.0f", v) },
-		"f2":   func(v float64) string { return fmt.Sprintf("%.2f", v) },
-		"pct":  func(v float64) string { return fmt.Sprintf("%+.2f%%", 100*v) },
-		"desc": func(name string) string { return microDescriptions[name] },
+		"f0":    func(v float64) string { return fmt.Sprintf("%.0f", v) },
+		"f2":    func(v float64) string { return fmt.Sprintf("%.2f", v) },
+		"pct":   func(v float64) string { return fmt.Sprintf("%+.2f%%", 100*v) },
+		"share": func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) },
+		"desc":  func(name string) string { return microDescriptions[name] },
 		"searchProbes": func(key string) int {
 			n := 0
 			for _, p := range r.Probes {
@@ -188,7 +265,8 @@ make bench    # Go micro-benchmarks, then cmd/otelbench-bench; writes reports/ou
   *blocking* batch processor, goroutines building traces as fast as they go, no pacing, no verification. Its
   goroutines and SDK pipelines are calibrated per sink (the calibration table) and the best configuration runs.
 - **{{index .Senders 2}}**: ` + "`otelbench run`" + ` at the highest rate it sustains (searched with the capacity package, as
-  ` + "`otelbench bench`" + ` does): the full SDK pipeline, open loop, every item verified (read back from Jaeger; counted by the sink).
+  ` + "`otelbench bench`" + ` does): the full SDK pipeline, open loop, every item verified (read back from Jaeger; counted by the sink),
+  with as many SDK instances (` + "`instances:`" + `, independent pipelines) as the plain loop's best configuration has providers.
 - **{{index .Senders 3}}**: the same with ` + "`pipeline: direct`" + ` (pre-built batches handed to the exporter).
 - **{{index .Senders 4}}** v0.161.0 at the highest rate at which the sink accepted every span it generated (searched the
   same way), with otelbench's batch size; its queue (2048) and batch timeout (1 s) are not settable.
@@ -209,9 +287,17 @@ make bench    # Go micro-benchmarks, then cmd/otelbench-bench; writes reports/ou
 {{end}}
 {{range $name, $prof := .R.Profiles}}
 ### Why "{{$name}}" was missed: otelbench's CPU profile of that run
+{{if $prof.Parts}}
+Where otelbench's CPU went in that run (each function's own time, by the part it belongs to):
+
+| part | share of CPU |
+|---|--:|
+{{range $prof.Parts}}| {{.Part}} | {{share .Share}} |
+{{end}}{{end}}
+The top of the profile:
 
 ` + "```" + `
-{{$prof}}
+{{$prof.Top}}
 ` + "```" + `
 {{end}}
 ## Rate accuracy

@@ -39,7 +39,7 @@ type results struct {
 	Micro    []micro            `json:"micro,omitempty"`
 	Targets  []target           `json:"targets,omitempty"`
 	// Profiles holds, per missed target, the top of otelbench's CPU profile in the run that explains it.
-	Profiles map[string]string `json:"profiles,omitempty"`
+	Profiles map[string]profile `json:"profiles,omitempty"`
 }
 
 // environment is what was measured where.

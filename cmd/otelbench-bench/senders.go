@@ -214,9 +214,11 @@ func firstLine(b []byte) []byte {
 }
 
 // runOtelbench runs otelbench at target spans/s in mode (sdk or direct) against a fresh sink of kind, as an
-// external backend: item-by-item read-back from Jaeger, a count from the counting sink. With profile set, it
-// writes otelbench's CPU profile there.
-func runOtelbench(ctx context.Context, cfg config, sink, mode string, target float64, d time.Duration, profile string) (sample, error) {
+// external backend: item-by-item read-back from Jaeger, a count from the counting sink. instances is the exporter's
+// SDK instances (independent pipelines, as the plain loop's providers; 0 is one). With profile set, it writes
+// otelbench's CPU profile there.
+func runOtelbench(ctx context.Context, cfg config, sink, mode string, target float64, instances int, d time.Duration, profile string) (sample, error) {
+	instances = max(instances, 1)
 	h, err := startSink(ctx, sink)
 	if err != nil {
 		return sample{}, err
@@ -239,16 +241,16 @@ verify: {timeout: 60s}
 backends:
   - {name: sink, type: %s, external: %s}
 exporters:
-  - {name: grpc, protocol: otlp-grpc, backend: sink, batch_size: %d, queue_size: %d, pipeline: %s}
+  - {name: grpc, protocol: otlp-grpc, backend: sink, batch_size: %d, queue_size: %d, pipeline: %s, instances: %d}
 workloads:
   - {name: bench, signal: traces, exporters: [grpc], rate: %.0f, trace: {spans: %d}}
-`, d, typ, external, benchBatch, benchQueue, mode, target, benchSpans)
+`, d, typ, external, benchBatch, benchQueue, mode, instances, target, benchSpans)
 	path := filepath.Join(dir, "bench.yaml")
 	if err := os.WriteFile(path, []byte(scenario), 0o644); err != nil {
 		return sample{}, err
 	}
 	s := sample{Sender: "otelbench " + mode, Sink: sink, Target: target, Seconds: d.Seconds(),
-		Config: fmt.Sprintf("pipeline=%s,batch=%d,queue=%d", mode, benchBatch, benchQueue)}
+		Config: fmt.Sprintf("pipeline=%s,instances=%d,batch=%d,queue=%d", mode, instances, benchBatch, benchQueue)}
 	args := []string{"run", path, "--out", dir}
 	if profile != "" {
 		args = append(args, "--cpuprofile", profile)
