@@ -264,6 +264,7 @@ func (bn *bencher) search(ctx context.Context, c scenarios.Configuration, replic
 	} else {
 		err = nil
 	}
+	r.Passed = r.Error == "" && res.Capacity > 0
 	if res.Capacity > 0 {
 		bn.capacities[c.Name] = res.Capacity
 	}

@@ -117,7 +117,8 @@ type Replicate struct {
 	OtherCPUCores float64 `json:"other_cpu_cores"`
 	StealPct      float64 `json:"steal_pct"`
 	Contended     bool    `json:"contended,omitempty"`
-	// Passed: a run at a rate verified every item, dropped nothing and held its rate; a search finished.
+	// Passed: a run at a rate verified every item, dropped nothing and held its rate; a search finished and found
+	// a rate sustained (its Cause is then what failed above it).
 	Passed bool   `json:"passed"`
 	Error  string `json:"error,omitempty"`
 }

@@ -164,6 +164,17 @@ var _ = Describe("Bench", func() {
 		}
 	})
 
+	It("shows a search that found its capacity as passed, with what failed above it", func() {
+		b := sweepOf(reports.ObjectiveCapacity, reports.TestWelch, map[string][]float64{"ok": {1000, 1100, 1050}}, "ok")
+		b.Replicates = append(b.Replicates, reports.Replicate{Config: "ok", Replicate: 4, Phase: reports.PhaseCapacity, CapacityPerS: 1200,
+			Probes: []capacity.Probe{{Rate: 1200, Passed: true}, {Rate: 1300, Cause: "95 dropped in the SDK queue"}},
+			Cause:  "95 dropped in the SDK queue", Passed: true})
+		b.Judge([]string{"ok"})
+		var out bytes.Buffer
+		Expect(b.WriteMarkdown(&out)).To(Succeed())
+		Expect(out.String()).To(MatchRegexp("(?m)^\\| `ok` \\| 4 \\| 1200 \\|.*\\| true \\|.*\\| above it: 95 dropped in the SDK queue \\|$"))
+	})
+
 	It("writes benchstat's format, one line per counted replicate", func() {
 		var buf bytes.Buffer
 		b := sweepOf(reports.ObjectiveThroughput, reports.TestWelch, map[string][]float64{"a": {100, 101}, "b": {50}}, "a", "b")

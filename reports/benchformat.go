@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"cmp"
 	"fmt"
 	"html/template"
 	"io"
@@ -197,11 +196,11 @@ func (b *Bench) WriteMarkdown(w io.Writer) error {
 	for _, l := range b.Summary() {
 		s.WriteString("- " + l + "\n")
 	}
-	s.WriteString("\n### Replicates\n\n| configuration | replicate | capacity/s | offered/s | delivered/s | dropped in SDK | export failed | lost | passed | other CPU cores | steal % | contended | error |\n|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|---|---|\n")
+	s.WriteString("\n### Replicates\n\n| configuration | replicate | capacity/s | offered/s | delivered/s | dropped in SDK | export failed | lost | passed | other CPU cores | steal % | contended | cause |\n|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|---|---|\n")
 	for _, r := range b.Replicates {
 		fmt.Fprintf(&s, "| `%s` | %d | %.0f | %.0f | %.0f | %d | %d | %d | %v | %.2f | %.1f | %v | %s |\n", r.Config, r.Replicate, r.CapacityPerS,
 			r.TargetPerS, r.ThroughputPerS, r.DroppedInSDK, r.ExportFailed, r.Lost, r.Passed, r.OtherCPUCores, r.StealPct, r.Contended,
-			strings.ReplaceAll(cmp.Or(r.Error, r.Cause), "|", "\\|"))
+			strings.ReplaceAll(replicateCause(r), "|", "\\|"))
 	}
 	_, err := io.WriteString(w, s.String())
 	return err
@@ -327,4 +326,16 @@ func (b *Bench) chart() template.HTML {
 	}
 	s.WriteString(`</svg>`)
 	return template.HTML(s.String()) // #nosec G203 -- built here, every text escaped
+}
+
+// replicateCause is the replicates table's last column: a replicate's error, or for a search that found its capacity
+// what failed above it (the figures are of the capacity's probe, which passed).
+func replicateCause(r Replicate) string {
+	switch {
+	case r.Error != "":
+		return "error: " + r.Error
+	case r.Phase == PhaseCapacity && r.CapacityPerS > 0 && r.Cause != "":
+		return "above it: " + r.Cause
+	}
+	return r.Cause
 }

@@ -77,6 +77,7 @@ var _ = Describe("otelbench bench", Label("docker", "e2e"), Ordered, func() {
 		for _, r := range b.Replicates {
 			Expect(r.Error).To(BeEmpty())
 			Expect(r.CapacityPerS).To(BeNumerically(">", 0), "%s replicate %d", r.Config, r.Replicate)
+			Expect(r.Passed).To(BeTrue(), "a search that found its capacity passed: %s replicate %d", r.Config, r.Replicate)
 			Expect(len(r.Probes)).To(BeNumerically(">=", 3), "a search, not one run")
 			for _, p := range r.Probes {
 				if !p.Passed {
