@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,6 +41,28 @@ func (t target) Verdict() string {
 		return "met"
 	}
 	return "missed"
+}
+
+// targetWhy says, for a ratio target, what differs between its two senders, so that a reader can find the cause in
+// the parts table of the profile below it. It states no figure: the figures are the tables'.
+var targetWhy = map[string]string{
+	"otelbench direct vs the raw OTLP sender, into the counting sink": `
+The raw OTLP sender encodes one request once and sends the same bytes again; otelbench's direct pipeline builds
+every span with its own IDs, then transforms and encodes every batch, as any exporter must. That work is the "OTLP
+encoding" row and most of the "Go runtime" row (the allocation encoding does); the "otelbench" row is what otelbench
+adds on top of it.`,
+	"otelbench sdk vs the plain SDK loop, into the counting sink": `
+Both senders run the same SDK and exporter: the "OpenTelemetry SDK", "OTLP encoding" and "network" rows, and most of
+the "Go runtime" row, are work the plain loop does too; only the "otelbench" row (generation, pacing, accounting) is
+otelbench's own. The two measure different things: the plain loop blocks when its queue is full and counts whatever
+it delivered, while otelbench's rate counts only when a probe dropped nothing from a non-blocking queue, so the rate
+searched is the highest without a drop (the rate searches table says what the lowest failing probe above it lost),
+not the most the CPU can push.`,
+	"otelbench sdk, every span read back, vs the plain SDK loop, into Jaeger": `
+Here otelbench also reads every span back from Jaeger's query API (JSON over HTTP), which the plain loop never does:
+the "reading back" row. The profile covers the whole run, so that row is mostly the read-back after sending ended
+(the profile's duration is the sending and the read-back together); while sending, only a sample of traces is
+watched.`,
 }
 
 // targets evaluates the goals on the measured medians.
@@ -192,7 +215,28 @@ func (r *results) renderTo(path string) error {
 		"f2":    func(v float64) string { return fmt.Sprintf("%.2f", v) },
 		"pct":   func(v float64) string { return fmt.Sprintf("%+.2f%%", 100*v) },
 		"share": func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) },
-		"desc":  func(name string) string { return microDescriptions[name] },
+		"why":   func(name string) string { return strings.TrimSpace(targetWhy[name]) },
+		"failedAbove": func(key string, rate float64) string {
+			var low *sample
+			for i := range r.Probes {
+				p := &r.Probes[i]
+				if p.Sink+"/"+p.Sender == key && p.Cause != "" && p.Target > rate && (low == nil || p.Target < low.Target) {
+					low = p
+				}
+			}
+			if low == nil {
+				return "-"
+			}
+			return fmt.Sprintf("%.0f/s: %s", low.Target, strings.ReplaceAll(low.Cause, "|", "\\|"))
+		},
+		"backends": func(m map[string]string) string {
+			var out []string
+			for _, k := range slices.Sorted(maps.Keys(m)) {
+				out = append(out, k+" "+m[k])
+			}
+			return strings.Join(out, ", ")
+		},
+		"desc": func(name string) string { return microDescriptions[name] },
 		"searchProbes": func(key string) int {
 			n := 0
 			for _, p := range r.Probes {
@@ -241,7 +285,7 @@ never taken from the sender.
 
 - Commit: ` + "`{{.R.Environment.Commit}}`" + `{{if .R.Environment.Dirty}} with uncommitted changes{{end}}; started {{.R.Started}}{{if .R.Quick}}; **a --quick run: not for quoting**{{end}}{{if .R.Interrupted}}; **interrupted: incomplete**{{end}}
 - Machine: {{.R.Environment.Machine}}; {{.R.Environment.GoVersion}}
-- Backends (built locally by ` + "`make images`" + `): {{range $k, $v := .R.Environment.Backends}}{{$k}} {{$v}}; {{end}}
+- Backends (built locally by ` + "`make images`" + `): {{backends .R.Environment.Backends}}
 - {{.R.Rounds}} rounds of {{.R.Duration}} per sender and sink, each sender once per round in random order, each run
   against a fresh sink; rate searches and the plain loop's calibration probe for {{.R.Probe}}.
 - Trace settings, the same for every sender that has them: {{.Spans}}-span traces, OTLP gRPC, no compression,
@@ -287,7 +331,9 @@ make bench    # Go micro-benchmarks, then cmd/otelbench-bench; writes reports/ou
 {{end}}
 {{range $name, $prof := .R.Profiles}}
 ### Why "{{$name}}" was missed: otelbench's CPU profile of that run
-{{if $prof.Parts}}
+{{with why $name}}
+{{.}}
+{{end}}{{if $prof.Parts}}
 Where otelbench's CPU went in that run (each function's own time, by the part it belongs to):
 
 | part | share of CPU |
@@ -312,9 +358,9 @@ otelbench's direct pipeline into the counting sink at fixed targets, so that the
 
 Highest rate sustained (spans/s), from the searches' probes (every probe is in bench.json):
 
-| sink/sender | rate/s | probes |
-|---|--:|--:|
-{{range $k, $v := .R.Rates}}| {{$k}} | {{f0 $v}} | {{searchProbes $k}} |
+| sink/sender | rate/s | probes | the lowest failing probe above it |
+|---|--:|--:|---|
+{{range $k, $v := .R.Rates}}| {{$k}} | {{f0 $v}} | {{searchProbes $k}} | {{failedAbove $k $v}} |
 {{end}}
 The plain loop's calibration (each configuration once, {{.R.Probe}}):
 
