@@ -1,0 +1,80 @@
+// Package sampling predicts a head sampler's decision from the trace ID, for the samplers whose rule is known, so
+// that verification can tell a trace the sampler was expected to drop ("not sampled") from one that was lost.
+//
+// otelbench chooses every trace ID it sends, so where the application's sampler decides from the trace ID alone
+// (the OpenTelemetry SDKs' TraceIdRatioBased, and the specification's consistent probability sampling), the
+// decision for each request is known before the request is sent.
+package sampling
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+)
+
+// Rule is how a sampler turns a trace ID and a ratio into a decision.
+type Rule string
+
+const (
+	// RuleGo is go.opentelemetry.io/otel/sdk/trace's TraceIDRatioBased: the trace ID's low 8 bytes, big-endian,
+	// shifted right by one, below ratio × 2^63 (truncated).
+	RuleGo Rule = "go"
+	// RuleConsistent is the specification's consistent probability sampling (tracestate "ot=th:"): the trace ID's
+	// low 56 bits, its randomness, at or above the rejection threshold (1 - ratio) × 2^56 (rounded).
+	RuleConsistent Rule = "consistent"
+)
+
+// Rules are the rules Predict knows, in the order the documentation lists them.
+var Rules = []Rule{RuleGo, RuleConsistent}
+
+// maxThreshold is 2^56: the rejection threshold of a sampler that keeps nothing.
+const maxThreshold = uint64(1) << 56
+
+// Sampler is a known rule at a ratio in [0, 1].
+type Sampler struct {
+	Rule  Rule
+	Ratio float64
+}
+
+// New checks rule and ratio.
+func New(rule Rule, ratio float64) (Sampler, error) {
+	if math.IsNaN(ratio) || ratio < 0 || ratio > 1 {
+		return Sampler{}, fmt.Errorf("ratio %v: expected a number from 0 to 1", ratio)
+	}
+	switch rule {
+	case RuleGo, RuleConsistent:
+		return Sampler{Rule: rule, Ratio: ratio}, nil
+	}
+	return Sampler{}, fmt.Errorf("rule %q: expected one of %v", rule, Rules)
+}
+
+// Sampled says whether the sampler keeps the trace with this ID.
+func (s Sampler) Sampled(id [16]byte) bool {
+	switch s.Rule {
+	case RuleGo:
+		if s.Ratio >= 1 {
+			return true // the Go SDK returns AlwaysSample for a fraction of 1 or more
+		}
+		return binary.BigEndian.Uint64(id[8:16])>>1 < uint64(s.Ratio*(1<<63))
+	case RuleConsistent:
+		return randomness(id) >= Threshold(s.Ratio)
+	}
+	return true
+}
+
+// Threshold is the consistent sampler's rejection threshold for ratio: (1 - ratio) × 2^56, rounded to the nearest
+// integer, so that a ratio of 1 rejects nothing and 0 rejects everything.
+func Threshold(ratio float64) uint64 {
+	switch {
+	case ratio >= 1:
+		return 0
+	case ratio <= 0:
+		return maxThreshold
+	}
+	return uint64(math.Round((1 - ratio) * float64(maxThreshold)))
+}
+
+// randomness is the trace ID's low 56 bits: W3C Trace Context level 2's random part.
+func randomness(id [16]byte) uint64 {
+	return binary.BigEndian.Uint64(id[8:16]) & (maxThreshold - 1)
+}
