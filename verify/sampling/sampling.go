@@ -19,13 +19,16 @@ const (
 	// RuleGo is go.opentelemetry.io/otel/sdk/trace's TraceIDRatioBased: the trace ID's low 8 bytes, big-endian,
 	// shifted right by one, below ratio × 2^63 (truncated).
 	RuleGo Rule = "go"
+	// RulePython is opentelemetry-sdk's (Python) TraceIdRatioBased: the trace ID's low 64 bits below
+	// round(ratio × 2^64).
+	RulePython Rule = "python"
 	// RuleConsistent is the specification's consistent probability sampling (tracestate "ot=th:"): the trace ID's
 	// low 56 bits, its randomness, at or above the rejection threshold (1 - ratio) × 2^56 (rounded).
 	RuleConsistent Rule = "consistent"
 )
 
 // Rules are the rules Predict knows, in the order the documentation lists them.
-var Rules = []Rule{RuleGo, RuleConsistent}
+var Rules = []Rule{RuleGo, RulePython, RuleConsistent}
 
 // maxThreshold is 2^56: the rejection threshold of a sampler that keeps nothing.
 const maxThreshold = uint64(1) << 56
@@ -42,7 +45,7 @@ func New(rule Rule, ratio float64) (Sampler, error) {
 		return Sampler{}, fmt.Errorf("ratio %v: expected a number from 0 to 1", ratio)
 	}
 	switch rule {
-	case RuleGo, RuleConsistent:
+	case RuleGo, RulePython, RuleConsistent:
 		return Sampler{Rule: rule, Ratio: ratio}, nil
 	}
 	return Sampler{}, fmt.Errorf("rule %q: expected one of %v", rule, Rules)
@@ -56,6 +59,11 @@ func (s Sampler) Sampled(id [16]byte) bool {
 			return true // the Go SDK returns AlwaysSample for a fraction of 1 or more
 		}
 		return binary.BigEndian.Uint64(id[8:16])>>1 < uint64(s.Ratio*(1<<63))
+	case RulePython:
+		if s.Ratio >= 1 {
+			return true // the bound is 2^64: every 64-bit value is below it
+		}
+		return binary.BigEndian.Uint64(id[8:16]) < uint64(math.Round(s.Ratio*0x1p64))
 	case RuleConsistent:
 		return randomness(id) >= Threshold(s.Ratio)
 	}
