@@ -106,8 +106,7 @@ type profilePart struct {
 	Share float64 `json:"share"`
 }
 
-// profileParts are the parts a profile's functions are put in, the first that matches by prefix (or "otlptrace"
-// anywhere: the exporter's transform).
+// profileParts are the parts a profile's functions are put in: the first part with a prefix of the function's name.
 var profileParts = []struct {
 	name     string
 	prefixes []string

@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Rule is how a sampler turns a trace ID and a ratio into a decision.
@@ -44,11 +45,10 @@ func New(rule Rule, ratio float64) (Sampler, error) {
 	if math.IsNaN(ratio) || ratio < 0 || ratio > 1 {
 		return Sampler{}, fmt.Errorf("ratio %v: expected a number from 0 to 1", ratio)
 	}
-	switch rule {
-	case RuleGo, RulePython, RuleConsistent:
-		return Sampler{Rule: rule, Ratio: ratio}, nil
+	if !slices.Contains(Rules, rule) {
+		return Sampler{}, fmt.Errorf("rule %q: expected one of %v", rule, Rules)
 	}
-	return Sampler{}, fmt.Errorf("rule %q: expected one of %v", rule, Rules)
+	return Sampler{Rule: rule, Ratio: ratio}, nil
 }
 
 // Sampled says whether the sampler keeps the trace with this ID.
