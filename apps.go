@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/containers/app"
@@ -22,6 +23,7 @@ import (
 	"github.com/otelbench/otelbench/reports"
 	"github.com/otelbench/otelbench/scenarios"
 	"github.com/otelbench/otelbench/verify"
+	"github.com/otelbench/otelbench/verify/sampling"
 )
 
 // plannedApp is an app workload before anything starts: the app, the load, and the ports chosen for it.
@@ -32,6 +34,9 @@ type plannedApp struct {
 	// port is where a started app listens; metricsAddr is host:port of its own metrics endpoint (scraped).
 	port        int
 	metricsAddr string
+	// policy is the sampler the app is expected to run, confidence its ratio check's.
+	policy     sampling.Policy
+	confidence float64
 }
 
 // planApps adds the app workloads of sc to p: each request is one trace for the backends its traces reach.
@@ -43,6 +48,7 @@ func (p *plan) planApps(sc *scenarios.Scenario) {
 		}
 		a := sc.App(w.App)
 		pa := &plannedApp{w: w, a: a, schedule: schedule(sc, w)}
+		pa.policy, pa.confidence = a.SamplingPolicy()
 		if a.Traces.On() {
 			for _, d := range sc.Paths(sc.Backend(a.Traces.Backend), "traces") {
 				p.traces[d.Name] += float64(pa.schedule.Slots())
@@ -102,6 +108,10 @@ type appCheck struct {
 	counted                  float64
 	// diagnosis says, when no request's span was found, whether the backend holds any span of the app at all.
 	diagnosis string
+	// roots (traces) is how many traces the app started itself for the requests sent without a traceparent, as
+	// counted by searching the backend (rootsRes says how the search went).
+	roots    int64
+	rootsRes verify.Result
 }
 
 // diagnose tells an app that exported no span to backend from one whose spans went to traces of their own (it
@@ -207,7 +217,7 @@ func (r *appRun) otelEnv(sc *scenarios.Scenario, runID string, live map[string]*
 		"OTEL_SERVICE_NAME":        a.Name,
 		"OTEL_RESOURCE_ATTRIBUTES": "service.instance.id=" + appInstance(runID, a.Name) + ",otelbench.run.id=" + runID,
 		"OTEL_PROPAGATORS":         "tracecontext,baggage",
-		"OTEL_TRACES_SAMPLER":      "parentbased_always_on",
+		"OTEL_TRACES_SAMPLER":      r.policy.Sampler,
 		"OTEL_BSP_SCHEDULE_DELAY":  "200",
 		"OTEL_BLRP_SCHEDULE_DELAY": "200",
 		// Prometheus stores cumulative temporality; what the SDKs default to, said so.
@@ -225,6 +235,9 @@ func (r *appRun) otelEnv(sc *scenarios.Scenario, runID string, live map[string]*
 		{"traces", a.Traces},
 		{"metrics", scenarios.AppSignal{Backend: a.Metrics.Backend, Protocol: a.Metrics.Protocol}},
 		{"logs", a.Logs},
+	}
+	if r.policy.ByRatio(sampling.ParentNone) {
+		env["OTEL_TRACES_SAMPLER_ARG"] = strconv.FormatFloat(r.policy.Ratio, 'g', -1, 64)
 	}
 	if r.metricsAddr != "" {
 		_, port, _ := strings.Cut(r.metricsAddr, ":")
@@ -299,6 +312,7 @@ func (r *appRun) build(ctx context.Context, sc *scenarios.Scenario, p *plan, run
 	}
 	load, err := generators.NewHTTPLoad(generators.HTTPLoadConfig{
 		Stream: r.w.Name, BaseURL: r.url, Requests: reqs, Schedule: r.schedule, IDs: p.ids, MaxInFlight: r.w.MaxInFlight,
+		Unsampled: r.w.Parents.Unsampled, NoParent: r.w.Parents.None,
 	})
 	if err != nil {
 		return err
@@ -320,6 +334,9 @@ func (r *appRun) build(ctx context.Context, sc *scenarios.Scenario, p *plan, run
 				res, err := verify.Requests(ctx, reader, r.expected(), verify.Options{Window: window, Progress: progress})
 				if err == nil && res.Lost > 0 && res.Lost == res.Expected {
 					c.diagnosis = r.diagnose(ctx, reader, backend)
+				}
+				if err == nil && r.w.Parents.None > 0 {
+					err = r.countRoots(ctx, c, reader, window)
 				}
 				return res, err
 			}
@@ -412,18 +429,65 @@ func settledCount(ctx context.Context, count verify.CountQuery) float64 {
 	return last
 }
 
-// expected lists the answered requests and what their server spans must say.
+// expected lists the answered requests that carried a traceparent, what their server spans must say, and what
+// the app's sampler should do with each.
 func (r *appRun) expected() []verify.Request {
 	var out []verify.Request
 	for seq, res := range r.load.Results() {
 		if !res.Answered() {
 			continue
 		}
+		parent := parentOf(r.load.ParentOf(uint64(seq)))
+		if parent == sampling.ParentNone {
+			continue // the app chose the trace ID: countRoots counts these
+		}
 		q := r.w.Requests[res.Kind]
-		tid, parent := r.load.TraceParent(uint64(seq))
-		out = append(out, verify.Request{Seq: uint64(seq), Trace: tid, Parent: parent, Method: q.Method, Route: q.Route, Status: res.Status})
+		tid, span := r.load.TraceParent(uint64(seq))
+		out = append(out, verify.Request{Seq: uint64(seq), Trace: tid, Parent: span, Method: q.Method, Route: q.Route, Status: res.Status,
+			Expect: r.policy.Expect(tid, parent), UnsampledParent: parent == sampling.ParentUnsampled})
 	}
 	return out
+}
+
+// parentOf is a request's traceparent as the sampler sees it.
+func parentOf(t generators.Traceparent) sampling.Parent {
+	switch t {
+	case generators.TraceparentUnsampled:
+		return sampling.ParentUnsampled
+	case generators.TraceparentNone:
+		return sampling.ParentNone
+	}
+	return sampling.ParentSampled
+}
+
+// byParent counts the answered requests by the traceparent they carried.
+func (r *appRun) byParent() map[sampling.Parent]int64 {
+	out := map[sampling.Parent]int64{}
+	for seq, res := range r.load.Results() {
+		if res.Answered() {
+			out[parentOf(r.load.ParentOf(uint64(seq)))]++
+		}
+	}
+	return out
+}
+
+// countRoots counts the traces the app started itself for the requests sent without a traceparent, by searching
+// the backend for the app's service since the load began.
+func (r *appRun) countRoots(ctx context.Context, c *appCheck, reader verify.TraceReader, window time.Duration) error {
+	searcher, ok := reader.(verify.TraceSearcher)
+	if !ok {
+		return fmt.Errorf("app %s: %s cannot be searched by service, so the requests sent without a traceparent cannot be found", r.a.Name, c.path)
+	}
+	known := map[trace.TraceID]bool{}
+	for seq := range r.load.Results() {
+		tid, _ := r.load.TraceParent(uint64(seq))
+		known[tid] = true
+	}
+	roots := r.byParent()[sampling.ParentNone]
+	since := r.load.Stats().Start.Add(-time.Second)
+	n, res, err := verify.Roots(ctx, searcher, cmp.Or(r.env["OTEL_SERVICE_NAME"], r.a.Name), since, known, len(known)+2*int(roots)+100, verify.Options{Window: window})
+	c.roots, c.rootsRes = n, res
+	return err
 }
 
 // expectedLogs lists the answered requests that log, and how many records each.
@@ -521,6 +585,7 @@ func (r *appRun) rows() []reports.Exporter {
 		}
 		if c.signal == "traces" {
 			side.SpansBelow, side.Attributes, side.Semconv = res.SpansBelow, res.Attributes, verify.Semconv(res.Attributes)
+			res, side.Sampling = r.judgeSampling(c, res, hs.Answered)
 		} else {
 			side.Metric, side.Counted = c.metric, c.counted
 		}
@@ -542,7 +607,14 @@ func (r *appRun) rows() []reports.Exporter {
 		if res.Lost > 0 {
 			row.LostByCause = map[string]int64{"never_readable": res.Lost}
 		}
-		row.Passed = res.Passed() && res.Expected == row.Sent && hs.Answered > 0 && hs.Failed == 0 && hs.NotSent == 0 &&
+		verified := res.Passed() && res.Expected == row.Sent
+		if sm := side.Sampling; sm != nil {
+			row.NotSampled = sm.NotSampled
+			// Every request judged: verified or not sampled, and none the sampler should have dropped arrived.
+			verified = res.Lost == 0 && res.Altered == 0 && res.Duplicated == 0 && sm.Unexpected == 0 &&
+				res.Verified+sm.NotSampled == row.Sent && (sm.Check == nil || sm.Check.Consistent)
+		}
+		row.Passed = verified && hs.Answered > 0 && hs.Failed == 0 && hs.NotSent == 0 &&
 			hs.UnexpectedStatus == 0 && c.err == nil && !behind(st.TargetRate, st.AchievedRate, 0.01)
 		if !row.Passed {
 			row.Causes = r.causes(c, &row)
@@ -550,6 +622,75 @@ func (r *appRun) rows() []reports.Exporter {
 		out = append(out, row)
 	}
 	return out
+}
+
+// judgeSampling adds the requests sent without a traceparent (counted by searching) to res, and says what the
+// app's sampler kept of the answered requests against what it was expected to keep. It returns res unchanged
+// and no sampling when the app samples nothing away and every request carried a sampled traceparent (the
+// default: every trace is expected, and a missing one is lost).
+func (r *appRun) judgeSampling(c *appCheck, res verify.Result, answered int64) (verify.Result, *reports.Sampling) {
+	p := r.policy
+	byParent := r.byParent()
+	if p.Sampler == sampling.ParentBasedAlwaysOn && byParent[sampling.ParentUnsampled] == 0 && byParent[sampling.ParentNone] == 0 {
+		return res, nil
+	}
+	rule := string(p.Rule)
+	if rule == "" {
+		rule = scenarios.RuleUnknown
+	}
+	sm := &reports.Sampling{Sampler: p.Sampler, Ratio: p.Ratio, Rule: rule,
+		SampledParent: byParent[sampling.ParentSampled], UnsampledParent: byParent[sampling.ParentUnsampled], NoParent: byParent[sampling.ParentNone]}
+	for _, q := range r.expected() {
+		switch q.Expect {
+		case sampling.Keep:
+			sm.PredictedKept++
+		case sampling.Drop:
+			sm.PredictedDropped++
+		}
+	}
+	eitherKept, eitherTotal := res.EitherKept, res.EitherTotal
+	if roots := sm.NoParent; roots > 0 {
+		found := c.roots
+		switch p.Expect([16]byte{}, sampling.ParentNone) {
+		case sampling.Keep:
+			sm.PredictedKept += roots
+			res.Verified += min(found, roots)
+			res.Expected += roots
+			if found < roots {
+				res.Lost += roots - found
+				res.Problems = append(res.Problems, fmt.Sprintf("%d of the %d requests sent without a traceparent have no trace the app started in %s", roots-found, roots, c.path))
+			}
+		case sampling.Drop:
+			sm.PredictedDropped += roots
+			res.NotSampled += max(roots-found, 0)
+			res.Unexpected += min(found, roots)
+		default:
+			eitherTotal += roots
+			eitherKept += min(found, roots)
+			res.Verified += min(found, roots)
+			res.Expected += min(found, roots)
+			res.NotSampled += max(roots-found, 0)
+		}
+		if found > roots {
+			res.Unexpected += found - roots
+			res.Problems = append(res.Problems, fmt.Sprintf("%d traces the app started itself in %s, for %d requests sent without a traceparent", found, c.path, roots))
+		}
+		res.Problems = append(res.Problems, c.rootsRes.Problems...)
+	}
+	sm.Either = eitherTotal
+	sm.NotSampled, sm.Unexpected, sm.Violations = res.NotSampled, res.Unexpected, res.Violations
+	sm.Kept = res.Verified + res.Altered + res.Unexpected
+	if answered > 0 {
+		sm.ObservedRatio = round3(float64(sm.Kept) / float64(answered))
+		sm.ExpectedRatio = round3((float64(sm.PredictedKept) + float64(eitherTotal)*p.Ratio) / float64(answered))
+	}
+	if eitherTotal > 0 {
+		if chk, err := sampling.CheckRatio(int(eitherKept), int(eitherTotal), p.Ratio, r.confidence); err == nil {
+			sm.Check = &reports.RatioCheck{Kept: eitherKept, Total: eitherTotal, Observed: round3(chk.Observed), Expected: chk.Expected,
+				Confidence: chk.Confidence, Lo: round3(chk.Lo), Hi: round3(chk.Hi), Consistent: chk.Consistent}
+		}
+	}
+	return res, sm
 }
 
 // causes say why an app's row failed, with what the run can see: the HTTP side, the environment the app was
@@ -576,6 +717,17 @@ func (r *appRun) causes(c *appCheck, row *reports.Exporter) []string {
 	if c.err != nil {
 		add("verification failed: %v", c.err)
 	}
+	if sm := hs.Sampling; sm != nil {
+		if sm.Unexpected > sm.Violations {
+			add("%d traces arrived that sampler %s was predicted to drop (see problems): the app's sampler is not the one expected, or its rule is not %s", sm.Unexpected-sm.Violations, r.policy, sm.Rule)
+		}
+		if sm.Violations > 0 {
+			add("%d requests sent with an unsampled traceparent (flags 00) have spans: sampler %s must not record under an unsampled parent", sm.Violations, sm.Sampler)
+		}
+		if chk := sm.Check; chk != nil && !chk.Consistent {
+			add("the share of traces kept is outside its interval: %s", chk.String())
+		}
+	}
 	if row.Lost == 0 && row.Altered == 0 && row.Duplicated == 0 {
 		return out
 	}
@@ -583,6 +735,9 @@ func (r *appRun) causes(c *appCheck, row *reports.Exporter) []string {
 	case "traces":
 		if row.Lost > 0 {
 			add("%d of %d answered requests have no server span in %s (read back by the trace ID of each request's traceparent)", row.Lost, row.Sent, c.path)
+			if hs.Sampling != nil {
+				add("sampler %s was expected to keep each of them; %d other requests were not sampled, as expected", r.policy, row.NotSampled)
+			}
 		}
 		if row.Altered > 0 {
 			add("%d server spans were found but do not say what the request was (parent, method, route or status): see problems", row.Altered)
@@ -644,14 +799,6 @@ func (r *appRun) envProblems(signal string) []string {
 	if signal == "TRACES" {
 		if p, ok := r.a.Env["OTEL_PROPAGATORS"]; ok && !slices.Contains(strings.Split(p, ","), "tracecontext") {
 			out = append(out, fmt.Sprintf("the app's environment has OTEL_PROPAGATORS=%s, without tracecontext: it does not take the traceparent header, so its spans start traces of their own", p))
-		}
-		switch s := env["OTEL_TRACES_SAMPLER"]; s {
-		case "always_off", "parentbased_always_off":
-			out = append(out, fmt.Sprintf("the app's environment has OTEL_TRACES_SAMPLER=%s: sampling is off, so the app records no span (otelbench's requests are sampled; expected parentbased_always_on)", s))
-		case "traceidratio", "parentbased_traceidratio":
-			if s == "traceidratio" || env["OTEL_TRACES_SAMPLER_ARG"] != "1" {
-				out = append(out, fmt.Sprintf("the app's environment has OTEL_TRACES_SAMPLER=%s (arg %q): the app samples a fraction of requests", s, env["OTEL_TRACES_SAMPLER_ARG"]))
-			}
 		}
 	}
 	for _, k := range []string{"OTEL_EXPORTER_OTLP_" + signal + "_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"} {

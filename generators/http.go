@@ -42,7 +42,22 @@ type HTTPLoadConfig struct {
 	MaxInFlight int
 	// Timeout bounds one request (default 30s).
 	Timeout time.Duration
+	// Unsampled and NoParent are the shares of requests sent with an unsampled traceparent (flags 00) and with
+	// none; the rest carry a sampled one (flags 01). Which requests they are is derived from the sequence number.
+	Unsampled, NoParent float64
 }
+
+// Traceparent is what a request says of its parent span.
+type Traceparent int
+
+const (
+	// TraceparentSampled: 00-<trace>-<span>-01.
+	TraceparentSampled Traceparent = iota
+	// TraceparentUnsampled: 00-<trace>-<span>-00.
+	TraceparentUnsampled
+	// TraceparentNone: no traceparent header; the app starts a trace of its own.
+	TraceparentNone
+)
 
 // HTTPResult is what became of one request.
 type HTTPResult struct {
@@ -59,7 +74,8 @@ type HTTPResult struct {
 func (r HTTPResult) Answered() bool { return r.Status != 0 }
 
 // HTTPLoad drives requests at an app on a schedule, open loop: a request is sent when it is due, whether or not
-// earlier ones were answered. Request seq carries traceparent 00-TraceID(stream, seq)-SpanID(trace, 0)-01.
+// earlier ones were answered. Request seq carries traceparent 00-TraceID(stream, seq)-SpanID(trace, 0)-01 (or -00,
+// or none: ParentOf).
 type HTTPLoad struct {
 	cfg      HTTPLoadConfig
 	client   *http.Client
@@ -125,10 +141,30 @@ func (l *HTTPLoad) KindOf(seq uint64) int {
 	return len(l.cfg.Requests) - 1
 }
 
-// TraceParent is the trace ID and parent span ID request seq carries.
+// TraceParent is the trace ID and parent span ID request seq carries (unless ParentOf says it carries none).
 func (l *HTTPLoad) TraceParent(seq uint64) (trace.TraceID, trace.SpanID) {
 	tid := l.cfg.IDs.TraceID(l.cfg.Stream, seq)
 	return tid, SpanID(tid, 0)
+}
+
+// ParentOf is what request seq says of its parent: a uniform draw derived from seq (splitmix64, independent of
+// the kind pick) against the shares of unsampled and missing parents.
+func (l *HTTPLoad) ParentOf(seq uint64) Traceparent {
+	if l.cfg.Unsampled <= 0 && l.cfg.NoParent <= 0 {
+		return TraceparentSampled
+	}
+	z := seq + 0x632be59bd9b4e019
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	z ^= z >> 31
+	u := float64(z>>11) / (1 << 53)
+	switch {
+	case u < l.cfg.Unsampled:
+		return TraceparentUnsampled
+	case u < l.cfg.Unsampled+l.cfg.NoParent:
+		return TraceparentNone
+	}
+	return TraceparentSampled
 }
 
 // Run sends every request on schedule, then waits for every answer (or its timeout).
@@ -184,8 +220,12 @@ func (l *HTTPLoad) send(ctx context.Context, seq uint64, kind int, due time.Time
 	if r.Body != "" && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	tid, sid := l.TraceParent(seq)
-	req.Header.Set("traceparent", "00-"+tid.String()+"-"+sid.String()+"-01")
+	switch tid, sid := l.TraceParent(seq); l.ParentOf(seq) {
+	case TraceparentSampled:
+		req.Header.Set("traceparent", "00-"+tid.String()+"-"+sid.String()+"-01")
+	case TraceparentUnsampled:
+		req.Header.Set("traceparent", "00-"+tid.String()+"-"+sid.String()+"-00")
+	}
 	sent := time.Now()
 	resp, err := l.client.Do(req)
 	if err != nil {

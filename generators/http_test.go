@@ -80,6 +80,38 @@ var _ = Describe("HTTPLoad", func() {
 		Expect(st.Latency.Count).To(BeEquivalentTo(200))
 	})
 
+	It("sends shares of requests with an unsampled traceparent and with none, each as ParentOf says", func(ctx SpecContext) {
+		srv := app(map[string]int{"/a": 200})
+		load, err := generators.NewHTTPLoad(generators.HTTPLoadConfig{
+			Stream: "w", BaseURL: srv.URL, Schedule: generators.Constant(2000, time.Second), IDs: ids,
+			Requests: []generators.HTTPRequest{{Method: "GET", Path: "/a"}}, Unsampled: 0.25, NoParent: 0.1,
+		})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(load.Run(ctx)).To(Succeed())
+		Expect(got).To(HaveLen(2000))
+		sent := map[string]bool{}
+		for _, s := range got {
+			sent[s.traceparent] = true
+		}
+		shares := map[generators.Traceparent]int{}
+		for seq := range load.Results() {
+			tid, sid := load.TraceParent(uint64(seq))
+			mode := load.ParentOf(uint64(seq))
+			shares[mode]++
+			switch mode {
+			case generators.TraceparentSampled:
+				Expect(sent).To(HaveKey("00-" + tid.String() + "-" + sid.String() + "-01"))
+			case generators.TraceparentUnsampled:
+				Expect(sent).To(HaveKey("00-" + tid.String() + "-" + sid.String() + "-00"))
+			}
+		}
+		Expect(sent).To(HaveKey(""), "the requests without a traceparent")
+		// Binomial shares of 2000 draws: 4 standard deviations are about 78 (0.25) and 54 (0.1) requests.
+		Expect(shares[generators.TraceparentUnsampled]).To(BeNumerically("~", 500, 78))
+		Expect(shares[generators.TraceparentNone]).To(BeNumerically("~", 200, 54))
+		Expect(shares[generators.TraceparentSampled]).To(Equal(2000 - shares[generators.TraceparentUnsampled] - shares[generators.TraceparentNone]))
+	})
+
 	It("counts statuses the scenario does not expect, and requests with no answer apart from them", func(ctx SpecContext) {
 		srv := app(map[string]int{"/ok": 200, "/broken": 500})
 		load, err := generators.NewHTTPLoad(generators.HTTPLoadConfig{

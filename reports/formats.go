@@ -184,12 +184,18 @@ func writeExportersMarkdown(b *strings.Builder, rows []Exporter) {
 // writeAppsMarkdown writes the table of applications under test.
 func writeAppsMarkdown(b *strings.Builder, rows []Exporter) {
 	b.WriteString("\n### Applications under test\n\n")
-	b.WriteString("| app | workload | signal | protocol | path | answered | verified | lost | altered | http failed | not sent | statuses | latency p50 | latency p99 | spans below | semconv / metric | result |\n")
-	b.WriteString("|---|---|---|---|---|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|---|---|\n")
+	b.WriteString("| app | workload | signal | protocol | path | answered | verified | not sampled | lost | altered | http failed | not sent | statuses | latency p50 | latency p99 | spans below | semconv / metric | result |\n")
+	b.WriteString("|---|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|---|---|\n")
 	for _, a := range appRowsOf(rows) {
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %d | %d | %d | %d | %d | %s | %s | %s | %s | %s | %s |\n",
-			md(a.App), md(a.Workload), md(a.Signal), md(a.Protocol), md(a.Path), a.Answered, a.Verified, a.Lost, a.Altered,
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %d | %s | %d | %d | %d | %d | %s | %s | %s | %s | %s | %s |\n",
+			md(a.App), md(a.Workload), md(a.Signal), md(a.Protocol), md(a.Path), a.Answered, a.Verified, a.NotSampled, a.Lost, a.Altered,
 			a.Failed, a.NotSent, md(a.Statuses), a.LatencyP50, a.LatencyP99, a.SpansBelow, md(a.Telemetry), a.Result)
+	}
+	if lines := samplingLines(rows); len(lines) > 0 {
+		b.WriteString("\nSampling (expected vs kept; not sampled is not lost):\n\n")
+		for _, l := range lines {
+			fmt.Fprintf(b, "- %s\n", md(l))
+		}
 	}
 }
 
@@ -314,10 +320,17 @@ func junitRow(e *Exporter) (string, junitSuite, junitCase) {
 		class := fmt.Sprintf("%s.%s.%s.%s", e.Name, e.Workload, e.Signal, e.Backend)
 		s := junitSuite{Name: fmt.Sprintf("%s (%s)", rowLabel(e), e.Protocol)}
 		c := junitCase{Name: fmt.Sprintf("telemetry of every request answered verified (%d of %d)", e.Verified, e.Sent), ClassName: class}
+		if sm := e.App.Sampling; sm != nil {
+			c.Name = fmt.Sprintf("telemetry of every request answered verified or not sampled as expected (%d verified, %d not sampled, of %d); %s",
+				e.Verified, e.NotSampled, e.Sent, sm.String())
+		}
 		if !e.Passed {
 			a := e.App
-			msg := fmt.Sprintf("telemetry of %d of %d requests answered verified, %d lost, %d duplicated, %d altered; %d of %d requests answered, %d failed, %d not sent, %d of an unexpected status",
-				e.Verified, e.Sent, e.Lost, e.Duplicated, e.Altered, a.Answered, a.Requests, a.Failed, a.NotSent, a.UnexpectedStatus)
+			msg := fmt.Sprintf("telemetry of %d of %d requests answered verified, %d not sampled, %d lost, %d duplicated, %d altered; %d of %d requests answered, %d failed, %d not sent, %d of an unexpected status",
+				e.Verified, e.Sent, e.NotSampled, e.Lost, e.Duplicated, e.Altered, a.Answered, a.Requests, a.Failed, a.NotSent, a.UnexpectedStatus)
+			if sm := a.Sampling; sm != nil {
+				msg += "; sampling: " + sm.String()
+			}
 			c.Failure = &junitFailure{Message: msg, Text: strings.Join(causesOf(e, 5), "\n")}
 		}
 		return class, s, c

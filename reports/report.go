@@ -4,6 +4,7 @@ package reports
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"slices"
@@ -80,15 +81,22 @@ func (r *Report) EvaluateThresholds(thresholds []Threshold, exporters [][]string
 	r.Thresholds = nil
 	r.ThresholdsPassed = true
 	for i, t := range thresholds {
+		applied := false
 		for j := range r.Exporters {
 			row := &r.Exporters[j]
-			if len(exporters[i]) > 0 && !slices.Contains(exporters[i], row.Name) {
+			if len(exporters[i]) > 0 && !slices.Contains(exporters[i], row.Name) || !t.AppliesTo(row) {
 				continue
 			}
+			applied = true
 			v, ok := t.Holds(row)
 			r.Thresholds = append(r.Thresholds, ThresholdResult{Expr: t.Source, Exporter: row.Name, Workload: row.Workload,
 				Backend: row.Backend, Value: math.Round(v*1000) / 1000, Passed: ok})
 			r.ThresholdsPassed = r.ThresholdsPassed && ok
+		}
+		if !applied && t.sampling {
+			// A gate on sampling with nothing to judge must not pass silently.
+			r.Thresholds = append(r.Thresholds, ThresholdResult{Expr: t.Source, Exporter: "(no row with sampling)"})
+			r.ThresholdsPassed = false
 		}
 	}
 }
@@ -271,6 +279,9 @@ type Exporter struct {
 	WitnessScope string `json:"witness_scope,omitempty"`
 	// ScrapeCoverage (the prometheus exporter) says how Prometheus' scrapes covered the sending.
 	ScrapeCoverage *ScrapeCoverage `json:"scrape_coverage,omitempty"`
+	// NotSampled (an application's traces) counts the requests whose trace did not arrive because the app's
+	// sampler was expected to drop it (or might, by a ratio): not lost, and not in Lost. App.Sampling says more.
+	NotSampled int64 `json:"not_sampled,omitempty"`
 	// LostByCause splits Lost by why each item is missing, adding up to it: dropped_in_sdk (the SDK's queue was
 	// full or still held it at shutdown), export_failed (in an export call that failed, after retries), and
 	// never_readable (the backend acknowledged it, or it went through a collector, and it was never found).
@@ -318,6 +329,85 @@ type App struct {
 	// increase.
 	Metric  string  `json:"metric,omitempty"`
 	Counted float64 `json:"counted,omitempty"`
+	// Sampling (traces) is what the app's sampler was expected to keep and what it kept.
+	Sampling *Sampling `json:"sampling,omitempty"`
+}
+
+// Sampling is an application's trace sampling as a run judged it. Every request answered is one of: verified
+// (its trace arrived, as expected or as a sampler of unknown rule may keep it), not_sampled (its trace did not
+// arrive, and the sampler was expected to drop it or might), lost (expected kept, missing), unexpected
+// (expected dropped, arrived) or altered.
+type Sampling struct {
+	// Sampler, Ratio and Rule are the sampler expected: its OTEL_TRACES_SAMPLER name, its ratio (1 for the
+	// samplers without one) and the rule its ratio decides by ("unknown": only the share kept is checked).
+	Sampler string  `json:"sampler"`
+	Ratio   float64 `json:"ratio"`
+	Rule    string  `json:"rule"`
+	// SampledParent, UnsampledParent and NoParent count the requests answered by the traceparent they carried
+	// (flags 01, flags 00, none).
+	SampledParent   int64 `json:"sampled_parent"`
+	UnsampledParent int64 `json:"unsampled_parent"`
+	NoParent        int64 `json:"no_parent"`
+	// PredictedKept and PredictedDropped count the requests whose outcome was predicted one by one; Either those
+	// only a ratio decides (a rule not known, or a trace ID the app chose), checked by their share (RatioCheck).
+	PredictedKept    int64 `json:"predicted_kept"`
+	PredictedDropped int64 `json:"predicted_dropped"`
+	Either           int64 `json:"either"`
+	// Kept counts the requests whose trace arrived, NotSampled those whose trace did not and was not expected to
+	// (predicted dropped, or Either); Unexpected those predicted dropped that arrived, of which Violations were
+	// sent under an unsampled parent.
+	Kept       int64 `json:"kept"`
+	NotSampled int64 `json:"not_sampled"`
+	Unexpected int64 `json:"unexpected"`
+	Violations int64 `json:"unsampled_parent_violations"`
+	// ObservedRatio is Kept over the requests answered; ExpectedRatio what the sampler should keep of them (the
+	// predicted kept, plus Either times the ratio).
+	ObservedRatio float64 `json:"sampled_ratio"`
+	ExpectedRatio float64 `json:"expected_sampled_ratio"`
+	// Check tests the share of the Either requests kept against the ratio; nil when there were none.
+	Check *RatioCheck `json:"ratio_check,omitempty"`
+}
+
+// RatioCheck is the share of traces a sampler kept tested against its ratio: the Wilson score interval of the
+// observed share at Confidence, and whether the ratio lies inside it. Inside says the observations do not
+// contradict the ratio; with few traces the interval is wide (Lo, Hi), so only a large departure is detected.
+type RatioCheck struct {
+	Kept       int64   `json:"kept"`
+	Total      int64   `json:"total"`
+	Observed   float64 `json:"observed"`
+	Expected   float64 `json:"expected"`
+	Confidence float64 `json:"confidence"`
+	Lo         float64 `json:"lo"`
+	Hi         float64 `json:"hi"`
+	Consistent bool    `json:"consistent"`
+}
+
+// String is "0.48 kept of 120 (99% interval 0.37-0.60), expected 0.5: consistent".
+func (c *RatioCheck) String() string {
+	verdict := "consistent"
+	if !c.Consistent {
+		verdict = "outside the interval"
+	}
+	return fmt.Sprintf("%.3f kept of %d (%g%% interval %.3f-%.3f), expected %g: %s", c.Observed, c.Total, c.Confidence*100, c.Lo, c.Hi, c.Expected, verdict)
+}
+
+// String says in one line what the sampler was expected to do and did.
+func (s *Sampling) String() string {
+	out := s.Sampler
+	if s.Sampler == "traceidratio" || s.Sampler == "parentbased_traceidratio" {
+		out += fmt.Sprintf(" %g (%s rule)", s.Ratio, s.Rule)
+	}
+	out += fmt.Sprintf(": kept %.3f (expected %.3f), %d not sampled", s.ObservedRatio, s.ExpectedRatio, s.NotSampled)
+	if s.Unexpected > 0 {
+		out += fmt.Sprintf(", %d unexpected", s.Unexpected)
+		if s.Violations > 0 {
+			out += fmt.Sprintf(" (%d under unsampled parents)", s.Violations)
+		}
+	}
+	if s.Check != nil {
+		out += "; " + s.Check.String()
+	}
+	return out
 }
 
 // ScrapeCoverage is how the scrapes of a pull stream covered its sending: how many came, the first one's time

@@ -99,6 +99,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		if len(apps) > 0 {
 			b.WriteString("; every request the applications answered showed in their telemetry")
+			if len(samplingLines(apps)) > 0 {
+				b.WriteString(", or was not sampled as their samplers were expected to decide")
+			}
 		}
 		b.WriteString("\n")
 	} else {
@@ -130,13 +133,22 @@ func writeAppsText(b *strings.Builder, rows []Exporter, apart bool) error {
 	}
 	b.WriteString("applications under test (verified, lost, altered: requests answered; latency from the schedule):\n")
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "app\tworkload\tsignal\tprotocol\tpath\tanswered\tverified\tlost\taltered\thttp failed\tnot sent\tstatuses\tlatency p50\tp99\tspans below\tsemconv / metric\tresult\t")
+	fmt.Fprintln(tw, "app\tworkload\tsignal\tprotocol\tpath\tanswered\tverified\tnot sampled\tlost\taltered\thttp failed\tnot sent\tstatuses\tlatency p50\tp99\tspans below\tsemconv / metric\tresult\t")
 	for _, a := range appRowsOf(rows) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
-			a.App, a.Workload, a.Signal, a.Protocol, a.Path, a.Answered, a.Verified, a.Lost, a.Altered, a.Failed, a.NotSent,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			a.App, a.Workload, a.Signal, a.Protocol, a.Path, a.Answered, a.Verified, a.NotSampled, a.Lost, a.Altered, a.Failed, a.NotSent,
 			a.Statuses, a.LatencyP50, a.LatencyP99, a.SpansBelow, a.Telemetry, a.Result)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if lines := samplingLines(rows); len(lines) > 0 {
+		b.WriteString("sampling (expected vs kept; not sampled is not lost):\n")
+		for _, l := range lines {
+			fmt.Fprintf(b, "  %s\n", clipTo(l, maxText-2))
+		}
+	}
+	return nil
 }
 
 // writeCompatibilityText writes what each path changed: a table of otelbench's own paths, then a line per

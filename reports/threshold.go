@@ -16,7 +16,10 @@ import (
 //	throughput >= 20000
 //	achieved_rate >= 0.99 * target_rate
 //
-// Two arithmetic expressions compared with <, <=, >, >=, == or !=. Operands are numbers, durations (50ms, 1.5s:
+//	sampled_ratio between 0.45 and 0.55
+//
+// Two arithmetic expressions compared with <, <=, >, >=, == or !=, or one between two others (bounds included).
+// Operands are numbers, durations (50ms, 1.5s:
 // compared in milliseconds), row metrics (ThresholdMetrics) and percentiles of a latency (p50, p90, p99, max of
 // export_latency, visibility_latency or http_latency, the last on application rows); + - * / combine them.
 type Threshold struct {
@@ -24,6 +27,15 @@ type Threshold struct {
 	lhs    node
 	op     string
 	rhs    node
+	hi     node // the upper bound of between
+	// sampling: the threshold names a metric only rows with sampling have.
+	sampling bool
+}
+
+// AppliesTo reports whether t says anything of row e: a threshold on sampling applies only to the rows of an
+// application's traces whose sampling was judged.
+func (t Threshold) AppliesTo(e *Exporter) bool {
+	return !t.sampling || (e.App != nil && e.App.Sampling != nil)
 }
 
 // ThresholdMetrics are the row numbers a threshold can name, each with what it means.
@@ -37,8 +49,16 @@ var ThresholdMetrics = map[string]string{
 	"export_latency": "export call duration (with p50, p90, p99, max)", "visibility_latency": "emit-to-queryable (with p50, p99, max)",
 	"requests": "an app's requests sent", "answered": "an app's requests answered", "http_failed": "an app's requests with no answer",
 	"http_unexpected_status": "an app's answers of a status not expected", "not_sent": "an app's requests not sent (max_in_flight)",
-	"http_latency": "an app's request latency from its due time (with p50, p90, p99, max)",
+	"http_latency":           "an app's request latency from its due time (with p50, p90, p99, max)",
+	"sampled_ratio":          "an app's share of requests whose trace arrived (rows with sampling only)",
+	"expected_sampled_ratio": "the share its sampler should keep (rows with sampling only)",
+	"not_sampled":            "an app's requests whose trace its sampler dropped as expected (rows with sampling only)",
+	"unexpected_sampled":     "an app's traces its sampler should have dropped that arrived (rows with sampling only)",
 }
+
+// samplingMetrics are the metrics only an application's traces row with sampling has: a threshold naming one
+// applies to those rows alone.
+var samplingMetrics = []string{"sampled_ratio", "expected_sampled_ratio", "not_sampled", "unexpected_sampled"}
 
 // latencies are the distributions a percentile can be taken of.
 var latencies = []string{"export_latency", "visibility_latency", "http_latency"}
@@ -103,6 +123,18 @@ func (m metric) eval(e *Exporter) float64 {
 		case "not_sent":
 			return float64(a.NotSent)
 		}
+		if sm := a.Sampling; sm != nil {
+			switch m {
+			case "sampled_ratio":
+				return sm.ObservedRatio
+			case "expected_sampled_ratio":
+				return sm.ExpectedRatio
+			case "not_sampled":
+				return float64(sm.NotSampled)
+			case "unexpected_sampled":
+				return float64(sm.Unexpected)
+			}
+		}
 	}
 	return 0
 }
@@ -163,14 +195,30 @@ func ParseThreshold(src string) (Threshold, error) {
 	if t.lhs, err = p.sum(); err != nil {
 		return t, err
 	}
-	if p.tok.kind != tokOp {
-		return t, p.errorf("expected a comparison (<, <=, >, >=, ==, !=)")
+	switch {
+	case p.tok.kind == tokIdent && p.tok.text == "between":
+		t.op = "between"
+		p.next()
+		if t.rhs, err = p.sum(); err != nil {
+			return t, err
+		}
+		if p.tok.kind != tokIdent || p.tok.text != "and" {
+			return t, p.errorf("expected and, as in sampled_ratio between 0.45 and 0.55")
+		}
+		p.next()
+		if t.hi, err = p.sum(); err != nil {
+			return t, err
+		}
+	case p.tok.kind != tokOp:
+		return t, p.errorf("expected a comparison (<, <=, >, >=, ==, !=, between)")
+	default:
+		t.op = p.tok.text
+		p.next()
+		if t.rhs, err = p.sum(); err != nil {
+			return t, err
+		}
 	}
-	t.op = p.tok.text
-	p.next()
-	if t.rhs, err = p.sum(); err != nil {
-		return t, err
-	}
+	t.sampling = p.sampling
 	if p.tok.kind != tokEnd {
 		return t, p.errorf("expected the end of the threshold")
 	}
@@ -191,6 +239,8 @@ func (t Threshold) Holds(e *Exporter) (value float64, holds bool) {
 		return l, l >= r
 	case "==":
 		return l, l == r
+	case "between":
+		return l, l >= r && l <= t.hi.eval(e)
 	}
 	return l, l != r
 }
@@ -214,6 +264,8 @@ type parser struct {
 	src string
 	i   int
 	tok token
+	// sampling: a metric of samplingMetrics was named.
+	sampling bool
 }
 
 func (p *parser) errorf(format string, args ...any) error {
@@ -330,6 +382,7 @@ func (p *parser) operand() (node, error) {
 			return nil, fmt.Errorf("at column %d of %q: unknown metric %q; expected one of: %s, or p50/p90/p99/max(export_latency | visibility_latency | http_latency)",
 				p.i-len(name)+1, p.src, name, strings.Join(metricNames(), ", "))
 		}
+		p.sampling = p.sampling || slices.Contains(samplingMetrics, name)
 		return metric(name), nil
 	case tokEnd:
 		return nil, p.errorf("expected a number, a duration or a metric")

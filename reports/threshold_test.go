@@ -31,13 +31,32 @@ var _ = Describe("Threshold", func() {
 		Entry("an application's request latency", "p99(http_latency) < 100ms", 120.0, false),
 		Entry("an application's requests without an answer", "http_failed == 0", 2.0, false),
 		Entry("the share of an application's requests answered", "answered >= 0.99 * requests", 998.0, true),
+		Entry("a value between two bounds, bounds included", "throughput between 20000 and 20500", 20500.0, true),
+		Entry("a value outside them", "p99(export_latency) between 10ms and 40ms", 48.0, false),
 	)
+
+	It("judges sampling only on the rows that have it, and fails a gate on sampling that no row can answer", func() {
+		sampled := reports.Exporter{Name: "app", App: &reports.App{Answered: 800, Sampling: &reports.Sampling{ObservedRatio: 0.49, NotSampled: 408}}}
+		unsampled := reports.Exporter{Name: "app", Signal: "metrics", App: &reports.App{Answered: 800}}
+		t, err := reports.ParseThreshold("sampled_ratio between 0.45 and 0.55")
+		Expect(err).NotTo(HaveOccurred())
+		r := &reports.Report{Exporters: []reports.Exporter{sampled, unsampled}}
+		r.EvaluateThresholds([]reports.Threshold{t}, [][]string{nil})
+		Expect(r.Thresholds).To(HaveLen(1), "the metrics row has no sampling to judge")
+		Expect(r.Thresholds[0].Value).To(Equal(0.49))
+		Expect(r.ThresholdsPassed).To(BeTrue())
+
+		none := &reports.Report{Exporters: []reports.Exporter{unsampled}}
+		none.EvaluateThresholds([]reports.Threshold{t}, [][]string{nil})
+		Expect(none.ThresholdsPassed).To(BeFalse(), "a gate on sampling with no row to judge must not pass")
+	})
 
 	DescribeTable("refuses what it cannot evaluate, saying where and what is expected",
 		func(src, want string) {
 			_, err := reports.ParseThreshold(src)
 			Expect(err).To(MatchError(ContainSubstring(want)))
 		},
+		Entry("between without and", "sampled_ratio between 0.4 0.6", `at column 27 of "sampled_ratio between 0.4 0.6": expected and`),
 		Entry("no comparison", "lost", "at column 5 of \"lost\": expected a comparison"),
 		Entry("an unknown metric", "lots == 0", `unknown metric "lots"; expected one of:`),
 		Entry("a percentile of a count", "p99(lost) < 5", "expected export_latency, visibility_latency or http_latency in p99()"),

@@ -1,16 +1,20 @@
 package scenarios
 
 import (
+	"cmp"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/otelbench/otelbench/generators"
+	"github.com/otelbench/otelbench/verify/sampling"
 )
 
 // App is an application under test: a user's own service, in any language, with its own instrumentation.
@@ -51,6 +55,43 @@ type App struct {
 	Traces  AppSignal  `yaml:"traces"`
 	Metrics AppMetrics `yaml:"metrics"`
 	Logs    AppSignal  `yaml:"logs"`
+	// Sampling is what the app's trace sampler is expected to keep. Default: what the app's env says
+	// (OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG), else parentbased_always_on, which otelbench sets.
+	Sampling *AppSampling `yaml:"sampling"`
+}
+
+// AppSampling is an app's trace sampler as the scenario expects it. otelbench sets it in the app's environment
+// (OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG) and predicts, per request, whether the app keeps its trace: a
+// trace the sampler should drop that is missing is counted not_sampled, never lost.
+type AppSampling struct {
+	// Sampler is the sampler's name as OTEL_TRACES_SAMPLER spells it: always_on, always_off, traceidratio,
+	// parentbased_always_on, parentbased_always_off or parentbased_traceidratio.
+	Sampler string `yaml:"sampler"`
+	// Ratio is what a traceidratio sampler keeps, from 0 to 1 (OTEL_TRACES_SAMPLER_ARG; default 1).
+	Ratio *float64 `yaml:"ratio"`
+	// Rule is how the app's ratio sampler decides from the trace ID, which lets otelbench predict each request's
+	// outcome: go, python or consistent (see verify/sampling); unknown for a sampler whose rule otelbench does not
+	// know, judged by the share kept at Confidence. Default: python for an app with python:, else unknown.
+	Rule string `yaml:"rule"`
+	// Confidence is the confidence of the interval the share kept is tested with, where outcomes cannot be
+	// predicted one by one (default 0.99).
+	Confidence float64 `yaml:"confidence"`
+}
+
+// RuleUnknown is AppSampling.Rule for a ratio sampler whose rule otelbench does not know.
+const RuleUnknown = "unknown"
+
+// DefaultSamplingConfidence is AppSampling.Confidence when the scenario does not set it.
+const DefaultSamplingConfidence = 0.99
+
+// Parents says what share of an app workload's requests carry an unsampled traceparent and what share carry none,
+// so that a parent-based sampler is exercised; the rest carry a sampled one.
+type Parents struct {
+	// Unsampled is the share of requests whose traceparent has the sampled flag off (flags 00), from 0 to 1.
+	Unsampled float64 `yaml:"unsampled"`
+	// None is the share of requests sent without a traceparent: the app starts a trace of its own, decided by
+	// its root sampler. otelbench cannot know those trace IDs; it counts the app's root server spans instead.
+	None float64 `yaml:"none"`
 }
 
 // AppReady is how otelbench knows a started app can take load.
@@ -107,6 +148,167 @@ type Request struct {
 	// Logs is how many log records the app writes for each request of this kind, carrying the request's trace
 	// ID: checked when the app's logs are read back (the app's logs: section). Default 0.
 	Logs int `yaml:"logs"`
+}
+
+// samplerEnv and samplerArgEnv are the standard variables an app's SDK takes its sampler from.
+const (
+	samplerEnv    = "OTEL_TRACES_SAMPLER"
+	samplerArgEnv = "OTEL_TRACES_SAMPLER_ARG"
+)
+
+// searchable are the backend types whose traces otelbench can search by service (for requests sent without a
+// traceparent, whose trace IDs only the app knows).
+var searchable = []string{"jaeger", "zipkin"}
+
+// ratioSamplers are the samplers that take a ratio.
+var ratioSamplers = []string{sampling.TraceIDRatio, sampling.ParentBasedTraceRatio}
+
+// samplingRules are the values AppSampling.Rule may take.
+var samplingRules = []string{string(sampling.RuleGo), string(sampling.RulePython), string(sampling.RuleConsistent), RuleUnknown}
+
+// SamplingPolicy is the sampler app a is expected to run, resolved: the sampling block, or the app's env, or
+// otelbench's default (parentbased_always_on); and the confidence of its ratio check.
+func (a *App) SamplingPolicy() (sampling.Policy, float64) {
+	s := a.Sampling
+	if s == nil {
+		s = &AppSampling{}
+	}
+	def := sampling.ParentBasedAlwaysOn
+	if s.Ratio != nil {
+		def = sampling.TraceIDRatio
+	}
+	p := sampling.Policy{Sampler: cmp.Or(s.Sampler, a.Env[samplerEnv], def), Ratio: 1}
+	switch {
+	case s.Ratio != nil:
+		p.Ratio = *s.Ratio
+	case a.Env[samplerArgEnv] != "" && slices.Contains(ratioSamplers, p.Sampler):
+		if r, err := strconv.ParseFloat(strings.TrimSpace(a.Env[samplerArgEnv]), 64); err == nil {
+			p.Ratio = r
+		}
+	}
+	switch rule := cmp.Or(s.Rule, a.defaultRule()); rule {
+	case RuleUnknown:
+	default:
+		p.Rule = sampling.Rule(rule)
+	}
+	return p, cmp.Or(s.Confidence, DefaultSamplingConfidence)
+}
+
+// defaultRule is the rule of an app's ratio sampler when the scenario does not say: the Python SDK's for an app
+// otelbench runs in a Python environment of its own making.
+func (a *App) defaultRule() string {
+	if a.Python != "" {
+		return string(sampling.RulePython)
+	}
+	return RuleUnknown
+}
+
+// validateSampling checks an app's sampling block against itself and the app's env.
+func (sc *Scenario) validateSampling(v *validator, p string, a *App) {
+	s := a.Sampling
+	envSampler, envSet := a.Env[samplerEnv]
+	envArg, argSet := a.Env[samplerArgEnv]
+	ep, eap := p+".env."+samplerEnv, p+".env."+samplerArgEnv
+	if s == nil {
+		if !envSet {
+			if argSet {
+				v.at(eap, "%s without %s; expected %s too (or a sampling: block)", samplerArgEnv, samplerEnv, samplerEnv)
+			}
+			return
+		}
+		if !slices.Contains(sampling.Samplers, envSampler) {
+			v.at(ep, "otelbench cannot tell what sampler %q keeps; expected one of: %s, or a sampling: block saying what the app should keep (sampler: the known sampler it behaves like, ratio:, rule: unknown)", envSampler, strings.Join(sampling.Samplers, ", "))
+			return
+		}
+		if argSet && slices.Contains(ratioSamplers, envSampler) {
+			if r, err := strconv.ParseFloat(strings.TrimSpace(envArg), 64); err != nil || math.IsNaN(r) || r < 0 || r > 1 {
+				v.at(eap, "%s=%q is not a ratio; expected a number from 0 to 1 for %s", samplerArgEnv, envArg, envSampler)
+			}
+		}
+		if !a.Traces.On() {
+			v.at(ep, "the app's env sets a sampler, and its traces are not read back; expected traces: {backend: <name>} to check what it keeps")
+		}
+		return
+	}
+	sp := p + ".sampling"
+	if !a.Traces.On() {
+		v.at(sp, "sampling applies to traces, and app %q sends none otelbench reads back; expected traces: {backend: <name>}, or no sampling block", a.Name)
+	}
+	sampler := s.Sampler
+	if sampler == "" {
+		sampler = envSampler
+	}
+	switch {
+	case sampler == "" && s.Ratio != nil:
+		sampler = sampling.TraceIDRatio // what SamplingPolicy makes of a ratio alone
+	case sampler == "":
+		v.at(sp+".sampler", "missing sampler; expected one of: %s", strings.Join(sampling.Samplers, ", "))
+		return
+	}
+	v.oneOf(cmpPath(v, sp+".sampler", ep), "sampler", sampler, sampling.Samplers)
+	if envSet && s.Sampler != "" && envSampler != s.Sampler && slices.Contains(sampling.Samplers, envSampler) {
+		v.at(sp+".sampler", "sampler %s, and the app's env sets %s=%s; expected the same sampler in both, or %s left out of env (otelbench sets it from sampling:)", s.Sampler, samplerEnv, envSampler, samplerEnv)
+	}
+	ratioSampler := slices.Contains(ratioSamplers, sampler)
+	if s.Ratio != nil {
+		r := *s.Ratio
+		switch {
+		case math.IsNaN(r) || r < 0 || r > 1:
+			v.at(sp+".ratio", "ratio %v is out of range; expected a number from 0 to 1 (the share of traces kept)", r)
+		case !ratioSampler && slices.Contains(sampling.Samplers, sampler):
+			v.at(sp+".ratio", "ratio applies to %s; sampler %s takes none; expected no ratio here", strings.Join(ratioSamplers, " and "), sampler)
+		case argSet:
+			if er, err := strconv.ParseFloat(strings.TrimSpace(envArg), 64); err != nil || er != r {
+				v.at(sp+".ratio", "ratio %v, and the app's env sets %s=%s; expected the same ratio in both, or %s left out of env", r, samplerArgEnv, envArg, samplerArgEnv)
+			}
+		}
+	} else if ratioSampler && argSet {
+		if r, err := strconv.ParseFloat(strings.TrimSpace(envArg), 64); err != nil || math.IsNaN(r) || r < 0 || r > 1 {
+			v.at(eap, "%s=%q is not a ratio; expected a number from 0 to 1 for %s", samplerArgEnv, envArg, sampler)
+		}
+	} else if ratioSampler {
+		v.at(sp+".ratio", "missing ratio; expected the share of traces sampler %s keeps, from 0 to 1", sampler)
+	}
+	if s.Rule != "" {
+		v.oneOf(sp+".rule", "rule", s.Rule, samplingRules)
+		if !ratioSampler && slices.Contains(sampling.Samplers, sampler) {
+			v.at(sp+".rule", "rule applies to %s, which decide by the trace ID; sampler %s does not; expected no rule here", strings.Join(ratioSamplers, " and "), sampler)
+		}
+	}
+	if c := s.Confidence; c != 0 || v.has(sp+".confidence") {
+		if !(c >= 0.5 && c < 1) {
+			v.at(sp+".confidence", "confidence %v is out of range; expected a number from 0.5 to below 1, e.g. 0.99 (the default)", c)
+		}
+	}
+}
+
+// validateParents checks an app workload's shares of unsampled and missing parents.
+func (sc *Scenario) validateParents(v *validator, p string, w *Workload, a *App) {
+	pp := p + ".parents"
+	for _, f := range []struct {
+		key   string
+		share float64
+	}{{"unsampled", w.Parents.Unsampled}, {"none", w.Parents.None}} {
+		if math.IsNaN(f.share) || f.share < 0 || f.share > 1 {
+			v.at(pp+"."+f.key, "%s %v is out of range; expected a share of the requests from 0 to 1", f.key, f.share)
+		}
+	}
+	if sum := w.Parents.Unsampled + w.Parents.None; sum > 1 {
+		v.at(pp, "unsampled %v and none %v add up to %v; expected at most 1 (the rest carry a sampled traceparent)", w.Parents.Unsampled, w.Parents.None, sum)
+	}
+	if a != nil && v.has(pp) && !a.Traces.On() {
+		v.at(pp, "parents exercise the app's trace sampler, and the traces of app %q are not read back; expected traces: {backend: <name>} on the app, or no parents here", a.Name)
+	}
+	if a != nil && w.Parents.None > 0 && a.Traces.On() {
+		if b := sc.Backend(a.Traces.Backend); b != nil {
+			for _, d := range sc.Paths(b, "traces") {
+				if !slices.Contains(searchable, d.Type) {
+					v.at(pp+".none", "requests without a traceparent are found by searching the app's traces by service, and the traces of app %q are read back from %s, a %s backend, which otelbench does not search; expected traces that end in %s, or none: 0", a.Name, d.Name, d.Type, strings.Join(searchable, " or "))
+					break
+				}
+			}
+		}
+	}
 }
 
 // promName is what a Prometheus metric name looks like.
@@ -248,6 +450,7 @@ func (sc *Scenario) validateApp(v *validator, p string, a *App, seen map[string]
 			v.at(sp+".backend", "app %q is already running, so it cannot be told where backend %q, started by otelbench on a port of its choosing, listens; expected an external backend (external: {...}) the app already sends to, or command: to let otelbench start the app", a.Name, b.Name)
 		}
 	}
+	sc.validateSampling(v, p, a)
 	if c := a.Metrics.Count; c != "" && !promName.MatchString(c) {
 		v.at(p+".metrics.count", "count %q is not a metric name as the backend stores it; expected letters, digits, '_' and ':', e.g. http_server_request_duration_seconds_count", c)
 	}
@@ -308,6 +511,7 @@ func (sc *Scenario) validateAppWorkload(v *validator, p string, w *Workload, use
 	if a != nil && a.Logs.On() && !slices.ContainsFunc(w.Requests, func(r Request) bool { return r.Logs > 0 }) {
 		v.at(p+".requests", "the logs of app %q are read back, but no request of workload %q says how many records it logs; expected logs: <records per request> on the requests that log", a.Name, w.Name)
 	}
+	sc.validateParents(v, p, w, a)
 	if w.MaxInFlight < 0 || (w.MaxInFlight == 0 && v.has(p+".max_in_flight")) {
 		v.at(p+".max_in_flight", "max_in_flight %d is out of range; expected at least 1 (default %d)", w.MaxInFlight, DefaultMaxInFlight)
 	}

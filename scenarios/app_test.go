@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/otelbench/otelbench/scenarios"
+	"github.com/otelbench/otelbench/verify/sampling"
 )
 
 // appScenario is a valid scenario of an application under test (the test runs in scenarios/, where apps/flask is);
@@ -88,5 +89,58 @@ var _ = Describe("Application-under-test scenarios", func() {
 			"s.yaml:11:10", `dir applies to an app otelbench runs as a process; app "shop" runs as a container of image shop:dev`),
 		Entry("a status that is not HTTP's", "status: 201", "status: 2010",
 			"s.yaml:23:61", "status 2010 is not an HTTP status; expected 100 to 599"),
+		Entry("a sampling ratio above 1", logsLine, logsLine+"    sampling: {sampler: traceidratio, ratio: 1.5}\n",
+			"s.yaml:17:46", "ratio 1.5 is out of range; expected a number from 0 to 1"),
+		Entry("a sampler no SDK has", logsLine, logsLine+"    sampling: {sampler: probabilistic, ratio: 0.5}\n",
+			"s.yaml:17:25", `sampler "probabilistic" is not supported; expected one of: always_on, always_off, traceidratio`),
+		Entry("a ratio for a sampler that takes none", logsLine, logsLine+"    sampling: {sampler: always_on, ratio: 0.5}\n",
+			"s.yaml:17:43", "ratio applies to traceidratio and parentbased_traceidratio; sampler always_on takes none"),
+		Entry("a ratio sampler without its ratio", logsLine, logsLine+"    sampling: {sampler: traceidratio}\n",
+			"s.yaml:17:15", "missing ratio; expected the share of traces sampler traceidratio keeps"),
+		Entry("a rule otelbench does not know", logsLine, logsLine+"    sampling: {ratio: 0.5, rule: ruby}\n",
+			"s.yaml:17:34", `rule "ruby" is not supported; expected one of: go, python, consistent, unknown`),
+		Entry("a confidence of 1", logsLine, logsLine+"    sampling: {ratio: 0.5, confidence: 1}\n",
+			"s.yaml:17:40", "confidence 1 is out of range"),
+		Entry("a sampler that contradicts the app's env", logsLine, logsLine+"    env: {OTEL_TRACES_SAMPLER: always_on}\n    sampling: {sampler: traceidratio, ratio: 0.5}\n",
+			"s.yaml:18:25", "sampler traceidratio, and the app's env sets OTEL_TRACES_SAMPLER=always_on"),
+		Entry("a sampler argument in env that is not a ratio", logsLine, logsLine+"    env: {OTEL_TRACES_SAMPLER: traceidratio, OTEL_TRACES_SAMPLER_ARG: half}\n",
+			"s.yaml:17:71", `OTEL_TRACES_SAMPLER_ARG="half" is not a ratio; expected a number from 0 to 1 for traceidratio`),
+		Entry("a sampler in env otelbench cannot predict, without a sampling block", logsLine, logsLine+"    env: {OTEL_TRACES_SAMPLER: xray}\n",
+			"s.yaml:17:32", `otelbench cannot tell what sampler "xray" keeps`),
+		Entry("shares of parents above 1", "    rate: 10\n", "    rate: 10\n    parents: {unsampled: 0.6, none: 0.6}\n",
+			"s.yaml:21:14", "unsampled 0.6 and none 0.6 add up to 1.2; expected at most 1"),
+		Entry("a negative share of unsampled parents", "    rate: 10\n", "    rate: 10\n    parents: {unsampled: -0.1}\n",
+			"s.yaml:21:26", "unsampled -0.1 is out of range; expected a share of the requests from 0 to 1"),
 	)
+
+	DescribeTable("resolve the sampler an app is expected to run: its sampling block, else its env, else otelbench's default",
+		func(extra string, want sampling.Policy, confidence float64) {
+			sc, err := scenarios.Parse("s.yaml", []byte(strings.Replace(appScenario, logsLine, logsLine+extra, 1)))
+			Expect(err).NotTo(HaveOccurred())
+			got, c := sc.App("shop").SamplingPolicy()
+			Expect(got).To(Equal(want))
+			Expect(c).To(Equal(confidence))
+		},
+		Entry("nothing said: parentbased_always_on", "", sampling.Policy{Sampler: "parentbased_always_on", Ratio: 1, Rule: "python"}, 0.99),
+		Entry("the app's env", "    env: {OTEL_TRACES_SAMPLER: parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG: \"0.25\"}\n",
+			sampling.Policy{Sampler: "parentbased_traceidratio", Ratio: 0.25, Rule: "python"}, 0.99),
+		Entry("a ratio alone: traceidratio", "    sampling: {ratio: 0.1, confidence: 0.95}\n", sampling.Policy{Sampler: "traceidratio", Ratio: 0.1, Rule: "python"}, 0.95),
+		Entry("a rule not known", "    sampling: {sampler: parentbased_traceidratio, ratio: 0.5, rule: unknown}\n",
+			sampling.Policy{Sampler: "parentbased_traceidratio", Ratio: 0.5}, 0.99),
+	)
+
+	It("refuses parents on a workload that generates its own telemetry", func() {
+		_, err := scenarios.Parse("s.yaml", []byte(`version: 1
+name: a
+duration: 10s
+backends: [{name: jaeger, type: jaeger}]
+exporters: [{name: e, protocol: otlp-grpc, backend: jaeger}]
+workloads:
+  - {name: w, signal: traces, exporters: [e], rate: 10, parents: {unsampled: 0.5}}
+`))
+		Expect(err).To(MatchError(ContainSubstring(`s.yaml:7:66: parents applies to workloads that drive requests at an app (app: <name>)`)))
+	})
 })
+
+// logsLine is the last line of appScenario's app: the rows that add to the app add after it.
+const logsLine = "    logs: {backend: col}\n"

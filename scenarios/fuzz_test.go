@@ -18,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/otelbench/otelbench/verify/sampling"
 )
 
 // fuzzFile is the file name the fuzzed scenarios are parsed as: one in this folder, so that a seed's relative
@@ -55,6 +57,10 @@ func FuzzParse(f *testing.F) {
 			"exporters: [{name: e, protocol: otlp-grpc, backend: s, export_interval: 0s}]\n" +
 			"workloads: [{name: w, signal: metrics, exporters: [e], rate: 0, stages: [{duration: 24h, target: 5}, {duration: 1s, target: 0}], " +
 			"metrics: {instruments: [], series: 0, churn: 0, cardinality_limit: 0}}]\n",
+		"version: 1\nname: sampled\nduration: 1s\nbackends: [{name: j, type: jaeger}]\napps:\n  - name: a\n    command: [python, app.py]\n" +
+			"    env: {OTEL_TRACES_SAMPLER: parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG: \"0.25\"}\n    traces: {backend: j}\n" +
+			"    sampling: {sampler: parentbased_traceidratio, ratio: 0.25, rule: go, confidence: 0.95}\n" +
+			"workloads: [{name: w, app: a, rate: 10, parents: {unsampled: 0.5, none: 0.5}, requests: [{path: /}]}]\n",
 		"version: 1\nname: logs\nduration: 1s\nbackends: [{name: c, type: console, image: x}]\nexporters: [{name: e, protocol: console, backend: c, compression: gzip}]\n" +
 			"workloads: [{name: w, signal: logs, exporters: [e], rate: !!float NaN, logs: {severity: \"\", body_size: 0, attribute_size: 0}}]\n",
 	} {
@@ -125,8 +131,18 @@ func checkScenario(t *testing.T, sc *Scenario, data []byte) {
 	if sc.Verify.Timeout <= 0 || !(sc.Verify.RateTolerance >= 0 && sc.Verify.RateTolerance < 1) {
 		t.Errorf("verify is incomplete after defaults: %+v", sc.Verify)
 	}
+	for i := range sc.Apps {
+		a := &sc.Apps[i]
+		p, c := a.SamplingPolicy()
+		if _, err := sampling.NewPolicy(p.Sampler, p.Ratio, p.Rule); err != nil || !(c >= 0.5 && c < 1) {
+			t.Errorf("app %q resolves to a sampler that cannot be predicted: %+v (confidence %v): %v", a.Name, p, c, err)
+		}
+	}
 	for i := range sc.Workloads {
 		w := &sc.Workloads[i]
+		if ps := w.Parents; !(ps.Unsampled >= 0 && ps.None >= 0 && ps.Unsampled+ps.None <= 1) {
+			t.Errorf("workload %q has shares of parents %+v", w.Name, ps)
+		}
 		if d := sc.WorkloadDuration(w); d <= 0 || d > MaxDuration {
 			t.Errorf("workload %q sends for %s; expected more than 0s and at most %s", w.Name, d, MaxDuration)
 		}

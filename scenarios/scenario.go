@@ -408,6 +408,9 @@ type Workload struct {
 	// MaxInFlight (app workloads) bounds the requests waiting for an answer; a request due while that many wait is
 	// not sent, and is counted as not_sent (default 256).
 	MaxInFlight int `yaml:"max_in_flight"`
+	// Parents (app workloads) sends a share of the requests with an unsampled traceparent and a share without
+	// one, to exercise the app's parent-based sampler (default: every request carries a sampled traceparent).
+	Parents Parents `yaml:"parents"`
 }
 
 // MetricsShape says what a metrics workload records. Measurement k goes to instrument k mod len(Instruments) and

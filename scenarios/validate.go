@@ -800,6 +800,11 @@ func (sc *Scenario) validateRetention(v *validator) {
 func (sc *Scenario) validateWorkload(v *validator, p string, w *Workload, seen map[string]bool) {
 	v.name(p, w.Name, seen)
 	v.oneOf(p+".signal", "signal", w.Signal, Signals)
+	for _, f := range []string{"requests", "parents", "max_in_flight"} {
+		if v.has(p + "." + f) {
+			v.at(p+"."+f, "%s applies to workloads that drive requests at an app (app: <name>); workload %q generates telemetry itself; expected no %s here", f, w.Name, f)
+		}
+	}
 	for section, signal := range map[string]string{"trace": "traces", "metrics": "metrics", "logs": "logs"} {
 		if v.has(p+"."+section) && w.Signal != signal && slices.Contains(Signals, w.Signal) {
 			v.at(p+"."+section, "%s: applies to %s workloads; this workload's signal is %s; expected no %s section here", section, signal, w.Signal, section)

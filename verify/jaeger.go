@@ -87,6 +87,33 @@ func (j *Jaeger) Traces(ctx context.Context, ids []trace.TraceID) (map[trace.Tra
 	if status != http.StatusOK && status != http.StatusNotFound {
 		return nil, fmt.Errorf("query jaeger: %d: %.200s", status, body)
 	}
+	return decodeJaeger(body)
+}
+
+// Search lists the traces of service that Jaeger holds with spans between since and until (GET /api/traces with
+// service, start, end and limit): at most limit traces, each with all its spans.
+func (j *Jaeger) Search(ctx context.Context, service string, since, until time.Time, limit int) (map[trace.TraceID][]Span, error) {
+	q := url.Values{"service": {service}, "start": {fmt.Sprint(since.UnixMicro())}, "end": {fmt.Sprint(until.UnixMicro())},
+		"limit": {fmt.Sprint(limit)}, "raw": {"true"}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, j.BaseURL+"/api/traces?"+q.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	status, body, err := roundTrip(j.Client, req)
+	if err != nil {
+		return nil, fmt.Errorf("search jaeger: %w", err)
+	}
+	if status == http.StatusNotFound {
+		return map[trace.TraceID][]Span{}, nil
+	}
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("search jaeger: %d: %.200s", status, body)
+	}
+	return decodeJaeger(body)
+}
+
+// decodeJaeger reads the spans of a /api/traces answer by trace.
+func decodeJaeger(body []byte) (map[trace.TraceID][]Span, error) {
 	var r jaegerResponse
 	if err := json.Unmarshal(body, &r); err != nil {
 		return nil, fmt.Errorf("query jaeger: decode response: %w", err)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelbench/otelbench/verify/sampling"
 )
 
 // Request is one request an application under test answered, and what its server span must say of it.
@@ -26,6 +28,10 @@ type Request struct {
 	// scenario expects, and the status the app answered with.
 	Method, Route string
 	Status        int
+	// Expect is what the app's sampler should do with the request's trace (default: keep it). UnsampledParent
+	// says the request's traceparent had the sampled flag off.
+	Expect          sampling.Decision
+	UnsampledParent bool
 }
 
 // HTTP attribute names of the two generations of semantic conventions: the old ones (http.method,
@@ -61,6 +67,10 @@ func Semconv(seen map[string]int64) string {
 // route and status; altered when it is there but says otherwise; lost when the trace holds no such span. Spans
 // the app made below its server spans are counted (Result.SpansBelow), and the HTTP attribute names seen on
 // server spans (Result.Attributes) tell which semantic conventions the app's instrumentation follows.
+//
+// Requests the app's sampler should drop (Request.Expect) are not waited for: missing, they are not sampled;
+// found, unexpected. Those it may drop (Either) count as verified when found, not sampled when not. Once every
+// request expected kept is settled, reading goes on only until nothing new has arrived for opts.Settle.
 func Requests(ctx context.Context, reader TraceReader, reqs []Request, opts Options) (Result, error) {
 	if opts.Interval <= 0 {
 		opts.Interval = 100 * time.Millisecond
@@ -68,14 +78,24 @@ func Requests(ctx context.Context, reader TraceReader, reqs []Request, opts Opti
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4
 	}
-	res := Result{Expected: int64(len(reqs)), Traces: int64(len(reqs)), Attributes: map[string]int64{}}
+	if opts.Settle <= 0 {
+		opts.Settle = DefaultSettle
+	}
+	res := Result{Traces: int64(len(reqs)), Attributes: map[string]int64{}}
 	pending := make([]int, len(reqs))
 	for i := range pending {
 		pending[i] = i
+		switch reqs[i].Expect {
+		case sampling.Keep:
+			res.Expected++
+		case sampling.Either:
+			res.EitherTotal++
+		}
 	}
 	// partial: the trace was found without the server span under the request's span (yet).
 	partial := map[int]string{}
-	deadline := time.Now().Add(opts.Window)
+	start := time.Now()
+	deadline, lastArrival := start.Add(opts.Window), start
 	var mu sync.Mutex
 	for len(pending) > 0 {
 		res.Rounds++
@@ -110,11 +130,20 @@ func Requests(ctx context.Context, reader TraceReader, reqs []Request, opts Opti
 						still = append(still, i)
 						continue
 					}
+					lastArrival = time.Now()
+					if reqs[i].Expect == sampling.Drop {
+						unexpected(&res, reqs[i], spans)
+						continue
+					}
 					if why, done := judgeRequest(&res, reqs[i], spans); !done {
 						partial[i] = why
 						still = append(still, i)
 					} else {
 						delete(partial, i)
+						if reqs[i].Expect == sampling.Either {
+							res.EitherKept++
+							res.Expected++
+						}
 					}
 				}
 			}()
@@ -123,9 +152,11 @@ func Requests(ctx context.Context, reader TraceReader, reqs []Request, opts Opti
 		slices.Sort(still)
 		pending = still
 		if opts.Progress != nil {
-			opts.Progress(res.Verified, res.Expected)
+			opts.Progress(res.Verified+notSampledSoFar(reqs, pending), int64(len(reqs)))
 		}
-		if len(pending) == 0 || time.Now().After(deadline) || ctx.Err() != nil {
+		waiting := slices.ContainsFunc(pending, func(i int) bool { return reqs[i].Expect == sampling.Keep || partial[i] != "" })
+		settled := time.Since(lastArrival) >= opts.Settle
+		if len(pending) == 0 || (!waiting && settled) || time.Now().After(deadline) || ctx.Err() != nil {
 			break
 		}
 		select {
@@ -136,8 +167,16 @@ func Requests(ctx context.Context, reader TraceReader, reqs []Request, opts Opti
 	for _, i := range pending {
 		r := reqs[i]
 		if why, ok := partial[i]; ok {
+			if r.Expect == sampling.Either {
+				res.EitherKept++
+				res.Expected++
+			}
 			res.Altered++
 			res.problem(fmt.Sprintf("request %d (trace %s): %s", r.Seq, r.Trace, why))
+			continue
+		}
+		if r.Expect != sampling.Keep {
+			res.NotSampled++
 			continue
 		}
 		res.Lost++
@@ -147,6 +186,89 @@ func Requests(ctx context.Context, reader TraceReader, reqs []Request, opts Opti
 		res.Attributes = nil
 	}
 	return res, nil
+}
+
+// DefaultSettle is Options.Settle when not set: long enough for an app's batch span processor (otelbench sets
+// its delay to 200 ms) and a collector's batch on the way to have delivered what they hold.
+const DefaultSettle = 3 * time.Second
+
+// notSampledSoFar is how many of the pending requests would be counted not sampled if reading ended now.
+func notSampledSoFar(reqs []Request, pending []int) int64 {
+	var n int64
+	for _, i := range pending {
+		if reqs[i].Expect != sampling.Keep {
+			n++
+		}
+	}
+	return n
+}
+
+// unexpected counts the trace of a request its sampler should have dropped, which arrived.
+func unexpected(res *Result, r Request, spans []Span) {
+	res.Unexpected++
+	if r.UnsampledParent {
+		res.Violations++
+		res.problem(fmt.Sprintf("request %d (trace %s): %d span(s) recorded under an unsampled parent (traceparent flags 00): the sampler should have dropped them", r.Seq, r.Trace, len(spans)))
+		return
+	}
+	res.problem(fmt.Sprintf("request %d (trace %s): %d span(s) arrived; the sampler was predicted to drop this trace", r.Seq, r.Trace, len(spans)))
+}
+
+// TraceSearcher is a trace reader that can search the traces of a service in a time range (Jaeger, Zipkin): how
+// the traces an application started itself, for requests sent without a traceparent, are found.
+type TraceSearcher interface {
+	Search(ctx context.Context, service string, since, until time.Time, limit int) (map[trace.TraceID][]Span, error)
+}
+
+// Roots counts the traces service started itself since since: those holding a server span without a parent,
+// other than the known ones (the requests' own traces). It searches until the count has not changed for
+// opts.Settle, or opts.Window has passed; limit bounds the traces one search returns, and should exceed the known
+// ones and the roots expected together.
+func Roots(ctx context.Context, s TraceSearcher, service string, since time.Time, known map[trace.TraceID]bool, limit int, opts Options) (int64, Result, error) {
+	if opts.Settle <= 0 {
+		opts.Settle = DefaultSettle
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = 500 * time.Millisecond
+	}
+	var res Result
+	start := time.Now()
+	deadline := start.Add(opts.Window)
+	roots, changed := int64(-1), start
+	for {
+		res.Rounds++
+		got, err := s.Search(ctx, service, since, time.Now(), limit)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			res.queryFailed(err)
+		case err == nil:
+			var n int64
+			for id, spans := range got {
+				if known[id] {
+					continue
+				}
+				if slices.ContainsFunc(spans, func(sp Span) bool {
+					return sp.ParentID == (trace.SpanID{}) && (sp.Kind == "" || sp.Kind == "server")
+				}) {
+					n++
+				}
+			}
+			if n != roots {
+				roots, changed = n, time.Now()
+			}
+			if len(got) >= limit {
+				res.problem(fmt.Sprintf("the search of %s's traces returned its limit, %d: some traces may not have been counted", service, limit))
+			}
+		}
+		if (roots >= 0 && time.Since(changed) >= opts.Settle) || time.Now().After(deadline) || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(opts.Interval):
+		}
+	}
+	return max(roots, 0), res, ctx.Err()
 }
 
 // judgeRequest looks for the app's server span of r among spans (its trace); done is false when there is none

@@ -10,6 +10,7 @@ import (
 
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/verify"
+	"github.com/otelbench/otelbench/verify/sampling"
 )
 
 var _ = Describe("An application's requests read back from its traces", func() {
@@ -69,6 +70,42 @@ var _ = Describe("An application's requests read back from its traces", func() {
 		Expect(res.Problems).To(ContainElement(ContainSubstring("no span of it found")))
 		Expect(res.Problems).To(ContainElement(ContainSubstring("route /hello, expected none")))
 	})
+
+	It("counts the requests a sampler should drop as not sampled when missing, unexpected when present, and those it may drop by what arrived", func(ctx SpecContext) {
+		attrs := map[string]any{"http.method": "GET", "http.route": "/hello", "http.status_code": int64(200)}
+		keep, drop, dropped, under := req(0, "GET", "/hello", 200), req(1, "GET", "/hello", 200), req(2, "GET", "/hello", 200), req(3, "GET", "/hello", 200)
+		drop.Expect, dropped.Expect, under.Expect, under.UnsampledParent = sampling.Drop, sampling.Drop, sampling.Drop, true
+		eitherIn, eitherOut := req(4, "GET", "/hello", 200), req(5, "GET", "/hello", 200)
+		eitherIn.Expect, eitherOut.Expect = sampling.Either, sampling.Either
+		r := &fakeReader{traces: map[trace.TraceID][]verify.Span{
+			keep.Trace: {server(keep, attrs)}, dropped.Trace: {server(dropped, attrs)}, under.Trace: {server(under, attrs)},
+			eitherIn.Trace: {server(eitherIn, attrs)},
+		}}
+		o := opts
+		o.Window, o.Settle = 5*time.Second, 50*time.Millisecond
+		res, err := verify.Requests(ctx, r, []verify.Request{keep, drop, dropped, under, eitherIn, eitherOut}, o)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.Verified).To(BeEquivalentTo(2), "the one kept and the one of unknown outcome that arrived")
+		Expect(res.Expected).To(BeEquivalentTo(2))
+		Expect(res.NotSampled).To(BeEquivalentTo(2), "the one dropped as predicted and the one of unknown outcome that did not arrive")
+		Expect(res.Unexpected).To(BeEquivalentTo(2))
+		Expect(res.Violations).To(BeEquivalentTo(1), "the span under an unsampled parent")
+		Expect(res.Lost).To(BeZero())
+		Expect([]int64{res.EitherKept, res.EitherTotal}).To(Equal([]int64{1, 2}))
+		Expect(res.Problems).To(ContainElement(ContainSubstring("under an unsampled parent")))
+		Expect(res.Problems).To(ContainElement(ContainSubstring("predicted to drop")))
+	})
+
+	It("does not wait out the window for traces a sampler should drop, once the kept ones are in", func(ctx SpecContext) {
+		keep, drop := req(0, "GET", "/hello", 200), req(1, "GET", "/hello", 200)
+		drop.Expect = sampling.Drop
+		r := &fakeReader{traces: map[trace.TraceID][]verify.Span{keep.Trace: {server(keep, map[string]any{"http.method": "GET", "http.route": "/hello", "http.status_code": int64(200)})}}}
+		o := opts
+		o.Window, o.Settle = time.Hour, 50*time.Millisecond
+		res, err := verify.Requests(ctx, r, []verify.Request{keep, drop}, o)
+		Expect(err).NotTo(HaveOccurred())
+		Expect([]int64{res.Verified, res.NotSampled, res.Lost}).To(Equal([]int64{1, 1, 0}))
+	}, SpecTimeout(time.Minute))
 
 	It("waits for spans that arrive late, within the window", func(ctx SpecContext) {
 		a := req(0, "GET", "/hello", 200)

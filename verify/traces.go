@@ -52,6 +52,9 @@ type Options struct {
 	Concurrency int
 	// Progress, when set, is called after every round with the spans verified so far and the spans expected.
 	Progress func(verified, expected int64)
+	// Settle (an application's requests) is how long reading goes on after the last arrival once nothing is
+	// expected any more, so that traces a sampler should have dropped have the time to show. Default DefaultSettle.
+	Settle time.Duration
 }
 
 // Result is the verdict on one stream. Item counts: Expected = Verified + Altered + Lost (+ Overflowed for metrics);
@@ -94,6 +97,13 @@ type Result struct {
 	SpansBelow int64
 	// Attributes (an application's requests) counts the HTTP attribute names seen on the app's server spans.
 	Attributes map[string]int64
+	// Sampled requests (an application's, Requests): NotSampled counts the requests whose trace the sampler was
+	// expected to drop, or might drop, and that did not arrive; they are not in Expected. Unexpected counts those
+	// expected dropped that arrived anyway, Violations the part of them sent with an unsampled parent (a span
+	// under an unsampled parent). EitherTotal counts the requests a sampler of unknown rule decides, EitherKept
+	// those of them that arrived (and are in Expected): their share is checked against the ratio.
+	NotSampled, Unexpected, Violations int64
+	EitherTotal, EitherKept            int64
 }
 
 // Passed reports whether every expected span was verified and nothing was duplicated, altered or overflowed.

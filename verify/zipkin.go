@@ -86,6 +86,34 @@ func (z *Zipkin) Traces(ctx context.Context, ids []trace.TraceID) (map[trace.Tra
 	} else if err := json.Unmarshal(body, &traces); err != nil {
 		return nil, fmt.Errorf("query zipkin: decode response: %w", err)
 	}
+	return zipkinTraces(traces)
+}
+
+// Search lists the traces of service that Zipkin holds with spans between since and until (GET /api/v2/traces
+// with serviceName, endTs, lookback and limit; Zipkin keeps service names in lower case).
+func (z *Zipkin) Search(ctx context.Context, service string, since, until time.Time, limit int) (map[trace.TraceID][]Span, error) {
+	q := url.Values{"serviceName": {strings.ToLower(service)}, "endTs": {fmt.Sprint(until.UnixMilli())},
+		"lookback": {fmt.Sprint(max(until.Sub(since).Milliseconds(), 1))}, "limit": {fmt.Sprint(limit)}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, z.baseURL+"/api/v2/traces?"+q.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	status, body, err := roundTrip(z.client, req)
+	if err != nil {
+		return nil, fmt.Errorf("search zipkin: %w", err)
+	}
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("search zipkin: %d: %.200s", status, body)
+	}
+	var traces [][]zipkinSpan
+	if err := json.Unmarshal(body, &traces); err != nil {
+		return nil, fmt.Errorf("search zipkin: decode response: %w", err)
+	}
+	return zipkinTraces(traces)
+}
+
+// zipkinTraces converts Zipkin's traces to the verifier's spans, by trace.
+func zipkinTraces(traces [][]zipkinSpan) (map[trace.TraceID][]Span, error) {
 	out := make(map[trace.TraceID][]Span, len(traces))
 	for _, t := range traces {
 		for _, s := range t {

@@ -66,7 +66,7 @@ var _ = Describe("An application under test", Label("docker", "e2e", "python"), 
 		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
 	}, SpecTimeout(5*time.Minute))
 
-	It("is caught when broken: sampling off, its exporter pointed nowhere, or the traceparent ignored, fails with every request counted missing and the reason", func(ctx SpecContext) {
+	It("is caught when broken: its SDK disabled, its exporter pointed nowhere, or the traceparent ignored, fails with every request counted missing and the reason", func(ctx SpecContext) {
 		flask, err := filepath.Abs("../../scenarios/apps/flask")
 		Expect(err).NotTo(HaveOccurred())
 		path := writeScenario(strings.ReplaceAll(`version: 1
@@ -76,11 +76,11 @@ verify: {timeout: 10s}
 backends:
   - {name: jaeger, type: jaeger}
 apps:
-  - name: unsampled
+  - name: disabled
     dir: FLASK
     python: requirements.txt
     command: [python, app.py]
-    env: {INSTRUMENT: code, OTEL_TRACES_SAMPLER: always_off}
+    env: {INSTRUMENT: code, OTEL_SDK_DISABLED: "true"}
     ready: {path: /healthz}
     traces: {backend: jaeger}
   - name: nowhere
@@ -98,7 +98,7 @@ apps:
     ready: {path: /healthz}
     traces: {backend: jaeger}
 workloads:
-  - {name: load-unsampled, app: unsampled, rate: 20, requests: [{path: /hello}]}
+  - {name: load-disabled, app: disabled, rate: 20, requests: [{path: /hello}]}
   - {name: load-nowhere, app: nowhere, rate: 20, requests: [{path: /hello}]}
   - {name: load-unpropagated, app: unpropagated, rate: 20, requests: [{path: /hello}]}
 `, "FLASK", flask))
@@ -115,9 +115,9 @@ workloads:
 			Expect(e.Verified).To(BeZero())
 			causes[e.Name] = e.Causes
 		}
-		Expect(causes["unsampled"]).To(ContainElement(ContainSubstring("have no server span in jaeger")))
-		Expect(causes["unsampled"]).To(ContainElement(ContainSubstring("OTEL_TRACES_SAMPLER=always_off: sampling is off")))
-		Expect(causes["unsampled"]).To(ContainElement(ContainSubstring("jaeger holds no span of service unsampled at all")))
+		Expect(causes["disabled"]).To(ContainElement(ContainSubstring("have no server span in jaeger")))
+		Expect(causes["disabled"]).To(ContainElement(ContainSubstring("OTEL_SDK_DISABLED=true: its SDK makes no telemetry")))
+		Expect(causes["disabled"]).To(ContainElement(ContainSubstring("jaeger holds no span of service disabled at all")))
 		Expect(causes["nowhere"]).To(ContainElement(ContainSubstring("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:9/v1/traces, not the backend's endpoint")))
 		Expect(causes["nowhere"]).To(ContainElement(ContainSubstring("app nowhere printed:")))
 		Expect(causes["nowhere"]).To(ContainElement(ContainSubstring("jaeger holds no span of service nowhere at all")))

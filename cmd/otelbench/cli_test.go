@@ -53,6 +53,9 @@ var _ = Describe("otelbench validate", func() {
 		Entry("an external collector whose files_dir does not exist",
 			"version: 1\nname: x\nduration: 1s\nbackends:\n  - name: c\n    type: collector\n    external: {otlp_grpc: \"127.0.0.1:4317\", files_dir: ./otel-filez}\nexporters: [{name: e, protocol: otlp-grpc, backend: c}]\nworkloads: [{name: w, signal: logs, exporters: [e], rate: 10}]\n",
 			`7:56: folder "./otel-filez" does not exist`),
+		Entry("an app's sampling ratio out of range",
+			"version: 1\nname: x\nduration: 1s\nbackends: [{name: j, type: jaeger}]\napps:\n  - name: a\n    url: http://127.0.0.1:8000\n    traces: {backend: j}\n    sampling: {sampler: parentbased_traceidratio, ratio: 2}\nworkloads: [{name: w, app: a, rate: 10, requests: [{path: /}]}]\n",
+			`9:58: ratio 2 is out of range; expected a number from 0 to 1`),
 	)
 
 	It("agrees with run: a scenario validate rejects, run rejects at the same place with exit 2 and starts nothing", func() {
