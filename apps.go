@@ -574,6 +574,7 @@ func (r *appRun) rows() []reports.Exporter {
 	var out []reports.Exporter
 	for _, c := range r.checks {
 		res := c.res
+		var sampled *reports.Sampling
 		side := &reports.App{
 			Requests: hs.Requests, Answered: hs.Answered, Failed: hs.Failed, NotSent: hs.NotSent,
 			Statuses: hs.Statuses, UnexpectedStatus: hs.UnexpectedStatus,
@@ -585,7 +586,7 @@ func (r *appRun) rows() []reports.Exporter {
 		}
 		if c.signal == "traces" {
 			side.SpansBelow, side.Attributes, side.Semconv = res.SpansBelow, res.Attributes, verify.Semconv(res.Attributes)
-			res, side.Sampling = r.judgeSampling(c, res, hs.Answered)
+			res, sampled = r.judgeSampling(c, res, hs.Answered)
 		} else {
 			side.Metric, side.Counted = c.metric, c.counted
 		}
@@ -608,7 +609,8 @@ func (r *appRun) rows() []reports.Exporter {
 			row.LostByCause = map[string]int64{"never_readable": res.Lost}
 		}
 		verified := res.Passed() && res.Expected == row.Sent
-		if sm := side.Sampling; sm != nil {
+		if sm := sampled; sm != nil {
+			row.Sampling = sm
 			row.NotSampled = sm.NotSampled
 			// Every request judged: verified or not sampled, and none the sampler should have dropped arrived.
 			verified = res.Lost == 0 && res.Altered == 0 && res.Duplicated == 0 && sm.Unexpected == 0 &&
@@ -717,7 +719,7 @@ func (r *appRun) causes(c *appCheck, row *reports.Exporter) []string {
 	if c.err != nil {
 		add("verification failed: %v", c.err)
 	}
-	if sm := hs.Sampling; sm != nil {
+	if sm := row.Sampling; sm != nil {
 		if sm.Unexpected > sm.Violations {
 			add("%d traces arrived that sampler %s was predicted to drop (see problems): the app's sampler is not the one expected, or its rule is not %s", sm.Unexpected-sm.Violations, r.policy, sm.Rule)
 		}
@@ -735,7 +737,7 @@ func (r *appRun) causes(c *appCheck, row *reports.Exporter) []string {
 	case "traces":
 		if row.Lost > 0 {
 			add("%d of %d answered requests have no server span in %s (read back by the trace ID of each request's traceparent)", row.Lost, row.Sent, c.path)
-			if hs.Sampling != nil {
+			if row.Sampling != nil {
 				add("sampler %s was expected to keep each of them; %d other requests were not sampled, as expected", r.policy, row.NotSampled)
 			}
 		}

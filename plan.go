@@ -170,6 +170,8 @@ type stream struct {
 	backend string
 	// perSlot is the number of items one schedule slot emits (spans per trace, or 1).
 	perSlot int64
+	// kept (traces with sampling) predicts whether the SDK's sampler keeps trace seq.
+	kept func(seq uint64) bool
 	emitted func() uint64 // slots emitted so far
 	slots   func() uint64
 	run     func(ctx context.Context) error
@@ -191,7 +193,8 @@ type stream struct {
 // sendStats is what every generator reports, whatever its signal.
 type sendStats struct {
 	emitted, slots, missed   uint64
-	items                    int64 // items emitted into the SDK
+	items                    int64 // items emitted into the SDK (sampled in, for traces with sampling)
+	notSampled               int64 // spans of the traces the SDK's sampler dropped
 	droppedInSDK             int64
 	start, end, flushed      time.Time
 	targetRate, achievedRate float64 // items per second
@@ -337,7 +340,7 @@ func (s *stream) row(c *check) reports.Exporter {
 	row := reports.Exporter{
 		Name: s.exporter.Name, Workload: s.workload.Name, Signal: s.workload.Signal, Protocol: s.exporter.Protocol,
 		Backend:               c.path,
-		Emitted:               st.items,
+		Emitted:               st.items + st.notSampled,
 		Sent:                  st.items,
 		Verified:              res.Verified,
 		Lost:                  res.Lost,
@@ -409,9 +412,39 @@ func (s *stream) row(c *check) reports.Exporter {
 	if d := st.flushed.Sub(st.start).Seconds(); d > 0 {
 		row.ThroughputPerS = round(float64(st.export.Exported) / d)
 	}
+	row.Sampling = s.sampling(st)
+	if row.Sampling != nil {
+		row.NotSampled = st.notSampled
+	}
 	row.Passed = res.Passed() && row.Sent == res.Expected && row.Verified == row.Sent && row.DroppedInSDK == 0 && c.err == nil &&
-		!behind(st.targetRate, st.achievedRate, s.rateTolerance)
+		!behind(st.targetRate, st.achievedRate, s.rateTolerance) && (row.Sampling == nil || row.Sampling.Unexpected == 0)
 	return row
+}
+
+// sampling says, for a traces workload with sampling, what the SDK's sampler kept, in traces: what was predicted
+// by the Go SDK's rule (res), against what the SDK itself decided (st). A trace the SDK kept that was predicted
+// dropped would be exported and never looked for: it shows as a difference between the two, counted unexpected.
+func (s *stream) sampling(st sendStats) *reports.Sampling {
+	sm := s.workload.Sampling
+	if sm == nil || s.workload.Signal != "traces" || st.emitted == 0 {
+		return nil
+	}
+	spans := max(s.perSlot, 1)
+	out := &reports.Sampling{Sampler: "parentbased_traceidratio", Ratio: *sm.Ratio, Rule: "go", NoParent: int64(st.emitted)}
+	for seq := range st.emitted {
+		if s.kept(seq) {
+			out.PredictedKept++
+		} else {
+			out.PredictedDropped++
+		}
+	}
+	sdkDropped := st.notSampled / spans
+	out.NotSampled = min(out.PredictedDropped, sdkDropped)
+	out.Unexpected = max(out.PredictedDropped-sdkDropped, 0)
+	out.Kept = int64(st.emitted) - sdkDropped
+	out.ObservedRatio = round3(float64(out.Kept) / float64(st.emitted))
+	out.ExpectedRatio = round3(float64(out.PredictedKept) / float64(st.emitted))
+	return out
 }
 
 // witnessScope says whose the collector's counters on a row are: the row's stream's alone, or every stream

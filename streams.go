@@ -9,11 +9,13 @@ import (
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/scenarios"
 	"github.com/otelbench/otelbench/verify"
+	"github.com/otelbench/otelbench/verify/sampling"
 )
 
 // streamBuilder builds one planned stream: its exporter, generator and checks.
@@ -138,11 +140,20 @@ func (sb *streamBuilder) traces(ctx context.Context, s *stream) error {
 		exps = append(exps, exp)
 	}
 	shape := shapeOf(w)
+	var sampler sdktrace.Sampler
+	var predicted func(trace.TraceID) bool
+	if sm := w.Sampling; sm != nil {
+		// The SDK's own sampler samples; verification predicts its decisions by the Go rule, on its own.
+		sampler = sdktrace.ParentBased(sdktrace.TraceIDRatioBased(*sm.Ratio))
+		rule := sampling.Sampler{Rule: sampling.RuleGo, Ratio: *sm.Ratio}
+		predicted = func(id trace.TraceID) bool { return rule.Sampled(id) }
+		s.kept = func(seq uint64) bool { return predicted(p.ids.TraceID(ps.key, seq)) }
+	}
 	ts, err := generators.NewTraceStream(generators.TraceStreamConfig{
 		Stream: ps.key, Workload: w.Name, Exporter: e.Name, RunID: runID,
 		Shape: shape, Schedule: ps.schedule, IDs: p.ids, Values: ps.values, Batch: batch,
 		SpanExporter: exps[0], MoreInstances: exps[1:], InstanceRecorders: instanceRecs, Recorder: rec,
-		Pipeline: e.Pipeline, Emitters: emitters(),
+		Pipeline: e.Pipeline, Emitters: emitters(), Sampler: sampler,
 	})
 	if err != nil {
 		_ = shutdown(ctx)
@@ -163,7 +174,7 @@ func (sb *streamBuilder) traces(ctx context.Context, s *stream) error {
 		s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 			return verify.Traces(ctx, reader, verify.TraceExpectation{
 				Stream: ps.key, Workload: w.Name, Shape: shape, IDs: p.ids, Values: ps.values,
-				Emitted: ts.Emitted, Sent: s.sent, WatchEvery: watchEvery(ps.schedule), Scheduled: ts.Scheduled,
+				Emitted: ts.Emitted, Sent: s.sent, WatchEvery: watchEvery(ps.schedule), Scheduled: ts.Scheduled, Sampled: predicted,
 				Undelivered: func() int64 { st := ts.Stats(); return st.DroppedInSDK + st.Export.Failed },
 			}, verify.Options{Window: window, Progress: progress})
 		}})
@@ -323,7 +334,7 @@ func (s *stream) use(gen generators.Stream) {
 
 func fromStreamStats(st generators.StreamStats) sendStats {
 	return sendStats{
-		emitted: st.Emitted, slots: st.Slots, missed: st.Missed, items: int64(st.Items), droppedInSDK: st.DroppedInSDK,
+		emitted: st.Emitted, slots: st.Slots, missed: st.Missed, items: int64(st.Items), notSampled: int64(st.NotSampled), droppedInSDK: st.DroppedInSDK,
 		start: st.Start, end: st.End, flushed: st.Flushed, targetRate: st.TargetRate, achievedRate: st.AchievedRate,
 		export: st.Export, delivered: st.Export.Exported + st.Export.Failed, instances: st.Instances,
 	}

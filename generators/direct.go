@@ -106,6 +106,10 @@ func (s *TraceStream) runDirect(ctx context.Context) error {
 	var seq uint64
 	s.stats.Start, s.stats.End, seq = DriveParallel(ctx, cfg.Schedule, cfg.emitters(), &s.emitted, func(w int, seq uint64) {
 		s.began(seq)
+		if !cfg.keeps(cfg.IDs.TraceID(cfg.Stream, seq), SpanName(cfg.Workload, 0)) {
+			s.notSampled[w%len(exporters)].Add(1) // sampled out: never built, as the SDK never records it
+			return
+		}
 		now := time.Now()
 		d.add(w, now, func(batch []sdktrace.ReadOnlySpan) []sdktrace.ReadOnlySpan { return b.trace(seq, now, batch) })
 	})

@@ -89,6 +89,27 @@ type TraceStreamConfig struct {
 	// InstanceRecorders, when set, are each instance's own Recorder (children of Recorder, see Recorder.Child),
 	// in the order of SpanExporter then MoreInstances: Stats then reports every instance's share.
 	InstanceRecorders []*Recorder
+	// Sampler, when set, is the SDK's sampler (default: keep every trace), as an application configures one:
+	// the traces it drops are emitted but never exported, and counted as not sampled (StreamStats.NotSampled).
+	// The direct pipeline asks it too, and builds only the traces it keeps.
+	Sampler sdktrace.Sampler
+}
+
+// sampler is the SDK sampler of the stream's providers.
+func (c TraceStreamConfig) sampler() sdktrace.Sampler {
+	if c.Sampler == nil {
+		return sdktrace.AlwaysSample()
+	}
+	return c.Sampler
+}
+
+// keeps asks the stream's sampler about trace tid, as the SDK does when a root span starts.
+func (c TraceStreamConfig) keeps(tid trace.TraceID, name string) bool {
+	if c.Sampler == nil {
+		return true
+	}
+	r := c.Sampler.ShouldSample(sdktrace.SamplingParameters{ParentContext: context.Background(), TraceID: tid, Name: name, Kind: trace.SpanKindServer})
+	return r.Decision == sdktrace.RecordAndSample
 }
 
 // exporters is every instance's exporter, the first one's first.
@@ -107,7 +128,9 @@ type TraceStream struct {
 	sendDone chan struct{}
 	start    atomic.Int64  // unix nanoseconds when slot 0 was emitted
 	emitted  atomic.Uint64 // traces
-	stats    StreamStats
+	// notSampled counts the traces the sampler dropped, by the instance they went through.
+	notSampled []atomic.Uint64
+	stats      StreamStats
 }
 
 // Stream is what every generator stream offers a run: traces, metrics and logs alike.
@@ -148,6 +171,9 @@ type StreamStats struct {
 	// Instances, for a stream sent through several instances, is each one's share (Items, DroppedInSDK, Export);
 	// the fields above are their sums.
 	Instances []InstanceStats
+	// NotSampled is the number of spans of the traces the stream's sampler dropped (TraceStreamConfig.Sampler):
+	// emitted, never exported, and not in Items.
+	NotSampled uint64
 }
 
 // InstanceStats is what one instance of a stream's exporter (one SDK pipeline of several) was handed and did.
@@ -169,7 +195,8 @@ func NewTraceStream(cfg TraceStreamConfig) (*TraceStream, error) {
 	case cfg.Shape.Spans < 1:
 		return nil, fmt.Errorf("trace stream: %d spans per trace", cfg.Shape.Spans)
 	}
-	return &TraceStream{cfg: cfg, parents: cfg.Shape.Parents(), sendDone: make(chan struct{})}, nil
+	return &TraceStream{cfg: cfg, parents: cfg.Shape.Parents(), sendDone: make(chan struct{}),
+		notSampled: make([]atomic.Uint64, len(cfg.exporters()))}, nil
 }
 
 // began notes when slot 0 was emitted: the schedule's start, from which Scheduled measures.
@@ -220,7 +247,7 @@ func (s *TraceStream) Run(ctx context.Context) error {
 	for _, exp := range cfg.exporters() {
 		tp := sdktrace.NewTracerProvider(
 			sdktrace.WithResource(res),
-			sdktrace.WithSampler(sdktrace.AlwaysSample()),
+			sdktrace.WithSampler(cfg.sampler()),
 			sdktrace.WithIDGenerator(idGenerator{}),
 			sdktrace.WithBatcher(exp,
 				sdktrace.WithMaxExportBatchSize(cfg.Batch.Size),
@@ -236,7 +263,9 @@ func (s *TraceStream) Run(ctx context.Context) error {
 	var seq uint64
 	s.stats.Start, s.stats.End, seq = DriveParallel(ctx, cfg.Schedule, cfg.emitters(), &s.emitted, func(w int, seq uint64) {
 		s.began(seq)
-		s.emit(ctx, tracers[w%len(tracers)], seq)
+		if !s.emit(ctx, tracers[w%len(tracers)], seq) {
+			s.notSampled[w%len(tracers)].Add(1)
+		}
 	})
 	close(s.sendDone)
 
@@ -267,17 +296,23 @@ func (s *TraceStream) Run(ctx context.Context) error {
 func (s *TraceStream) finishStats(seq uint64) {
 	cfg := s.cfg
 	spans := uint64(cfg.Shape.Spans)
+	var dropped uint64
+	for i := range s.notSampled {
+		dropped += s.notSampled[i].Load()
+	}
 	s.stats.Slots = cfg.Schedule.Slots()
 	s.stats.Emitted = seq
 	s.stats.Missed = s.stats.Slots - seq
-	s.stats.Items = seq * spans
+	s.stats.Items = (seq - dropped) * spans
+	s.stats.NotSampled = dropped * spans
 	s.stats.Export = cfg.Recorder.Stats()
 	s.stats.DroppedInSDK = int64(s.stats.Items) - s.stats.Export.Exported - s.stats.Export.Failed
 	if d := cfg.Schedule.Duration().Seconds(); d > 0 {
 		s.stats.TargetRate = float64(s.stats.Slots*spans) / d
 	}
 	if d := s.stats.End.Sub(s.stats.Start).Seconds(); d > 0 {
-		s.stats.AchievedRate = float64(s.stats.Items) / max(d, cfg.Schedule.Duration().Seconds())
+		// What the stream emitted, sampled or not: the rate the schedule asked for.
+		s.stats.AchievedRate = float64(seq*spans) / max(d, cfg.Schedule.Duration().Seconds())
 	}
 	if n := len(cfg.InstanceRecorders); n > 1 && n == len(cfg.exporters()) {
 		// DriveParallel gives slot q to emitter q mod emitters, and emitter w sends through instance w mod n.
@@ -289,6 +324,9 @@ func (s *TraceStream) finishStats(seq uint64) {
 				traces++
 			}
 			s.stats.Instances[w%uint64(n)].Items += traces * spans
+		}
+		for i := range s.stats.Instances {
+			s.stats.Instances[i].Items -= s.notSampled[i].Load() * spans
 		}
 		for i, rec := range cfg.InstanceRecorders {
 			in := &s.stats.Instances[i]
@@ -304,8 +342,8 @@ func (s *TraceStream) finishStats(seq uint64) {
 }
 
 // emit creates trace seq: a tree of Shape.Spans spans, ended children first so that every parent encloses its
-// children in time.
-func (s *TraceStream) emit(ctx context.Context, tracer trace.Tracer, seq uint64) {
+// children in time. It reports whether the sampler kept the trace.
+func (s *TraceStream) emit(ctx context.Context, tracer trace.Tracer, seq uint64) bool {
 	cfg := s.cfg
 	slot := &idSlot{trace: cfg.IDs.TraceID(cfg.Stream, seq)}
 	base := withIDSlot(ctx, slot)
@@ -348,4 +386,5 @@ func (s *TraceStream) emit(ctx context.Context, tracer trace.Tracer, seq uint64)
 	for i := n - 1; i >= 0; i-- {
 		spans[i].End()
 	}
+	return spans[0].SpanContext().IsSampled()
 }

@@ -90,6 +90,48 @@ var _ = Describe("TraceStream", func() {
 		}
 	})
 
+	DescribeTable("with a sampler, exports the traces it keeps and counts the others not sampled, never dropped",
+		func(ctx SpecContext, pipeline string) {
+			rec := generators.NewRecorder()
+			mem := kept{tracetest.NewInMemoryExporter()}
+			ratio := 0.3
+			s, err := generators.NewTraceStream(generators.TraceStreamConfig{
+				Stream: "checkout/test", Workload: "checkout", Exporter: "test", RunID: "run-1",
+				Shape:    generators.Shape{Spans: 3, Depth: 2},
+				Schedule: generators.Constant(2000, 500*time.Millisecond), IDs: generators.NewIDs(42, "run-1"), Values: generators.NewValues(42, 8),
+				Batch:        generators.Batch{Size: 64, Queue: 4096, Timeout: 20 * time.Millisecond, ExportTimeout: time.Second},
+				SpanExporter: generators.MeasureSpanExporter(mem, rec), Recorder: rec, Pipeline: pipeline,
+				Sampler: sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio)),
+			})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(s.Run(ctx)).To(Succeed())
+			st := s.Stats()
+			Expect(st.DroppedInSDK).To(BeZero())
+			Expect(st.Items + st.NotSampled).To(Equal(st.Emitted*3), "every emitted span is sent or not sampled")
+			Expect(st.Export.Exported).To(BeEquivalentTo(st.Items))
+			// Which traces: exactly those the Go SDK's sampler keeps, asked on its own.
+			ids := generators.NewIDs(42, "run-1")
+			want := map[string]bool{}
+			for seq := range st.Emitted {
+				tid := ids.TraceID("checkout/test", seq)
+				r := sdktrace.TraceIDRatioBased(ratio).ShouldSample(sdktrace.SamplingParameters{ParentContext: context.Background(), TraceID: tid})
+				if r.Decision == sdktrace.RecordAndSample {
+					want[tid.String()] = true
+				}
+			}
+			got := map[string]bool{}
+			for _, sp := range mem.GetSpans() {
+				got[sp.SpanContext.TraceID().String()] = true
+			}
+			Expect(got).To(Equal(want))
+			// 1000 traces at 0.3: 4 standard deviations of the binomial are about 58.
+			Expect(len(want)).To(BeNumerically("~", 300, 58))
+			Expect(st.AchievedRate).To(BeNumerically("~", st.TargetRate, st.TargetRate*0.05), "the offered rate counts the traces sampled out")
+		},
+		Entry("through the SDK", generators.PipelineSDK),
+		Entry("through the direct pipeline", generators.PipelineDirect),
+	)
+
 	It("counts the spans a stalled exporter makes the SDK drop, and keeps the schedule", func(ctx SpecContext) {
 		rec := generators.NewRecorder()
 		held := &countingExporter{InMemoryExporter: tracetest.NewInMemoryExporter(), hold: make(chan struct{})}

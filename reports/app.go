@@ -69,7 +69,7 @@ func appRowOf(e *Exporter) appRow {
 		Answered: fmt.Sprintf("%d/%d", a.Answered, a.Requests), Verified: e.Verified, Lost: e.Lost, Altered: e.Altered,
 		Failed: a.Failed, NotSent: a.NotSent, Statuses: statusesOf(a), LatencyP50: ms(a.LatencyMs.P50),
 		LatencyP99: ms(a.LatencyMs.P99), SpansBelow: "-", Telemetry: telemetryOf(e), Result: verdict(e), NotSampled: "-"}
-	if a.Sampling != nil {
+	if e.Sampling != nil {
 		row.NotSampled = strconv.FormatInt(e.NotSampled, 10)
 	}
 	if e.Signal == "traces" {
@@ -94,8 +94,8 @@ func appRowsOf(rows []Exporter) []appRow {
 func samplingLines(rows []Exporter) []string {
 	var out []string
 	for i := range rows {
-		if a := rows[i].App; a != nil && a.Sampling != nil {
-			out = append(out, rowLabel(&rows[i])+": "+a.Sampling.String())
+		if sm := rows[i].Sampling; sm != nil {
+			out = append(out, rowLabel(&rows[i])+": "+sm.String())
 		}
 	}
 	return out

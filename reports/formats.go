@@ -135,6 +135,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if len(apps) > 0 {
 		writeAppsMarkdown(&b, apps)
 	}
+	if lines := samplingLines(r.Exporters); len(lines) > 0 {
+		b.WriteString("\nSampling (expected vs kept; not sampled is not lost):\n\n")
+		for _, l := range lines {
+			fmt.Fprintf(&b, "- %s\n", md(l))
+		}
+	}
 	for i := range r.Exporters {
 		e := &r.Exporters[i]
 		if e.Passed {
@@ -190,12 +196,6 @@ func writeAppsMarkdown(b *strings.Builder, rows []Exporter) {
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %d | %s | %d | %d | %d | %d | %s | %s | %s | %s | %s | %s |\n",
 			md(a.App), md(a.Workload), md(a.Signal), md(a.Protocol), md(a.Path), a.Answered, a.Verified, a.NotSampled, a.Lost, a.Altered,
 			a.Failed, a.NotSent, md(a.Statuses), a.LatencyP50, a.LatencyP99, a.SpansBelow, md(a.Telemetry), a.Result)
-	}
-	if lines := samplingLines(rows); len(lines) > 0 {
-		b.WriteString("\nSampling (expected vs kept; not sampled is not lost):\n\n")
-		for _, l := range lines {
-			fmt.Fprintf(b, "- %s\n", md(l))
-		}
 	}
 }
 
@@ -320,7 +320,7 @@ func junitRow(e *Exporter) (string, junitSuite, junitCase) {
 		class := fmt.Sprintf("%s.%s.%s.%s", e.Name, e.Workload, e.Signal, e.Backend)
 		s := junitSuite{Name: fmt.Sprintf("%s (%s)", rowLabel(e), e.Protocol)}
 		c := junitCase{Name: fmt.Sprintf("telemetry of every request answered verified (%d of %d)", e.Verified, e.Sent), ClassName: class}
-		if sm := e.App.Sampling; sm != nil {
+		if sm := e.Sampling; sm != nil {
 			c.Name = fmt.Sprintf("telemetry of every request answered verified or not sampled as expected (%d verified, %d not sampled, of %d); %s",
 				e.Verified, e.NotSampled, e.Sent, sm.String())
 		}
@@ -328,7 +328,7 @@ func junitRow(e *Exporter) (string, junitSuite, junitCase) {
 			a := e.App
 			msg := fmt.Sprintf("telemetry of %d of %d requests answered verified, %d not sampled, %d lost, %d duplicated, %d altered; %d of %d requests answered, %d failed, %d not sent, %d of an unexpected status",
 				e.Verified, e.Sent, e.NotSampled, e.Lost, e.Duplicated, e.Altered, a.Answered, a.Requests, a.Failed, a.NotSent, a.UnexpectedStatus)
-			if sm := a.Sampling; sm != nil {
+			if sm := e.Sampling; sm != nil {
 				msg += "; sampling: " + sm.String()
 			}
 			c.Failure = &junitFailure{Message: msg, Text: strings.Join(causesOf(e, 5), "\n")}
@@ -338,6 +338,9 @@ func junitRow(e *Exporter) (string, junitSuite, junitCase) {
 	class := fmt.Sprintf("%s.%s.%s", e.Workload, e.Name, e.Backend)
 	s := junitSuite{Name: fmt.Sprintf("%s (%s %s)", rowLabel(e), e.Signal, e.Protocol)}
 	c := junitCase{Name: fmt.Sprintf("every item delivered and verified (%d of %d)", e.Verified, e.Sent), ClassName: class}
+	if sm := e.Sampling; sm != nil {
+		c.Name += fmt.Sprintf("; %d not sampled as expected: %s", e.NotSampled, sm.String())
+	}
 	if !e.Passed {
 		msg := fmt.Sprintf("%d of %d verified, %d lost, %d duplicated, %d altered, %d dropped in the SDK", e.Verified, e.Sent, e.Lost, e.Duplicated, e.Altered, e.DroppedInSDK)
 		c.Failure = &junitFailure{Message: msg, Text: strings.Join(causesOf(e, 5), "\n")}

@@ -280,8 +280,12 @@ type Exporter struct {
 	// ScrapeCoverage (the prometheus exporter) says how Prometheus' scrapes covered the sending.
 	ScrapeCoverage *ScrapeCoverage `json:"scrape_coverage,omitempty"`
 	// NotSampled (an application's traces) counts the requests whose trace did not arrive because the app's
-	// sampler was expected to drop it (or might, by a ratio): not lost, and not in Lost. App.Sampling says more.
+	// sampler was expected to drop it (or might, by a ratio): not lost, and not in Lost; for a workload's traces,
+	// the spans of the traces otelbench's SDK sampled out. Sampling says more.
 	NotSampled int64 `json:"not_sampled,omitempty"`
+	// Sampling (traces) is what the sampler was expected to keep and what was kept: an application's, or the
+	// sampler of a workload with sampling.
+	Sampling *Sampling `json:"sampling,omitempty"`
 	// LostByCause splits Lost by why each item is missing, adding up to it: dropped_in_sdk (the SDK's queue was
 	// full or still held it at shutdown), export_failed (in an export call that failed, after retries), and
 	// never_readable (the backend acknowledged it, or it went through a collector, and it was never found).
@@ -329,8 +333,6 @@ type App struct {
 	// increase.
 	Metric  string  `json:"metric,omitempty"`
 	Counted float64 `json:"counted,omitempty"`
-	// Sampling (traces) is what the app's sampler was expected to keep and what it kept.
-	Sampling *Sampling `json:"sampling,omitempty"`
 }
 
 // Sampling is an application's trace sampling as a run judged it. Every request answered is one of: verified

@@ -25,6 +25,12 @@ func (r *Report) WriteText(w io.Writer) error {
 			return err
 		}
 	}
+	if lines := samplingLines(r.Exporters); len(lines) > 0 {
+		b.WriteString("sampling (expected vs kept; not sampled is not lost):\n")
+		for _, l := range lines {
+			fmt.Fprintf(&b, "  %s\n", clipTo(l, maxText-2))
+		}
+	}
 	for _, e := range r.Exporters {
 		for _, in := range e.Instances {
 			fmt.Fprintf(&b, "  %s/%s @ %s instance %d: sent %d, sdk drop %d, %.0f items/s, %d export calls (%d failed), export p50 %s p99 %s\n",
@@ -139,16 +145,7 @@ func writeAppsText(b *strings.Builder, rows []Exporter, apart bool) error {
 			a.App, a.Workload, a.Signal, a.Protocol, a.Path, a.Answered, a.Verified, a.NotSampled, a.Lost, a.Altered, a.Failed, a.NotSent,
 			a.Statuses, a.LatencyP50, a.LatencyP99, a.SpansBelow, a.Telemetry, a.Result)
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if lines := samplingLines(rows); len(lines) > 0 {
-		b.WriteString("sampling (expected vs kept; not sampled is not lost):\n")
-		for _, l := range lines {
-			fmt.Fprintf(b, "  %s\n", clipTo(l, maxText-2))
-		}
-	}
-	return nil
+	return tw.Flush()
 }
 
 // writeCompatibilityText writes what each path changed: a table of otelbench's own paths, then a line per

@@ -32,10 +32,10 @@ type Threshold struct {
 	sampling bool
 }
 
-// AppliesTo reports whether t says anything of row e: a threshold on sampling applies only to the rows of an
-// application's traces whose sampling was judged.
+// AppliesTo reports whether t says anything of row e: a threshold on sampling applies only to the rows of traces
+// whose sampling was judged.
 func (t Threshold) AppliesTo(e *Exporter) bool {
-	return !t.sampling || (e.App != nil && e.App.Sampling != nil)
+	return !t.sampling || e.Sampling != nil
 }
 
 // ThresholdMetrics are the row numbers a threshold can name, each with what it means.
@@ -50,10 +50,10 @@ var ThresholdMetrics = map[string]string{
 	"requests": "an app's requests sent", "answered": "an app's requests answered", "http_failed": "an app's requests with no answer",
 	"http_unexpected_status": "an app's answers of a status not expected", "not_sent": "an app's requests not sent (max_in_flight)",
 	"http_latency":           "an app's request latency from its due time (with p50, p90, p99, max)",
-	"sampled_ratio":          "an app's share of requests whose trace arrived (rows with sampling only)",
-	"expected_sampled_ratio": "the share its sampler should keep (rows with sampling only)",
-	"not_sampled":            "an app's requests whose trace its sampler dropped as expected (rows with sampling only)",
-	"unexpected_sampled":     "an app's traces its sampler should have dropped that arrived (rows with sampling only)",
+	"sampled_ratio":          "share of requests (or traces) whose trace was kept (rows with sampling only)",
+	"expected_sampled_ratio": "the share the sampler should keep (rows with sampling only)",
+	"not_sampled":            "requests (or traces) the sampler dropped as expected (rows with sampling only)",
+	"unexpected_sampled":     "traces the sampler should have dropped that arrived (rows with sampling only)",
 }
 
 // samplingMetrics are the metrics only an application's traces row with sampling has: a threshold naming one
@@ -110,6 +110,18 @@ func (m metric) eval(e *Exporter) float64 {
 	case "bytes_per_item":
 		return e.BytesPerItem
 	}
+	if sm := e.Sampling; sm != nil {
+		switch m {
+		case "sampled_ratio":
+			return sm.ObservedRatio
+		case "expected_sampled_ratio":
+			return sm.ExpectedRatio
+		case "not_sampled":
+			return float64(sm.NotSampled)
+		case "unexpected_sampled":
+			return float64(sm.Unexpected)
+		}
+	}
 	if a := e.App; a != nil {
 		switch m {
 		case "requests":
@@ -122,18 +134,6 @@ func (m metric) eval(e *Exporter) float64 {
 			return float64(a.UnexpectedStatus)
 		case "not_sent":
 			return float64(a.NotSent)
-		}
-		if sm := a.Sampling; sm != nil {
-			switch m {
-			case "sampled_ratio":
-				return sm.ObservedRatio
-			case "expected_sampled_ratio":
-				return sm.ExpectedRatio
-			case "not_sampled":
-				return float64(sm.NotSampled)
-			case "unexpected_sampled":
-				return float64(sm.Unexpected)
-			}
 		}
 	}
 	return 0

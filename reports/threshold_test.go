@@ -36,7 +36,7 @@ var _ = Describe("Threshold", func() {
 	)
 
 	It("judges sampling only on the rows that have it, and fails a gate on sampling that no row can answer", func() {
-		sampled := reports.Exporter{Name: "app", App: &reports.App{Answered: 800, Sampling: &reports.Sampling{ObservedRatio: 0.49, NotSampled: 408}}}
+		sampled := reports.Exporter{Name: "app", App: &reports.App{Answered: 800}, Sampling: &reports.Sampling{ObservedRatio: 0.49, NotSampled: 408}}
 		unsampled := reports.Exporter{Name: "app", Signal: "metrics", App: &reports.App{Answered: 800}}
 		t, err := reports.ParseThreshold("sampled_ratio between 0.45 and 0.55")
 		Expect(err).NotTo(HaveOccurred())

@@ -70,8 +70,8 @@ type AppSampling struct {
 	// Ratio is what a traceidratio sampler keeps, from 0 to 1 (OTEL_TRACES_SAMPLER_ARG; default 1).
 	Ratio *float64 `yaml:"ratio"`
 	// Rule is how the app's ratio sampler decides from the trace ID, which lets otelbench predict each request's
-	// outcome: go, python or consistent (see verify/sampling); unknown for a sampler whose rule otelbench does not
-	// know, judged by the share kept at Confidence. Default: python for an app with python:, else unknown.
+	// outcome: go, python, java or consistent (see verify/sampling); unknown for a sampler whose rule otelbench does
+	// not know, judged by the share kept at Confidence. Default: python for an app with python:, else unknown.
 	Rule string `yaml:"rule"`
 	// Confidence is the confidence of the interval the share kept is tested with, where outcomes cannot be
 	// predicted one by one (default 0.99).
@@ -164,7 +164,7 @@ var searchable = []string{"jaeger", "zipkin"}
 var ratioSamplers = []string{sampling.TraceIDRatio, sampling.ParentBasedTraceRatio}
 
 // samplingRules are the values AppSampling.Rule may take.
-var samplingRules = []string{string(sampling.RuleGo), string(sampling.RulePython), string(sampling.RuleConsistent), RuleUnknown}
+var samplingRules = []string{string(sampling.RuleGo), string(sampling.RulePython), string(sampling.RuleJava), string(sampling.RuleConsistent), RuleUnknown}
 
 // SamplingPolicy is the sampler app a is expected to run, resolved: the sampling block, or the app's env, or
 // otelbench's default (parentbased_always_on); and the confidence of its ratio check.
@@ -476,6 +476,9 @@ func (sc *Scenario) validateAppWorkload(v *validator, p string, w *Workload, use
 		v.at(p+".app", "app %q already takes the load of workload %q; expected one workload per app (its request count is compared with what the workload's requests got answered)", a.Name, other)
 	} else {
 		used[a.Name] = w.Name
+	}
+	if v.has(p + ".sampling") {
+		v.at(p+".sampling", "workload %q drives requests at app %q, whose own SDK samples its traces; expected sampling: on the app (apps: [{name: %s, sampling: {...}}])", w.Name, w.App, w.App)
 	}
 	for _, f := range []string{"signal", "exporters", "trace", "metrics", "logs"} {
 		if v.has(p + "." + f) {

@@ -98,7 +98,7 @@ var _ = Describe("Application-under-test scenarios", func() {
 		Entry("a ratio sampler without its ratio", logsLine, logsLine+"    sampling: {sampler: traceidratio}\n",
 			"s.yaml:17:15", "missing ratio; expected the share of traces sampler traceidratio keeps"),
 		Entry("a rule otelbench does not know", logsLine, logsLine+"    sampling: {ratio: 0.5, rule: ruby}\n",
-			"s.yaml:17:34", `rule "ruby" is not supported; expected one of: go, python, consistent, unknown`),
+			"s.yaml:17:34", `rule "ruby" is not supported; expected one of: go, python, java, consistent, unknown`),
 		Entry("a confidence of 1", logsLine, logsLine+"    sampling: {ratio: 0.5, confidence: 1}\n",
 			"s.yaml:17:40", "confidence 1 is out of range"),
 		Entry("a sampler that contradicts the app's env", logsLine, logsLine+"    env: {OTEL_TRACES_SAMPLER: always_on}\n    sampling: {sampler: traceidratio, ratio: 0.5}\n",
@@ -129,6 +129,26 @@ var _ = Describe("Application-under-test scenarios", func() {
 			sampling.Policy{Sampler: "parentbased_traceidratio", Ratio: 0.5}, 0.99),
 	)
 
+	DescribeTable("refuse a traces workload's sampling that cannot work, saying where",
+		func(sampling, want string) {
+			src := strings.NewReplacer("SAMPLING", sampling, "SIGNAL", "traces").Replace(syntheticSampled)
+			if strings.HasPrefix(sampling, "logs:") {
+				src = strings.NewReplacer("SAMPLING", strings.TrimPrefix(sampling, "logs:"), "SIGNAL", "logs").Replace(syntheticSampled)
+			}
+			_, err := scenarios.Parse("s.yaml", []byte(src))
+			Expect(err).To(MatchError(ContainSubstring(want)))
+		},
+		Entry("a ratio above 1", "{ratio: 1.5}", "s.yaml:7:75: ratio 1.5 is out of range; expected a number from 0 to 1"),
+		Entry("no ratio", "{}", "s.yaml:7:67: missing ratio; expected the share of traces the SDK's sampler keeps"),
+		Entry("sampling logs", "logs:{ratio: 0.5}", "s.yaml:7:65: sampling applies to traces workloads; this workload's signal is logs"),
+	)
+
+	It("accepts a traces workload's sampling", func() {
+		sc, err := scenarios.Parse("s.yaml", []byte(strings.NewReplacer("SAMPLING", "{ratio: 0.25}", "SIGNAL", "traces").Replace(syntheticSampled)))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(*sc.Workloads[0].Sampling.Ratio).To(Equal(0.25))
+	})
+
 	It("refuses parents on a workload that generates its own telemetry", func() {
 		_, err := scenarios.Parse("s.yaml", []byte(`version: 1
 name: a
@@ -141,6 +161,16 @@ workloads:
 		Expect(err).To(MatchError(ContainSubstring(`s.yaml:7:66: parents applies to workloads that drive requests at an app (app: <name>)`)))
 	})
 })
+
+// syntheticSampled is a scenario with one generating workload whose sampling (and signal) the rows fill in.
+const syntheticSampled = `version: 1
+name: a
+duration: 10s
+backends: [{name: jaeger, type: jaeger}]
+exporters: [{name: e, protocol: otlp-grpc, backend: jaeger}]
+workloads:
+  - {name: w, signal: SIGNAL, exporters: [e], rate: 10, sampling: SAMPLING}
+`
 
 // logsLine is the last line of appScenario's app: the rows that add to the app add after it.
 const logsLine = "    logs: {backend: col}\n"

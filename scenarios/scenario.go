@@ -411,6 +411,16 @@ type Workload struct {
 	// Parents (app workloads) sends a share of the requests with an unsampled traceparent and a share without
 	// one, to exercise the app's parent-based sampler (default: every request carries a sampled traceparent).
 	Parents Parents `yaml:"parents"`
+	// Sampling (traces workloads) samples the workload's traces in otelbench's SDK as an application configures
+	// it: parentbased_traceidratio at Ratio, the Go SDK's sampler. The traces it drops count as not_sampled,
+	// never as lost; the others are verified as usual. (An application's sampling is set on the app.)
+	Sampling *WorkloadSampling `yaml:"sampling"`
+}
+
+// WorkloadSampling is the sampler of a traces workload.
+type WorkloadSampling struct {
+	// Ratio is the share of traces kept, from 0 to 1.
+	Ratio *float64 `yaml:"ratio"`
 }
 
 // MetricsShape says what a metrics workload records. Measurement k goes to instrument k mod len(Instruments) and

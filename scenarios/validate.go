@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"fmt"
+	"math"
 	"reflect"
 	"regexp"
 	"slices"
@@ -803,6 +804,16 @@ func (sc *Scenario) validateWorkload(v *validator, p string, w *Workload, seen m
 	for _, f := range []string{"requests", "parents", "max_in_flight"} {
 		if v.has(p + "." + f) {
 			v.at(p+"."+f, "%s applies to workloads that drive requests at an app (app: <name>); workload %q generates telemetry itself; expected no %s here", f, w.Name, f)
+		}
+	}
+	if s := w.Sampling; s != nil {
+		switch {
+		case w.Signal != "traces" && slices.Contains(Signals, w.Signal):
+			v.at(p+".sampling", "sampling applies to traces workloads; this workload's signal is %s; expected no sampling here", w.Signal)
+		case s.Ratio == nil:
+			v.at(p+".sampling.ratio", "missing ratio; expected the share of traces the SDK's sampler keeps, from 0 to 1")
+		case math.IsNaN(*s.Ratio) || *s.Ratio < 0 || *s.Ratio > 1:
+			v.at(p+".sampling.ratio", "ratio %v is out of range; expected a number from 0 to 1 (the share of traces kept)", *s.Ratio)
 		}
 	}
 	for section, signal := range map[string]string{"trace": "traces", "metrics": "metrics", "logs": "logs"} {

@@ -35,6 +35,9 @@ type TraceExpectation struct {
 	WatchEvery uint64
 	// Scheduled, when set, says when trace seq was due by the stream's schedule (zero: not known yet).
 	Scheduled func(seq uint64) time.Time
+	// Sampled, when set, predicts whether the sender's sampler kept the trace with this ID: a trace it did not is
+	// not read back, and its spans count as Result.NotSampled (never lost).
+	Sampled func(trace.TraceID) bool
 	// Undelivered, when set, returns how many spans the sender knows never reached the backend: dropped in the
 	// SDK, or carried by export calls that failed. It is read once Sent is closed. When every span still missing
 	// is accounted for by it, verification ends without waiting out the window: the outcome is certain.
@@ -171,6 +174,8 @@ type traceVerifier struct {
 	parents []int
 
 	known uint64 // traces emitted and seen so far
+	// notSampled counts the traces emitted so far that the sender's sampler was predicted to drop.
+	notSampled int64
 	// sampledUpTo: the traces below it were emitted while sending, when only a sample was added to pending.
 	sampledUpTo uint64
 	expanded    bool // addUnsampled ran
@@ -216,7 +221,7 @@ func (v *traceVerifier) run(ctx context.Context) (Result, error) {
 		if n := v.exp.Emitted(); n > v.known {
 			for seq := v.known; seq < n; seq++ {
 				if seq%every == 0 || sent {
-					v.add(&pendingTrace{seq: seq, id: v.exp.IDs.TraceID(v.exp.Stream, seq), watched: !sent || every == 1})
+					v.consider(&pendingTrace{seq: seq, id: v.exp.IDs.TraceID(v.exp.Stream, seq), watched: !sent || every == 1})
 				}
 			}
 			v.known = n
@@ -230,7 +235,7 @@ func (v *traceVerifier) run(ctx context.Context) (Result, error) {
 		}
 		v.round(ctx)
 		if v.opts.Progress != nil {
-			v.opts.Progress(v.res.Verified, int64(v.known)*int64(len(v.parents)))
+			v.opts.Progress(v.res.Verified, (int64(v.known)-v.notSampled)*int64(len(v.parents)))
 		}
 		if sent && (v.pendingCount() == 0 || !time.Now().Before(deadline) || v.accountedFor()) {
 			v.finish()
@@ -243,6 +248,15 @@ func (v *traceVerifier) run(ctx context.Context) (Result, error) {
 			timer.Reset(v.opts.Interval)
 		}
 	}
+}
+
+// consider makes p pending, unless the sender's sampler was predicted to drop it.
+func (v *traceVerifier) consider(p *pendingTrace) {
+	if v.exp.Sampled != nil && !v.exp.Sampled(p.id) {
+		v.notSampled++
+		return
+	}
+	v.add(p)
 }
 
 // add makes p pending.
@@ -365,7 +379,7 @@ func (v *traceVerifier) addUnsampled() {
 	v.expanded = true
 	for seq := range v.sampledUpTo {
 		if seq%every != 0 {
-			v.add(&pendingTrace{seq: seq, id: v.exp.IDs.TraceID(v.exp.Stream, seq)})
+			v.consider(&pendingTrace{seq: seq, id: v.exp.IDs.TraceID(v.exp.Stream, seq)})
 		}
 	}
 }
@@ -388,8 +402,9 @@ func (v *traceVerifier) finish() {
 		}
 	}
 	v.watched, v.queue, v.head, v.passEnd = nil, nil, 0, 0
-	v.res.Traces = int64(v.known)
-	v.res.Expected = int64(v.known) * int64(len(v.parents))
+	v.res.Traces = int64(v.known) - v.notSampled
+	v.res.Expected = v.res.Traces * int64(len(v.parents))
+	v.res.NotSampled = v.notSampled * int64(len(v.parents))
 }
 
 func (v *traceVerifier) settle(p *pendingTrace) {

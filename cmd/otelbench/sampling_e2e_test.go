@@ -18,7 +18,7 @@ var _ = Describe("A sampled application", Label("docker", "e2e", "python"), func
 		rep := passed(ctx, s, out)
 		Expect(rep.Exporters).To(HaveLen(2))
 		for _, e := range rep.Exporters {
-			sm := e.App.Sampling
+			sm := e.Sampling
 			Expect(sm).NotTo(BeNil(), e.Name)
 			Expect(e.App.Answered).To(BeNumerically("~", 800, 8), "40 requests/s for 20s")
 			// Every request is classified, and each predicted outcome is what was observed: a request predicted
@@ -92,7 +92,7 @@ workloads:
 		rep := failedWith(ctx, s, out)
 		Expect(rep.Exporters).To(HaveLen(1))
 		e := rep.Exporters[0]
-		sm := e.App.Sampling
+		sm := e.Sampling
 		Expect(sm).NotTo(BeNil())
 		Expect(e.Passed).To(BeFalse())
 		Expect(e.Lost).To(Equal(sm.PredictedKept), "every trace predicted kept is lost")
@@ -102,4 +102,41 @@ workloads:
 		Expect(e.Causes).To(ContainElement(ContainSubstring("sampler traceidratio 0.5 (python rule) was expected to keep each of them")))
 		Expect(e.Causes).To(ContainElement(ContainSubstring("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:9/v1/traces")))
 	}, SpecTimeout(4*time.Minute))
+})
+
+var _ = Describe("A traces workload with sampling", Label("docker", "e2e"), func() {
+	It("samples in otelbench's SDK (and direct pipeline) as an application would: the traces dropped are not sampled, the others verified", func(ctx SpecContext) {
+		path := writeScenario(`version: 1
+name: sdk-sampled
+duration: 5s
+verify: {timeout: 20s}
+backends:
+  - {name: jaeger, type: jaeger}
+  - {name: sink, type: sink}
+exporters:
+  - {name: sdk, protocol: otlp-grpc, backend: jaeger}
+  - {name: direct, protocol: otlp-http, backend: sink, pipeline: direct}
+workloads:
+  - {name: checkout, signal: traces, rate: 2000, exporters: [sdk, direct], trace: {spans: 4}, sampling: {ratio: 0.25}}
+thresholds:
+  - expr: "sampled_ratio between 0.2 and 0.3"
+`)
+		out, id := GinkgoT().TempDir(), runID("sdk-sampled")
+		s := otelbench("run", path, "--out", out, "--run-id", id)
+		rep := passed(ctx, s, out)
+		Expect(rep.Exporters).To(HaveLen(2))
+		for _, e := range rep.Exporters {
+			sm := e.Sampling
+			Expect(sm).NotTo(BeNil(), e.Name)
+			Expect(e.Verified).To(Equal(e.Sent), "%s: %v", e.Name, e.Problems)
+			Expect(e.Lost).To(BeZero())
+			Expect(e.Sent+e.NotSampled).To(Equal(e.Emitted), "every span emitted is sent or not sampled")
+			Expect(e.NotSampled).To(Equal(4*sm.PredictedDropped), "the SDK dropped exactly the traces the Go rule predicted")
+			Expect(sm.Unexpected).To(BeZero())
+			// 2500 traces at 0.25: 4.5 standard deviations of the binomial are about 97 traces.
+			Expect(sm.PredictedKept).To(BeNumerically("~", 625, 97))
+		}
+		Expect(rep.Thresholds).To(HaveLen(2))
+		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
+	}, SpecTimeout(3*time.Minute))
 })

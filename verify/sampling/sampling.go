@@ -23,13 +23,21 @@ const (
 	// RulePython is opentelemetry-sdk's (Python) TraceIdRatioBased: the trace ID's low 64 bits below
 	// round(ratio × 2^64).
 	RulePython Rule = "python"
+	// RuleJava is opentelemetry-sdk-trace's (Java) TraceIdRatioBased (TraceIdRatioBasedSampler, checked against
+	// 1.68.0): Math.abs of the trace ID's low 64 bits, big-endian, read as a signed long, below idUpperBound, which is
+	// (long) (ratio × Long.MAX_VALUE) (that is, ratio × 2^63, truncated), Long.MIN_VALUE for a ratio of 0 and
+	// Long.MAX_VALUE for 1. Its edges: Math.abs(Long.MIN_VALUE) is Long.MIN_VALUE, negative, so low bits
+	// 0x8000000000000000 are kept at every ratio above 0; ratio 0 keeps nothing (nothing is below Long.MIN_VALUE);
+	// ratio 1 drops the two low parts whose absolute value is Long.MAX_VALUE, 0x7fffffffffffffff and
+	// 0x8000000000000001.
+	RuleJava Rule = "java"
 	// RuleConsistent is the specification's consistent probability sampling (tracestate "ot=th:"): the trace ID's
 	// low 56 bits, its randomness, at or above the rejection threshold (1 - ratio) × 2^56 (rounded).
 	RuleConsistent Rule = "consistent"
 )
 
 // Rules are the rules Predict knows, in the order the documentation lists them.
-var Rules = []Rule{RuleGo, RulePython, RuleConsistent}
+var Rules = []Rule{RuleGo, RulePython, RuleJava, RuleConsistent}
 
 // maxThreshold is 2^56: the rejection threshold of a sampler that keeps nothing.
 const maxThreshold = uint64(1) << 56
@@ -64,6 +72,12 @@ func (s Sampler) Sampled(id [16]byte) bool {
 			return true // the bound is 2^64: every 64-bit value is below it
 		}
 		return binary.BigEndian.Uint64(id[8:16]) < uint64(math.Round(s.Ratio*0x1p64))
+	case RuleJava:
+		x := int64(binary.BigEndian.Uint64(id[8:16]))
+		if x < 0 {
+			x = -x // wraps as Java's Math.abs does: math.MinInt64 stays negative
+		}
+		return x < javaBound(s.Ratio)
 	case RuleConsistent:
 		return randomness(id) >= Threshold(s.Ratio)
 	}
@@ -80,6 +94,18 @@ func Threshold(ratio float64) uint64 {
 		return maxThreshold
 	}
 	return uint64(math.Round((1 - ratio) * float64(maxThreshold)))
+}
+
+// javaBound is the Java SDK's idUpperBound for ratio: Long.MIN_VALUE for 0, Long.MAX_VALUE for 1, else
+// (long) (ratio × Long.MAX_VALUE), where Long.MAX_VALUE as a double is 2^63 and the product is truncated toward zero.
+func javaBound(ratio float64) int64 {
+	switch {
+	case ratio <= 0:
+		return math.MinInt64
+	case ratio >= 1:
+		return math.MaxInt64
+	}
+	return int64(ratio * float64(math.MaxInt64)) // below 2^63 for any ratio below 1
 }
 
 // randomness is the trace ID's low 56 bits: W3C Trace Context level 2's random part.
