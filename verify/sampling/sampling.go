@@ -32,7 +32,8 @@ const (
 	// 0x8000000000000001.
 	RuleJava Rule = "java"
 	// RuleConsistent is the specification's consistent probability sampling (tracestate "ot=th:"): the trace ID's
-	// low 56 bits, its randomness, at or above the rejection threshold (1 - ratio) × 2^56 (rounded).
+	// low 56 bits, its randomness, at or above the rejection threshold 2^56 - round(ratio × 2^56), checked against
+	// the collector's implementation (pkg/sampling).
 	RuleConsistent Rule = "consistent"
 )
 
@@ -84,8 +85,8 @@ func (s Sampler) Sampled(id [16]byte) bool {
 	return true
 }
 
-// Threshold is the consistent sampler's rejection threshold for ratio: (1 - ratio) × 2^56, rounded to the nearest
-// integer, so that a ratio of 1 rejects nothing and 0 rejects everything.
+// Threshold is the consistent sampler's rejection threshold for ratio: 2^56 - round(ratio × 2^56), so that a ratio
+// of 1 rejects nothing and 0 rejects everything.
 func Threshold(ratio float64) uint64 {
 	switch {
 	case ratio >= 1:
@@ -93,7 +94,9 @@ func Threshold(ratio float64) uint64 {
 	case ratio <= 0:
 		return maxThreshold
 	}
-	return uint64(math.Round((1 - ratio) * float64(maxThreshold)))
+	// 2^56 less the kept share rounded, as the collector's pkg/sampling computes it at full precision: 1 - ratio
+	// in floating point would round differently (0.1 gives th:e6666666666666, not ...67).
+	return maxThreshold - uint64(math.Round(ratio*float64(maxThreshold)))
 }
 
 // javaBound is the Java SDK's idUpperBound for ratio: Long.MIN_VALUE for 0, Long.MAX_VALUE for 1, else
