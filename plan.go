@@ -171,7 +171,7 @@ type stream struct {
 	// perSlot is the number of items one schedule slot emits (spans per trace, or 1).
 	perSlot int64
 	// kept (traces with sampling) predicts whether the SDK's sampler keeps trace seq.
-	kept func(seq uint64) bool
+	kept    func(seq uint64) bool
 	emitted func() uint64 // slots emitted so far
 	slots   func() uint64
 	run     func(ctx context.Context) error

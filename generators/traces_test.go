@@ -107,7 +107,7 @@ var _ = Describe("TraceStream", func() {
 			Expect(s.Run(ctx)).To(Succeed())
 			st := s.Stats()
 			Expect(st.DroppedInSDK).To(BeZero())
-			Expect(st.Items + st.NotSampled).To(Equal(st.Emitted*3), "every emitted span is sent or not sampled")
+			Expect(st.Items+st.NotSampled).To(Equal(st.Emitted*3), "every emitted span is sent or not sampled")
 			Expect(st.Export.Exported).To(BeEquivalentTo(st.Items))
 			// Which traces: exactly those the Go SDK's sampler keeps, asked on its own.
 			ids := generators.NewIDs(42, "run-1")

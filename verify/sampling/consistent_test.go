@@ -3,9 +3,9 @@ package sampling_test
 import (
 	"math/rand/v2"
 
-	otelsampling "github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	otelsampling "github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/otelbench/otelbench/verify/sampling"
