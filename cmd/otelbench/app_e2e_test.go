@@ -215,6 +215,63 @@ workloads:
 	}, SpecTimeout(3*time.Minute))
 })
 
+var _ = Describe("A sampled application already running", Label("docker", "e2e"), func() {
+	It("is predicted request by request by the Go rule, and a declared ratio it does not keep fails by its interval", func(ctx SpecContext) {
+		j, err := jaeger.Run(ctx, startImage(ctx, "jaeger"), jaeger.Config{RunID: runID("sampled-url-owner"), MaxTraces: 50_000})
+		DeferCleanup(func(ctx context.Context) { _ = j.Terminate(ctx) })
+		Expect(err).NotTo(HaveOccurred())
+		// The user's Go service, sampling a fifth of its traces by its SDK's TraceIDRatioBased (read from env).
+		bin := filepath.Join(GinkgoT().TempDir(), "goapp")
+		gob := exec.CommandContext(ctx, "go", "build", "-o", bin, "./testdata/goapp")
+		gob.Stdout, gob.Stderr = GinkgoWriter, GinkgoWriter
+		Expect(gob.Run()).To(Succeed())
+		ports, err := containers.FreePorts(1)
+		Expect(err).NotTo(HaveOccurred())
+		app := exec.Command(bin)
+		app.Env = append(os.Environ(), "PORT="+strconv.Itoa(ports[0]), "OTEL_SERVICE_NAME=sampled",
+			"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://"+j.OTLPHTTPEndpoint()+"/v1/traces", "OTEL_BSP_SCHEDULE_DELAY=200",
+			"OTEL_TRACES_SAMPLER=traceidratio", "OTEL_TRACES_SAMPLER_ARG=0.2")
+		app.Stdout, app.Stderr = GinkgoWriter, GinkgoWriter
+		Expect(app.Start()).To(Succeed())
+		DeferCleanup(func() { _ = app.Process.Kill(); _ = app.Wait() })
+		url := "http://" + containers.HostPort(ports[0])
+		Eventually(func() error { _, err := http.Get(url + "/healthz"); return err }).WithContext(ctx).Should(Succeed())
+		scenario := func(sampling string) string {
+			return writeScenario(fmt.Sprintf(`version: 1
+name: sampled-running-app
+duration: 4s
+verify: {timeout: 20s}
+backends:
+  - {name: theirs, type: jaeger, external: {otlp_http: %q, url: %q}}
+apps:
+  - {name: sampled, url: %q, traces: {backend: theirs}, sampling: %s}
+workloads:
+  - {name: items, app: sampled, rate: 50, requests: [{path: /items/3, route: "/items/{id}"}]}
+`, j.OTLPHTTPEndpoint(), j.QueryURL(), url, sampling))
+		}
+
+		out := GinkgoT().TempDir()
+		rep := passed(ctx, otelbench("run", scenario("{sampler: traceidratio, ratio: 0.2, rule: go}"), "--out", out, "--run-id", runID("sampled-url")), out)
+		e := rep.Exporters[0]
+		Expect(e.Lost).To(BeZero(), "%v", e.Problems)
+		Expect(e.Sampling.Unexpected).To(BeZero(), "%v", e.Problems)
+		Expect(e.Verified).To(Equal(e.Sampling.PredictedKept))
+		Expect(e.NotSampled).To(Equal(e.Sampling.PredictedDropped))
+		Expect(e.Verified + e.NotSampled).To(BeEquivalentTo(200))
+
+		// Declared 0.5 with its rule not known: only the share kept can be checked, and a fifth is far outside.
+		out = GinkgoT().TempDir()
+		rep = failedWith(ctx, otelbench("run", scenario("{sampler: traceidratio, ratio: 0.5, rule: unknown}"), "--out", out, "--run-id", runID("sampled-url-wrong")), out)
+		e = rep.Exporters[0]
+		Expect(e.Passed).To(BeFalse())
+		Expect(e.Lost).To(BeZero(), "a ratio sampler of unknown rule loses nothing: what is missing may have been sampled out")
+		Expect(e.Sampling.Check).NotTo(BeNil())
+		Expect(e.Sampling.Check.Consistent).To(BeFalse())
+		Expect(e.Sampling.Check.Hi).To(BeNumerically("<", 0.5))
+		Expect(e.Causes).To(ContainElement(ContainSubstring("the share of traces kept is outside its interval")))
+	}, SpecTimeout(4*time.Minute))
+})
+
 func must(b []byte, err error) string {
 	GinkgoHelper()
 	Expect(err).NotTo(HaveOccurred())
