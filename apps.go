@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -108,6 +109,8 @@ type appCheck struct {
 	counted                  float64
 	// diagnosis says, when no request's span was found, whether the backend holds any span of the app at all.
 	diagnosis string
+	// down (traces) is the sampler of the collector the app sends its traces to, nil without one.
+	down *sampling.Downstream
 	// roots (traces) is how many traces the app started itself for the requests sent without a traceparent, as
 	// counted by searching the backend (rootsRes says how the search went).
 	roots    int64
@@ -327,11 +330,11 @@ func (r *appRun) build(ctx context.Context, sc *scenarios.Scenario, p *plan, run
 			if reader == nil {
 				return fmt.Errorf("app %s: backend %s cannot give traces back", a.Name, d.Name)
 			}
-			c := &appCheck{signal: "traces", protocol: a.Traces.Protocol, check: &check{path: pathOf(b, d)}}
+			c := &appCheck{signal: "traces", protocol: a.Traces.Protocol, check: &check{path: pathOf(b, d)}, down: downstreamOf(b)}
 			backend := d.Name
 			c.verifyFn = func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 				<-r.sent
-				res, err := verify.Requests(ctx, reader, r.expected(), verify.Options{Window: window, Progress: progress})
+				res, err := verify.Requests(ctx, reader, r.expected(c.down), verify.Options{Window: window, Progress: progress})
 				if err == nil && res.Lost > 0 && res.Lost == res.Expected {
 					c.diagnosis = r.diagnose(ctx, reader, backend)
 				}
@@ -429,9 +432,34 @@ func settledCount(ctx context.Context, count verify.CountQuery) float64 {
 	return last
 }
 
+// downstreamOf is the sampler of collector b, nil when it samples nothing.
+func downstreamOf(b *scenarios.Backend) *sampling.Downstream {
+	s := b.Sampling
+	if s == nil || s.Ratio == nil {
+		return nil
+	}
+	d := &sampling.Downstream{Ratio: *s.Ratio}
+	if s.Mode == "proportional" {
+		d.Rule = sampling.RuleConsistent
+	}
+	return d
+}
+
+// decide is what the app's sampler, then down (nil: none), should do with a trace of id under parent, and the
+// chance that it is kept.
+func (r *appRun) decide(id [16]byte, parent sampling.Parent, down *sampling.Downstream) (sampling.Decision, float64) {
+	app := r.policy.Expect(id, parent)
+	chance := app.Chance(r.policy.Ratio)
+	if down == nil {
+		return app, chance
+	}
+	d := down.Expect(id, parent)
+	return app.Then(d), chance * d.Chance(down.Ratio)
+}
+
 // expected lists the answered requests that carried a traceparent, what their server spans must say, and what
-// the app's sampler should do with each.
-func (r *appRun) expected() []verify.Request {
+// the app's sampler (and down's, when set) should do with each.
+func (r *appRun) expected(down *sampling.Downstream) []verify.Request {
 	var out []verify.Request
 	for seq, res := range r.load.Results() {
 		if !res.Answered() {
@@ -443,8 +471,9 @@ func (r *appRun) expected() []verify.Request {
 		}
 		q := r.w.Requests[res.Kind]
 		tid, span := r.load.TraceParent(uint64(seq))
+		expect, _ := r.decide(tid, parent, down)
 		out = append(out, verify.Request{Seq: uint64(seq), Trace: tid, Parent: span, Method: q.Method, Route: q.Route, Status: res.Status,
-			Expect: r.policy.Expect(tid, parent), UnsampledParent: parent == sampling.ParentUnsampled})
+			Expect: expect, UnsampledParent: parent == sampling.ParentUnsampled})
 	}
 	return out
 }
@@ -633,7 +662,7 @@ func (r *appRun) rows() []reports.Exporter {
 func (r *appRun) judgeSampling(c *appCheck, res verify.Result, answered int64) (verify.Result, *reports.Sampling) {
 	p := r.policy
 	byParent := r.byParent()
-	if p.Sampler == sampling.ParentBasedAlwaysOn && byParent[sampling.ParentUnsampled] == 0 && byParent[sampling.ParentNone] == 0 {
+	if p.Sampler == sampling.ParentBasedAlwaysOn && byParent[sampling.ParentUnsampled] == 0 && byParent[sampling.ParentNone] == 0 && c.down == nil {
 		return res, nil
 	}
 	rule := string(p.Rule)
@@ -642,18 +671,35 @@ func (r *appRun) judgeSampling(c *appCheck, res verify.Result, answered int64) (
 	}
 	sm := &reports.Sampling{Sampler: p.Sampler, Ratio: p.Ratio, Rule: rule,
 		SampledParent: byParent[sampling.ParentSampled], UnsampledParent: byParent[sampling.ParentUnsampled], NoParent: byParent[sampling.ParentNone]}
-	for _, q := range r.expected() {
+	if d := c.down; d != nil {
+		mode := "hash_seed"
+		if d.Rule != "" {
+			mode = "proportional"
+		}
+		sm.Downstream = fmt.Sprintf("collector probabilistic_sampler %g (%s)", d.Ratio, mode)
+	}
+	// chances sums the chance of being kept of every request whose outcome only a ratio decides: their expected
+	// number kept.
+	var chances float64
+	for _, q := range r.expected(c.down) {
 		switch q.Expect {
 		case sampling.Keep:
 			sm.PredictedKept++
 		case sampling.Drop:
 			sm.PredictedDropped++
+		default:
+			_, chance := r.decide(q.Trace, parentFlag(q.UnsampledParent), c.down)
+			chances += chance
 		}
 	}
 	eitherKept, eitherTotal := res.EitherKept, res.EitherTotal
 	if roots := sm.NoParent; roots > 0 {
 		found := c.roots
-		switch p.Expect([16]byte{}, sampling.ParentNone) {
+		decision, chance := r.decide([16]byte{}, sampling.ParentNone, c.down)
+		if decision == sampling.Either {
+			chances += chance * float64(roots)
+		}
+		switch decision {
 		case sampling.Keep:
 			sm.PredictedKept += roots
 			res.Verified += min(found, roots)
@@ -684,15 +730,25 @@ func (r *appRun) judgeSampling(c *appCheck, res verify.Result, answered int64) (
 	sm.Kept = res.Verified + res.Altered + res.Unexpected
 	if answered > 0 {
 		sm.ObservedRatio = round3(float64(sm.Kept) / float64(answered))
-		sm.ExpectedRatio = round3((float64(sm.PredictedKept) + float64(eitherTotal)*p.Ratio) / float64(answered))
+		sm.ExpectedRatio = round3((float64(sm.PredictedKept) + chances) / float64(answered))
 	}
 	if eitherTotal > 0 {
-		if chk, err := sampling.CheckRatio(int(eitherKept), int(eitherTotal), p.Ratio, r.confidence); err == nil {
+		// Against the mean chance: the ratio itself when one sampler decides them all.
+		expected := math.Min(1, chances/float64(eitherTotal))
+		if chk, err := sampling.CheckRatio(int(eitherKept), int(eitherTotal), expected, r.confidence); err == nil {
 			sm.Check = &reports.RatioCheck{Kept: eitherKept, Total: eitherTotal, Observed: round3(chk.Observed), Expected: chk.Expected,
 				Confidence: chk.Confidence, Lo: round3(chk.Lo), Hi: round3(chk.Hi), Consistent: chk.Consistent}
 		}
 	}
 	return res, sm
+}
+
+// parentFlag is the parent of a request that carried a traceparent.
+func parentFlag(unsampled bool) sampling.Parent {
+	if unsampled {
+		return sampling.ParentUnsampled
+	}
+	return sampling.ParentSampled
 }
 
 // causes say why an app's row failed, with what the run can see: the HTTP side, the environment the app was

@@ -56,6 +56,19 @@ type Retained interface {
 	RetentionUnit() string
 }
 
+// TraceSampler is a Kind that can sample the traces it forwards (a collector's probabilistic sampler: sampling in
+// the scenario, Spec.Sampling).
+type TraceSampler interface {
+	SamplesTraces()
+}
+
+// Sampling is a probabilistic sampler in a backend that forwards traces: Percentage of the traces kept, by Mode
+// (the collector's: proportional, by the trace ID's randomness; hash_seed, by a seeded hash of the trace ID).
+type Sampling struct {
+	Percentage float64
+	Mode       string
+}
+
 // ConfigTaker is a Kind that takes a configuration file of the user's (config in the scenario).
 type ConfigTaker interface {
 	TakesConfig()
@@ -124,6 +137,8 @@ type Spec struct {
 	ConfigPath string
 	// ForwardTo names the backends it forwards to, with their specs.
 	ForwardTo []Spec
+	// Sampling, when set, samples the traces it forwards (TraceSampler kinds).
+	Sampling *Sampling
 	// Kind is the registered kind of Type.
 	Kind Kind
 }

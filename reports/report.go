@@ -345,6 +345,8 @@ type Sampling struct {
 	Sampler string  `json:"sampler"`
 	Ratio   float64 `json:"ratio"`
 	Rule    string  `json:"rule"`
+	// Downstream is a sampler after the app's on this path: "collector probabilistic_sampler 0.25 (proportional)".
+	Downstream string `json:"downstream,omitempty"`
 	// SampledParent, UnsampledParent and NoParent count the requests answered by the traceparent they carried
 	// (flags 01, flags 00, none).
 	SampledParent   int64 `json:"sampled_parent"`
@@ -398,6 +400,9 @@ func (s *Sampling) String() string {
 	out := s.Sampler
 	if s.Sampler == "traceidratio" || s.Sampler == "parentbased_traceidratio" {
 		out += fmt.Sprintf(" %g (%s rule)", s.Ratio, s.Rule)
+	}
+	if s.Downstream != "" {
+		out += ", then " + s.Downstream
 	}
 	out += fmt.Sprintf(": kept %.3f (expected %.3f), %d not sampled", s.ObservedRatio, s.ExpectedRatio, s.NotSampled)
 	if s.Unexpected > 0 {

@@ -65,7 +65,8 @@ type App struct {
 // trace the sampler should drop that is missing is counted not_sampled, never lost.
 type AppSampling struct {
 	// Sampler is the sampler's name as OTEL_TRACES_SAMPLER spells it: always_on, always_off, traceidratio,
-	// parentbased_always_on, parentbased_always_off or parentbased_traceidratio.
+	// parentbased_always_on, parentbased_always_off or parentbased_traceidratio. Default: the app's env, else
+	// traceidratio with a ratio, else parentbased_always_on.
 	Sampler string `yaml:"sampler"`
 	// Ratio is what a traceidratio sampler keeps, from 0 to 1 (OTEL_TRACES_SAMPLER_ARG; default 1).
 	Ratio *float64 `yaml:"ratio"`
@@ -242,8 +243,7 @@ func (sc *Scenario) validateSampling(v *validator, p string, a *App) {
 	case sampler == "" && s.Ratio != nil:
 		sampler = sampling.TraceIDRatio // what SamplingPolicy makes of a ratio alone
 	case sampler == "":
-		v.at(sp+".sampler", "missing sampler; expected one of: %s", strings.Join(sampling.Samplers, ", "))
-		return
+		sampler = sampling.ParentBasedAlwaysOn // otelbench's default, as SamplingPolicy resolves it
 	}
 	v.oneOf(cmpPath(v, sp+".sampler", ep), "sampler", sampler, sampling.Samplers)
 	if envSet && s.Sampler != "" && envSampler != s.Sampler && slices.Contains(sampling.Samplers, envSampler) {
@@ -568,6 +568,29 @@ func (sc *Scenario) applyAppDefaults() {
 			}
 			if _, explicit := sc.places[fmt.Sprintf("workloads[%d].requests[%d].route", i, j)]; r.Route == "" && !explicit {
 				r.Route, _, _ = strings.Cut(r.Path, "?")
+			}
+		}
+	}
+}
+
+// validateSamplingCollectors refuses otelbench's own traces workloads through a sampling collector: their
+// verification predicts their SDK's sampler, not a collector's. (Collectors do not forward to collectors, so a
+// sampling collector is always the one an app sends its traces to.)
+func (sc *Scenario) validateSamplingCollectors(v *validator) {
+	for i := range sc.Backends {
+		b := &sc.Backends[i]
+		if b.Sampling == nil {
+			continue
+		}
+		for wi := range sc.Workloads {
+			w := &sc.Workloads[wi]
+			if w.IsApp() || w.Signal != "traces" {
+				continue
+			}
+			for k, name := range w.Exporters {
+				if e := sc.Exporter(name); e != nil && e.Backend == b.Name {
+					v.at(fmt.Sprintf("workloads[%d].exporters[%d]", wi, k), "exporter %q sends workload %q's traces to collector %q, which samples them; a collector's sampling is checked on applications' traces only; expected sampling: {ratio: ...} on the workload (its SDK samples) or a collector without sampling", name, w.Name, b.Name)
+				}
 			}
 		}
 	}

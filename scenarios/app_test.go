@@ -107,6 +107,12 @@ var _ = Describe("Application-under-test scenarios", func() {
 			"s.yaml:17:71", `OTEL_TRACES_SAMPLER_ARG="half" is not a ratio; expected a number from 0 to 1 for traceidratio`),
 		Entry("a sampler in env otelbench cannot predict, without a sampling block", logsLine, logsLine+"    env: {OTEL_TRACES_SAMPLER: xray}\n",
 			"s.yaml:17:32", `otelbench cannot tell what sampler "xray" keeps`),
+		Entry("a collector that samples nothing", "forward_to: [jaeger]}", "forward_to: [jaeger], sampling: {ratio: 0}}",
+			"s.yaml:7:74", "ratio 0 is out of range; expected a share above 0 and at most 1"),
+		Entry("a collector sampling mode it does not have", "forward_to: [jaeger]}", "forward_to: [jaeger], sampling: {ratio: 0.5, mode: equalising}}",
+			"s.yaml:7:85", `mode "equalising" is not supported; expected one of: hash_seed, proportional`),
+		Entry("sampling on a backend that does not forward", "{name: jaeger, type: jaeger}", "{name: jaeger, type: jaeger, sampling: {ratio: 0.5}}",
+			"s.yaml:5:44", "sampling applies to collector backends"),
 		Entry("shares of parents above 1", "    rate: 10\n", "    rate: 10\n    parents: {unsampled: 0.6, none: 0.6}\n",
 			"s.yaml:21:14", "unsampled 0.6 and none 0.6 add up to 1.2; expected at most 1"),
 		Entry("a negative share of unsampled parents", "    rate: 10\n", "    rate: 10\n    parents: {unsampled: -0.1}\n",
@@ -147,6 +153,20 @@ var _ = Describe("Application-under-test scenarios", func() {
 		sc, err := scenarios.Parse("s.yaml", []byte(strings.NewReplacer("SAMPLING", "{ratio: 0.25}", "SIGNAL", "traces").Replace(syntheticSampled)))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(*sc.Workloads[0].Sampling.Ratio).To(Equal(0.25))
+	})
+
+	It("refuses otelbench's own traces through a sampling collector", func() {
+		_, err := scenarios.Parse("s.yaml", []byte(`version: 1
+name: a
+duration: 10s
+backends:
+  - {name: jaeger, type: jaeger}
+  - {name: back, type: collector, forward_to: [jaeger], sampling: {ratio: 0.5}}
+exporters: [{name: e, protocol: otlp-grpc, backend: back}]
+workloads:
+  - {name: w, signal: traces, exporters: [e], rate: 10}
+`))
+		Expect(err).To(MatchError(ContainSubstring(`s.yaml:9:43: exporter "e" sends workload "w"'s traces to collector "back", which samples them`)))
 	})
 
 	It("refuses parents on a workload that generates its own telemetry", func() {

@@ -303,7 +303,24 @@ type Backend struct {
 	// Args are extra command-line arguments for a started backend's server, after otelbench's own (e.g.
 	// --enable-feature=otlp-deltatocumulative for Prometheus).
 	Args []string `yaml:"args"`
+	// Sampling (collector only) samples the traces the collector forwards with its probabilistic sampler, and
+	// tells verification what to expect of them: the traces it drops count as not_sampled, never lost. For an
+	// external collector, it says how the user's collector samples.
+	Sampling *BackendSampling `yaml:"sampling"`
 }
+
+// BackendSampling is a collector's probabilistic sampler (the probabilistic_sampler processor).
+type BackendSampling struct {
+	// Ratio is the share of traces kept, above 0 and at most 1 (the processor's sampling_percentage / 100).
+	Ratio *float64 `yaml:"ratio"`
+	// Mode is how it decides: hash_seed (the processor's default: a seeded hash of the trace ID, so only the share
+	// kept is checked) or proportional (the trace ID's randomness against the consistent threshold: each trace's
+	// outcome is predicted).
+	Mode string `yaml:"mode"`
+}
+
+// SamplingModes are the collector sampler's modes otelbench knows.
+var SamplingModes = []string{"hash_seed", "proportional"}
 
 // External holds the endpoints of a backend otelbench does not start. Which ones are needed depends on the type.
 type External struct {
@@ -720,6 +737,11 @@ func (sc *Scenario) applyDefaults() {
 	}
 	if sc.Verify.Timeout == 0 {
 		sc.Verify.Timeout = Duration(30 * time.Second)
+	}
+	for i := range sc.Backends {
+		if s := sc.Backends[i].Sampling; s != nil && s.Mode == "" {
+			s.Mode = SamplingModes[0] // the collector's own default
+		}
 	}
 	// A file's explicit rate_tolerance: 0 stands (no shortfall tolerated); one omitted, or 0 in a scenario built
 	// in Go, is the default.

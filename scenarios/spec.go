@@ -15,6 +15,9 @@ func (sc *Scenario) spec(b *Backend, depth int) containers.Spec {
 	kind, _ := all.Lookup(b.Type)
 	s := containers.Spec{Name: b.Name, Type: b.Type, Kind: kind, Image: b.Image, Args: b.Args, Retention: b.Retention,
 		ConfigPath: sc.ConfigPath(b)}
+	if sm := b.Sampling; sm != nil && sm.Ratio != nil {
+		s.Sampling = &containers.Sampling{Percentage: *sm.Ratio * 100, Mode: sm.Mode}
+	}
 	if b.IsExternal() {
 		e := b.External
 		s.External = &containers.External{URL: e.URL, OTLPGRPC: e.OTLPGRPC, OTLPHTTP: e.OTLPHTTP, MetricsURL: e.MetricsURL, Headers: e.Headers}

@@ -327,6 +327,7 @@ func (sc *Scenario) validate(v *validator) {
 	if len(v.errs) == 0 {
 		sc.validateRetention(v)
 		sc.validateSinks(v)
+		sc.validateSamplingCollectors(v)
 	}
 }
 
@@ -393,6 +394,22 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 		if _, ok := kind.(containers.ConfigTaker); !ok {
 			v.at(p+".config", "config applies to %s backends only; expected args: for a %s backend's options",
 				strings.Join(typesWith(func(k containers.Kind) bool { _, ok := k.(containers.ConfigTaker); return ok }), ", "), b.Type)
+		}
+	}
+	if s := b.Sampling; s != nil {
+		sp := p + ".sampling"
+		_, sampler := kind.(containers.TraceSampler)
+		switch {
+		case !sampler:
+			v.at(sp, "sampling applies to %s backends, which forward traces through a probabilistic sampler; a %s backend does not; expected no sampling here",
+				strings.Join(typesWith(func(k containers.Kind) bool { _, ok := k.(containers.TraceSampler); return ok }), ", "), b.Type)
+		case s.Ratio == nil:
+			v.at(sp+".ratio", "missing ratio; expected the share of traces the collector keeps, above 0 and at most 1")
+		case math.IsNaN(*s.Ratio) || *s.Ratio <= 0 || *s.Ratio > 1:
+			v.at(sp+".ratio", "ratio %v is out of range; expected a share above 0 and at most 1 (the collector refuses a sampling_percentage of 0)", *s.Ratio)
+		}
+		if s.Mode != "" || v.has(sp+".mode") {
+			v.oneOf(sp+".mode", "mode", s.Mode, SamplingModes)
 		}
 	}
 	if len(b.Args) > 0 && (b.IsExternal() || unstarted) {

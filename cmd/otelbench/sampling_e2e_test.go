@@ -12,11 +12,11 @@ import (
 )
 
 var _ = Describe("A sampled application", Label("docker", "e2e", "python"), func() {
-	It("passes when the only missing traces were predicted not sampled, request by request, and checks parent-based sampling under unsampled and missing parents", func(ctx SpecContext) {
+	It("passes when the only missing traces were predicted not sampled, request by request, and checks parent-based sampling under unsampled and missing parents, and a collector's sampler in both its modes", func(ctx SpecContext) {
 		out, id := GinkgoT().TempDir(), runID("sampled")
 		s := otelbench("run", "../../scenarios/flask-sampled.yaml", "--out", out, "--run-id", id)
 		rep := passed(ctx, s, out)
-		Expect(rep.Exporters).To(HaveLen(2))
+		Expect(rep.Exporters).To(HaveLen(4))
 		for _, e := range rep.Exporters {
 			sm := e.Sampling
 			Expect(sm).NotTo(BeNil(), e.Name)
@@ -51,6 +51,20 @@ var _ = Describe("A sampled application", Label("docker", "e2e", "python"), func
 				Expect(sm.Check.Consistent).To(BeTrue(), "%+v", sm.Check)
 				Expect(sm.Check.Lo).To(BeNumerically("<", 0.25))
 				Expect(sm.Check.Hi).To(BeNumerically(">", 0.25))
+			case "flask-exact":
+				// The collector's proportional mode decides by the trace ID's randomness: predicted one by one.
+				Expect(sm.Downstream).To(Equal("collector probabilistic_sampler 0.5 (proportional)"))
+				Expect(sm.Either).To(BeZero())
+				Expect(e.Verified).To(Equal(sm.PredictedKept))
+				Expect(e.NotSampled).To(Equal(sm.PredictedDropped))
+				Expect(e.NotSampled).To(BeNumerically("~", 400, 64))
+			case "flask-hashed":
+				// Its hash_seed mode is not predicted: every request is decided by the ratio alone.
+				Expect(sm.Downstream).To(Equal("collector probabilistic_sampler 0.5 (hash_seed)"))
+				Expect(sm.Either).To(Equal(e.App.Answered))
+				Expect(sm.Check).NotTo(BeNil())
+				Expect(sm.Check.Total).To(Equal(e.App.Answered))
+				Expect(sm.Check.Consistent).To(BeTrue(), "%+v", sm.Check)
 			default:
 				Fail("unexpected row " + e.Name)
 			}

@@ -39,6 +39,9 @@ func (Kind) ExternalKeys() []string {
 // TakesConfig: a started collector loads the scenario's config file after otelbench's.
 func (Kind) TakesConfig() {}
 
+// SamplesTraces: a collector otelbench starts can sample the traces it forwards (its probabilistic_sampler).
+func (Kind) SamplesTraces() {}
+
 // NotBack: an external collector gives logs and metrics back only from the folder its file exporters write into.
 func (Kind) NotBack(spec containers.Spec, s generators.Signal) (string, string, bool) {
 	if spec.External == nil || spec.External.FilesDir != "" || s == generators.Traces {
@@ -152,7 +155,7 @@ func ConvertsDelta(path string) bool {
 }
 
 func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live, error) {
-	cfg := Config{RunID: env.RunID, ItemBytes: env.Load.ItemBytes}
+	cfg := Config{RunID: env.RunID, ItemBytes: env.Load.ItemBytes, Sampling: env.Spec.Sampling}
 	if env.Spec.ConfigPath != "" {
 		data, err := os.ReadFile(env.Spec.ConfigPath)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,8 +27,8 @@ var Image = containers.Image{
 	Backend:  "collector",
 	Version:  "0.148.0",
 	Official: "otel/opentelemetry-collector-contrib:0.148.0",
-	Local:    "otelbench-local/collector:0.148.0-2",
-	Source:   "go.opentelemetry.io/collector/cmd/builder v0.148.0 with images/collector/manifest.yaml (otlp receiver; batch, memory_limiter, deltatocumulative processors; otlp, otlphttp, debug, nop, zipkin, prometheusremotewrite, file exporters; health_check, bearertokenauth extensions), static binary in a FROM scratch image",
+	Local:    "otelbench-local/collector:0.148.0-3",
+	Source:   "go.opentelemetry.io/collector/cmd/builder v0.148.0 with images/collector/manifest.yaml (otlp receiver; batch, memory_limiter, deltatocumulative, probabilistic_sampler processors; otlp, otlphttp, debug, nop, zipkin, prometheusremotewrite, file exporters; health_check, bearertokenauth extensions), static binary in a FROM scratch image",
 	Recipe:   containers.EmbeddedRecipe(recipe),
 	Build:    buildCollector,
 }
@@ -99,6 +100,8 @@ type Config struct {
 	// collector merges the two, maps key by key and lists replaced: the file can replace the batch processor or a
 	// pipeline's processor list, tune exporters, or add components of the distribution.
 	UserConfig []byte
+	// Sampling, when set, puts the probabilistic_sampler processor in the traces pipeline, before the batch.
+	Sampling *containers.Sampling
 }
 
 // Collector is a running OpenTelemetry Collector.
@@ -169,6 +172,12 @@ processors:
     send_batch_max_size: %[5]d
 exporters:
 `, containers.Host, p.otlpGRPC, p.otlpHTTP, p.health, containers.ForwardBatch(cfg.ItemBytes))
+	if s := cfg.Sampling; s != nil && !cfg.Sink {
+		// Among the processors, which the header above ends just before "exporters:".
+		head := strings.TrimSuffix(b.String(), "exporters:\n")
+		b.Reset()
+		fmt.Fprintf(&b, "%s  probabilistic_sampler:\n    sampling_percentage: %s\n    mode: %s\nexporters:\n", head, strconv.FormatFloat(s.Percentage, 'g', -1, 64), s.Mode)
+	}
 	var traces, metrics, logs []string
 	if cfg.Sink {
 		b.WriteString("  nop:\n")
@@ -222,6 +231,9 @@ exporters:
 			continue
 		}
 		processors := "[batch]"
+		if pl.name == "traces" && cfg.Sampling != nil {
+			processors = "[probabilistic_sampler, batch]"
+		}
 		if pl.exporters[0] == "nop" {
 			processors = "[]" // a sink does nothing but count what its receivers accept
 		}

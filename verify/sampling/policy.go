@@ -146,3 +146,51 @@ func (p Policy) String() string {
 	}
 	return p.Sampler
 }
+
+// Downstream is a sampler the application's traces pass after it: an OpenTelemetry Collector's probabilistic
+// sampler. Rule is RuleConsistent in its proportional mode (the trace ID's randomness against the threshold), ""
+// in its hash_seed mode (a seeded hash of the trace ID, not predicted here: only the share kept is checked).
+type Downstream struct {
+	Ratio float64
+	Rule  Rule
+}
+
+// Expect is what the downstream sampler does with a trace the application kept: decided by the rule on id, or
+// Either where only the ratio is known (or the trace ID is the app's own, with ParentNone).
+func (d Downstream) Expect(id [16]byte, parent Parent) Decision {
+	switch {
+	case d.Ratio >= 1:
+		return Keep
+	case d.Ratio <= 0:
+		return Drop
+	case parent == ParentNone || d.Rule == "":
+		return Either
+	}
+	if (Sampler{Rule: d.Rule, Ratio: d.Ratio}).Sampled(id) {
+		return Keep
+	}
+	return Drop
+}
+
+// Then is the decision of an application's sampler followed by downstream (nil: none): dropped by either is
+// dropped; kept by both is kept; otherwise only a ratio says.
+func (d Decision) Then(down Decision) Decision {
+	switch {
+	case d == Drop || down == Drop:
+		return Drop
+	case d == Keep && down == Keep:
+		return Keep
+	}
+	return Either
+}
+
+// Chance is the probability that a trace of decision d is kept, given the ratio that decides an Either.
+func (d Decision) Chance(ratio float64) float64 {
+	switch d {
+	case Keep:
+		return 1
+	case Drop:
+		return 0
+	}
+	return ratio
+}

@@ -57,3 +57,19 @@ var _ = Describe("what a sampler does with a request", func() {
 		Entry("an unknown rule", sampling.TraceIDRatio, 0.5, sampling.Rule("ruby"), `rule "ruby"`),
 	)
 })
+
+var _ = Describe("an application's sampler followed by a collector's", func() {
+	kept, dropped := idWithLow(uint64(1)<<55), idWithLow(uint64(1)<<55-1) // the consistent rule at 0.5
+
+	DescribeTable("combine to one decision",
+		func(down sampling.Downstream, app sampling.Decision, id [16]byte, parent sampling.Parent, want sampling.Decision) {
+			Expect(app.Then(down.Expect(id, parent))).To(Equal(want))
+		},
+		Entry("proportional keeps what the app kept, by the trace ID", sampling.Downstream{Ratio: 0.5, Rule: sampling.RuleConsistent}, sampling.Keep, kept, sampling.ParentSampled, sampling.Keep),
+		Entry("proportional drops by the trace ID", sampling.Downstream{Ratio: 0.5, Rule: sampling.RuleConsistent}, sampling.Keep, dropped, sampling.ParentSampled, sampling.Drop),
+		Entry("nothing the app dropped comes back", sampling.Downstream{Ratio: 1}, sampling.Drop, kept, sampling.ParentSampled, sampling.Drop),
+		Entry("hash_seed: only the ratio says", sampling.Downstream{Ratio: 0.5}, sampling.Keep, kept, sampling.ParentSampled, sampling.Either),
+		Entry("proportional on the app's own trace ID: only the ratio says", sampling.Downstream{Ratio: 0.5, Rule: sampling.RuleConsistent}, sampling.Keep, kept, sampling.ParentNone, sampling.Either),
+		Entry("either then drop is drop", sampling.Downstream{Ratio: 0.5, Rule: sampling.RuleConsistent}, sampling.Either, dropped, sampling.ParentSampled, sampling.Drop),
+	)
+})
