@@ -84,7 +84,7 @@ func (r *Report) EvaluateThresholds(thresholds []Threshold, exporters [][]string
 		applied := false
 		for j := range r.Exporters {
 			row := &r.Exporters[j]
-			if len(exporters[i]) > 0 && !slices.Contains(exporters[i], row.Name) || !t.AppliesTo(row) {
+			if len(exporters[i]) > 0 && !slices.Contains(exporters[i], row.Name) || !appliesTo(t, row) {
 				continue
 			}
 			applied = true
@@ -93,7 +93,7 @@ func (r *Report) EvaluateThresholds(thresholds []Threshold, exporters [][]string
 				Backend: row.Backend, Value: math.Round(v*1000) / 1000, Passed: ok})
 			r.ThresholdsPassed = r.ThresholdsPassed && ok
 		}
-		if !applied && t.sampling {
+		if !applied && t.Sampling() {
 			// A gate on sampling with nothing to judge must not pass silently.
 			r.Thresholds = append(r.Thresholds, ThresholdResult{Expr: t.Source, Exporter: "(no row with sampling)"})
 			r.ThresholdsPassed = false

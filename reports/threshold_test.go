@@ -51,17 +51,4 @@ var _ = Describe("Threshold", func() {
 		Expect(none.ThresholdsPassed).To(BeFalse(), "a gate on sampling with no row to judge must not pass")
 	})
 
-	DescribeTable("refuses what it cannot evaluate, saying where and what is expected",
-		func(src, want string) {
-			_, err := reports.ParseThreshold(src)
-			Expect(err).To(MatchError(ContainSubstring(want)))
-		},
-		Entry("between without and", "sampled_ratio between 0.4 0.6", `at column 27 of "sampled_ratio between 0.4 0.6": expected and`),
-		Entry("no comparison", "lost", "at column 5 of \"lost\": expected a comparison"),
-		Entry("an unknown metric", "lots == 0", `unknown metric "lots"; expected one of:`),
-		Entry("a percentile of a count", "p99(lost) < 5", "expected export_latency, visibility_latency or http_latency in p99()"),
-		Entry("a lone =", "lost = 0", `at column 6 of "lost = 0": expected a comparison`),
-		Entry("a bad unit", "p99(export_latency) < 50parsecs", `unexpected "50parsecs"`),
-		Entry("trailing text", "lost == 0 0", "expected the end of the threshold"),
-	)
 })

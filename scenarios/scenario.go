@@ -264,7 +264,7 @@ func setAxis(e *Exporter, axis, v string) error {
 	return err
 }
 
-// Threshold is a condition on rows' numbers (see reports.Threshold for the language): "lost == 0",
+// Threshold is a condition on rows' numbers (see package reports/threshold for the language): "lost == 0",
 // "p99(export_latency) < 50ms", "achieved_rate >= 0.99 * target_rate".
 type Threshold struct {
 	// Expr is the condition.

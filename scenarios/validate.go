@@ -20,6 +20,7 @@ import (
 	"github.com/otelbench/otelbench/containers/all"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/reports"
+	"github.com/otelbench/otelbench/reports/threshold"
 )
 
 // Limits on scenario values. They keep a typo (rate: 1e9) from turning into a run that cannot work.
@@ -315,7 +316,7 @@ func (sc *Scenario) validate(v *validator) {
 		p := fmt.Sprintf("thresholds[%d]", i)
 		if t.Expr == "" {
 			v.at(p, "a threshold without expr; expected e.g. {expr: \"p99(export_latency) < 50ms\"}")
-		} else if _, err := reports.ParseThreshold(t.Expr); err != nil {
+		} else if _, err := threshold.Parse(t.Expr); err != nil {
 			v.at(p+".expr", "%v", err)
 		}
 		for j, name := range t.Exporters {
