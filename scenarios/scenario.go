@@ -6,6 +6,7 @@ package scenarios
 import (
 	"bytes"
 	"cmp"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -60,6 +61,9 @@ type Scenario struct {
 	root   Pos
 	// valid is set once the scenario passed validation and has its defaults (Parse, Validate).
 	valid bool
+	// tlsLoaded holds each external backend's TLS configuration, its files read once by validation (by backend
+	// name; nil for a backend without TLS).
+	tlsLoaded map[string]*tls.Config
 }
 
 // ErrorAt is a problem with the value at path (a field path as validation names them, e.g. "backends[1]" or

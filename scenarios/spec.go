@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"crypto/tls"
+
 	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/containers/all"
 )
@@ -9,6 +11,17 @@ import (
 // forwards to looked up in the registry (nil for a type that is not registered).
 func (sc *Scenario) Spec(b *Backend) containers.Spec {
 	return sc.spec(b, 0)
+}
+
+// tlsOf is b's TLS configuration as validation loaded it; before validation (a kind's Validate asks for its spec
+// while the scenario is checked), it is read from its files, and a file that cannot be used gives none (validation
+// reports it).
+func (sc *Scenario) tlsOf(b *Backend) *tls.Config {
+	if cfg, ok := sc.tlsLoaded[b.Name]; ok {
+		return cfg
+	}
+	cfg, _ := b.External.TLS.config(sc.resolve)
+	return cfg
 }
 
 func (sc *Scenario) spec(b *Backend, depth int) containers.Spec {
@@ -21,7 +34,7 @@ func (sc *Scenario) spec(b *Backend, depth int) containers.Spec {
 	if b.IsExternal() {
 		e := b.External
 		s.External = &containers.External{URL: e.URL, OTLPGRPC: e.OTLPGRPC, OTLPHTTP: e.OTLPHTTP, MetricsURL: e.MetricsURL, Headers: e.Headers}
-		s.External.TLS, _ = e.TLS.config(sc.resolve) // validation reports a file that cannot be used
+		s.External.TLS = sc.tlsOf(b)
 		if e.FilesDir != "" {
 			s.External.FilesDir = sc.FilesDir(b)
 		}

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"cmp"
+	"crypto/tls"
 	"maps"
 	"net"
 	"net/url"
@@ -460,8 +461,13 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 					"write into (logs.jsonl, metrics.jsonl), relative to the scenario file or absolute", e.FilesDir)
 			}
 		}
-		if _, err := e.TLS.config(sc.resolve); err != nil {
+		if cfg, err := e.TLS.config(sc.resolve); err != nil {
 			v.at(ep+".tls", "%v; expected readable PEM files, relative to the scenario file or absolute", err)
+		} else {
+			if sc.tlsLoaded == nil {
+				sc.tlsLoaded = map[string]*tls.Config{}
+			}
+			sc.tlsLoaded[b.Name] = cfg
 		}
 	}
 	if val, ok := kind.(containers.Validator); ok {
