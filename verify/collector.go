@@ -113,10 +113,10 @@ func parseLogLine(line []byte) ([]LogRecord, error) {
 					rec.Time = time.Unix(0, ns)
 				}
 				if lr.TraceID != "" {
-					rec.TraceID, _ = parseTraceID(lr.TraceID)
+					rec.TraceID, _ = ParseTraceID(lr.TraceID)
 				}
 				if lr.SpanID != "" {
-					rec.SpanID, _ = parseSpanID(lr.SpanID)
+					rec.SpanID, _ = ParseSpanID(lr.SpanID)
 				}
 				out = append(out, rec)
 			}
@@ -134,7 +134,7 @@ func CollectorStats(ctx context.Context, metricsURL string) (map[string]float64,
 	if err != nil {
 		return nil, err
 	}
-	resp, err := loopbackClient().Do(req)
+	resp, err := LoopbackClient().Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("collector metrics: %w", err)
 	}

@@ -139,14 +139,14 @@ func (c *ConsoleTraces) readNew() error {
 			return fmt.Errorf("read console output: line at byte %d: %w", c.offset-int64(len(line)), err)
 		}
 		sp := Span{Name: cs.Name, Start: cs.StartTime, End: cs.EndTime, Kind: spanKinds[cs.SpanKind], Attributes: map[string]any{}}
-		if sp.TraceID, err = parseTraceID(cs.SpanContext.TraceID); err != nil {
+		if sp.TraceID, err = ParseTraceID(cs.SpanContext.TraceID); err != nil {
 			return err
 		}
-		if sp.SpanID, err = parseSpanID(cs.SpanContext.SpanID); err != nil {
+		if sp.SpanID, err = ParseSpanID(cs.SpanContext.SpanID); err != nil {
 			return err
 		}
 		if p := strings.Trim(cs.Parent.SpanID, "0"); p != "" {
-			if sp.ParentID, err = parseSpanID(cs.Parent.SpanID); err != nil {
+			if sp.ParentID, err = ParseSpanID(cs.Parent.SpanID); err != nil {
 				return err
 			}
 		}
@@ -157,7 +157,7 @@ func (c *ConsoleTraces) readNew() error {
 			sp.Events = append(sp.Events, e.Name)
 		}
 		for _, l := range cs.Links {
-			if id, err := parseSpanID(l.SpanContext.SpanID); err == nil {
+			if id, err := ParseSpanID(l.SpanContext.SpanID); err == nil {
 				sp.Links = append(sp.Links, id)
 			}
 		}

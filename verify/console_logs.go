@@ -39,10 +39,10 @@ func ConsoleLogs(path string) LogSource {
 			for _, kv := range raw.Attributes {
 				rec.Attributes[kv.Key] = kv.value()
 			}
-			if id, err := parseTraceID(raw.TraceID); err == nil {
+			if id, err := ParseTraceID(raw.TraceID); err == nil {
 				rec.TraceID = id
 			}
-			if id, err := parseSpanID(raw.SpanID); err == nil {
+			if id, err := ParseSpanID(raw.SpanID); err == nil {
 				rec.SpanID = id
 			}
 			out = append(out, rec)

@@ -30,7 +30,7 @@ type Prometheus struct {
 // NewPrometheus returns a client of the Prometheus server at baseURL (e.g. http://127.0.0.1:9090). It ignores proxy
 // settings: backends are on this host's loopback.
 func NewPrometheus(baseURL string) *Prometheus {
-	return &Prometheus{baseURL: strings.TrimRight(baseURL, "/"), client: loopbackClient()}
+	return &Prometheus{baseURL: strings.TrimRight(baseURL, "/"), client: LoopbackClient()}
 }
 
 // Query evaluates expr at the instant at (the server's now when at is zero) and returns the resulting instant
@@ -101,7 +101,7 @@ func (p *Prometheus) Ready(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("prometheus ready: %w", err)
 	}
-	status, body, err := roundTrip(p.client, req)
+	status, body, err := RoundTrip(p.client, req)
 	if err != nil {
 		return fmt.Errorf("prometheus ready: %w", err)
 	}
@@ -122,7 +122,7 @@ func (p *Prometheus) call(ctx context.Context, path string, form url.Values, out
 		return err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	status, body, err := roundTrip(p.client, req)
+	status, body, err := RoundTrip(p.client, req)
 	if err != nil {
 		return err
 	}

@@ -66,12 +66,6 @@ func (t headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(req)
 }
 
-// WithClient makes j use client (TLS, headers) and returns j.
-func (j *Jaeger) WithClient(client *http.Client) *Jaeger {
-	j.Client = client
-	return j
-}
-
 // WithClient makes z use client (TLS, headers) and returns z.
 func (z *Zipkin) WithClient(client *http.Client) *Zipkin {
 	z.client = client

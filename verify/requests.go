@@ -490,23 +490,18 @@ type ServiceLister interface {
 	Services(ctx context.Context) ([]string, error)
 }
 
-// Services lists the services Jaeger holds spans of (GET /api/services).
-func (j *Jaeger) Services(ctx context.Context) ([]string, error) {
-	return listServices(ctx, j.Client, j.BaseURL+"/api/services", "jaeger", true)
-}
-
 // Services lists the services Zipkin holds spans of (GET /api/v2/services).
 func (z *Zipkin) Services(ctx context.Context) ([]string, error) {
-	return listServices(ctx, z.client, z.baseURL+"/api/v2/services", "zipkin", false)
+	return ListServices(ctx, z.client, z.baseURL+"/api/v2/services", "zipkin", false)
 }
 
-// listServices reads a list of service names: {"data": [...]} (wrapped) or [...].
-func listServices(ctx context.Context, client *http.Client, u, backend string, wrapped bool) ([]string, error) {
+// ListServices reads a list of service names from u: {"data": [...]} (wrapped) or [...].
+func ListServices(ctx context.Context, client *http.Client, u, backend string, wrapped bool) ([]string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
 	}
-	status, body, err := roundTrip(client, req)
+	status, body, err := RoundTrip(client, req)
 	if err != nil {
 		return nil, fmt.Errorf("list %s services: %w", backend, err)
 	}

@@ -22,7 +22,7 @@ type Zipkin struct {
 
 // NewZipkin returns a reader for the Zipkin server at baseURL (e.g. http://127.0.0.1:9411).
 func NewZipkin(baseURL string) *Zipkin {
-	return &Zipkin{baseURL: strings.TrimRight(baseURL, "/"), client: loopbackClient()}
+	return &Zipkin{baseURL: strings.TrimRight(baseURL, "/"), client: LoopbackClient()}
 }
 
 // Name is "zipkin".
@@ -66,7 +66,7 @@ func (z *Zipkin) Traces(ctx context.Context, ids []trace.TraceID) (map[trace.Tra
 	if err != nil {
 		return nil, err
 	}
-	status, body, err := roundTrip(z.client, req)
+	status, body, err := RoundTrip(z.client, req)
 	if err != nil {
 		return nil, fmt.Errorf("query zipkin: %w", err)
 	}
@@ -98,7 +98,7 @@ func (z *Zipkin) Search(ctx context.Context, service string, since, until time.T
 	if err != nil {
 		return nil, err
 	}
-	status, body, err := roundTrip(z.client, req)
+	status, body, err := RoundTrip(z.client, req)
 	if err != nil {
 		return nil, fmt.Errorf("search zipkin: %w", err)
 	}
@@ -137,14 +137,14 @@ func (s zipkinSpan) span() (Span, error) {
 		Attributes: make(map[string]any, len(s.Tags)),
 	}
 	var err error
-	if sp.TraceID, err = parseTraceID(s.TraceID); err != nil {
+	if sp.TraceID, err = ParseTraceID(s.TraceID); err != nil {
 		return sp, err
 	}
-	if sp.SpanID, err = parseSpanID(s.ID); err != nil {
+	if sp.SpanID, err = ParseSpanID(s.ID); err != nil {
 		return sp, err
 	}
 	if s.ParentID != "" {
-		if sp.ParentID, err = parseSpanID(s.ParentID); err != nil {
+		if sp.ParentID, err = ParseSpanID(s.ParentID); err != nil {
 			return sp, err
 		}
 	}
@@ -168,7 +168,7 @@ func (s zipkinSpan) span() (Span, error) {
 			// The collector keeps links as tags: "traceid|spanid|tracestate|{attributes}|dropped".
 			parts := strings.Split(v, "|")
 			if len(parts) > 1 {
-				if id, err := parseSpanID(parts[1]); err == nil {
+				if id, err := ParseSpanID(parts[1]); err == nil {
 					sp.Links = append(sp.Links, id)
 				}
 			}

@@ -83,14 +83,14 @@ func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live
 	if err != nil {
 		return l, err
 	}
-	l.grpc, l.http, l.query, l.metrics, l.queryURL = j.OTLPGRPCEndpoint(), j.OTLPHTTPEndpoint(), verify.NewJaeger(j.QueryURL()), j.MetricsURL(), j.QueryURL()
+	l.grpc, l.http, l.query, l.metrics, l.queryURL = j.OTLPGRPCEndpoint(), j.OTLPHTTPEndpoint(), NewReader(j.QueryURL()), j.MetricsURL(), j.QueryURL()
 	return l, nil
 }
 
 func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, error) {
 	e := spec.External
 	return &live{name: spec.Name, grpc: e.OTLPGRPC, http: e.OTLPHTTP, ext: e, queryURL: e.URL,
-		query: verify.NewJaeger(e.URL).WithClient(verify.HTTPClient(e.TLS, e.Headers))}, nil
+		query: NewReader(e.URL).WithClient(verify.HTTPClient(e.TLS, e.Headers))}, nil
 }
 
 type live struct {
@@ -98,7 +98,7 @@ type live struct {
 	containers.NoReaders
 	name, grpc, http  string
 	ext               *containers.External
-	query             *verify.Jaeger
+	query             *Reader
 	metrics, queryURL string
 }
 

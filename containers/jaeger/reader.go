@@ -1,41 +1,58 @@
-package verify
+package jaeger
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelbench/otelbench/verify"
 )
 
-// Jaeger reads traces from Jaeger's query service HTTP API (GET /api/traces?traceID=...&raw=true), many IDs per
+// Reader reads traces from Jaeger's query service HTTP API (GET /api/traces?traceID=...&raw=true), many IDs per
 // request. raw=true skips Jaeger's adjusters, so what is compared is what was stored (the span-ID deduplicator, for
 // one, would otherwise hide duplicates).
-type Jaeger struct {
+type Reader struct {
 	// BaseURL is the query service's base URL, e.g. http://127.0.0.1:16686.
 	BaseURL string
 	// Client is the HTTP client; nil means one that ignores proxy settings.
 	Client *http.Client
 }
 
-// NewJaeger returns a reader for the query service at baseURL.
-func NewJaeger(baseURL string) *Jaeger {
-	return &Jaeger{BaseURL: strings.TrimRight(baseURL, "/"), Client: loopbackClient()}
+// NewReader returns a reader for the query service at baseURL.
+func NewReader(baseURL string) *Reader {
+	return &Reader{BaseURL: strings.TrimRight(baseURL, "/"), Client: verify.LoopbackClient()}
+}
+
+var (
+	_ verify.TraceReader   = (*Reader)(nil)
+	_ verify.TraceSearcher = (*Reader)(nil)
+	_ verify.ServiceLister = (*Reader)(nil)
+)
+
+// WithClient makes j use client (TLS, headers) and returns j.
+func (j *Reader) WithClient(client *http.Client) *Reader {
+	j.Client = client
+	return j
+}
+
+// Services lists the services Jaeger holds spans of (GET /api/services).
+func (j *Reader) Services(ctx context.Context) ([]string, error) {
+	return verify.ListServices(ctx, j.Client, j.BaseURL+"/api/services", "jaeger", true)
 }
 
 // Name is "jaeger".
-func (*Jaeger) Name() string { return "jaeger" }
+func (*Reader) Name() string { return "jaeger" }
 
 // BatchSize keeps request URLs near 4 KB.
-func (*Jaeger) BatchSize() int { return 100 }
+func (*Reader) BatchSize() int { return 100 }
 
-type jaegerResponse struct {
+type response struct {
 	Data []struct {
 		TraceID string `json:"traceID"`
 		Spans   []struct {
@@ -70,7 +87,7 @@ type jaegerResponse struct {
 }
 
 // Traces implements TraceReader.
-func (j *Jaeger) Traces(ctx context.Context, ids []trace.TraceID) (map[trace.TraceID][]Span, error) {
+func (j *Reader) Traces(ctx context.Context, ids []trace.TraceID) (map[trace.TraceID][]verify.Span, error) {
 	q := url.Values{"raw": {"true"}}
 	for _, id := range ids {
 		q.Add("traceID", id.String())
@@ -80,41 +97,41 @@ func (j *Jaeger) Traces(ctx context.Context, ids []trace.TraceID) (map[trace.Tra
 		return nil, err
 	}
 	// Jaeger answers 404 when none of the IDs is found, with the same body shape.
-	status, body, err := roundTrip(j.Client, req)
+	status, body, err := verify.RoundTrip(j.Client, req)
 	if err != nil {
 		return nil, fmt.Errorf("query jaeger: %w", err)
 	}
 	if status != http.StatusOK && status != http.StatusNotFound {
 		return nil, fmt.Errorf("query jaeger: %d: %.200s", status, body)
 	}
-	return decodeJaeger(body)
+	return decode(body)
 }
 
 // Search lists the traces of service that Jaeger holds with spans between since and until (GET /api/traces with
 // service, start, end and limit): at most limit traces, each with all its spans.
-func (j *Jaeger) Search(ctx context.Context, service string, since, until time.Time, limit int) (map[trace.TraceID][]Span, error) {
+func (j *Reader) Search(ctx context.Context, service string, since, until time.Time, limit int) (map[trace.TraceID][]verify.Span, error) {
 	q := url.Values{"service": {service}, "start": {fmt.Sprint(since.UnixMicro())}, "end": {fmt.Sprint(until.UnixMicro())},
 		"limit": {fmt.Sprint(limit)}, "raw": {"true"}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, j.BaseURL+"/api/traces?"+q.Encode(), nil)
 	if err != nil {
 		return nil, err
 	}
-	status, body, err := roundTrip(j.Client, req)
+	status, body, err := verify.RoundTrip(j.Client, req)
 	if err != nil {
 		return nil, fmt.Errorf("search jaeger: %w", err)
 	}
 	if status == http.StatusNotFound {
-		return map[trace.TraceID][]Span{}, nil
+		return map[trace.TraceID][]verify.Span{}, nil
 	}
 	if status != http.StatusOK {
 		return nil, fmt.Errorf("search jaeger: %d: %.200s", status, body)
 	}
-	return decodeJaeger(body)
+	return decode(body)
 }
 
-// decodeJaeger reads the spans of a /api/traces answer by trace.
-func decodeJaeger(body []byte) (map[trace.TraceID][]Span, error) {
-	var r jaegerResponse
+// decode reads the spans of a /api/traces answer by trace.
+func decode(body []byte) (map[trace.TraceID][]verify.Span, error) {
+	var r response
 	if err := json.Unmarshal(body, &r); err != nil {
 		return nil, fmt.Errorf("query jaeger: decode response: %w", err)
 	}
@@ -123,24 +140,24 @@ func decodeJaeger(body []byte) (map[trace.TraceID][]Span, error) {
 			return nil, fmt.Errorf("query jaeger: %s", e.Msg)
 		}
 	}
-	out := make(map[trace.TraceID][]Span, len(r.Data))
+	out := make(map[trace.TraceID][]verify.Span, len(r.Data))
 	for _, t := range r.Data {
 		for _, s := range t.Spans {
-			sp := Span{
+			sp := verify.Span{
 				Name:       s.OperationName,
 				Start:      time.UnixMicro(s.StartTime),
 				End:        time.UnixMicro(s.StartTime + s.Duration),
 				Attributes: make(map[string]any, len(s.Tags)),
 			}
 			var err error
-			if sp.TraceID, err = parseTraceID(s.TraceID); err != nil {
+			if sp.TraceID, err = verify.ParseTraceID(s.TraceID); err != nil {
 				return nil, fmt.Errorf("query jaeger: %w", err)
 			}
-			if sp.SpanID, err = parseSpanID(s.SpanID); err != nil {
+			if sp.SpanID, err = verify.ParseSpanID(s.SpanID); err != nil {
 				return nil, fmt.Errorf("query jaeger: %w", err)
 			}
 			for _, ref := range s.References {
-				id, err := parseSpanID(ref.SpanID)
+				id, err := verify.ParseSpanID(ref.SpanID)
 				if err != nil {
 					return nil, fmt.Errorf("query jaeger: %w", err)
 				}
@@ -153,7 +170,7 @@ func decodeJaeger(body []byte) (map[trace.TraceID][]Span, error) {
 				}
 			}
 			for _, tag := range s.Tags {
-				val := jaegerTagValue(tag.Type, tag.Value)
+				val := tagValue(tag.Type, tag.Value)
 				switch tag.Key {
 				case "span.kind":
 					sp.Kind = strings.ToLower(fmt.Sprint(val))
@@ -187,8 +204,8 @@ func decodeJaeger(body []byte) (map[trace.TraceID][]Span, error) {
 	return out, nil
 }
 
-// jaegerTagValue converts a tag's JSON value to the Go type of its Jaeger type; unknown types stay as raw text.
-func jaegerTagValue(typ string, raw json.RawMessage) any {
+// tagValue converts a tag's JSON value to the Go type of its Jaeger type; unknown types stay as raw text.
+func tagValue(typ string, raw json.RawMessage) any {
 	switch strings.ToLower(typ) {
 	case "string":
 		var s string
@@ -212,54 +229,4 @@ func jaegerTagValue(typ string, raw json.RawMessage) any {
 		}
 	}
 	return string(raw)
-}
-
-// parseTraceID reads a hex trace ID; Jaeger leaves out leading zeros, so shorter strings are left-padded.
-func parseTraceID(s string) (trace.TraceID, error) {
-	var id trace.TraceID
-	if len(s) > 32 {
-		return id, fmt.Errorf("trace ID %q is longer than 32 hex digits", s)
-	}
-	b, err := hex.DecodeString(strings.Repeat("0", 32-len(s)) + s)
-	if err != nil {
-		return id, fmt.Errorf("trace ID %q: %w", s, err)
-	}
-	copy(id[:], b)
-	return id, nil
-}
-
-func parseSpanID(s string) (trace.SpanID, error) {
-	var id trace.SpanID
-	if len(s) > 16 {
-		return id, fmt.Errorf("span ID %q is longer than 16 hex digits", s)
-	}
-	b, err := hex.DecodeString(strings.Repeat("0", 16-len(s)) + s)
-	if err != nil {
-		return id, fmt.Errorf("span ID %q: %w", s, err)
-	}
-	copy(id[:], b)
-	return id, nil
-}
-
-// roundTrip sends req and reads the whole answer.
-func roundTrip(client *http.Client, req *http.Request) (status int, body []byte, err error) {
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	body, err = io.ReadAll(resp.Body)
-	return resp.StatusCode, body, err
-}
-
-// loopbackClient is an HTTP client that ignores proxy settings: backends are on this host's loopback.
-func loopbackClient() *http.Client {
-	return &http.Client{
-		Timeout: 30 * time.Second,
-		Transport: &http.Transport{
-			Proxy:               nil,
-			MaxIdleConnsPerHost: 16,
-			IdleConnTimeout:     90 * time.Second,
-		},
-	}
 }
