@@ -66,12 +66,6 @@ func (t headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(req)
 }
 
-// WithClient makes z use client (TLS, headers) and returns z.
-func (z *Zipkin) WithClient(client *http.Client) *Zipkin {
-	z.client = client
-	return z
-}
-
 // WithClient makes p use client (TLS, headers) and returns p.
 func (p *Prometheus) WithClient(client *http.Client) *Prometheus {
 	p.client = client

@@ -490,11 +490,6 @@ type ServiceLister interface {
 	Services(ctx context.Context) ([]string, error)
 }
 
-// Services lists the services Zipkin holds spans of (GET /api/v2/services).
-func (z *Zipkin) Services(ctx context.Context) ([]string, error) {
-	return ListServices(ctx, z.client, z.baseURL+"/api/v2/services", "zipkin", false)
-}
-
 // ListServices reads a list of service names from u: {"data": [...]} (wrapped) or [...].
 func ListServices(ctx context.Context, client *http.Client, u, backend string, wrapped bool) ([]string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)

@@ -72,14 +72,14 @@ func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live
 	if err != nil {
 		return l, err
 	}
-	l.spans, l.api = z.SpansURL(), verify.NewZipkin(z.BaseURL())
+	l.spans, l.api = z.SpansURL(), NewReader(z.BaseURL())
 	return l, nil
 }
 
 func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, error) {
 	e := spec.External
 	return &live{name: spec.Name, spans: e.URL + "/api/v2/spans", ext: e,
-		api: verify.NewZipkin(e.URL).WithClient(verify.HTTPClient(e.TLS, e.Headers))}, nil
+		api: NewReader(e.URL).WithClient(verify.HTTPClient(e.TLS, e.Headers))}, nil
 }
 
 type live struct {
@@ -87,7 +87,7 @@ type live struct {
 	containers.NoReaders
 	name, spans string
 	ext         *containers.External
-	api         *verify.Zipkin
+	api         *Reader
 }
 
 func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (containers.Endpoint, bool) {

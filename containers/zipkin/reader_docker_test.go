@@ -1,4 +1,4 @@
-package verify_test
+package zipkin_test
 
 import (
 	"context"
@@ -14,12 +14,11 @@ import (
 	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/containers/all"
 	"github.com/otelbench/otelbench/containers/zipkin"
-	"github.com/otelbench/otelbench/verify"
 )
 
 var _ = Describe("Zipkin read-back", Ordered, Label("docker"), func() {
 	var (
-		client *verify.Zipkin
+		client *zipkin.Reader
 		one    = trace.TraceID{0x2c, 0xb0, 0x39, 0xc6, 0xe2, 0xaf, 0xec, 0x1b, 0x01, 0xee, 0x5c, 0x61, 0x33, 0x59, 0xd5, 0xca}
 		two    = trace.TraceID{0x0a, 0xf7, 0x65, 0x19, 0x16, 0xcd, 0x43, 0xdd, 0x84, 0x48, 0xeb, 0x21, 0x1c, 0x80, 0x31, 0x9c}
 		absent = trace.TraceID{0x01}
@@ -37,7 +36,7 @@ var _ = Describe("Zipkin read-back", Ordered, Label("docker"), func() {
 		z, err := zipkin.Run(ctx, ref, zipkin.Config{RunID: runID, MaxSpans: 1000, HeapMB: 512})
 		DeferCleanup(func(ctx context.Context) { _ = z.Terminate(ctx) })
 		Expect(err).NotTo(HaveOccurred())
-		client = verify.NewZipkin(z.BaseURL())
+		client = zipkin.NewReader(z.BaseURL())
 
 		now := time.Now().UnixMicro()
 		spans := fmt.Sprintf(`[

@@ -1,4 +1,4 @@
-package verify
+package zipkin
 
 import (
 	"context"
@@ -10,29 +10,49 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelbench/otelbench/verify"
 )
 
-// Zipkin reads traces from a Zipkin server's v2 API, many per request (GET /api/v2/traceMany?traceIds=a,b,...).
+// Reader reads traces from a Zipkin server's v2 API, many per request (GET /api/v2/traceMany?traceIds=a,b,...).
 // Zipkin keeps tags as strings, has no links, and turns events into annotations; Fidelity says so, and the
 // verifier reports those changes instead of counting spans as altered.
-type Zipkin struct {
+type Reader struct {
 	baseURL string
 	client  *http.Client
 }
 
-// NewZipkin returns a reader for the Zipkin server at baseURL (e.g. http://127.0.0.1:9411).
-func NewZipkin(baseURL string) *Zipkin {
-	return &Zipkin{baseURL: strings.TrimRight(baseURL, "/"), client: LoopbackClient()}
+// NewReader returns a reader for the Zipkin server at baseURL (e.g. http://127.0.0.1:9411).
+func NewReader(baseURL string) *Reader {
+	return &Reader{baseURL: strings.TrimRight(baseURL, "/"), client: verify.LoopbackClient()}
+}
+
+var (
+	_ verify.TraceReader      = (*Reader)(nil)
+	_ verify.TraceSearcher    = (*Reader)(nil)
+	_ verify.ServiceLister    = (*Reader)(nil)
+	_ verify.FidelityReporter = (*Reader)(nil)
+)
+
+// WithClient makes z use client (TLS, headers) and returns z.
+func (z *Reader) WithClient(client *http.Client) *Reader {
+	z.client = client
+	return z
+}
+
+// Services lists the services Zipkin holds spans of (GET /api/v2/services).
+func (z *Reader) Services(ctx context.Context) ([]string, error) {
+	return verify.ListServices(ctx, z.client, z.baseURL+"/api/v2/services", "zipkin", false)
 }
 
 // Name is "zipkin".
-func (*Zipkin) Name() string { return "zipkin" }
+func (*Reader) Name() string { return "zipkin" }
 
 // BatchSize keeps request URLs near 4 KB.
-func (*Zipkin) BatchSize() int { return 100 }
+func (*Reader) BatchSize() int { return 100 }
 
 // Fidelity implements FidelityReporter: Zipkin tags are strings.
-func (*Zipkin) Fidelity() Fidelity { return Fidelity{StringAttributes: true} }
+func (*Reader) Fidelity() verify.Fidelity { return verify.Fidelity{StringAttributes: true} }
 
 type zipkinSpan struct {
 	TraceID     string `json:"traceId"`
@@ -50,9 +70,9 @@ type zipkinSpan struct {
 
 // Traces implements TraceReader. Zipkin's traceMany answers 400 for a single ID, so one ID is read with
 // GET /api/v2/trace/{id} instead.
-func (z *Zipkin) Traces(ctx context.Context, ids []trace.TraceID) (map[trace.TraceID][]Span, error) {
+func (z *Reader) Traces(ctx context.Context, ids []trace.TraceID) (map[trace.TraceID][]verify.Span, error) {
 	if len(ids) == 0 {
-		return map[trace.TraceID][]Span{}, nil
+		return map[trace.TraceID][]verify.Span{}, nil
 	}
 	list := make([]string, len(ids))
 	for i, id := range ids {
@@ -66,12 +86,12 @@ func (z *Zipkin) Traces(ctx context.Context, ids []trace.TraceID) (map[trace.Tra
 	if err != nil {
 		return nil, err
 	}
-	status, body, err := RoundTrip(z.client, req)
+	status, body, err := verify.RoundTrip(z.client, req)
 	if err != nil {
 		return nil, fmt.Errorf("query zipkin: %w", err)
 	}
 	if status == http.StatusNotFound {
-		return map[trace.TraceID][]Span{}, nil
+		return map[trace.TraceID][]verify.Span{}, nil
 	}
 	if status != http.StatusOK {
 		return nil, fmt.Errorf("query zipkin: %d: %.200s", status, body)
@@ -91,14 +111,14 @@ func (z *Zipkin) Traces(ctx context.Context, ids []trace.TraceID) (map[trace.Tra
 
 // Search lists the traces of service that Zipkin holds with spans between since and until (GET /api/v2/traces
 // with serviceName, endTs, lookback and limit; Zipkin keeps service names in lower case).
-func (z *Zipkin) Search(ctx context.Context, service string, since, until time.Time, limit int) (map[trace.TraceID][]Span, error) {
+func (z *Reader) Search(ctx context.Context, service string, since, until time.Time, limit int) (map[trace.TraceID][]verify.Span, error) {
 	q := url.Values{"serviceName": {strings.ToLower(service)}, "endTs": {fmt.Sprint(until.UnixMilli())},
 		"lookback": {fmt.Sprint(max(until.Sub(since).Milliseconds(), 1))}, "limit": {fmt.Sprint(limit)}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, z.baseURL+"/api/v2/traces?"+q.Encode(), nil)
 	if err != nil {
 		return nil, err
 	}
-	status, body, err := RoundTrip(z.client, req)
+	status, body, err := verify.RoundTrip(z.client, req)
 	if err != nil {
 		return nil, fmt.Errorf("search zipkin: %w", err)
 	}
@@ -113,8 +133,8 @@ func (z *Zipkin) Search(ctx context.Context, service string, since, until time.T
 }
 
 // zipkinTraces converts Zipkin's traces to the verifier's spans, by trace.
-func zipkinTraces(traces [][]zipkinSpan) (map[trace.TraceID][]Span, error) {
-	out := make(map[trace.TraceID][]Span, len(traces))
+func zipkinTraces(traces [][]zipkinSpan) (map[trace.TraceID][]verify.Span, error) {
+	out := make(map[trace.TraceID][]verify.Span, len(traces))
 	for _, t := range traces {
 		for _, s := range t {
 			sp, err := s.span()
@@ -128,8 +148,8 @@ func zipkinTraces(traces [][]zipkinSpan) (map[trace.TraceID][]Span, error) {
 }
 
 // span converts a Zipkin v2 span to the verifier's form.
-func (s zipkinSpan) span() (Span, error) {
-	sp := Span{
+func (s zipkinSpan) span() (verify.Span, error) {
+	sp := verify.Span{
 		Name:       s.Name,
 		Kind:       strings.ToLower(s.Kind),
 		Start:      time.UnixMicro(s.Timestamp),
@@ -137,14 +157,14 @@ func (s zipkinSpan) span() (Span, error) {
 		Attributes: make(map[string]any, len(s.Tags)),
 	}
 	var err error
-	if sp.TraceID, err = ParseTraceID(s.TraceID); err != nil {
+	if sp.TraceID, err = verify.ParseTraceID(s.TraceID); err != nil {
 		return sp, err
 	}
-	if sp.SpanID, err = ParseSpanID(s.ID); err != nil {
+	if sp.SpanID, err = verify.ParseSpanID(s.ID); err != nil {
 		return sp, err
 	}
 	if s.ParentID != "" {
-		if sp.ParentID, err = ParseSpanID(s.ParentID); err != nil {
+		if sp.ParentID, err = verify.ParseSpanID(s.ParentID); err != nil {
 			return sp, err
 		}
 	}
@@ -168,7 +188,7 @@ func (s zipkinSpan) span() (Span, error) {
 			// The collector keeps links as tags: "traceid|spanid|tracestate|{attributes}|dropped".
 			parts := strings.Split(v, "|")
 			if len(parts) > 1 {
-				if id, err := ParseSpanID(parts[1]); err == nil {
+				if id, err := verify.ParseSpanID(parts[1]); err == nil {
 					sp.Links = append(sp.Links, id)
 				}
 			}
