@@ -16,23 +16,25 @@ import (
 // so that it is reported as an error of the row, not as the items it kept from being read counted lost.
 var ErrUnreadable = errors.New("unreadable")
 
-// lineTail reads, call after call, the complete lines appended to the files matching a glob since the previous
+// LineTail reads, call after call, the complete lines appended to the files matching a glob since the previous
 // call: each line is read once, so that a read-back over files costs what was appended, not what was kept. A
 // last line without its newline is still being written and is left for the next call.
-type lineTail struct {
+type LineTail struct {
 	// dir must exist when set (a collector's files_dir); glob is the pattern of the files to read.
 	dir, glob string
 	offsets   map[string]int64
 	lines     map[string]int
 }
 
-func newLineTail(dir, glob string) *lineTail {
-	return &lineTail{dir: dir, glob: glob, offsets: map[string]int64{}, lines: map[string]int{}}
+// NewLineTail tails the files matching glob (a file's path for one file); dir, when set, is the folder they are
+// in, which must exist.
+func NewLineTail(dir, glob string) *LineTail {
+	return &LineTail{dir: dir, glob: glob, offsets: map[string]int64{}, lines: map[string]int{}}
 }
 
-// next calls fn with each new complete line (its newline removed), files in name order. fn's error stops the
+// Next calls fn with each new complete line (its newline removed), files in name order. fn's error stops the
 // read and is returned with the file and line it concerns.
-func (t *lineTail) next(fn func(line []byte) error) error {
+func (t *LineTail) Next(fn func(line []byte) error) error {
 	if t.dir != "" {
 		if st, err := os.Stat(t.dir); err != nil || !st.IsDir() {
 			return fmt.Errorf("%w: folder %s does not exist or is not a folder", ErrUnreadable, t.dir)
@@ -51,7 +53,7 @@ func (t *lineTail) next(fn func(line []byte) error) error {
 	return nil
 }
 
-func (t *lineTail) file(path string, fn func(line []byte) error) error {
+func (t *LineTail) file(path string, fn func(line []byte) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUnreadable, err)
@@ -94,10 +96,10 @@ func (t *lineTail) file(path string, fn func(line []byte) error) error {
 // files named logs*.json or logs*.jsonl (logs.jsonl, rotated logs-<time>.jsonl). Each call returns the records
 // written since the previous one. dir must exist.
 func LogFiles(dir string) LogSource {
-	t := newLineTail(dir, filepath.Join(dir, "logs*.json*"))
+	t := NewLineTail(dir, filepath.Join(dir, "logs*.json*"))
 	return func(context.Context) ([]LogRecord, error) {
 		var out []LogRecord
-		err := t.next(func(line []byte) error {
+		err := t.Next(func(line []byte) error {
 			recs, err := parseLogLine(line)
 			out = append(out, recs...)
 			return err
@@ -110,10 +112,10 @@ func LogFiles(dir string) LogSource {
 // files named metrics*.json or metrics*.jsonl. Each call returns the points written since the previous one. dir
 // must exist.
 func MetricFiles(dir string) MetricSource {
-	t := newLineTail(dir, filepath.Join(dir, "metrics*.json*"))
+	t := NewLineTail(dir, filepath.Join(dir, "metrics*.json*"))
 	return func(context.Context) ([]MetricPoint, error) {
 		var out []MetricPoint
-		err := t.next(func(line []byte) error {
+		err := t.Next(func(line []byte) error {
 			pts, err := parseMetricLine(line)
 			out = append(out, pts...)
 			return err

@@ -71,15 +71,15 @@ func (l *live) Endpoint(protocol string, _ generators.Signal, stream string) (co
 }
 
 func (l *live) TraceReader(stream, _ string) verify.TraceReader {
-	return verify.NewConsoleTraces(l.file(stream))
+	return NewTraceReader(l.file(stream))
 }
 
 func (l *live) MetricReader(stream, _ string) verify.MetricReader {
-	return verify.SourceReader{Src: verify.ConsoleMetrics(l.file(stream))}
+	return verify.SourceReader{Src: MetricSource(l.file(stream))}
 }
 
 func (l *live) LogSource(stream, _ string) verify.LogSource {
-	return verify.ConsoleLogs(l.file(stream))
+	return LogSource(l.file(stream))
 }
 
 func (l *live) Describe() map[string]string { return map[string]string{"files": l.dir} }

@@ -1,4 +1,4 @@
-package verify
+package console
 
 import (
 	"bufio"
@@ -13,28 +13,30 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelbench/otelbench/verify"
 )
 
-// ConsoleTraces reads back the spans the SDK's console exporter (stdouttrace) wrote to a file, one JSON object per
+// TraceReader reads back the spans the SDK's console exporter (stdouttrace) wrote to a file, one JSON object per
 // line. It reads what was appended since the last call, so repeated queries stay cheap.
-type ConsoleTraces struct {
+type TraceReader struct {
 	path string
 
 	mu     sync.Mutex
 	offset int64
-	spans  map[trace.TraceID][]Span
+	spans  map[trace.TraceID][]verify.Span
 }
 
-// NewConsoleTraces returns a reader of the console exporter's output file at path.
-func NewConsoleTraces(path string) *ConsoleTraces {
-	return &ConsoleTraces{path: path, spans: map[trace.TraceID][]Span{}}
+// NewTraceReader returns a reader of the console exporter's output file at path.
+func NewTraceReader(path string) *TraceReader {
+	return &TraceReader{path: path, spans: map[trace.TraceID][]verify.Span{}}
 }
 
 // Name is "console".
-func (*ConsoleTraces) Name() string { return "console" }
+func (*TraceReader) Name() string { return "console" }
 
 // BatchSize has no limit worth having for a local file.
-func (*ConsoleTraces) BatchSize() int { return 1000 }
+func (*TraceReader) BatchSize() int { return 1000 }
 
 // stdouttrace's JSON form of a span (tracetest.SpanStub).
 type consoleSpan struct {
@@ -92,13 +94,13 @@ func (kv consoleKV) value() any {
 var spanKinds = map[int]string{1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
 
 // Traces implements TraceReader.
-func (c *ConsoleTraces) Traces(_ context.Context, ids []trace.TraceID) (map[trace.TraceID][]Span, error) {
+func (c *TraceReader) Traces(_ context.Context, ids []trace.TraceID) (map[trace.TraceID][]verify.Span, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.readNew(); err != nil {
 		return nil, err
 	}
-	out := make(map[trace.TraceID][]Span, len(ids))
+	out := make(map[trace.TraceID][]verify.Span, len(ids))
 	for _, id := range ids {
 		if s, ok := c.spans[id]; ok {
 			out[id] = s
@@ -108,7 +110,7 @@ func (c *ConsoleTraces) Traces(_ context.Context, ids []trace.TraceID) (map[trac
 }
 
 // readNew parses the complete lines appended since the last call.
-func (c *ConsoleTraces) readNew() error {
+func (c *TraceReader) readNew() error {
 	f, err := os.Open(c.path)
 	if os.IsNotExist(err) {
 		return nil
@@ -138,15 +140,15 @@ func (c *ConsoleTraces) readNew() error {
 		if err := json.Unmarshal(line, &cs); err != nil {
 			return fmt.Errorf("read console output: line at byte %d: %w", c.offset-int64(len(line)), err)
 		}
-		sp := Span{Name: cs.Name, Start: cs.StartTime, End: cs.EndTime, Kind: spanKinds[cs.SpanKind], Attributes: map[string]any{}}
-		if sp.TraceID, err = ParseTraceID(cs.SpanContext.TraceID); err != nil {
+		sp := verify.Span{Name: cs.Name, Start: cs.StartTime, End: cs.EndTime, Kind: spanKinds[cs.SpanKind], Attributes: map[string]any{}}
+		if sp.TraceID, err = verify.ParseTraceID(cs.SpanContext.TraceID); err != nil {
 			return err
 		}
-		if sp.SpanID, err = ParseSpanID(cs.SpanContext.SpanID); err != nil {
+		if sp.SpanID, err = verify.ParseSpanID(cs.SpanContext.SpanID); err != nil {
 			return err
 		}
 		if p := strings.Trim(cs.Parent.SpanID, "0"); p != "" {
-			if sp.ParentID, err = ParseSpanID(cs.Parent.SpanID); err != nil {
+			if sp.ParentID, err = verify.ParseSpanID(cs.Parent.SpanID); err != nil {
 				return err
 			}
 		}
@@ -157,7 +159,7 @@ func (c *ConsoleTraces) readNew() error {
 			sp.Events = append(sp.Events, e.Name)
 		}
 		for _, l := range cs.Links {
-			if id, err := ParseSpanID(l.SpanContext.SpanID); err == nil {
+			if id, err := verify.ParseSpanID(l.SpanContext.SpanID); err == nil {
 				sp.Links = append(sp.Links, id)
 			}
 		}

@@ -1,4 +1,4 @@
-package verify
+package console
 
 import (
 	"context"
@@ -6,17 +6,19 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/otelbench/otelbench/verify"
 )
 
-// ConsoleMetrics reads back the data points the SDK's console metrics exporter (stdoutmetric) wrote to the file
+// MetricSource reads back the data points the SDK's console metrics exporter (stdoutmetric) wrote to the file
 // at path: one JSON document (a metricdata.ResourceMetrics) per export, one per line. Each call returns the points
-// written since the previous one; a line that is not such a document is an error wrapping ErrUnreadable.
-// Verify them with MetricsFromSource.
-func ConsoleMetrics(path string) MetricSource {
-	t := newLineTail("", path)
-	return func(context.Context) ([]MetricPoint, error) {
-		var out []MetricPoint
-		err := t.next(func(line []byte) error {
+// written since the previous one; a line that is not such a document is an error wrapping verify.ErrUnreadable.
+// Verify them with verify.MetricsFromSource.
+func MetricSource(path string) verify.MetricSource {
+	t := verify.NewLineTail("", path)
+	return func(context.Context) ([]verify.MetricPoint, error) {
+		var out []verify.MetricPoint
+		err := t.Next(func(line []byte) error {
 			pts, err := parseConsoleMetricLine(line)
 			out = append(out, pts...)
 			return err
@@ -75,7 +77,7 @@ func (p *present[T]) UnmarshalJSON(b []byte) error {
 }
 
 // parseConsoleMetricLine parses one line of stdoutmetric's output into data points.
-func parseConsoleMetricLine(line []byte) ([]MetricPoint, error) {
+func parseConsoleMetricLine(line []byte) ([]verify.MetricPoint, error) {
 	var doc consoleMetricsDoc
 	if err := json.Unmarshal(line, &doc); err != nil {
 		return nil, fmt.Errorf("not a console metrics document: %w", err)
@@ -87,7 +89,7 @@ func parseConsoleMetricLine(line []byte) ([]MetricPoint, error) {
 	for _, kv := range doc.Resource.v {
 		res[kv.Key] = kv.value()
 	}
-	var out []MetricPoint
+	var out []verify.MetricPoint
 	for _, sm := range doc.ScopeMetrics {
 		for _, m := range sm.Metrics {
 			d := m.Data
@@ -109,7 +111,7 @@ func parseConsoleMetricLine(line []byte) ([]MetricPoint, error) {
 				}
 			}
 			for _, dp := range d.DataPoints {
-				p := MetricPoint{Name: m.Name, Unit: m.Unit, Type: typ, Delta: delta, Time: dp.Time, Attributes: make(map[string]any, len(dp.Attributes)), Resource: res}
+				p := verify.MetricPoint{Name: m.Name, Unit: m.Unit, Type: typ, Delta: delta, Time: dp.Time, Attributes: make(map[string]any, len(dp.Attributes)), Resource: res}
 				for _, kv := range dp.Attributes {
 					p.Attributes[kv.Key] = kv.value()
 				}

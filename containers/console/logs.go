@@ -1,19 +1,21 @@
-package verify
+package console
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/otelbench/otelbench/verify"
 )
 
-// ConsoleLogs reads back the log records the SDK's console exporter (stdoutlog) wrote to the file at path, one
+// LogSource reads back the log records the SDK's console exporter (stdoutlog) wrote to the file at path, one
 // JSON object per line; each call returns the records written since the previous one.
-func ConsoleLogs(path string) LogSource {
-	t := newLineTail("", path)
-	return func(context.Context) ([]LogRecord, error) {
-		var out []LogRecord
-		err := t.next(func(line []byte) error {
+func LogSource(path string) verify.LogSource {
+	t := verify.NewLineTail("", path)
+	return func(context.Context) ([]verify.LogRecord, error) {
+		var out []verify.LogRecord
+		err := t.Next(func(line []byte) error {
 			var raw struct {
 				Timestamp    *time.Time
 				Severity     int
@@ -29,7 +31,7 @@ func ConsoleLogs(path string) LogSource {
 			if err := json.Unmarshal(line, &raw); err != nil {
 				return fmt.Errorf("not a console log record: %w", err)
 			}
-			rec := LogRecord{Severity: raw.Severity, SeverityText: raw.SeverityText, Attributes: map[string]any{}}
+			rec := verify.LogRecord{Severity: raw.Severity, SeverityText: raw.SeverityText, Attributes: map[string]any{}}
 			if raw.Timestamp != nil {
 				rec.Time = *raw.Timestamp
 			}
@@ -39,10 +41,10 @@ func ConsoleLogs(path string) LogSource {
 			for _, kv := range raw.Attributes {
 				rec.Attributes[kv.Key] = kv.value()
 			}
-			if id, err := ParseTraceID(raw.TraceID); err == nil {
+			if id, err := verify.ParseTraceID(raw.TraceID); err == nil {
 				rec.TraceID = id
 			}
-			if id, err := ParseSpanID(raw.SpanID); err == nil {
+			if id, err := verify.ParseSpanID(raw.SpanID); err == nil {
 				rec.SpanID = id
 			}
 			out = append(out, rec)

@@ -1,4 +1,4 @@
-package verify_test
+package console_test
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/otelbench/otelbench/containers/console"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/verify"
 )
@@ -55,7 +56,7 @@ func printMetrics(ctx context.Context, temporality string) printedMetrics {
 }
 
 func (p printedMetrics) verify(ctx context.Context) (verify.Result, error) {
-	return verify.MetricsFromSource(ctx, verify.ConsoleMetrics(p.path), p.expect,
+	return verify.MetricsFromSource(ctx, console.MetricSource(p.path), p.expect,
 		verify.Options{Window: 300 * time.Millisecond, Interval: 5 * time.Millisecond})
 }
 
@@ -118,7 +119,7 @@ var _ = Describe("Console metrics (stdoutmetric) read back", func() {
 			b, err := os.ReadFile(p.path)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(bytes.Count(b, []byte("\n"))).To(BeEquivalentTo(st.Calls), "one line per export")
-			points, err := verify.ConsoleMetrics(p.path)(ctx)
+			points, err := console.MetricSource(p.path)(ctx)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(points).To(HaveLen(int(st.Exported)), "every data point the wrapper counted is printed")
 			types := map[string]string{}
@@ -176,7 +177,7 @@ var _ = Describe("Console metrics (stdoutmetric) read back", func() {
 		Expect(err).NotTo(HaveOccurred())
 		first, _, _ := bytes.Cut(b, []byte("\n"))
 		Expect(os.WriteFile(p.path, append(b, append(first, '\n')...), 0o644)).To(Succeed())
-		firstPoints, err := verify.ConsoleMetrics(p.path)(ctx)
+		firstPoints, err := console.MetricSource(p.path)(ctx)
 		Expect(err).NotTo(HaveOccurred())
 		res, err := p.verify(ctx)
 		Expect(err).NotTo(HaveOccurred())
@@ -211,7 +212,7 @@ var _ = Describe("Console metrics (stdoutmetric) read back", func() {
 
 	It("reads each line once, as it is appended, leaving a line still being written for later", func(ctx SpecContext) {
 		path := filepath.Join(GinkgoT().TempDir(), "m.jsonl")
-		src := verify.ConsoleMetrics(path)
+		src := console.MetricSource(path)
 		points, err := src(ctx)
 		Expect(err).NotTo(HaveOccurred(), "nothing printed yet is not an error")
 		Expect(points).To(BeEmpty())
