@@ -10,7 +10,15 @@ import (
 	"github.com/otelbench/otelbench/generators"
 )
 
-// PromQL evaluates instant queries; Prometheus implements it.
+// Sample is one element of a PromQL instant vector: a series' labels (including __name__ unless the expression
+// dropped it) and its value at Time. Value may be NaN or ±Inf.
+type Sample struct {
+	Labels map[string]string
+	Value  float64
+	Time   time.Time
+}
+
+// PromQL evaluates instant queries; containers/prometheus.Client implements it.
 type PromQL interface {
 	Query(ctx context.Context, expr string, at time.Time) ([]Sample, error)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"net/http"
-	"net/url"
 	"time"
 )
 
@@ -64,17 +63,4 @@ func (t headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Header.Set(k, v)
 	}
 	return t.base.RoundTrip(req)
-}
-
-// WithClient makes p use client (TLS, headers) and returns p.
-func (p *Prometheus) WithClient(client *http.Client) *Prometheus {
-	p.client = client
-	return p
-}
-
-// WithParams adds params to every request p makes (a PromQL-compatible store's own options, such as
-// a cache switch) and returns p.
-func (p *Prometheus) WithParams(params url.Values) *Prometheus {
-	p.params = params
-	return p
 }

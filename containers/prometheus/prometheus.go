@@ -95,7 +95,7 @@ func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live
 	if err != nil {
 		return l, err
 	}
-	l.otlp, l.remoteWrite, l.q = p.OTLPMetricsEndpoint(), p.RemoteWriteURL(), verify.NewPrometheus(p.URL())
+	l.otlp, l.remoteWrite, l.q = p.OTLPMetricsEndpoint(), p.RemoteWriteURL(), NewClient(p.URL())
 	return l, nil
 }
 
@@ -106,7 +106,7 @@ func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, e
 		return nil, fmt.Errorf("url %q: expected the server's base URL, e.g. http://127.0.0.1:9090", e.URL)
 	}
 	return &live{name: spec.Name, otlp: u.Host, remoteWrite: strings.TrimRight(e.URL, "/") + "/api/v1/write", ext: e,
-		q: verify.NewPrometheus(e.URL).WithClient(verify.HTTPClient(e.TLS, e.Headers))}, nil
+		q: NewClient(e.URL).WithClient(verify.HTTPClient(e.TLS, e.Headers))}, nil
 }
 
 type live struct {
@@ -114,7 +114,7 @@ type live struct {
 	containers.NoReaders
 	name, otlp, remoteWrite string
 	ext                     *containers.External
-	q                       *verify.Prometheus
+	q                       *Client
 }
 
 func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (containers.Endpoint, bool) {

@@ -22,6 +22,7 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/prometheus"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/verify"
 )
@@ -204,7 +205,7 @@ func remoteWriteNaming() *verify.Naming {
 // asks the server to make what it received queryable (force_flush; an external server may refuse, and then
 // samples show after a few seconds).
 type querier struct {
-	*verify.Prometheus
+	*prometheus.Client
 	flushURL string
 	client   *http.Client
 
@@ -223,8 +224,8 @@ func newQuerier(base string, ext *containers.External) *querier {
 		"latency_offset": {"1ms"},
 	}
 	return &querier{
-		Prometheus: verify.NewPrometheus(base).WithClient(client).WithParams(params),
-		flushURL:   base + "/internal/force_flush", client: client,
+		Client:   prometheus.NewClient(base).WithClient(client).WithParams(params),
+		flushURL: base + "/internal/force_flush", client: client,
 	}
 }
 
@@ -243,7 +244,7 @@ func (q *querier) Query(ctx context.Context, expr string, at time.Time) ([]verif
 	if at.IsZero() {
 		at = time.Now()
 	}
-	return q.Prometheus.Query(ctx, expr, at)
+	return q.Client.Query(ctx, expr, at)
 }
 
 func (l *live) Describe() map[string]string {

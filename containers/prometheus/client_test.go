@@ -1,4 +1,4 @@
-package verify_test
+package prometheus_test
 
 import (
 	"bytes"
@@ -24,11 +24,10 @@ import (
 	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/containers/all"
 	"github.com/otelbench/otelbench/containers/prometheus"
-	"github.com/otelbench/otelbench/verify"
 )
 
 // promAPI serves body with status on every request, recording the last request's form.
-func promAPI(status int, body string, form *map[string][]string) *verify.Prometheus {
+func promAPI(status int, body string, form *map[string][]string) *prometheus.Client {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		if form != nil {
@@ -38,7 +37,7 @@ func promAPI(status int, body string, form *map[string][]string) *verify.Prometh
 		_, _ = io.WriteString(w, body)
 	}))
 	DeferCleanup(srv.Close)
-	return verify.NewPrometheus(srv.URL + "/")
+	return prometheus.NewClient(srv.URL + "/")
 }
 
 var _ = Describe("Prometheus client", func() {
@@ -196,7 +195,7 @@ func postOTLP(ctx context.Context, endpoint string, resource []*commonpb.KeyValu
 var _ = Describe("Prometheus read-back", Ordered, Label("docker"), func() {
 	var (
 		prom   *prometheus.Prometheus
-		client *verify.Prometheus
+		client *prometheus.Client
 		runID  string
 		target string
 		start  time.Time
@@ -229,7 +228,7 @@ var _ = Describe("Prometheus read-back", Ordered, Label("docker"), func() {
 		})
 		DeferCleanup(func(ctx context.Context) { _ = prom.Terminate(ctx) })
 		Expect(err).NotTo(HaveOccurred())
-		client = verify.NewPrometheus(prom.URL())
+		client = prometheus.NewClient(prom.URL())
 	}, NodeTimeout(30*time.Minute))
 
 	It("is ready", func(ctx SpecContext) {

@@ -1,4 +1,4 @@
-package verify
+package prometheus
 
 import (
 	"context"
@@ -9,34 +9,28 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/otelbench/otelbench/verify"
 )
 
-// Sample is one element of a PromQL instant vector: a series' labels (including __name__ unless the expression
-// dropped it) and its value at Time. Value may be NaN or ±Inf.
-type Sample struct {
-	Labels map[string]string
-	Value  float64
-	Time   time.Time
-}
-
-// Prometheus is a small client of Prometheus' HTTP API: PromQL instant queries, series lookup and readiness. It is
+// Client is a small client of Prometheus' HTTP API (and of the stores that speak it: VictoriaMetrics): PromQL instant queries, series lookup and readiness. It is
 // safe for concurrent use.
-type Prometheus struct {
+type Client struct {
 	baseURL string
 	client  *http.Client
 	params  url.Values // added to every request (see WithParams)
 }
 
-// NewPrometheus returns a client of the Prometheus server at baseURL (e.g. http://127.0.0.1:9090). It ignores proxy
+// NewClient returns a client of the Prometheus server at baseURL (e.g. http://127.0.0.1:9090). It ignores proxy
 // settings: backends are on this host's loopback.
-func NewPrometheus(baseURL string) *Prometheus {
-	return &Prometheus{baseURL: strings.TrimRight(baseURL, "/"), client: LoopbackClient()}
+func NewClient(baseURL string) *Client {
+	return &Client{baseURL: strings.TrimRight(baseURL, "/"), client: verify.LoopbackClient()}
 }
 
 // Query evaluates expr at the instant at (the server's now when at is zero) and returns the resulting instant
 // vector; a scalar result comes back as one sample without labels. Native histogram samples have no single value:
 // query them through histogram_count(), histogram_sum() and the like.
-func (p *Prometheus) Query(ctx context.Context, expr string, at time.Time) ([]Sample, error) {
+func (p *Client) Query(ctx context.Context, expr string, at time.Time) ([]verify.Sample, error) {
 	form := url.Values{"query": {expr}}
 	if !at.IsZero() {
 		form.Set("time", promTime(at))
@@ -58,7 +52,7 @@ func (p *Prometheus) Query(ctx context.Context, expr string, at time.Time) ([]Sa
 		if err := json.Unmarshal(data.Result, &vec); err != nil {
 			return nil, fmt.Errorf("promql %q: decode vector: %w", expr, err)
 		}
-		out := make([]Sample, 0, len(vec))
+		out := make([]verify.Sample, 0, len(vec))
 		for _, v := range vec {
 			if v.Value == nil && v.Histogram != nil {
 				return nil, fmt.Errorf("promql %q: series %v is a native histogram; query histogram_count() or histogram_sum() of it", expr, v.Metric)
@@ -79,14 +73,14 @@ func (p *Prometheus) Query(ctx context.Context, expr string, at time.Time) ([]Sa
 		if err != nil {
 			return nil, fmt.Errorf("promql %q: %w", expr, err)
 		}
-		return []Sample{s}, nil
+		return []verify.Sample{s}, nil
 	}
 	return nil, fmt.Errorf("promql %q: result type %q; expected an instant vector or a scalar", expr, data.ResultType)
 }
 
 // Series returns the label sets of the series matching the selector match (e.g. `{job="otelbench"}`) that have
 // samples between start and end.
-func (p *Prometheus) Series(ctx context.Context, match string, start, end time.Time) ([]map[string]string, error) {
+func (p *Client) Series(ctx context.Context, match string, start, end time.Time) ([]map[string]string, error) {
 	form := url.Values{"match[]": {match}, "start": {promTime(start)}, "end": {promTime(end)}}
 	var series []map[string]string
 	if err := p.call(ctx, "/api/v1/series", form, &series); err != nil {
@@ -96,12 +90,12 @@ func (p *Prometheus) Series(ctx context.Context, match string, start, end time.T
 }
 
 // Ready returns nil once Prometheus answers /-/ready with 200 (it answers 503 while it replays its write-ahead log).
-func (p *Prometheus) Ready(ctx context.Context) error {
+func (p *Client) Ready(ctx context.Context) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.baseURL+"/-/ready", nil)
 	if err != nil {
 		return fmt.Errorf("prometheus ready: %w", err)
 	}
-	status, body, err := RoundTrip(p.client, req)
+	status, body, err := verify.RoundTrip(p.client, req)
 	if err != nil {
 		return fmt.Errorf("prometheus ready: %w", err)
 	}
@@ -113,7 +107,7 @@ func (p *Prometheus) Ready(ctx context.Context) error {
 
 // call posts form to the API endpoint path and decodes the data member of a successful answer into out. A failed
 // answer becomes an error carrying Prometheus' own errorType and message.
-func (p *Prometheus) call(ctx context.Context, path string, form url.Values, out any) error {
+func (p *Client) call(ctx context.Context, path string, form url.Values, out any) error {
 	for k, v := range p.params {
 		form[k] = v
 	}
@@ -122,7 +116,7 @@ func (p *Prometheus) call(ctx context.Context, path string, form url.Values, out
 		return err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	status, body, err := RoundTrip(p.client, req)
+	status, body, err := verify.RoundTrip(p.client, req)
 	if err != nil {
 		return err
 	}
@@ -146,26 +140,26 @@ func (p *Prometheus) call(ctx context.Context, path string, form url.Values, out
 
 // sampleOf reads [unix seconds, "value"]: values are strings so that NaN and ±Inf survive JSON, times are decimal
 // seconds with millisecond precision.
-func sampleOf(labels map[string]string, v []json.RawMessage) (Sample, error) {
+func sampleOf(labels map[string]string, v []json.RawMessage) (verify.Sample, error) {
 	if len(v) != 2 {
-		return Sample{}, fmt.Errorf("malformed sample: %d elements, expected [time, value]", len(v))
+		return verify.Sample{}, fmt.Errorf("malformed sample: %d elements, expected [time, value]", len(v))
 	}
 	t, err := parsePromTime(string(v[0]))
 	if err != nil {
-		return Sample{}, err
+		return verify.Sample{}, err
 	}
 	var str string
 	if err := json.Unmarshal(v[1], &str); err != nil {
-		return Sample{}, fmt.Errorf("sample value %s is not a string", v[1])
+		return verify.Sample{}, fmt.Errorf("sample value %s is not a string", v[1])
 	}
 	f, err := strconv.ParseFloat(str, 64)
 	if err != nil {
-		return Sample{}, fmt.Errorf("sample value %q: %w", str, err)
+		return verify.Sample{}, fmt.Errorf("sample value %q: %w", str, err)
 	}
 	if labels == nil {
 		labels = map[string]string{}
 	}
-	return Sample{Labels: labels, Value: f, Time: t}, nil
+	return verify.Sample{Labels: labels, Value: f, Time: t}, nil
 }
 
 // parsePromTime reads decimal unix seconds ("1700000000.123") exactly, without a float's rounding.
@@ -201,4 +195,19 @@ func snippet(body []byte) string {
 		s = s[:200] + "..."
 	}
 	return s
+}
+
+var _ verify.PromQL = (*Client)(nil)
+
+// WithClient makes p use client (TLS, headers) and returns p.
+func (p *Client) WithClient(client *http.Client) *Client {
+	p.client = client
+	return p
+}
+
+// WithParams adds params to every request p makes (a PromQL-compatible store's own options, such as
+// a cache switch) and returns p.
+func (p *Client) WithParams(params url.Values) *Client {
+	p.params = params
+	return p
 }
