@@ -20,7 +20,6 @@ import (
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/reports"
 	"github.com/otelbench/otelbench/scenarios"
-	"github.com/otelbench/otelbench/verify"
 )
 
 // Options tune a run. The zero value is usable.
@@ -369,10 +368,14 @@ func witness(ctx context.Context, sc *scenarios.Scenario, streams []*stream, liv
 		if lb == nil || !lb.forwarder() || lb.metricsURL() == "" {
 			continue
 		}
+		w, ok := lb.Live.(containers.Witnessing)
+		if !ok {
+			continue
+		}
 		st, ok := stats[lb.name]
 		if !ok {
 			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			got, err := verify.CollectorStats(wctx, lb.metricsURL())
+			got, err := w.Witness(wctx)
 			cancel()
 			if err != nil {
 				continue

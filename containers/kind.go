@@ -246,6 +246,12 @@ type Witnessed interface {
 	MetricsURL() string
 }
 
+// Witnessing is a Live that counts, from inside, what passed through it: a collector's otelcol_* counters of
+// what its receivers accepted and refused and its exporters sent and failed, by component.
+type Witnessing interface {
+	Witness(ctx context.Context) (map[string]float64, error)
+}
+
 // Logged is a Live whose log can explain a failure (a started container).
 type Logged interface {
 	// ErrorLines returns the last n lines of its log logged at error level or worse.

@@ -3,7 +3,6 @@ package verify
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/otelbench/otelbench/generators"
@@ -83,23 +82,4 @@ func Count(ctx context.Context, exp CountExpectation, opts Options) (Result, err
 		res.Visibility = generators.Quantiles{P50: d, P90: d, P99: d, Max: d, Count: 1}
 	}
 	return res, nil
-}
-
-// SinkAccepted reads a collector's own counter of the items of signal its receivers accepted
-// (otelcol_receiver_accepted_spans, _metric_points or _log_records), summed over receivers.
-func SinkAccepted(metricsURL, signal string) func(ctx context.Context) (int64, error) {
-	word := map[string]string{"traces": "spans", "metrics": "metric_points", "logs": "log_records"}[signal]
-	return func(ctx context.Context) (int64, error) {
-		stats, err := CollectorStats(ctx, metricsURL)
-		if err != nil {
-			return 0, err
-		}
-		var n float64
-		for k, v := range stats {
-			if strings.HasPrefix(k, "otelcol_receiver_accepted_"+word+"{") {
-				n += v
-			}
-		}
-		return int64(n), nil
-	}
 }

@@ -15,7 +15,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/otelbench/otelbench/verify"
+	"github.com/otelbench/otelbench/containers/collector"
 )
 
 var _ = Describe("reading the sink's count", func() {
@@ -31,7 +31,7 @@ var _ = Describe("reading the sink's count", func() {
 	It("waits until the count stops growing", func(ctx SpecContext) {
 		srv := sink(100, 900, 1200, 1200)
 		defer srv.Close()
-		n, err := settledCount(ctx, verify.SinkAccepted(srv.URL, "traces"), 10, time.Millisecond)
+		n, err := settledCount(ctx, collector.Accepted(srv.URL, "traces"), 10, time.Millisecond)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(n).To(Equal(int64(1200)))
 	})
@@ -39,7 +39,7 @@ var _ = Describe("reading the sink's count", func() {
 	It("is an error when the count cannot be read", func(ctx SpecContext) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) }))
 		defer srv.Close()
-		_, err := settledCount(ctx, verify.SinkAccepted(srv.URL, "traces"), 10, time.Millisecond)
+		_, err := settledCount(ctx, collector.Accepted(srv.URL, "traces"), 10, time.Millisecond)
 		Expect(err).To(HaveOccurred())
 	})
 

@@ -22,7 +22,6 @@ import (
 	"github.com/otelbench/otelbench/containers/collector"
 	"github.com/otelbench/otelbench/containers/jaeger"
 	"github.com/otelbench/otelbench/reports"
-	"github.com/otelbench/otelbench/verify"
 )
 
 // sample is one sender's run against one fresh sink.
@@ -105,7 +104,7 @@ func startSink(ctx context.Context, kind string) (*sinkHandle, error) {
 // last batches in). A count that cannot be read, or that is still growing after 30 reads, is an error: the
 // sample would be wrong.
 func (h *sinkHandle) accepted(ctx context.Context) (int64, error) {
-	return settledCount(ctx, verify.SinkAccepted(h.metrics, "traces"), 30, 500*time.Millisecond)
+	return settledCount(ctx, collector.Accepted(h.metrics, "traces"), 30, 500*time.Millisecond)
 }
 
 // settledCount reads count every interval until two reads agree, at most reads times.

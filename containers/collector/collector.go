@@ -225,6 +225,14 @@ func (l *live) LogSource(string, string) verify.LogSource {
 
 func (l *live) MetricsURL() string { return l.metrics }
 
+// Witness is the collector's own pipeline counters (Stats), "" metrics URL: none.
+func (l *live) Witness(ctx context.Context) (map[string]float64, error) {
+	if l.metrics == "" {
+		return nil, fmt.Errorf("the collector serves no metrics")
+	}
+	return Stats(ctx, l.metrics)
+}
+
 // FileExporter is the ID of the file exporter writing signal, for a collector otelbench started.
 func (l *live) FileExporter(s generators.Signal) string {
 	if l.ext != nil {

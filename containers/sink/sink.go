@@ -10,7 +10,6 @@ import (
 	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/containers/collector"
 	"github.com/otelbench/otelbench/generators"
-	"github.com/otelbench/otelbench/verify"
 )
 
 // Kind is the sink backend type.
@@ -86,5 +85,5 @@ func (l *live) Endpoint(protocol string, _ generators.Signal, _ string) (contain
 func (l *live) MetricsURL() string { return l.metrics }
 
 func (l *live) Accepted(s generators.Signal) func(ctx context.Context) (int64, error) {
-	return verify.SinkAccepted(l.metrics, string(s))
+	return collector.Accepted(l.metrics, string(s))
 }
