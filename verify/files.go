@@ -2,7 +2,6 @@ package verify
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -89,37 +88,5 @@ func (t *LineTail) file(path string, fn func(line []byte) error) error {
 				return fmt.Errorf("%w: %s line %d: %v", ErrUnreadable, path, t.lines[path], err)
 			}
 		}
-	}
-}
-
-// LogFiles is the log records a collector's file exporter writes into dir: OTLP JSON, one export per line, in
-// files named logs*.json or logs*.jsonl (logs.jsonl, rotated logs-<time>.jsonl). Each call returns the records
-// written since the previous one. dir must exist.
-func LogFiles(dir string) LogSource {
-	t := NewLineTail(dir, filepath.Join(dir, "logs*.json*"))
-	return func(context.Context) ([]LogRecord, error) {
-		var out []LogRecord
-		err := t.Next(func(line []byte) error {
-			recs, err := parseLogLine(line)
-			out = append(out, recs...)
-			return err
-		})
-		return out, err
-	}
-}
-
-// MetricFiles is the data points a collector's file exporter writes into dir: OTLP JSON, one export per line, in
-// files named metrics*.json or metrics*.jsonl. Each call returns the points written since the previous one. dir
-// must exist.
-func MetricFiles(dir string) MetricSource {
-	t := NewLineTail(dir, filepath.Join(dir, "metrics*.json*"))
-	return func(context.Context) ([]MetricPoint, error) {
-		var out []MetricPoint
-		err := t.Next(func(line []byte) error {
-			pts, err := parseMetricLine(line)
-			out = append(out, pts...)
-			return err
-		})
-		return out, err
 	}
 }

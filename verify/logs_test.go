@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/otelbench/otelbench/containers/collector"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/verify"
 )
@@ -50,7 +51,7 @@ var _ = Describe("Logs verification", func() {
 	})
 
 	It("ends with the source's error, not with loss, when the backend's data cannot be read", func() {
-		res, err := verifyLogs(verify.LogFiles("/nonexistent/otelbench"))
+		res, err := verifyLogs(collector.LogFiles("/nonexistent/otelbench"))
 		Expect(err).To(MatchError(verify.ErrUnreadable))
 		Expect(err).To(MatchError(ContainSubstring("folder /nonexistent/otelbench does not exist")))
 		Expect(res.Verified).To(BeZero())

@@ -213,14 +213,14 @@ func (l *live) MetricReader(string, string) verify.MetricReader {
 	if l.files == "" {
 		return nil
 	}
-	return verify.SourceReader{Src: verify.MetricFiles(l.files)}
+	return verify.SourceReader{Src: MetricFiles(l.files)}
 }
 
 func (l *live) LogSource(string, string) verify.LogSource {
 	if l.files == "" {
 		return nil
 	}
-	return verify.LogFiles(l.files)
+	return LogFiles(l.files)
 }
 
 func (l *live) MetricsURL() string { return l.metrics }

@@ -2,10 +2,8 @@ package verify
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/otelbench/otelbench/generators"
@@ -30,80 +28,6 @@ type MetricPoint struct {
 // MetricSource returns the data points that reached a backend since the previous call (all of them on the first
 // call). Each verification needs a source of its own; errors are treated as LogSource's.
 type MetricSource func(ctx context.Context) ([]MetricPoint, error)
-
-type otlpJSONPoint struct {
-	Attributes   []otlpJSONKV `json:"attributes"`
-	TimeUnixNano string       `json:"timeUnixNano"`
-	AsInt        *string      `json:"asInt"`
-	AsDouble     *float64     `json:"asDouble"`
-	Count        string       `json:"count"`
-	Sum          *float64     `json:"sum"`
-}
-
-type otlpJSONData struct {
-	DataPoints             []otlpJSONPoint `json:"dataPoints"`
-	AggregationTemporality int             `json:"aggregationTemporality"` // 1 delta, 2 cumulative
-}
-
-type otlpJSONMetrics struct {
-	ResourceMetrics []struct {
-		Resource struct {
-			Attributes []otlpJSONKV `json:"attributes"`
-		} `json:"resource"`
-		ScopeMetrics []struct {
-			Metrics []struct {
-				Name                 string        `json:"name"`
-				Unit                 string        `json:"unit"`
-				Sum                  *otlpJSONData `json:"sum"`
-				Gauge                *otlpJSONData `json:"gauge"`
-				Histogram            *otlpJSONData `json:"histogram"`
-				ExponentialHistogram *otlpJSONData `json:"exponentialHistogram"`
-			} `json:"metrics"`
-		} `json:"scopeMetrics"`
-	} `json:"resourceMetrics"`
-}
-
-// parseMetricLine parses one line of a collector's file exporter: an ExportMetricsServiceRequest in OTLP JSON.
-func parseMetricLine(line []byte) ([]MetricPoint, error) {
-	var doc otlpJSONMetrics
-	if err := json.Unmarshal(line, &doc); err != nil {
-		return nil, fmt.Errorf("not OTLP JSON metrics: %w", err)
-	}
-	var out []MetricPoint
-	for _, rm := range doc.ResourceMetrics {
-		res := kvMap(rm.Resource.Attributes)
-		for _, sm := range rm.ScopeMetrics {
-			for _, m := range sm.Metrics {
-				for typ, d := range map[string]*otlpJSONData{"sum": m.Sum, "gauge": m.Gauge, "histogram": m.Histogram, "exponentialHistogram": m.ExponentialHistogram} {
-					if d == nil {
-						continue
-					}
-					for _, dp := range d.DataPoints {
-						p := MetricPoint{Name: m.Name, Unit: m.Unit, Type: typ, Delta: d.AggregationTemporality == 1, Attributes: kvMap(dp.Attributes), Resource: res}
-						if ns, err := strconv.ParseInt(dp.TimeUnixNano, 10, 64); err == nil {
-							p.Time = time.Unix(0, ns)
-						}
-						switch {
-						case dp.AsInt != nil:
-							n, _ := strconv.ParseInt(*dp.AsInt, 10, 64)
-							p.Value = float64(n)
-						case dp.AsDouble != nil:
-							p.Value = *dp.AsDouble
-						}
-						if dp.Count != "" {
-							p.Count, _ = strconv.ParseUint(dp.Count, 10, 64)
-						}
-						if dp.Sum != nil {
-							p.Sum = *dp.Sum
-						}
-						out = append(out, p)
-					}
-				}
-			}
-		}
-	}
-	return out, nil
-}
 
 // MetricsFromSource verifies a metrics stream against a backend that keeps every data point as sent (the
 // collector's file exporter): each data point delivered must be found exactly once, and folding a series' points
