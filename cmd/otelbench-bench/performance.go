@@ -112,7 +112,7 @@ var profileParts = []struct {
 	prefixes []string
 }{
 	{"OTLP encoding (the exporter's transform, protobuf)", []string{"go.opentelemetry.io/otel/exporters/otlp", "google.golang.org/protobuf"}},
-	{"reading back (JSON decoding, HTTP client, verify)", []string{"encoding/json", "net/http", "github.com/otelbench/otelbench/verify"}},
+	{"reading back (JSON decoding, HTTP client, verify, the backends' read clients)", []string{"encoding/json", "net/http", "github.com/otelbench/otelbench/verify", "github.com/otelbench/otelbench/containers"}},
 	{"network (gRPC, HTTP/2, syscalls)", []string{"google.golang.org/grpc", "golang.org/x/net", "internal/runtime/syscall", "syscall", "internal/poll", "net."}},
 	{"OpenTelemetry SDK and API (spans, attributes, batching)", []string{"go.opentelemetry.io/otel"}},
 	{"otelbench (generation, pacing, accounting)", []string{"github.com/otelbench/otelbench"}},

@@ -1,4 +1,4 @@
-package otelbench_test
+package engine_test
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/otelbench/otelbench"
+	"github.com/otelbench/otelbench/engine"
 	"github.com/otelbench/otelbench/scenarios"
 )
 
@@ -41,7 +41,7 @@ workloads:
 var _ = Describe("Memory check before a run", func() {
 	DescribeTable("refuses only a run whose backends would not fit",
 		func(sc func() *scenarios.Scenario, available int64, want string) {
-			err := otelbench.CheckMemory(sc(), available)
+			err := engine.CheckMemory(sc(), available)
 			if want == "" {
 				Expect(err).NotTo(HaveOccurred())
 				return
@@ -51,12 +51,12 @@ var _ = Describe("Memory check before a run", func() {
 			Expect(err).To(MatchError(ContainSubstring(want)))
 		},
 		Entry("the smoke scenario on a small machine", func() *scenarios.Scenario {
-			sc, err := scenarios.Load("scenarios/smoke.yaml")
+			sc, err := scenarios.Load("../scenarios/smoke.yaml")
 			Expect(err).NotTo(HaveOccurred())
 			return sc
 		}, 2*gib, ""),
 		Entry("the exporters matrix on a small machine", func() *scenarios.Scenario {
-			sc, err := scenarios.Load("scenarios/exporters-matrix.yaml")
+			sc, err := scenarios.Load("../scenarios/exporters-matrix.yaml")
 			Expect(err).NotTo(HaveOccurred())
 			return sc
 		}, 4*gib, ""),

@@ -1,4 +1,4 @@
-package otelbench
+package engine
 
 import (
 	"bufio"

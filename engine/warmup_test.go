@@ -1,10 +1,10 @@
-package otelbench_test
+package engine_test
 
 import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/otelbench/otelbench"
+	"github.com/otelbench/otelbench/engine"
 	"github.com/otelbench/otelbench/reports"
 )
 
@@ -16,7 +16,7 @@ var _ = Describe("a sweep's warm-up cut", func() {
 	}
 	DescribeTable("is the rate emitted after the warm-up, times the fraction delivered",
 		func(e *reports.Exporter, warmup, want float64) {
-			Expect(otelbench.AfterWarmup(e, warmup)).To(BeNumerically("~", want, 0.5))
+			Expect(engine.AfterWarmup(e, warmup)).To(BeNumerically("~", want, 0.5))
 		},
 		Entry("everything delivered", row(1000, 4000), 1.0, 1000.0),
 		Entry("half delivered", row(1000, 2000), 1.0, 500.0),

@@ -1,4 +1,4 @@
-package otelbench_test
+package engine_test
 
 import (
 	"time"
@@ -6,14 +6,14 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/otelbench/otelbench"
+	"github.com/otelbench/otelbench/engine"
 	"github.com/otelbench/otelbench/scenarios"
 )
 
 var _ = Describe("a row's verdict on the rate", func() {
 	DescribeTable("fails a stream that emitted more than the tolerance below its target",
 		func(target, achieved, tolerance float64, behind bool) {
-			Expect(otelbench.Behind(target, achieved, tolerance)).To(Equal(behind))
+			Expect(engine.Behind(target, achieved, tolerance)).To(Equal(behind))
 		},
 		Entry("on target", 1000.0, 1000.0, 0.01, false),
 		Entry("0.5% below, within 1%", 1000.0, 995.0, 0.01, false),
@@ -34,7 +34,7 @@ var _ = Describe("a row's verdict on the rate", func() {
 			Workloads: []scenarios.Workload{{Name: "w", Signal: "traces", Exporters: []string{"console"}, Rate: 3_000_000,
 				Trace: scenarios.TraceShape{Spans: 10_000}}},
 		}
-		rep, err := otelbench.Run(ctx, sc, otelbench.Options{})
+		rep, err := engine.Run(ctx, sc, engine.Options{})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(rep.Passed).To(BeFalse())
 		row := rep.Exporters[0]

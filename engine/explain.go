@@ -1,8 +1,9 @@
-package otelbench
+package engine
 
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -21,42 +22,76 @@ import (
 // maxCause bounds one cause's text: a cause quotes errors and log lines, which can be long.
 const maxCause = 300
 
-// explain fills in the causes of every failing row of rep (one row per stream check, in order) with what the run
-// can see: the SDK's drops, failed exports, the collector's own counters and the error lines of the backends'
-// logs. The backends are still running.
-func explain(ctx context.Context, rep *reports.Report, streams []*stream, live map[string]*liveBackend) {
-	logs := map[string][]string{}
-	errorLines := func(name string) []string {
-		if lines, ok := logs[name]; ok {
-			return lines
-		}
-		var lines []string
-		if lb := live[name]; lb != nil {
-			if logged, ok := lb.Live.(containers.Logged); ok {
-				lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-				lines, _ = logged.ErrorLines(lctx, 200)
-				cancel()
-			}
-		}
-		logs[name] = lines
+// explainer is what the explain phase can see to give a cause for every loss: the SDK's drops, failed exports,
+// the collector's own counters and the error lines of the backends' logs. The backends are still running.
+type explainer struct {
+	ctx  context.Context
+	live map[string]*liveBackend
+	logs map[string][]string
+	// sharing counts the streams that share each collector and signal: its counters are per collector, not per
+	// stream.
+	sharing map[string]int
+	// interrupted says the run was cancelled: what failed then is not an error of otelbench's.
+	interrupted bool
+}
+
+// errorLines are the error lines of backend name's log (read once).
+func (e *explainer) errorLines(name string) []string {
+	if lines, ok := e.logs[name]; ok {
 		return lines
 	}
-	// How many streams share each collector and signal: its counters are per collector, not per stream.
-	sharing := map[string]int{}
-	for _, s := range streams {
-		sharing[s.backend+"|"+s.workload.Signal]++
-	}
-	i := 0
-	for _, s := range streams {
-		for _, c := range s.checks {
-			row := &rep.Exporters[i]
-			i++
-			if row.Passed {
-				continue
-			}
-			row.Causes = s.causes(c, row, live, errorLines, sharing[s.backend+"|"+s.workload.Signal] > 1)
+	var lines []string
+	if lb := e.live[name]; lb != nil {
+		if logged, ok := lb.Live.(containers.Logged); ok {
+			lctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
+			lines, _ = logged.ErrorLines(lctx, 200)
+			cancel()
 		}
 	}
+	e.logs[name] = lines
+	return lines
+}
+
+// explain gives the report its rows, source by source (streams first, then applications), each failing one with
+// its causes; it returns what went wrong in otelbench itself.
+func (r *run) explain(ctx context.Context, interrupted bool) []error {
+	e := &explainer{ctx: ctx, live: r.live, logs: map[string][]string{}, sharing: map[string]int{}, interrupted: interrupted}
+	for _, s := range r.streams {
+		e.sharing[s.backend+"|"+s.workload.Signal]++
+	}
+	r.rep.Passed = len(r.streams)+len(r.apps) > 0 && !interrupted
+	var errs []error
+	for _, s := range r.sources() {
+		rows, serrs := s.rows(e)
+		errs = append(errs, serrs...)
+		for _, row := range rows {
+			r.rep.Passed = r.rep.Passed && row.Passed
+			r.rep.Exporters = append(r.rep.Exporters, row)
+		}
+	}
+	return errs
+}
+
+// rows are the stream's lines in the report, one per check; a final flush that failed to export is the row's
+// finding (its export errors and causes), not an error.
+func (s *stream) rows(e *explainer) ([]reports.Exporter, []error) {
+	var errs []error
+	var exportErr *generators.ExportError
+	if s.sendErr != nil && !e.interrupted && !errors.As(s.sendErr, &exportErr) {
+		errs = append(errs, s.sendErr)
+	}
+	var rows []reports.Exporter
+	for _, c := range s.checks {
+		if c.err != nil {
+			errs = append(errs, fmt.Errorf("verify %s at %s: %w", s.key, c.path, c.err))
+		}
+		row := s.row(c)
+		if !row.Passed {
+			row.Causes = s.causes(c, &row, e.live, e.errorLines, e.sharing[s.backend+"|"+s.workload.Signal] > 1)
+		}
+		rows = append(rows, row)
+	}
+	return rows, errs
 }
 
 // causes explains why row (stream s read back at c) failed.

@@ -1,4 +1,4 @@
-package otelbench
+package engine
 
 import (
 	"cmp"
@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
@@ -577,28 +576,17 @@ func isClosed(ch chan struct{}) bool {
 	}
 }
 
-// runApps drives every app's load and verifies its checks, all at once.
-func runApps(ctx context.Context, runs []*appRun) {
-	var wg sync.WaitGroup
-	for _, r := range runs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.send(ctx)
-		}()
-		for _, c := range r.checks {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				c.verify(ctx)
-			}()
-		}
+// rows are the app's lines in the report, one per check, and the error that stopped its load, if any.
+func (r *appRun) rows(e *explainer) ([]reports.Exporter, []error) {
+	var errs []error
+	if r.runErr != nil && !e.interrupted {
+		errs = append(errs, fmt.Errorf("app %s: %w", r.a.Name, r.runErr))
 	}
-	wg.Wait()
+	return r.checkRows(), errs
 }
 
-// rows are the app's lines in the report, one per check.
-func (r *appRun) rows() []reports.Exporter {
+// checkRows are the app's lines in the report, one per check, each failing one with its causes.
+func (r *appRun) checkRows() []reports.Exporter {
 	st, hs := r.load.Stats(), r.load.HTTPStats()
 	var out []reports.Exporter
 	for _, c := range r.checks {
