@@ -149,7 +149,7 @@ Showing nodes accounting for 3380ms, 100% of 3380ms total
 		Expect(share["network (gRPC, HTTP/2, syscalls)"]).To(BeNumerically("~", 0.0237, 1e-9))
 		Expect(share["otelbench (generation, pacing, accounting)"]).To(BeNumerically("~", 0.0266, 1e-9))
 		Expect(share["OpenTelemetry SDK and API (spans, attributes, batching)"]).To(BeNumerically("~", 0.0148, 1e-9))
-		Expect(share["reading back (JSON decoding, HTTP client, verify)"]).To(BeNumerically("~", 0.0118, 1e-9))
+		Expect(share["reading back (JSON decoding, HTTP client, verify, the backends' read clients)"]).To(BeNumerically("~", 0.0118, 1e-9))
 		Expect(share["other"]).To(BeNumerically("~", 0.0118, 1e-9))
 		Expect(parts[0].Part).To(Equal("OTLP encoding (the exporter's transform, protobuf)"), "largest first")
 	})
