@@ -2,7 +2,7 @@ package containers
 
 import (
 	"context"
-	"crypto/tls"
+	"github.com/otelbench/otelbench/containers/backend"
 	"log/slog"
 
 	"github.com/testcontainers/testcontainers-go"
@@ -13,161 +13,30 @@ import (
 
 // A Kind is one type of backend: everything otelbench knows about it sits in its own package
 // (containers/<type>) behind this interface, and one line in containers/all registers it. The run, the scenario
-// validation and the image builder ask kinds; none of them names a backend type.
+// validation and the image builder ask kinds (or, without a container runtime, their descriptions); none of them
+// names a backend type.
 type Kind interface {
-	// Type is the backend type as scenarios write it ("jaeger").
-	Type() string
-	// Receives lists the protocols exporters can send signal to it with (none: it does not take that signal).
-	Receives(signal generators.Signal) []string
-	// GivesBack reports whether items of signal sent to a backend of this kind (spec) can be read back from it.
-	GivesBack(spec Spec, signal generators.Signal) bool
+	// Describe is what the kind is and can do, declared once (see backend.Description).
+	Describe() backend.Description
+	// Image is the pinned image it runs as, which otelbench can build offline; ok is false for a kind that is not
+	// a container (Description.NotStarted).
+	Image() (img Image, ok bool)
 	// Start starts a backend of this kind for a run. On error it returns what it started, if anything, so that
 	// the caller can terminate it.
 	Start(ctx context.Context, env StartEnv) (Live, error)
 	// Connect returns a backend of this kind that is already running, as spec.External describes it.
-	Connect(ctx context.Context, spec Spec) (Live, error)
-}
-
-// Imaged is a Kind that runs as a container of a pinned image otelbench can build offline.
-type Imaged interface {
-	Image() Image
-}
-
-// Validator is a Kind with rules of its own on how a scenario may describe it: report a problem at a field of
-// the backend ("external.url", "retention"; "" for the backend itself).
-type Validator interface {
-	Validate(spec Spec, report func(field, format string, args ...any))
-}
-
-// Unstarted is a Kind that is not a container (console): Start prepares it in the run's folder, and it takes
-// no image, args or memory.
-type Unstarted interface {
-	NotStarted()
-}
-
-// Counting is a Kind read back by count (its Live is Counted): a count cannot tell streams apart, so one stream
-// at most may send to a backend of this kind.
-type Counting interface {
-	CountsOnly()
-}
-
-// Retained is a Kind whose store keeps a bounded number of items (retention in the scenario), in RetentionUnit.
-type Retained interface {
-	RetentionUnit() string
-}
-
-// TraceSampler is a Kind that can sample the traces it forwards (a collector's probabilistic sampler: sampling in
-// the scenario, Spec.Sampling).
-type TraceSampler interface {
-	SamplesTraces()
-}
-
-// Sampling is a probabilistic sampler in a backend that forwards traces: Percentage of the traces kept, by Mode
-// (the collector's: proportional, by the trace ID's randomness; hash_seed, by a seeded hash of the trace ID).
-type Sampling struct {
-	Percentage float64
-	Mode       string
-}
-
-// ConfigTaker is a Kind that takes a configuration file of the user's (config in the scenario).
-type ConfigTaker interface {
-	TakesConfig()
-}
-
-// ExternalKeys is a Kind that can be external: the keys of external it uses (otlp_grpc, otlp_http, url,
-// files_dir, metrics_url; tls and headers go with any of them).
-type ExternalKeys interface {
-	ExternalKeys() []string
-}
-
-// BackExplainer is a Kind that can say why a backend as spec describes it does not give signal back, and what
-// would make it.
-type BackExplainer interface {
-	NotBack(spec Spec, signal generators.Signal) (why, expected string, ok bool)
-}
-
-// Sized is a Kind whose memory grows with what a run sends it; others are expected to take DefaultFootprint.
-type Sized interface {
-	// Footprint is the memory a started backend needs for load, and what it holds (for an error message).
-	Footprint(spec Spec, load Load) (bytes int64, what string)
-}
-
-// DefaultFootprint is what a started backend that does not say otherwise is expected to take from the machine.
-const DefaultFootprint = 256 << 20
-
-// ForwardTarget is a Kind a collector can forward signals to.
-type ForwardTarget interface {
-	// Forwards reports whether a collector can forward signal to it.
-	Forwards(signal generators.Signal) bool
-}
-
-// ForwardVia is a ForwardTarget that says which way a collector forwards a signal to it when that is not OTLP.
-type ForwardVia interface {
-	ForwardVia(signal generators.Signal) string
-}
-
-// ViaRemoteWrite is how a collector forwards metrics with its Prometheus remote-write exporter, which drops delta
-// sums and histograms.
-const ViaRemoteWrite = "prometheusremotewrite"
-
-// DeltaJudge is a Kind that can tell from its spec alone that delta temporality sent to it would be refused or
-// dropped: it says why and what would fix it, or "".
-type DeltaJudge interface {
-	RefusesDelta(spec Spec) string
-}
-
-// Forwarder is a Kind that forwards what it receives to other backends (forward_to, which only forwarders take).
-// It starts after them, and a signal sent to it is read back from each of them that takes it, and from itself
-// where its GivesBack says so.
-type Forwarder interface {
-	IsForwarder()
-}
-
-// Spec is a backend as a scenario describes it, in the terms every kind understands.
-type Spec struct {
-	Name, Type string
-	// External describes a backend that is already running; nil for one otelbench starts.
-	External *External
-	// Image overrides the pinned image; Args are command-line arguments added after otelbench's own.
-	Image string
-	Args  []string
-	// Retention is how many items the backend keeps (traces for Jaeger, spans for Zipkin); 0: sized for the run.
-	Retention int
-	// ConfigPath is a configuration file for the backend (collector), resolved; "" for none.
-	ConfigPath string
-	// ForwardTo names the backends it forwards to, with their specs.
-	ForwardTo []Spec
-	// Sampling, when set, samples the traces it forwards (TraceSampler kinds).
-	Sampling *Sampling
-	// Kind is the registered kind of Type.
-	Kind Kind
-}
-
-// External is where a running backend listens and how to reach it.
-type External struct {
-	// URL is the base URL of its read API (or its only API).
-	URL string
-	// OTLPGRPC and OTLPHTTP are host:port of its OTLP receivers.
-	OTLPGRPC, OTLPHTTP string
-	// FilesDir is the folder a collector's file exporters write into (resolved).
-	FilesDir string
-	// MetricsURL is its own metrics.
-	MetricsURL string
-	// TLS configures connections to it (exporters and read-back); nil: plain connections.
-	TLS *tls.Config
-	// Headers go on every request to it (exporters and read-back): API keys, tenant IDs.
-	Headers map[string]string
+	Connect(ctx context.Context, spec backend.Spec) (Live, error)
 }
 
 // StartEnv is what a kind needs to start a backend for a run.
 type StartEnv struct {
-	Spec Spec
+	Spec backend.Spec
 	// RunID labels the container.
 	RunID string
 	// Image is the image reference to start.
 	Image string
 	// Load is what the run will send it; WorkDir a folder of the run for the backend's files.
-	Load    Load
+	Load    backend.Load
 	WorkDir string
 	// Forward is the backends it forwards to, started before it, by name.
 	Forward map[string]Live
@@ -176,33 +45,11 @@ type StartEnv struct {
 	Logger      *slog.Logger
 }
 
-// Load is what a run sends a backend, directly or through a collector.
-type Load struct {
-	// Traces and Spans are counts; SpanBytes the mean size of a span in bytes.
-	Traces, Spans float64
-	SpanBytes     int
-	// ItemBytes is about the size of the largest item (span, log record) it receives.
-	ItemBytes int
-	// ScrapeTargets are host:port of scrape endpoints it must scrape (Prometheus exporters).
-	ScrapeTargets []string
-}
-
-// Endpoint is where an exporter sends: Address is host:port for OTLP, the spans URL for Zipkin, a file for the
-// console; URLPath overrides the OTLP HTTP path of the signal.
-type Endpoint struct {
-	Address string
-	URLPath string
-	TLS     *tls.Config
-	Headers map[string]string
-	// External: a backend otelbench did not start.
-	External bool
-}
-
 // Live is a backend a run uses, started or external: where exporters send, and how items are read back.
 type Live interface {
 	// Endpoint is where an exporter of protocol sends signal for stream; false when this backend does not take
 	// signal that way.
-	Endpoint(protocol string, signal generators.Signal, stream string) (Endpoint, bool)
+	Endpoint(protocol string, signal generators.Signal, stream string) (backend.Endpoint, bool)
 	// TraceReader, MetricReader and LogSource return how the items of stream are read back, or nil when this
 	// backend does not give that signal back. via says how the items arrived: "otlp" (or the exporter protocol),
 	// or the ID of the collector exporter that forwarded them (see Forwarded). A LogSource is fresh on each call:
@@ -283,36 +130,17 @@ func (c ContainerLive) ErrorLines(ctx context.Context, n int) ([]string, error) 
 	return ErrorLines(ctx, c.Ctr, n)
 }
 
-// Endpoint is addr reached with e's TLS and headers.
-func (e *External) Endpoint(addr string) Endpoint {
-	return Endpoint{Address: addr, TLS: e.TLS, Headers: e.Headers, External: true}
-}
-
-// NeedOTLP reports, for a kind whose external form needs an OTLP receiver, when spec has neither.
-func NeedOTLP(spec Spec, report func(field, format string, args ...any)) {
-	if spec.External != nil && spec.External.OTLPGRPC == "" && spec.External.OTLPHTTP == "" {
-		report("external", "an external %s backend needs otlp_grpc or otlp_http; expected host:port of its OTLP receiver", spec.Type)
-	}
-}
-
-// NeedURL reports, for a kind whose external form needs a base URL, when spec has none; example shows one.
-func NeedURL(spec Spec, report func(field, format string, args ...any), what, example string) {
-	if spec.External != nil && spec.External.URL == "" {
-		report("external", "an external %s backend needs url; expected url: %s, e.g. %s", spec.Type, what, example)
-	}
-}
-
 // OTLPEndpoint is the endpoint of an OTLP receiver pair for protocol: grpc or http host:port, with ext's TLS
 // and headers when external.
-func OTLPEndpoint(protocol, grpcAddr, httpAddr string, ext *External) (Endpoint, bool) {
+func OTLPEndpoint(protocol, grpcAddr, httpAddr string, ext *backend.External) (backend.Endpoint, bool) {
 	addr := map[string]string{generators.OTLPGRPC: grpcAddr, generators.OTLPHTTP: httpAddr}[protocol]
 	if addr == "" {
-		return Endpoint{}, false
+		return backend.Endpoint{}, false
 	}
 	if ext != nil {
 		return ext.Endpoint(addr), true
 	}
-	return Endpoint{Address: addr}, true
+	return backend.Endpoint{Address: addr}, true
 }
 
 // Forward is one downstream of a collector: the exporter (component ID and configuration) that carries Signal there.

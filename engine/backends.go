@@ -14,6 +14,7 @@ import (
 
 	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/containers/all"
+	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/scenarios"
 )
 
@@ -28,8 +29,7 @@ type liveBackend struct {
 
 // forwarder reports whether the backend forwards what it receives (a collector).
 func (b *liveBackend) forwarder() bool {
-	_, ok := b.kind.(containers.Forwarder)
-	return ok
+	return b.kind.Describe().Forwarder
 }
 
 // metricsURL is the backend's own metrics, "" when it serves none.
@@ -74,9 +74,8 @@ func (p *pullEndpoint) close(ctx context.Context) error {
 func startBackends(ctx context.Context, sc *scenarios.Scenario, p *plan, opts Options, live map[string]*liveBackend, workDir string) error {
 	order := slices.Clone(sc.Backends)
 	forwards := func(b scenarios.Backend) int {
-		k, _ := all.Lookup(b.Type)
-		_, ok := k.(containers.Forwarder)
-		return boolInt(ok)
+		d, _ := backend.Lookup(b.Type)
+		return boolInt(d != nil && d.Forwarder)
 	}
 	slices.SortStableFunc(order, func(a, b scenarios.Backend) int { return forwards(a) - forwards(b) })
 	for _, b := range order {
@@ -100,7 +99,7 @@ func startBackends(ctx context.Context, sc *scenarios.Scenario, p *plan, opts Op
 		}
 		env := containers.StartEnv{Spec: spec, RunID: opts.RunID, Load: p.load(b.Name), WorkDir: workDir, Forward: map[string]containers.Live{},
 			Logger: opts.Logger}
-		if _, unstarted := kind.(containers.Unstarted); unstarted {
+		if kind.Describe().NotStarted {
 			if opts.OutDir != "" {
 				env.WorkDir = opts.OutDir
 			}
@@ -147,11 +146,11 @@ func imageRef(ctx context.Context, b scenarios.Backend, kind containers.Kind, po
 	if b.Image != "" {
 		return b.Image, nil
 	}
-	im, ok := kind.(containers.Imaged)
+	img, ok := kind.Image()
 	if !ok {
 		return "", fmt.Errorf("no image is pinned for backend type %q", b.Type)
 	}
-	return containers.ResolveImage(ctx, im.Image(), policy)
+	return containers.ResolveImage(ctx, img, policy)
 }
 
 // backendSet is a scenario's backends started once and used by several runs (Options.shared): the probes of a

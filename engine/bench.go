@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/otelbench/otelbench/capacity"
-	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/containers/all"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/reports"
@@ -425,10 +424,8 @@ func environment(sc *scenarios.Scenario) *reports.Environment {
 			env.Backends[b.Type] = b.Image
 			continue
 		}
-		if k, ok := all.Lookup(b.Type); ok {
-			if im, ok := k.(containers.Imaged); ok {
-				env.Backends[b.Type] = im.Image().Backend + " " + im.Image().Version
-			}
+		if img, ok := all.ImageFor(b.Type); ok {
+			env.Backends[b.Type] = img.Backend + " " + img.Version
 		}
 	}
 	return env

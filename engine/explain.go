@@ -296,7 +296,7 @@ func endpointsOf(sc *scenarios.Scenario, live map[string]*liveBackend) []Backend
 		}
 		urls := map[string]string{}
 		for _, sig := range generators.Signals {
-			for _, proto := range lb.kind.Receives(sig) {
+			for _, proto := range lb.kind.Describe().Receives[sig] {
 				if proto == generators.Console {
 					continue // one file per stream: "files" below names their folder
 				}

@@ -7,8 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/otelbench/otelbench/containers"
-	"github.com/otelbench/otelbench/containers/all"
+	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/scenarios"
 )
 
@@ -28,18 +27,19 @@ type footprint struct {
 }
 
 // footprints estimates the memory of every backend the run starts (external and console backends take none): what
-// its kind says for the load the run sends it, or containers.DefaultFootprint.
+// its kind says for the load the run sends it, or backend.DefaultFootprint.
 func (p *plan) footprints(sc *scenarios.Scenario) []footprint {
 	var out []footprint
 	for i := range sc.Backends {
 		b := &sc.Backends[i]
-		kind, ok := all.Lookup(b.Type)
-		if _, unstarted := kind.(containers.Unstarted); !ok || unstarted || b.IsExternal() {
+		d, ok := backend.Lookup(b.Type)
+		if !ok || d.NotStarted || b.IsExternal() {
 			continue
 		}
-		f := footprint{index: i, bytes: containers.DefaultFootprint, what: b.Type}
-		if sized, ok := kind.(containers.Sized); ok {
-			f.bytes, f.what = sized.Footprint(sc.Spec(b), p.load(b.Name))
+		f := footprint{index: i, what: b.Type}
+		f.bytes, f.what = d.MemoryFor(sc.Spec(b), p.load(b.Name))
+		if f.what == "" {
+			f.what = b.Type
 		}
 		out = append(out, f)
 	}

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/reports"
 	"github.com/otelbench/otelbench/scenarios"
@@ -106,8 +106,8 @@ func (p *plan) openScrapeEndpoints() error {
 }
 
 // load is what backend name will receive in the run, directly or through a collector.
-func (p *plan) load(name string) containers.Load {
-	l := containers.Load{Traces: p.traces[name], Spans: p.spans[name], SpanBytes: p.avgSpanBytes(name), ItemBytes: p.itemBytes[name]}
+func (p *plan) load(name string) backend.Load {
+	l := backend.Load{Traces: p.traces[name], Spans: p.spans[name], SpanBytes: p.avgSpanBytes(name), ItemBytes: p.itemBytes[name]}
 	for _, pe := range p.pull[name] {
 		l.ScrapeTargets = append(l.ScrapeTargets, pe.addr())
 	}

@@ -3,13 +3,12 @@ package scenarios
 import (
 	"crypto/tls"
 
-	"github.com/otelbench/otelbench/containers"
-	"github.com/otelbench/otelbench/containers/all"
+	"github.com/otelbench/otelbench/containers/backend"
 )
 
-// Spec is backend b as its kind sees it (containers.Spec): paths resolved, the kinds of b and of the backends it
+// Spec is backend b as its kind sees it (backend.Spec): paths resolved, the kinds of b and of the backends it
 // forwards to looked up in the registry (nil for a type that is not registered).
-func (sc *Scenario) Spec(b *Backend) containers.Spec {
+func (sc *Scenario) Spec(b *Backend) backend.Spec {
 	return sc.spec(b, 0)
 }
 
@@ -24,16 +23,16 @@ func (sc *Scenario) tlsOf(b *Backend) *tls.Config {
 	return cfg
 }
 
-func (sc *Scenario) spec(b *Backend, depth int) containers.Spec {
-	kind, _ := all.Lookup(b.Type)
-	s := containers.Spec{Name: b.Name, Type: b.Type, Kind: kind, Image: b.Image, Args: b.Args, Retention: b.Retention,
+func (sc *Scenario) spec(b *Backend, depth int) backend.Spec {
+	d, _ := backend.Lookup(b.Type)
+	s := backend.Spec{Name: b.Name, Type: b.Type, Description: d, Image: b.Image, Args: b.Args, Retention: b.Retention,
 		ConfigPath: sc.ConfigPath(b)}
 	if sm := b.Sampling; sm != nil && sm.Ratio != nil {
-		s.Sampling = &containers.Sampling{Percentage: *sm.Ratio * 100, Mode: sm.Mode}
+		s.Sampling = &backend.Sampling{Percentage: *sm.Ratio * 100, Mode: sm.Mode}
 	}
 	if b.IsExternal() {
 		e := b.External
-		s.External = &containers.External{URL: e.URL, OTLPGRPC: e.OTLPGRPC, OTLPHTTP: e.OTLPHTTP, MetricsURL: e.MetricsURL, Headers: e.Headers}
+		s.External = &backend.External{URL: e.URL, OTLPGRPC: e.OTLPGRPC, OTLPHTTP: e.OTLPHTTP, MetricsURL: e.MetricsURL, Headers: e.Headers}
 		s.External.TLS = sc.tlsOf(b)
 		if e.FilesDir != "" {
 			s.External.FilesDir = sc.FilesDir(b)

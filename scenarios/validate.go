@@ -17,8 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/otelbench/otelbench/containers"
-	"github.com/otelbench/otelbench/containers/all"
+	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/reports"
 	"github.com/otelbench/otelbench/reports/threshold"
@@ -83,10 +82,10 @@ func severityNames() []string {
 	return out
 }
 
-// kindOf is the registered kind of b's type, or nil.
-func kindOf(b *Backend) containers.Kind {
-	k, _ := all.Lookup(b.Type)
-	return k
+// kindOf is the registered description of b's type, or nil.
+func kindOf(b *Backend) *backend.Description {
+	d, _ := backend.Lookup(b.Type)
+	return d
 }
 
 // receives lists the protocols backend b receives signal with, sorted.
@@ -95,7 +94,7 @@ func receives(b *Backend, signal string) []string {
 	if k == nil {
 		return nil
 	}
-	return k.Receives(generators.Signal(signal))
+	return k.Receives[generators.Signal(signal)]
 }
 
 // receivesAny lists the protocols backend b receives any signal with.
@@ -337,16 +336,20 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 	v.name(p, b.Name, seen)
 	kind := kindOf(b)
 	if kind == nil {
-		v.oneOf(p+".type", "backend type", b.Type, all.Types())
+		if len(backend.Types()) == 0 {
+			// A program that validates scenarios without linking the backends (package containers/all).
+			v.at(p+".type", "backend type %q is not known: this program registers no backend types (import github.com/otelbench/otelbench/containers/all)", b.Type)
+			return
+		}
+		v.oneOf(p+".type", "backend type", b.Type, backend.Types())
 		return
 	}
-	_, forwarder := kind.(containers.Forwarder)
-	_, unstarted := kind.(containers.Unstarted)
+	forwarder, unstarted := kind.Forwarder, kind.NotStarted
 	// An empty forward_to on a collector is meaningful: it forwards nowhere, and logs and metrics come back from
 	// its file exporters.
 	if (len(b.ForwardTo) > 0 || v.has(p+".forward_to")) && !forwarder {
 		v.at(p+".forward_to", "forward_to applies to %s backends only; a %s backend stores what it receives; expected no forward_to here",
-			strings.Join(typesWith(func(k containers.Kind) bool { _, ok := k.(containers.Forwarder); return ok }), ", "), b.Type)
+			strings.Join(backend.TypesWhere(func(d *backend.Description) bool { return d.Forwarder }), ", "), b.Type)
 	}
 	for j, name := range b.ForwardTo {
 		fp := fmt.Sprintf("%s.forward_to[%d]", p, j)
@@ -355,7 +358,7 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 			v.at(fp, "backend %q is not defined; expected one of: %s", name, strings.Join(names(sc.Backends), ", "))
 			continue
 		}
-		if _, dfw := kindOf(d).(containers.Forwarder); forwarder && dfw {
+		if dk := kindOf(d); forwarder && dk != nil && dk.Forwarder {
 			if loop := sc.forwardLoop(b, d); loop != nil {
 				how := "directly"
 				if len(loop) > 1 {
@@ -365,25 +368,25 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 				continue
 			}
 		}
-		targets := typesWith(func(k containers.Kind) bool { _, ok := k.(containers.ForwardTarget); return ok })
-		switch _, ok := kindOf(d).(containers.ForwardTarget); {
-		case !ok:
+		targets := backend.TypesWhere(func(d *backend.Description) bool { return len(d.ForwardedVia) > 0 })
+		switch dk := kindOf(d); {
+		case dk == nil || len(dk.ForwardedVia) == 0:
 			v.at(fp, "a %s forwards to %s backends, not to %s backend %q; expected one of those", b.Type, orList(targets), d.Type, name)
 		case slices.Index(b.ForwardTo, name) != j:
 			v.at(fp, "backend %q is listed twice; expected each backend once", name)
 		}
 	}
 	// retention 0 is meaningful: otelbench sizes a backend it starts for the run.
-	retained := typesWith(func(k containers.Kind) bool { _, ok := k.(containers.Retained); return ok })
-	_, keeps := kind.(containers.Retained)
+	retained := backend.TypesWhere(func(d *backend.Description) bool { return d.RetentionUnit != "" })
+	keeps := kind.RetentionUnit != ""
 	switch {
 	case b.Retention < 0:
 		v.at(p+".retention", "retention %d is out of range; expected 0 (sized for the run) or more", b.Retention)
 	case (b.Retention != 0 || v.has(p+".retention")) && !keeps:
 		var what []string
 		for _, t := range retained {
-			k, _ := all.Lookup(t)
-			what = append(what, fmt.Sprintf("%s (%s)", t, k.(containers.Retained).RetentionUnit()))
+			d, _ := backend.Lookup(t)
+			what = append(what, fmt.Sprintf("%s (%s)", t, d.RetentionUnit))
 		}
 		v.at(p+".retention", "retention applies to %s backends; expected no retention on a %s backend", andList(what), b.Type)
 	}
@@ -393,18 +396,17 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 		v.at(p+".image", "a %s backend is otelbench's own standard output and runs no image; expected no image", b.Type)
 	}
 	if b.Config != "" || v.has(p+".config") {
-		if _, ok := kind.(containers.ConfigTaker); !ok {
+		if !kind.TakesConfig {
 			v.at(p+".config", "config applies to %s backends only; expected args: for a %s backend's options",
-				strings.Join(typesWith(func(k containers.Kind) bool { _, ok := k.(containers.ConfigTaker); return ok }), ", "), b.Type)
+				strings.Join(backend.TypesWhere(func(d *backend.Description) bool { return d.TakesConfig }), ", "), b.Type)
 		}
 	}
 	if s := b.Sampling; s != nil {
 		sp := p + ".sampling"
-		_, sampler := kind.(containers.TraceSampler)
 		switch {
-		case !sampler:
+		case !kind.SamplesTraces:
 			v.at(sp, "sampling applies to %s backends, which forward traces through a probabilistic sampler; a %s backend does not; expected no sampling here",
-				strings.Join(typesWith(func(k containers.Kind) bool { _, ok := k.(containers.TraceSampler); return ok }), ", "), b.Type)
+				strings.Join(backend.TypesWhere(func(d *backend.Description) bool { return d.SamplesTraces }), ", "), b.Type)
 		case s.Ratio == nil:
 			v.at(sp+".ratio", "missing ratio; expected the share of traces the collector keeps, above 0 and at most 1")
 		case math.IsNaN(*s.Ratio) || *s.Ratio <= 0 || *s.Ratio > 1:
@@ -432,10 +434,7 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 			v.at(p+".image", "an external backend is not started, so it takes no image; expected no image")
 		}
 		e := b.External
-		var keys []string
-		if ek, ok := kind.(containers.ExternalKeys); ok {
-			keys = ek.ExternalKeys()
-		}
+		keys := kind.ExternalKeys
 		for _, k := range []struct{ key, value string }{
 			{"otlp_grpc", e.OTLPGRPC}, {"otlp_http", e.OTLPHTTP}, {"url", e.URL}, {"files_dir", e.FilesDir}, {"metrics_url", e.MetricsURL},
 		} {
@@ -443,10 +442,7 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 			switch {
 			case (k.value != "" || v.has(kp)) && len(keys) > 0 && !slices.Contains(keys, k.key):
 				v.at(kp, "an external %s backend has no use for %s; expected it only on %s backends", b.Type, k.key,
-					strings.Join(typesWith(func(kk containers.Kind) bool {
-						ek, ok := kk.(containers.ExternalKeys)
-						return ok && slices.Contains(ek.ExternalKeys(), k.key)
-					}), ", "))
+					strings.Join(backend.TypesWhere(func(d *backend.Description) bool { return slices.Contains(d.ExternalKeys, k.key) }), ", "))
 			case k.value == "" && v.has(kp):
 				v.at(kp, "an empty %s; expected a value, or no %s key", k.key, k.key)
 			case k.value != "" && (k.key == "otlp_grpc" || k.key == "otlp_http") && !isHostPort(k.value):
@@ -470,8 +466,8 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 			sc.tlsLoaded[b.Name] = cfg
 		}
 	}
-	if val, ok := kind.(containers.Validator); ok {
-		val.Validate(sc.Spec(b), func(field, format string, args ...any) {
+	if kind.Validate != nil {
+		kind.Validate(sc.Spec(b), func(field, format string, args ...any) {
 			path := p
 			if field != "" {
 				path += "." + field
@@ -680,8 +676,8 @@ func isHTTPURL(s string) bool {
 
 // isForwarder reports whether b's kind forwards what it receives (forward_to).
 func isForwarder(b *Backend) bool {
-	_, ok := kindOf(b).(containers.Forwarder)
-	return ok
+	d := kindOf(b)
+	return d != nil && d.Forwarder
 }
 
 // notBack says why backend b, as the scenario describes it, does not give signal back, when its kind can say.
@@ -689,21 +685,10 @@ func (sc *Scenario) notBack(b *Backend, signal string) (why, expected string, ok
 	if b == nil {
 		return "", "", false
 	}
-	if x, isX := kindOf(b).(containers.BackExplainer); isX {
-		return x.NotBack(sc.Spec(b), generators.Signal(signal))
+	if d := kindOf(b); d != nil && d.NotBack != nil {
+		return d.NotBack(sc.Spec(b), generators.Signal(signal))
 	}
 	return "", "", false
-}
-
-// typesWith lists the registered backend types whose kind satisfies ok, sorted.
-func typesWith(ok func(containers.Kind) bool) []string {
-	var out []string
-	for _, t := range all.Types() {
-		if k, _ := all.Lookup(t); ok(k) {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // orList is "a, b or c".
@@ -723,8 +708,8 @@ func joinLast(items []string, last string) string {
 // starts with its defaults, naming the fixes; "" when b takes it or otelbench cannot know (an external server,
 // which may be configured to take it: a refusal is then measured and reported with its cause).
 func (sc *Scenario) deltaRefused(b *Backend) string {
-	if j, ok := kindOf(b).(containers.DeltaJudge); ok {
-		return j.RefusesDelta(sc.Spec(b))
+	if d := kindOf(b); d != nil && d.RefusesDelta != nil {
+		return d.RefusesDelta(sc.Spec(b))
 	}
 	return ""
 }
@@ -742,7 +727,7 @@ func (sc *Scenario) Paths(b *Backend, signal string) []*Backend {
 	if kind.GivesBack(sc.Spec(b), sig) {
 		out = append(out, b)
 	}
-	if _, ok := kind.(containers.Forwarder); !ok {
+	if !kind.Forwarder {
 		return out
 	}
 	for _, name := range b.ForwardTo {
@@ -750,9 +735,7 @@ func (sc *Scenario) Paths(b *Backend, signal string) []*Backend {
 		if d == nil || d == b || slices.Contains(out, d) {
 			continue
 		}
-		dk := kindOf(d)
-		target, ok := dk.(containers.ForwardTarget)
-		if ok && target.Forwards(sig) && dk.GivesBack(sc.Spec(d), sig) {
+		if dk := kindOf(d); dk != nil && dk.Forwards(sig) && dk.GivesBack(sc.Spec(d), sig) {
 			out = append(out, d)
 		}
 	}
@@ -763,7 +746,7 @@ func (sc *Scenario) Paths(b *Backend, signal string) []*Backend {
 // accepts, and a count cannot tell streams apart.
 func (sc *Scenario) validateSinks(v *validator) {
 	for i, b := range sc.Backends {
-		if _, ok := kindOf(&b).(containers.Counting); !ok {
+		if d := kindOf(&b); d == nil || !d.CountsOnly {
 			continue
 		}
 		var streams []string
@@ -806,11 +789,11 @@ func (sc *Scenario) validateRetention(v *validator) {
 		}
 	}
 	for i, b := range sc.Backends {
-		r, ok := kindOf(&b).(containers.Retained)
-		if b.Retention == 0 || !ok {
+		d := kindOf(&b)
+		if b.Retention == 0 || d == nil || d.RetentionUnit == "" {
 			continue
 		}
-		unit := r.RetentionUnit()
+		unit := d.RetentionUnit
 		need := traces[b.Name]
 		if unit == "spans" {
 			need = spans[b.Name]

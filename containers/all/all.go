@@ -4,9 +4,9 @@ package all
 
 import (
 	"slices"
-	"sort"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/containers/collector"
 	"github.com/otelbench/otelbench/containers/console"
 	"github.com/otelbench/otelbench/containers/jaeger"
@@ -29,12 +29,20 @@ var kinds = []containers.Kind{
 	victorialogs.Kind{},
 }
 
+// The kinds' descriptions are known to package backend, so that scenarios can be validated without a container
+// runtime.
+func init() {
+	for _, k := range kinds {
+		backend.Register(k.Describe())
+	}
+}
+
 // Kinds returns every registered kind.
 func Kinds() []containers.Kind { return slices.Clone(kinds) }
 
 // Lookup returns the kind of backend type typ.
 func Lookup(typ string) (containers.Kind, bool) {
-	i := slices.IndexFunc(kinds, func(k containers.Kind) bool { return k.Type() == typ })
+	i := slices.IndexFunc(kinds, func(k containers.Kind) bool { return k.Describe().Type == typ })
 	if i < 0 {
 		return nil, false
 	}
@@ -42,25 +50,14 @@ func Lookup(typ string) (containers.Kind, bool) {
 }
 
 // Types lists the registered backend types, sorted.
-func Types() []string {
-	out := make([]string, 0, len(kinds))
-	for _, k := range kinds {
-		out = append(out, k.Type())
-	}
-	sort.Strings(out)
-	return out
-}
+func Types() []string { return backend.Types() }
 
 // Images lists the pinned image of every kind that runs as a container, each once (a sink runs the collector's).
 func Images() []containers.Image {
 	var out []containers.Image
 	for _, k := range kinds {
-		im, ok := k.(containers.Imaged)
-		if !ok {
-			continue
-		}
-		img := im.Image()
-		if !slices.ContainsFunc(out, func(o containers.Image) bool { return o.Local == img.Local }) {
+		img, ok := k.Image()
+		if ok && !slices.ContainsFunc(out, func(o containers.Image) bool { return o.Local == img.Local }) {
 			out = append(out, img)
 		}
 	}
@@ -73,9 +70,5 @@ func ImageFor(typ string) (containers.Image, bool) {
 	if !ok {
 		return containers.Image{}, false
 	}
-	im, ok := k.(containers.Imaged)
-	if !ok {
-		return containers.Image{}, false
-	}
-	return im.Image(), true
+	return k.Image()
 }

@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/verify"
 )
@@ -20,55 +21,44 @@ import (
 type Kind struct{}
 
 var (
-	_ containers.Kind       = Kind{}
-	_ containers.Imaged     = Kind{}
-	_ containers.Validator  = Kind{}
-	_ containers.Forwarder  = Kind{}
-	_ containers.DeltaJudge = Kind{}
-	_ containers.Witnessed  = (*live)(nil)
+	_ containers.Kind      = Kind{}
+	_ containers.Witnessed = (*live)(nil)
 )
 
-func (Kind) Type() string { return "collector" }
-
-// ExternalKeys: an external collector is reached at its OTLP receivers; its file exporters' folder and its own
-// metrics are optional.
-func (Kind) ExternalKeys() []string {
-	return []string{"otlp_grpc", "otlp_http", "files_dir", "metrics_url"}
-}
-
-// TakesConfig: a started collector loads the scenario's config file after otelbench's.
-func (Kind) TakesConfig() {}
-
-// SamplesTraces: a collector otelbench starts can sample the traces it forwards (its probabilistic_sampler).
-func (Kind) SamplesTraces() {}
-
-// NotBack: an external collector gives logs and metrics back only from the folder its file exporters write into.
-func (Kind) NotBack(spec containers.Spec, s generators.Signal) (string, string, bool) {
-	if spec.External == nil || spec.External.FilesDir != "" || s == generators.Traces {
-		return "", "", false
+// Describe: a collector takes every signal over OTLP and forwards it to the backends in forward_to (it starts
+// after them); logs and metrics come back from its file exporters (an external collector's files_dir), traces
+// only from the backends it forwards them to. A started one takes the scenario's config file after otelbench's
+// and can sample the traces it forwards (its probabilistic_sampler). An external collector is reached at its
+// OTLP receivers; its file exporters' folder and its own metrics are optional.
+func (Kind) Describe() backend.Description {
+	return backend.Description{
+		Type:     "collector",
+		Receives: backend.Every(generators.OTLPGRPC, generators.OTLPHTTP),
+		GivesBack: func(spec backend.Spec, s generators.Signal) bool {
+			if s == generators.Traces {
+				return false
+			}
+			return spec.External == nil || spec.External.FilesDir != ""
+		},
+		Forwarder:     true,
+		TakesConfig:   true,
+		SamplesTraces: true,
+		ExternalKeys:  []string{"otlp_grpc", "otlp_http", "files_dir", "metrics_url"},
+		Validate:      validate,
+		// An external collector gives logs and metrics back only from the folder its file exporters write into.
+		NotBack: func(spec backend.Spec, s generators.Signal) (string, string, bool) {
+			if spec.External == nil || spec.External.FilesDir != "" || s == generators.Traces {
+				return "", "", false
+			}
+			return "has no files_dir", "files_dir: the folder its file exporters write into (see the README, \"Bring your own backend\")", true
+		},
+		RefusesDelta: refusesDelta,
 	}
-	return "has no files_dir", "files_dir: the folder its file exporters write into (see the README, \"Bring your own backend\")", true
 }
 
-func (Kind) Image() containers.Image { return Image }
+func (Kind) Image() (containers.Image, bool) { return Image, true }
 
-func (Kind) Receives(generators.Signal) []string {
-	return []string{generators.OTLPGRPC, generators.OTLPHTTP}
-}
-
-// GivesBack: logs and metrics come back from its file exporters (an external collector's files_dir); traces only
-// from the backends it forwards them to.
-func (Kind) GivesBack(spec containers.Spec, s generators.Signal) bool {
-	if s == generators.Traces {
-		return false
-	}
-	return spec.External == nil || spec.External.FilesDir != ""
-}
-
-// IsForwarder: a collector forwards to the backends in forward_to.
-func (Kind) IsForwarder() {}
-
-func (Kind) Validate(spec containers.Spec, report func(field, format string, args ...any)) {
+func validate(spec backend.Spec, report func(field, format string, args ...any)) {
 	if spec.ConfigPath != "" {
 		if spec.External != nil {
 			report("config", "an external collector is not started, so it takes no config")
@@ -79,18 +69,17 @@ func (Kind) Validate(spec containers.Spec, report func(field, format string, arg
 	if spec.External == nil {
 		return
 	}
-	containers.NeedOTLP(spec, report) // files_dir must exist: the scenario checks it where it is written
+	backend.NeedOTLP(spec, report) // files_dir must exist: the scenario checks it where it is written
 }
 
 // RefusesDelta: a collector forwards delta metrics to a backend it reaches by remote write only with a
 // deltatocumulative processor in its metrics pipeline (the remote-write exporter drops delta sums and histograms).
-func (Kind) RefusesDelta(spec containers.Spec) string {
+func refusesDelta(spec backend.Spec) string {
 	if spec.External != nil {
 		return ""
 	}
 	for _, d := range spec.ForwardTo {
-		via, ok := d.Kind.(containers.ForwardVia)
-		if !ok || via.ForwardVia(generators.Metrics) != containers.ViaRemoteWrite || ConvertsDelta(spec.ConfigPath) {
+		if d.Description == nil || d.Description.ForwardedVia[generators.Metrics] != backend.ViaRemoteWrite || ConvertsDelta(spec.ConfigPath) {
 			continue
 		}
 		return fmt.Sprintf("collector %q forwards metrics to %s %q with its remote-write exporter, which drops delta sums and "+
@@ -193,7 +182,7 @@ func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live
 	return l, nil
 }
 
-func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, error) {
+func (Kind) Connect(_ context.Context, spec backend.Spec) (containers.Live, error) {
 	e := spec.External
 	return &live{grpc: e.OTLPGRPC, http: e.OTLPHTTP, metrics: e.MetricsURL, files: e.FilesDir, ext: e}, nil
 }
@@ -202,10 +191,10 @@ type live struct {
 	containers.ContainerLive
 	containers.NoReaders
 	grpc, http, metrics, files string
-	ext                        *containers.External
+	ext                        *backend.External
 }
 
-func (l *live) Endpoint(protocol string, _ generators.Signal, _ string) (containers.Endpoint, bool) {
+func (l *live) Endpoint(protocol string, _ generators.Signal, _ string) (backend.Endpoint, bool) {
 	return containers.OTLPEndpoint(protocol, l.grpc, l.http, l.ext)
 }
 

@@ -4,6 +4,7 @@ import (
 	"embed"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/backend"
 
 	"bytes"
 	"context"
@@ -101,7 +102,7 @@ type Config struct {
 	// pipeline's processor list, tune exporters, or add components of the distribution.
 	UserConfig []byte
 	// Sampling, when set, puts the probabilistic_sampler processor in the traces pipeline, before the batch.
-	Sampling *containers.Sampling
+	Sampling *backend.Sampling
 }
 
 // Collector is a running OpenTelemetry Collector.

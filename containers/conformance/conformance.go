@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/verify"
 )
@@ -41,12 +42,13 @@ type Harness struct {
 // Docker has), as a run would with default settings.
 func Started(kind containers.Kind) func(ctx context.Context) (containers.Live, error) {
 	return func(ctx context.Context) (containers.Live, error) {
+		d := kind.Describe()
 		env := containers.StartEnv{
-			Spec:  containers.Spec{Name: "conformance", Type: kind.Type(), Kind: kind},
-			RunID: fmt.Sprintf("conformance-%s-%d", kind.Type(), time.Now().UnixNano()), WorkDir: GinkgoT().TempDir(),
+			Spec:  backend.Spec{Name: "conformance", Type: d.Type, Description: &d},
+			RunID: fmt.Sprintf("conformance-%s-%d", d.Type, time.Now().UnixNano()), WorkDir: GinkgoT().TempDir(),
 		}
-		if im, ok := kind.(containers.Imaged); ok {
-			ref, err := containers.ResolveImage(ctx, im.Image(), containers.ImagesAuto)
+		if img, ok := kind.Image(); ok {
+			ref, err := containers.ResolveImage(ctx, img, containers.ImagesAuto)
 			if err != nil {
 				return nil, err
 			}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/verify"
 )
@@ -17,29 +18,29 @@ import (
 // Kind is the console backend type.
 type Kind struct{}
 
-var (
-	_ containers.Kind      = Kind{}
-	_ containers.Validator = Kind{}
-	_ containers.Unstarted = Kind{}
-)
+var _ containers.Kind = Kind{}
 
-func (Kind) Type() string { return "console" }
-
-func (Kind) Receives(generators.Signal) []string { return []string{generators.Console} }
-
-func (Kind) GivesBack(containers.Spec, generators.Signal) bool { return true }
-
-// NotStarted: a console backend is a folder of the run, not a server.
-func (Kind) NotStarted() {}
-
-func (Kind) Validate(spec containers.Spec, report func(field, format string, args ...any)) {
-	if spec.External != nil {
-		report("external", "a console backend is otelbench's own standard output; it has no external endpoints")
-	}
-	if len(spec.Args) > 0 {
-		report("args", "args are command-line arguments for a backend otelbench starts; backend %q is not started", spec.Name)
+// Describe: a console backend is a folder of the run, not a server: the SDK's stdout exporters write every signal
+// there, and it is read back from the files.
+func (Kind) Describe() backend.Description {
+	return backend.Description{
+		Type:       "console",
+		Receives:   backend.Every(generators.Console),
+		GivesBack:  func(backend.Spec, generators.Signal) bool { return true },
+		NotStarted: true,
+		Validate: func(spec backend.Spec, report func(field, format string, args ...any)) {
+			if spec.External != nil {
+				report("external", "a console backend is otelbench's own standard output; it has no external endpoints")
+			}
+			if len(spec.Args) > 0 {
+				report("args", "args are command-line arguments for a backend otelbench starts; backend %q is not started", spec.Name)
+			}
+		},
 	}
 }
+
+// Image: none, a console backend is not a container.
+func (Kind) Image() (containers.Image, bool) { return containers.Image{}, false }
 
 func (Kind) Start(_ context.Context, env containers.StartEnv) (containers.Live, error) {
 	dir := filepath.Join(env.WorkDir, "console")
@@ -49,7 +50,7 @@ func (Kind) Start(_ context.Context, env containers.StartEnv) (containers.Live, 
 	return &live{dir: dir}, nil
 }
 
-func (Kind) Connect(context.Context, containers.Spec) (containers.Live, error) {
+func (Kind) Connect(context.Context, backend.Spec) (containers.Live, error) {
 	return nil, fmt.Errorf("a console backend cannot be external")
 }
 
@@ -63,11 +64,11 @@ func (l *live) file(stream string) string {
 	return filepath.Join(l.dir, strings.ReplaceAll(stream, "/", ".")+".jsonl")
 }
 
-func (l *live) Endpoint(protocol string, _ generators.Signal, stream string) (containers.Endpoint, bool) {
+func (l *live) Endpoint(protocol string, _ generators.Signal, stream string) (backend.Endpoint, bool) {
 	if protocol != generators.Console {
-		return containers.Endpoint{}, false
+		return backend.Endpoint{}, false
 	}
-	return containers.Endpoint{Address: l.file(stream)}, true
+	return backend.Endpoint{Address: l.file(stream)}, true
 }
 
 func (l *live) TraceReader(stream, _ string) verify.TraceReader {

@@ -8,6 +8,7 @@ import (
 	"math"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/verify"
 )
@@ -16,59 +17,45 @@ import (
 type Kind struct{}
 
 var (
-	_ containers.Kind          = Kind{}
-	_ containers.Imaged        = Kind{}
-	_ containers.Validator     = Kind{}
-	_ containers.Sized         = Kind{}
-	_ containers.ForwardTarget = Kind{}
-	_ containers.Retained      = Kind{}
-	_ containers.ExternalKeys  = Kind{}
-	_ containers.Forwarded     = (*live)(nil)
+	_ containers.Kind      = Kind{}
+	_ containers.Forwarded = (*live)(nil)
 )
 
-func (Kind) Type() string { return "jaeger" }
-
-// ExternalKeys: an external Jaeger is reached at its OTLP receivers and its query API.
-func (Kind) ExternalKeys() []string { return []string{"otlp_grpc", "otlp_http", "url"} }
-
-func (Kind) Image() containers.Image { return Image }
-
-func (Kind) Receives(s generators.Signal) []string {
-	if s == generators.Traces {
-		return []string{generators.OTLPGRPC, generators.OTLPHTTP}
+// Describe: Jaeger takes traces over OTLP (gRPC and HTTP) and gives them back by trace ID; a collector forwards
+// traces to it; retention counts traces; an external Jaeger is reached at its OTLP receivers and its query API.
+func (Kind) Describe() backend.Description {
+	return backend.Description{
+		Type:          "jaeger",
+		Receives:      map[generators.Signal][]string{generators.Traces: {generators.OTLPGRPC, generators.OTLPHTTP}},
+		GivesBack:     func(_ backend.Spec, s generators.Signal) bool { return s == generators.Traces },
+		ForwardedVia:  map[generators.Signal]string{generators.Traces: backend.ViaOTLP},
+		RetentionUnit: "traces",
+		ExternalKeys:  []string{"otlp_grpc", "otlp_http", "url"},
+		Validate: func(spec backend.Spec, report func(field, format string, args ...any)) {
+			backend.NeedOTLP(spec, report)
+			backend.NeedURL(spec, report, "the base URL of its query service", "http://127.0.0.1:16686")
+		},
+		Footprint: func(spec backend.Spec, load backend.Load) (int64, string) {
+			spans := int(math.Ceil(load.Spans))
+			return Memory(spans, load.SpanBytes), fmt.Sprintf("%d spans of about %d bytes", spans, load.SpanBytes)
+		},
 	}
-	return nil
 }
 
-func (Kind) GivesBack(_ containers.Spec, s generators.Signal) bool { return s == generators.Traces }
-
-func (Kind) Forwards(s generators.Signal) bool { return s == generators.Traces }
-
-func (Kind) Validate(spec containers.Spec, report func(field, format string, args ...any)) {
-	containers.NeedOTLP(spec, report)
-	containers.NeedURL(spec, report, "the base URL of its query service", "http://127.0.0.1:16686")
-}
-
-// RetentionUnit is what retention counts on a jaeger backend.
-func (Kind) RetentionUnit() string { return "traces" }
+func (Kind) Image() (containers.Image, bool) { return Image, true }
 
 // maxTraces is the memory store's capacity for a run: its retention when set, else 1.2 × the traces it will
 // receive + 10 000.
-func maxTraces(spec containers.Spec, load containers.Load) int {
+func maxTraces(spec backend.Spec, load backend.Load) int {
 	if spec.Retention > 0 {
 		return spec.Retention
 	}
 	return int(math.Ceil(load.Traces*1.2)) + 10_000
 }
 
-func (Kind) Footprint(spec containers.Spec, load containers.Load) (int64, string) {
-	spans := int(math.Ceil(load.Spans))
-	return Memory(spans, load.SpanBytes), fmt.Sprintf("%d spans of about %d bytes", spans, load.SpanBytes)
-}
-
 // recvMiB is the OTLP gRPC request limit a Jaeger needs so that a collector can forward it even the largest span,
 // one at a time: zero (Jaeger's 4 MiB default) unless one span may exceed the collector's forward budget.
-func recvMiB(load containers.Load) int {
+func recvMiB(load backend.Load) int {
 	if load.ItemBytes <= containers.ForwardBudget {
 		return 0
 	}
@@ -87,7 +74,7 @@ func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live
 	return l, nil
 }
 
-func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, error) {
+func (Kind) Connect(_ context.Context, spec backend.Spec) (containers.Live, error) {
 	e := spec.External
 	return &live{name: spec.Name, grpc: e.OTLPGRPC, http: e.OTLPHTTP, ext: e, queryURL: e.URL,
 		query: NewReader(e.URL).WithClient(verify.HTTPClient(e.TLS, e.Headers))}, nil
@@ -97,14 +84,14 @@ type live struct {
 	containers.ContainerLive
 	containers.NoReaders
 	name, grpc, http  string
-	ext               *containers.External
+	ext               *backend.External
 	query             *Reader
 	metrics, queryURL string
 }
 
-func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (containers.Endpoint, bool) {
+func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (backend.Endpoint, bool) {
 	if s != generators.Traces {
-		return containers.Endpoint{}, false
+		return backend.Endpoint{}, false
 	}
 	return containers.OTLPEndpoint(protocol, l.grpc, l.http, l.ext)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/verify"
 )
@@ -19,38 +20,27 @@ import (
 type Kind struct{}
 
 var (
-	_ containers.Kind          = Kind{}
-	_ containers.Imaged        = Kind{}
-	_ containers.Validator     = Kind{}
-	_ containers.ForwardTarget = Kind{}
-	_ containers.DeltaJudge    = Kind{}
-	_ containers.Forwarded     = (*live)(nil)
+	_ containers.Kind      = Kind{}
+	_ containers.Forwarded = (*live)(nil)
 )
 
-func (Kind) Type() string { return "prometheus" }
-
-// ExternalKeys: an external Prometheus is reached at its base URL (query API and receivers).
-func (Kind) ExternalKeys() []string { return []string{"url"} }
-
-func (Kind) Image() containers.Image { return Image }
-
-func (Kind) Receives(s generators.Signal) []string {
-	if s == generators.Metrics {
-		return []string{generators.OTLPHTTP, generators.Prometheus}
+// Describe: Prometheus takes metrics over OTLP HTTP and by scraping, and answers PromQL; a collector forwards
+// metrics to it by remote write; an external Prometheus is reached at its base URL (query API and receivers).
+func (Kind) Describe() backend.Description {
+	return backend.Description{
+		Type:         "prometheus",
+		Receives:     map[generators.Signal][]string{generators.Metrics: {generators.OTLPHTTP, generators.Prometheus}},
+		GivesBack:    func(_ backend.Spec, s generators.Signal) bool { return s == generators.Metrics },
+		ForwardedVia: map[generators.Signal]string{generators.Metrics: backend.ViaRemoteWrite},
+		ExternalKeys: []string{"url"},
+		Validate: func(spec backend.Spec, report func(field, format string, args ...any)) {
+			backend.NeedURL(spec, report, "its base URL", "http://127.0.0.1:9090")
+		},
+		RefusesDelta: refusesDelta,
 	}
-	return nil
 }
 
-func (Kind) GivesBack(_ containers.Spec, s generators.Signal) bool { return s == generators.Metrics }
-
-func (Kind) Forwards(s generators.Signal) bool { return s == generators.Metrics }
-
-// ForwardVia is how a collector forwards metrics to Prometheus: remote write.
-func (Kind) ForwardVia(generators.Signal) string { return containers.ViaRemoteWrite }
-
-func (Kind) Validate(spec containers.Spec, report func(field, format string, args ...any)) {
-	containers.NeedURL(spec, report, "its base URL", "http://127.0.0.1:9090")
-}
+func (Kind) Image() (containers.Image, bool) { return Image, true }
 
 // DeltaFeature is the feature flag that makes Prometheus' OTLP receiver take delta temporality, converting it to
 // cumulative.
@@ -58,7 +48,7 @@ const DeltaFeature = "otlp-deltatocumulative"
 
 // RefusesDelta: a Prometheus otelbench starts refuses delta temporality (HTTP 500 "invalid temporality and type
 // combination") unless the scenario's args enable DeltaFeature; an external one may be configured to take it.
-func (Kind) RefusesDelta(spec containers.Spec) string {
+func refusesDelta(spec backend.Spec) string {
 	if spec.External != nil || HasFeature(spec.Args, DeltaFeature) {
 		return ""
 	}
@@ -99,7 +89,7 @@ func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live
 	return l, nil
 }
 
-func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, error) {
+func (Kind) Connect(_ context.Context, spec backend.Spec) (containers.Live, error) {
 	e := spec.External
 	u, err := url.Parse(e.URL)
 	if err != nil || u.Host == "" {
@@ -113,26 +103,26 @@ type live struct {
 	containers.ContainerLive
 	containers.NoReaders
 	name, otlp, remoteWrite string
-	ext                     *containers.External
+	ext                     *backend.External
 	q                       *Client
 }
 
-func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (containers.Endpoint, bool) {
+func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (backend.Endpoint, bool) {
 	if s != generators.Metrics {
-		return containers.Endpoint{}, false
+		return backend.Endpoint{}, false
 	}
 	switch protocol {
 	case generators.OTLPHTTP:
-		ep := containers.Endpoint{Address: l.otlp}
+		ep := backend.Endpoint{Address: l.otlp}
 		if l.ext != nil {
 			ep = l.ext.Endpoint(l.otlp)
 		}
 		ep.URLPath = OTLPPath
 		return ep, true
 	case generators.Prometheus:
-		return containers.Endpoint{}, l.ext == nil // scraped: otelbench serves, a Prometheus it started scrapes
+		return backend.Endpoint{}, l.ext == nil // scraped: otelbench serves, a Prometheus it started scrapes
 	}
-	return containers.Endpoint{}, false
+	return backend.Endpoint{}, false
 }
 
 // MetricReader reads with PromQL, Prometheus' naming: exponential histograms are native histograms whether they
@@ -147,7 +137,7 @@ func (l *live) ForwardExporter(s generators.Signal) (string, map[string]any, str
 	}
 	// resource_to_telemetry_conversion stays off: job and instance come from service.name and
 	// service.instance.id, the rest of the resource goes to target_info, as with Prometheus' own OTLP receiver.
-	return "prometheusremotewrite/" + l.name, containers.WithRetry(map[string]any{"endpoint": l.remoteWrite}), containers.ViaRemoteWrite, true
+	return "prometheusremotewrite/" + l.name, containers.WithRetry(map[string]any{"endpoint": l.remoteWrite}), backend.ViaRemoteWrite, true
 }
 
 func (l *live) Describe() map[string]string {

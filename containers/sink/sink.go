@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/containers/collector"
 	"github.com/otelbench/otelbench/generators"
 )
@@ -16,32 +17,27 @@ import (
 type Kind struct{}
 
 var (
-	_ containers.Kind      = Kind{}
-	_ containers.Imaged    = Kind{}
-	_ containers.Validator = Kind{}
-	_ containers.Counting  = Kind{}
-	_ containers.Counted   = (*live)(nil)
+	_ containers.Kind    = Kind{}
+	_ containers.Counted = (*live)(nil)
 )
 
-func (Kind) Type() string { return "sink" }
-
-// ExternalKeys: an external sink is reached at its OTLP receivers and read at its own metrics.
-func (Kind) ExternalKeys() []string { return []string{"otlp_grpc", "otlp_http", "metrics_url"} }
-
-// Image is the collector's: a sink is a collector with another configuration.
-func (Kind) Image() containers.Image { return collector.Image }
-
-func (Kind) Receives(generators.Signal) []string {
-	return []string{generators.OTLPGRPC, generators.OTLPHTTP}
+// Describe: a sink takes every signal over OTLP and gives it back by count only, which cannot tell two streams
+// apart; an external sink is reached at its OTLP receivers and read at its own metrics.
+func (Kind) Describe() backend.Description {
+	return backend.Description{
+		Type:         "sink",
+		Receives:     backend.Every(generators.OTLPGRPC, generators.OTLPHTTP),
+		GivesBack:    func(backend.Spec, generators.Signal) bool { return true },
+		CountsOnly:   true,
+		ExternalKeys: []string{"otlp_grpc", "otlp_http", "metrics_url"},
+		Validate:     validate,
+	}
 }
 
-// GivesBack: every signal, by count.
-func (Kind) GivesBack(containers.Spec, generators.Signal) bool { return true }
+// Image is the collector's: a sink is a collector with another configuration.
+func (Kind) Image() (containers.Image, bool) { return collector.Image, true }
 
-// CountsOnly: a sink is read back by count, which cannot tell two streams apart.
-func (Kind) CountsOnly() {}
-
-func (Kind) Validate(spec containers.Spec, report func(field, format string, args ...any)) {
+func validate(spec backend.Spec, report func(field, format string, args ...any)) {
 	if spec.External == nil {
 		return
 	}
@@ -63,7 +59,7 @@ func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live
 	return l, nil
 }
 
-func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, error) {
+func (Kind) Connect(_ context.Context, spec backend.Spec) (containers.Live, error) {
 	e := spec.External
 	if e.MetricsURL == "" {
 		return nil, fmt.Errorf("an external sink needs metrics_url")
@@ -75,10 +71,10 @@ type live struct {
 	containers.ContainerLive
 	containers.NoReaders
 	grpc, http, metrics string
-	ext                 *containers.External
+	ext                 *backend.External
 }
 
-func (l *live) Endpoint(protocol string, _ generators.Signal, _ string) (containers.Endpoint, bool) {
+func (l *live) Endpoint(protocol string, _ generators.Signal, _ string) (backend.Endpoint, bool) {
 	return containers.OTLPEndpoint(protocol, l.grpc, l.http, l.ext)
 }
 

@@ -23,6 +23,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/verify"
 )
@@ -52,34 +53,26 @@ const OTLPPath = "/insert/opentelemetry/v1/logs"
 type Kind struct{}
 
 var (
-	_ containers.Kind          = Kind{}
-	_ containers.Imaged        = Kind{}
-	_ containers.Validator     = Kind{}
-	_ containers.ForwardTarget = Kind{}
-	_ containers.Forwarded     = (*live)(nil)
+	_ containers.Kind      = Kind{}
+	_ containers.Forwarded = (*live)(nil)
 )
 
-func (Kind) Type() string { return "victorialogs" }
-
-// ExternalKeys: an external VictoriaLogs is reached at its base URL (query API and receiver).
-func (Kind) ExternalKeys() []string { return []string{"url"} }
-
-func (Kind) Image() containers.Image { return Image }
-
-func (Kind) Receives(s generators.Signal) []string {
-	if s == generators.Logs {
-		return []string{generators.OTLPHTTP}
+// Describe: VictoriaLogs takes logs over OTLP HTTP and answers LogsQL; a collector forwards logs to it; an
+// external VictoriaLogs is reached at its base URL (query API and receiver).
+func (Kind) Describe() backend.Description {
+	return backend.Description{
+		Type:         "victorialogs",
+		Receives:     map[generators.Signal][]string{generators.Logs: {generators.OTLPHTTP}},
+		GivesBack:    func(_ backend.Spec, s generators.Signal) bool { return s == generators.Logs },
+		ForwardedVia: map[generators.Signal]string{generators.Logs: backend.ViaOTLP},
+		ExternalKeys: []string{"url"},
+		Validate: func(spec backend.Spec, report func(field, format string, args ...any)) {
+			backend.NeedURL(spec, report, "its base URL (query API and receiver)", "http://127.0.0.1:9428")
+		},
 	}
-	return nil
 }
 
-func (Kind) GivesBack(_ containers.Spec, s generators.Signal) bool { return s == generators.Logs }
-
-func (Kind) Forwards(s generators.Signal) bool { return s == generators.Logs }
-
-func (Kind) Validate(spec containers.Spec, report func(field, format string, args ...any)) {
-	containers.NeedURL(spec, report, "its base URL (query API and receiver)", "http://127.0.0.1:9428")
-}
+func (Kind) Image() (containers.Image, bool) { return Image, true }
 
 func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live, error) {
 	p, err := containers.FreePorts(1)
@@ -101,7 +94,7 @@ func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live
 	return l, nil
 }
 
-func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, error) {
+func (Kind) Connect(_ context.Context, spec backend.Spec) (containers.Live, error) {
 	e := spec.External
 	u, err := url.Parse(e.URL)
 	if err != nil || u.Host == "" {
@@ -115,15 +108,15 @@ type live struct {
 	containers.ContainerLive
 	containers.NoReaders
 	name, base, addr, path string
-	ext                    *containers.External
+	ext                    *backend.External
 	client                 *http.Client
 }
 
-func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (containers.Endpoint, bool) {
+func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (backend.Endpoint, bool) {
 	if s != generators.Logs || protocol != generators.OTLPHTTP {
-		return containers.Endpoint{}, false
+		return backend.Endpoint{}, false
 	}
-	ep := containers.Endpoint{Address: l.addr}
+	ep := backend.Endpoint{Address: l.addr}
 	if l.ext != nil {
 		ep = l.ext.Endpoint(l.addr)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/containers/prometheus"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/verify"
@@ -52,46 +53,32 @@ const OTLPPath = "/opentelemetry/v1/metrics"
 type Kind struct{}
 
 var (
-	_ containers.Kind          = Kind{}
-	_ containers.Imaged        = Kind{}
-	_ containers.Validator     = Kind{}
-	_ containers.ForwardTarget = Kind{}
-	_ containers.ForwardVia    = Kind{}
-	_ containers.DeltaJudge    = Kind{}
-	_ containers.Forwarded     = (*live)(nil)
+	_ containers.Kind      = Kind{}
+	_ containers.Forwarded = (*live)(nil)
 )
 
-func (Kind) Type() string { return "victoriametrics" }
-
-// ExternalKeys: an external VictoriaMetrics is reached at its base URL (query API and receivers).
-func (Kind) ExternalKeys() []string { return []string{"url"} }
-
-func (Kind) Image() containers.Image { return Image }
-
-func (Kind) Receives(s generators.Signal) []string {
-	if s == generators.Metrics {
-		return []string{generators.OTLPHTTP}
+// Describe: VictoriaMetrics takes metrics over OTLP HTTP and answers PromQL; a collector forwards metrics to it
+// with its remote-write exporter; an external VictoriaMetrics is reached at its base URL (query API and receivers).
+func (Kind) Describe() backend.Description {
+	return backend.Description{
+		Type:         "victoriametrics",
+		Receives:     map[generators.Signal][]string{generators.Metrics: {generators.OTLPHTTP}},
+		GivesBack:    func(_ backend.Spec, s generators.Signal) bool { return s == generators.Metrics },
+		ForwardedVia: map[generators.Signal]string{generators.Metrics: backend.ViaRemoteWrite},
+		ExternalKeys: []string{"url"},
+		Validate: func(spec backend.Spec, report func(field, format string, args ...any)) {
+			backend.NeedURL(spec, report, "its base URL (query API and receivers)", "http://127.0.0.1:8428")
+		},
+		// VictoriaMetrics takes delta sums but stores each as it comes, an interval's increase, so no series holds
+		// the total the generator's measurements add up to.
+		RefusesDelta: func(spec backend.Spec) string {
+			return fmt.Sprintf("VictoriaMetrics (backend %q) stores delta sums as they come, one interval's increase per sample, so no series "+
+				"would hold its total; expected temporality: cumulative", spec.Name)
+		},
 	}
-	return nil
 }
 
-func (Kind) GivesBack(_ containers.Spec, s generators.Signal) bool { return s == generators.Metrics }
-
-func (Kind) Forwards(s generators.Signal) bool { return s == generators.Metrics }
-
-// ForwardVia: a collector forwards metrics to VictoriaMetrics with its remote-write exporter.
-func (Kind) ForwardVia(generators.Signal) string { return containers.ViaRemoteWrite }
-
-func (Kind) Validate(spec containers.Spec, report func(field, format string, args ...any)) {
-	containers.NeedURL(spec, report, "its base URL (query API and receivers)", "http://127.0.0.1:8428")
-}
-
-// RefusesDelta: VictoriaMetrics takes delta sums but stores each as it comes, an interval's increase, so no
-// series holds the total the generator's measurements add up to.
-func (Kind) RefusesDelta(spec containers.Spec) string {
-	return fmt.Sprintf("VictoriaMetrics (backend %q) stores delta sums as they come, one interval's increase per sample, so no series "+
-		"would hold its total; expected temporality: cumulative", spec.Name)
-}
+func (Kind) Image() (containers.Image, bool) { return Image, true }
 
 func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live, error) {
 	p, err := containers.FreePorts(1)
@@ -121,7 +108,7 @@ func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live
 	return l, nil
 }
 
-func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, error) {
+func (Kind) Connect(_ context.Context, spec backend.Spec) (containers.Live, error) {
 	e := spec.External
 	u, err := url.Parse(e.URL)
 	if err != nil || u.Host == "" {
@@ -135,15 +122,15 @@ type live struct {
 	containers.ContainerLive
 	containers.NoReaders
 	name, base, addr string
-	ext              *containers.External
+	ext              *backend.External
 	q                *querier
 }
 
-func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (containers.Endpoint, bool) {
+func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (backend.Endpoint, bool) {
 	if s != generators.Metrics || protocol != generators.OTLPHTTP {
-		return containers.Endpoint{}, false
+		return backend.Endpoint{}, false
 	}
-	ep := containers.Endpoint{Address: l.addr, URLPath: OTLPPath}
+	ep := backend.Endpoint{Address: l.addr, URLPath: OTLPPath}
 	if l.ext != nil {
 		ep = l.ext.Endpoint(l.addr)
 		u, _ := url.Parse(l.base) // parsed by Connect
@@ -155,7 +142,7 @@ func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (contain
 // MetricReader reads with MetricsQL. Through OTLP, names and keys are as sent and the stream's instance is the
 // service.instance.id label; through a collector's remote write, names are Prometheus'.
 func (l *live) MetricReader(_, via string) verify.MetricReader {
-	if via == containers.ViaRemoteWrite {
+	if via == backend.ViaRemoteWrite {
 		return verify.PromReader{Q: l.q, Naming: remoteWriteNaming()}
 	}
 	return verify.PromReader{Q: l.q, Naming: otlpNaming()}
@@ -165,7 +152,7 @@ func (l *live) ForwardExporter(s generators.Signal) (string, map[string]any, str
 	if s != generators.Metrics {
 		return "", nil, "", false
 	}
-	return "prometheusremotewrite/" + l.name, containers.WithRetry(map[string]any{"endpoint": l.base + "/api/v1/write"}), containers.ViaRemoteWrite, true
+	return "prometheusremotewrite/" + l.name, containers.WithRetry(map[string]any{"endpoint": l.base + "/api/v1/write"}), backend.ViaRemoteWrite, true
 }
 
 // otlpNaming is how VictoriaMetrics stores what its OTLP receiver took.
@@ -213,7 +200,7 @@ type querier struct {
 	lastFlush time.Time
 }
 
-func newQuerier(base string, ext *containers.External) *querier {
+func newQuerier(base string, ext *backend.External) *querier {
 	client := verify.HTTPClient(nil, nil)
 	if ext != nil {
 		client = verify.HTTPClient(ext.TLS, ext.Headers)

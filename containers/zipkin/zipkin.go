@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/verify"
 )
@@ -17,52 +18,39 @@ import (
 type Kind struct{}
 
 var (
-	_ containers.Kind          = Kind{}
-	_ containers.Imaged        = Kind{}
-	_ containers.Sized         = Kind{}
-	_ containers.ForwardTarget = Kind{}
-	_ containers.Retained      = Kind{}
-	_ containers.Validator     = Kind{}
-	_ containers.Forwarded     = (*live)(nil)
+	_ containers.Kind      = Kind{}
+	_ containers.Forwarded = (*live)(nil)
 )
 
-func (Kind) Type() string { return "zipkin" }
-
-// ExternalKeys: an external Zipkin is reached at its base URL.
-func (Kind) ExternalKeys() []string { return []string{"url"} }
-
-func (Kind) Image() containers.Image { return Image }
-
-func (Kind) Receives(s generators.Signal) []string {
-	if s == generators.Traces {
-		return []string{generators.Zipkin}
+// Describe: Zipkin takes traces in its own JSON and gives them back by trace ID; a collector forwards traces to
+// it; retention counts spans; an external Zipkin is reached at its base URL.
+func (Kind) Describe() backend.Description {
+	return backend.Description{
+		Type:          "zipkin",
+		Receives:      map[generators.Signal][]string{generators.Traces: {generators.Zipkin}},
+		GivesBack:     func(_ backend.Spec, s generators.Signal) bool { return s == generators.Traces },
+		ForwardedVia:  map[generators.Signal]string{generators.Traces: "zipkin"},
+		RetentionUnit: "spans",
+		ExternalKeys:  []string{"url"},
+		Validate: func(spec backend.Spec, report func(field, format string, args ...any)) {
+			backend.NeedURL(spec, report, "its base URL", "http://127.0.0.1:9411")
+		},
+		Footprint: func(spec backend.Spec, load backend.Load) (int64, string) {
+			spans, heap := capacity(spec, load)
+			return Memory(heap), fmt.Sprintf("room for %d spans of about %d bytes, a %d MB Java heap", spans, load.SpanBytes, heap)
+		},
 	}
-	return nil
 }
 
-func (Kind) GivesBack(_ containers.Spec, s generators.Signal) bool { return s == generators.Traces }
-
-func (Kind) Forwards(s generators.Signal) bool { return s == generators.Traces }
-
-func (Kind) Validate(spec containers.Spec, report func(field, format string, args ...any)) {
-	containers.NeedURL(spec, report, "its base URL", "http://127.0.0.1:9411")
-}
-
-// RetentionUnit is what retention counts on a zipkin backend.
-func (Kind) RetentionUnit() string { return "spans" }
+func (Kind) Image() (containers.Image, bool) { return Image, true }
 
 // capacity is the memory store's capacity for a run (sized like Jaeger's, in spans) and the Java heap holding it.
-func capacity(spec containers.Spec, load containers.Load) (spans, heapMB int) {
+func capacity(spec backend.Spec, load backend.Load) (spans, heapMB int) {
 	spans = spec.Retention
 	if spans == 0 {
 		spans = int(math.Ceil(load.Spans*1.2)) + 10_000
 	}
 	return spans, HeapFor(spans, load.SpanBytes)
-}
-
-func (Kind) Footprint(spec containers.Spec, load containers.Load) (int64, string) {
-	spans, heap := capacity(spec, load)
-	return Memory(heap), fmt.Sprintf("room for %d spans of about %d bytes, a %d MB Java heap", spans, load.SpanBytes, heap)
 }
 
 func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live, error) {
@@ -76,7 +64,7 @@ func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live
 	return l, nil
 }
 
-func (Kind) Connect(_ context.Context, spec containers.Spec) (containers.Live, error) {
+func (Kind) Connect(_ context.Context, spec backend.Spec) (containers.Live, error) {
 	e := spec.External
 	return &live{name: spec.Name, spans: e.URL + "/api/v2/spans", ext: e,
 		api: NewReader(e.URL).WithClient(verify.HTTPClient(e.TLS, e.Headers))}, nil
@@ -86,18 +74,18 @@ type live struct {
 	containers.ContainerLive
 	containers.NoReaders
 	name, spans string
-	ext         *containers.External
+	ext         *backend.External
 	api         *Reader
 }
 
-func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (containers.Endpoint, bool) {
+func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (backend.Endpoint, bool) {
 	if s != generators.Traces || protocol != generators.Zipkin {
-		return containers.Endpoint{}, false
+		return backend.Endpoint{}, false
 	}
 	if l.ext != nil {
 		return l.ext.Endpoint(l.spans), true
 	}
-	return containers.Endpoint{Address: l.spans}, true
+	return backend.Endpoint{Address: l.spans}, true
 }
 
 func (l *live) TraceReader(string, string) verify.TraceReader { return l.api }
