@@ -50,7 +50,7 @@ func (p *plan) planApps(sc *scenarios.Scenario) {
 		pa := &plannedApp{w: w, a: a, schedule: schedule(sc, w)}
 		pa.policy, pa.confidence = a.SamplingPolicy()
 		if a.Traces.On() {
-			for _, d := range sc.Paths(sc.Backend(a.Traces.Backend), "traces") {
+			for _, d := range p.top.AppRoute(w, generators.Traces).Paths {
 				p.traces[d.Name] += float64(pa.schedule.Slots())
 				p.spans[d.Name] += 4 * float64(pa.schedule.Slots()) // a server span and a few below it
 			}
@@ -251,14 +251,13 @@ func (r *appRun) otelEnv(sc *scenarios.Scenario, runID string, live map[string]*
 		if !s.sig.On() {
 			continue
 		}
-		b := sc.Backend(s.sig.Backend)
-		lb := live[b.Name]
+		lb := live[s.sig.Backend]
 		if lb == nil {
-			return nil, fmt.Errorf("app %s: backend %s is not running", a.Name, b.Name)
+			return nil, fmt.Errorf("app %s: backend %s is not running", a.Name, s.sig.Backend)
 		}
 		ep, ok := lb.Endpoint(s.sig.Protocol, generators.Signal(s.name), r.w.Name)
 		if !ok || ep.Address == "" {
-			return nil, fmt.Errorf("app %s: backend %s has no %s endpoint for %s", a.Name, b.Name, s.sig.Protocol, s.name)
+			return nil, fmt.Errorf("app %s: backend %s has no %s endpoint for %s", a.Name, s.sig.Backend, s.sig.Protocol, s.name)
 		}
 		scheme := "http"
 		if ep.TLS != nil {
@@ -285,7 +284,7 @@ func (r *appRun) otelEnv(sc *scenarios.Scenario, runID string, live map[string]*
 			}
 			env[up+"_HEADERS"] = strings.Join(hs, ",")
 		}
-		if ca := b.External.TLS.CAFile; ca != "" {
+		if ca := sc.Backend(s.sig.Backend).External.TLS.CAFile; ca != "" {
 			env[up+"_CERTIFICATE"] = sc.Resolve(ca)
 		}
 	}
@@ -323,13 +322,14 @@ func (r *appRun) build(ctx context.Context, sc *scenarios.Scenario, p *plan, run
 	window := time.Duration(sc.Verify.Timeout)
 	a := r.a
 	if a.Traces.On() {
-		b := sc.Backend(a.Traces.Backend)
-		for _, d := range sc.Paths(b, "traces") {
+		route := p.top.AppRoute(r.w, generators.Traces)
+		b := route.To
+		for _, d := range route.Paths {
 			reader := live[d.Name].TraceReader(r.w.Name, viaOf(live, b, d, generators.Traces, a.Traces.Protocol))
 			if reader == nil {
 				return fmt.Errorf("app %s: backend %s cannot give traces back", a.Name, d.Name)
 			}
-			c := &appCheck{signal: "traces", protocol: a.Traces.Protocol, check: &check{path: pathOf(b, d)}, down: downstreamOf(b)}
+			c := &appCheck{signal: "traces", protocol: a.Traces.Protocol, check: &check{path: pathOf(b, d)}, down: downstreamOf(b.Backend)}
 			backend := d.Name
 			c.verifyFn = func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 				<-r.sent
@@ -346,12 +346,13 @@ func (r *appRun) build(ctx context.Context, sc *scenarios.Scenario, p *plan, run
 		}
 	}
 	if m := a.Metrics; m.On() {
-		b := sc.Backend(m.Backend)
+		route := p.top.AppRoute(r.w, generators.Metrics)
+		b := route.To
 		proto, instance := m.Protocol, appInstance(runID, a.Name)
 		if m.Scrape != "" {
 			proto, instance = "scrape", r.metricsAddr
 		}
-		for _, d := range sc.Paths(b, "metrics") {
+		for _, d := range route.Paths {
 			q, ok := live[d.Name].Live.(containers.Queried)
 			if !ok {
 				continue
@@ -386,8 +387,9 @@ func (r *appRun) build(ctx context.Context, sc *scenarios.Scenario, p *plan, run
 		}
 	}
 	if a.Logs.On() {
-		b := sc.Backend(a.Logs.Backend)
-		for _, d := range sc.Paths(b, "logs") {
+		route := p.top.AppRoute(r.w, generators.Logs)
+		b := route.To
+		for _, d := range route.Paths {
 			src := live[d.Name].LogSource(r.w.Name, viaOf(live, b, d, generators.Logs, a.Logs.Protocol))
 			if src == nil {
 				return fmt.Errorf("app %s: backend %s cannot give logs back", a.Name, d.Name)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/containers/all"
-	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/scenarios"
 )
 
@@ -72,21 +71,19 @@ func (p *pullEndpoint) close(ctx context.Context) error {
 // others. Started backends are recorded in live as soon as they exist, so that the caller can terminate them
 // whatever happens.
 func startBackends(ctx context.Context, sc *scenarios.Scenario, p *plan, opts Options, live map[string]*liveBackend, workDir string) error {
-	order := slices.Clone(sc.Backends)
-	forwards := func(b scenarios.Backend) int {
-		d, _ := backend.Lookup(b.Type)
-		return boolInt(d != nil && d.Forwarder)
-	}
-	slices.SortStableFunc(order, func(a, b scenarios.Backend) int { return forwards(a) - forwards(b) })
-	for _, b := range order {
+	// The topology's nodes, forwarders last.
+	order := slices.Clone(p.top.Backends)
+	forwards := func(n *scenarios.Node) int { return boolInt(n.Description.Forwarder) }
+	slices.SortStableFunc(order, func(a, b *scenarios.Node) int { return forwards(a) - forwards(b) })
+	for _, n := range order {
 		if ctx.Err() != nil {
 			return ErrInterrupted
 		}
+		b, spec := *n.Backend, n.Spec
 		kind, ok := all.Lookup(b.Type)
 		if !ok {
 			return fmt.Errorf("backend %s: backend type %q is not supported", b.Name, b.Type)
 		}
-		spec := sc.Spec(&b)
 		lb := &liveBackend{name: b.Name, typ: b.Type, kind: kind}
 		if b.IsExternal() {
 			l, err := kind.Connect(ctx, spec)

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/scenarios"
 )
 
@@ -30,14 +29,13 @@ type footprint struct {
 // its kind says for the load the run sends it, or backend.DefaultFootprint.
 func (p *plan) footprints(sc *scenarios.Scenario) []footprint {
 	var out []footprint
-	for i := range sc.Backends {
-		b := &sc.Backends[i]
-		d, ok := backend.Lookup(b.Type)
-		if !ok || d.NotStarted || b.IsExternal() {
+	for i, n := range p.top.Backends {
+		b, d := n.Backend, n.Description
+		if d == nil || d.NotStarted || b.IsExternal() {
 			continue
 		}
 		f := footprint{index: i, what: b.Type}
-		f.bytes, f.what = d.MemoryFor(sc.Spec(b), p.load(b.Name))
+		f.bytes, f.what = d.MemoryFor(n.Spec, p.load(b.Name))
 		if f.what == "" {
 			f.what = b.Type
 		}

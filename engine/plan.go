@@ -19,6 +19,8 @@ import (
 
 // plan is a scenario turned into streams (one per workload and exporter) before anything starts.
 type plan struct {
+	// top is the scenario resolved once: its backends and routes.
+	top     *scenarios.Topology
 	streams []*plannedStream
 	// traces and spans are what each backend will receive, by name, directly or through a collector; spanBytes
 	// is about how many bytes those spans carry (generators.Shape.SpanBytes each).
@@ -37,6 +39,7 @@ type plan struct {
 }
 
 type plannedStream struct {
+	route    *scenarios.Route
 	key      string
 	workload *scenarios.Workload
 	exporter *scenarios.Exporter
@@ -49,35 +52,37 @@ type plannedStream struct {
 
 func newPlan(sc *scenarios.Scenario, runID string) *plan {
 	p := &plan{traces: map[string]float64{}, spans: map[string]float64{}, spanBytes: map[string]float64{}, itemBytes: map[string]int{},
-		pull: map[string][]*pullEndpoint{}, appScrape: map[string][]string{}, ids: generators.NewIDs(sc.Seed, runID)}
+		pull: map[string][]*pullEndpoint{}, appScrape: map[string][]string{}, ids: generators.NewIDs(sc.Seed, runID), top: sc.Topology()}
 	defer p.planApps(sc)
-	for wi := range sc.Workloads {
-		w := &sc.Workloads[wi]
-		sched := schedule(sc, w)
-		size := w.Trace.AttributeSize
-		if w.Signal == "logs" {
-			size = w.Logs.AttributeSize
-		}
-		values := generators.NewValues(sc.Seed, size)
-		for _, name := range w.Exporters {
-			e := sc.Exporter(name)
-			b := sc.Backend(e.Backend)
-			ps := &plannedStream{key: w.Name + "/" + e.Name, workload: w, exporter: e, schedule: sched, values: values,
-				rateTolerance: sc.Verify.RateTolerance}
-			item := itemBytesOf(w)
-			p.itemBytes[b.Name] = max(p.itemBytes[b.Name], item)
-			for _, d := range sc.Paths(b, w.Signal) {
-				p.itemBytes[d.Name] = max(p.itemBytes[d.Name], item)
+	type workloadPlan struct {
+		sched  *generators.Schedule
+		values *generators.Values
+	}
+	planned := map[*scenarios.Workload]workloadPlan{}
+	for _, r := range p.top.Routes {
+		w := r.Workload
+		wp, ok := planned[w]
+		if !ok {
+			size := w.Trace.AttributeSize
+			if w.Signal == "logs" {
+				size = w.Logs.AttributeSize
 			}
-			if w.Signal == "traces" {
-				for _, d := range sc.Paths(b, "traces") {
-					p.traces[d.Name] += float64(sched.Slots())
-					p.spans[d.Name] += float64(sched.Slots()) * float64(w.Trace.Spans)
-					p.spanBytes[d.Name] += float64(sched.Slots()) * float64(w.Trace.Spans) * float64(shapeOf(w).SpanBytes())
-				}
-			}
-			p.streams = append(p.streams, ps)
+			wp = workloadPlan{sched: schedule(sc, w), values: generators.NewValues(sc.Seed, size)}
+			planned[w] = wp
 		}
+		ps := &plannedStream{route: r, key: r.Key(), workload: w, exporter: r.Exporter, schedule: wp.sched, values: wp.values,
+			rateTolerance: sc.Verify.RateTolerance}
+		item := itemBytesOf(w)
+		p.itemBytes[r.To.Name] = max(p.itemBytes[r.To.Name], item)
+		for _, d := range r.Paths {
+			p.itemBytes[d.Name] = max(p.itemBytes[d.Name], item)
+			if r.Signal == generators.Traces {
+				p.traces[d.Name] += float64(wp.sched.Slots())
+				p.spans[d.Name] += float64(wp.sched.Slots()) * float64(w.Trace.Spans)
+				p.spanBytes[d.Name] += float64(wp.sched.Slots()) * float64(w.Trace.Spans) * float64(shapeOf(w).SpanBytes())
+			}
+		}
+		p.streams = append(p.streams, ps)
 	}
 	return p
 }

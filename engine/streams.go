@@ -25,21 +25,20 @@ type streamBuilder struct {
 	p      *plan
 	runID  string
 	live   map[string]*liveBackend
-	b      *scenarios.Backend
+	b      *scenarios.Node
 	e      *scenarios.Exporter
 	w      *scenarios.Workload
 	signal generators.Signal
 	cfg    generators.ExporterConfig
 	batch  generators.Batch
 	rec    *generators.Recorder
-	paths  []*scenarios.Backend
+	paths  []*scenarios.Node
 	window time.Duration
 }
 
 // newStream builds the generator, exporter and checks of one planned stream.
 func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p *plan, runID string, live map[string]*liveBackend) (*stream, error) {
-	e := ps.exporter
-	b := sc.Backend(e.Backend)
+	e, b := ps.exporter, ps.route.To
 	lb := live[b.Name]
 	if lb == nil {
 		return nil, fmt.Errorf("exporter %s: backend %s is not running", e.Name, b.Name)
@@ -49,7 +48,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 	sb := &streamBuilder{ps: ps, sc: sc, p: p, runID: runID, live: live, b: b, e: e, w: ps.workload,
 		signal: generators.Signal(ps.workload.Signal), rec: generators.NewRecorder(), window: time.Duration(sc.Verify.Timeout),
 		batch: generators.Batch{Size: e.BatchSize, Queue: e.QueueSize, Timeout: time.Duration(e.BatchTimeout), ExportTimeout: time.Duration(e.ExportTimeout)},
-		paths: sc.Paths(b, ps.workload.Signal),
+		paths: ps.route.Paths,
 	}
 	s.rec = sb.rec
 	ep, ok := lb.Endpoint(e.Protocol, sb.signal, ps.key)
@@ -79,7 +78,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 }
 
 // pathOf is the report's name of the path to d for items sent to b.
-func pathOf(b, d *scenarios.Backend) string {
+func pathOf(b, d *scenarios.Node) string {
 	if d.Name == b.Name {
 		return b.Name
 	}
@@ -88,7 +87,7 @@ func pathOf(b, d *scenarios.Backend) string {
 
 // viaOf is how items sent to b over protocol reach path d: by that protocol, or through the collector exporter
 // that forwards them (Live readers name what they expect by it).
-func viaOf(live map[string]*liveBackend, b, d *scenarios.Backend, s generators.Signal, protocol string) string {
+func viaOf(live map[string]*liveBackend, b, d *scenarios.Node, s generators.Signal, protocol string) string {
 	if d.Name != b.Name {
 		if fw, ok := live[d.Name].Live.(containers.Forwarded); ok {
 			if _, _, v, ok := fw.ForwardExporter(s); ok {
@@ -100,15 +99,15 @@ func viaOf(live map[string]*liveBackend, b, d *scenarios.Backend, s generators.S
 }
 
 // pathName is the report's name of the path to d: "jaeger", or "collector->jaeger".
-func (sb *streamBuilder) pathName(d *scenarios.Backend) string { return pathOf(sb.b, d) }
+func (sb *streamBuilder) pathName(d *scenarios.Node) string { return pathOf(sb.b, d) }
 
 // via is how items reach path d (viaOf).
-func (sb *streamBuilder) via(d *scenarios.Backend) string {
+func (sb *streamBuilder) via(d *scenarios.Node) string {
 	return viaOf(sb.live, sb.b, d, sb.signal, sb.e.Protocol)
 }
 
 // counted is path d's count, when it is a sink.
-func (sb *streamBuilder) counted(d *scenarios.Backend) (containers.Counted, bool) {
+func (sb *streamBuilder) counted(d *scenarios.Node) (containers.Counted, bool) {
 	c, ok := sb.live[d.Name].Live.(containers.Counted)
 	return c, ok
 }
