@@ -265,9 +265,10 @@ func (r *appRun) otelEnv(sc *scenarios.Scenario, runID string, live map[string]*
 		}
 		base := scheme + "://" + ep.Address
 		sigURL := base
-		proto := "grpc"
-		if s.sig.Protocol == generators.OTLPHTTP {
-			proto = "http/protobuf"
+		p, _ := generators.LookupProtocol(s.sig.Protocol) // an OTLP protocol: validated with the scenario
+		proto := p.OTLPEnv
+		if strings.HasPrefix(proto, "http/") {
+			// Over HTTP, a signal's own endpoint is the full URL of its path.
 			sigURL = base + cmp.Or(ep.URLPath, "/v1/"+s.name)
 		}
 		up := "OTEL_EXPORTER_OTLP_" + strings.ToUpper(s.name)

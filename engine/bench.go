@@ -329,7 +329,7 @@ func shareable(sc *scenarios.Scenario) bool {
 		return false
 	}
 	for _, e := range sc.Exporters {
-		if e.Protocol == generators.Prometheus {
+		if p, ok := generators.LookupProtocol(e.Protocol); ok && p.Scraped {
 			return false
 		}
 	}

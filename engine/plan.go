@@ -97,7 +97,7 @@ func shapeOf(w *scenarios.Workload) generators.Shape {
 // itself is data; this is the one step of it that takes something from the machine (close releases it).
 func (p *plan) openScrapeEndpoints() error {
 	for _, ps := range p.streams {
-		if ps.exporter.Protocol != generators.Prometheus {
+		if !ps.route.Protocol.Scraped {
 			continue
 		}
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -245,7 +245,7 @@ func (s *stream) scrapeLog(h http.Handler) http.Handler {
 func (s *stream) scrapeCoverage(st sendStats) *reports.ScrapeCoverage {
 	s.scrapesMu.Lock()
 	defer s.scrapesMu.Unlock()
-	if s.exporter.Protocol != generators.Prometheus {
+	if !s.route.Protocol.Scraped {
 		return nil
 	}
 	c := &reports.ScrapeCoverage{Scrapes: len(s.scrapes), Measurements: st.emitted}

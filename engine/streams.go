@@ -52,7 +52,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 	}
 	s.rec = sb.rec
 	ep, ok := lb.Endpoint(e.Protocol, sb.signal, ps.key)
-	if !ok || (ep.Address == "" && e.Protocol != generators.Prometheus) {
+	if !ok || (ep.Address == "" && !ps.route.Protocol.Scraped) {
 		return nil, fmt.Errorf("exporter %s: backend %s has no %s endpoint for %s", e.Name, b.Name, e.Protocol, sb.signal)
 	}
 	sb.cfg = generators.ExporterConfig{Protocol: e.Protocol, Compression: e.Compression, Timeout: time.Duration(e.ExportTimeout),
@@ -190,7 +190,7 @@ func (sb *streamBuilder) metrics(ctx context.Context, s *stream) error {
 		CardinalityLimit: w.Metrics.CardinalityLimit,
 		Plan:             generators.MetricPlan{Kinds: w.Metrics.Instruments, Series: w.Metrics.Series, Churn: w.Metrics.Churn, Slots: ps.schedule.Slots()},
 	}
-	if e.Protocol == generators.Prometheus {
+	if ps.route.Protocol.Scraped {
 		r, h, err := generators.NewPullReader(rec)
 		if err != nil {
 			return fmt.Errorf("exporter %s: %w", e.Name, err)

@@ -13,7 +13,7 @@ import (
 // which wins. Headers (OTEL_EXPORTER_OTLP_HEADERS) are the SDK exporters' own business: they read them when the
 // scenario sets none. A file that cannot be used leaves TLS off, and the export's error says why.
 func (cfg ExporterConfig) withEnv(signal Signal) ExporterConfig {
-	if !cfg.External || cfg.TLS != nil || (cfg.Protocol != OTLPGRPC && cfg.Protocol != OTLPHTTP) {
+	if p, ok := LookupProtocol(cfg.Protocol); !cfg.External || cfg.TLS != nil || !ok || !p.IsOTLP() {
 		return cfg
 	}
 	get := func(name string) string {

@@ -3,35 +3,18 @@ package generators
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
-	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
-	"go.opentelemetry.io/otel/exporters/zipkin"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/stats"
-)
-
-// Protocols otelbench exports with.
-const (
-	OTLPGRPC   = "otlp-grpc"
-	OTLPHTTP   = "otlp-http"
-	Zipkin     = "zipkin"
-	Prometheus = "prometheus"
-	Console    = "console"
 )
 
 // ExporterConfig says how to build one SDK exporter.
 type ExporterConfig struct {
-	// Protocol is OTLPGRPC or OTLPHTTP.
+	// Protocol is a registered protocol's name (LookupProtocol).
 	Protocol string
 	// Endpoint is the receiver's host:port (OTLP), the URL spans are posted to (Zipkin), or a file (console).
 	Endpoint string
@@ -49,81 +32,6 @@ type ExporterConfig struct {
 	Compression string
 	// Timeout bounds one export call, retries included.
 	Timeout time.Duration
-}
-
-// NewTraceExporter builds the SDK's span exporter for cfg, wrapped so that rec sees every export call and the
-// bytes it puts on the wire. The SDK's own retry stays on (as users run it), bounded by cfg.Timeout.
-func NewTraceExporter(ctx context.Context, cfg ExporterConfig, rec *Recorder) (sdktrace.SpanExporter, error) {
-	cfg = cfg.withEnv(Traces)
-	var (
-		exp sdktrace.SpanExporter
-		err error
-	)
-	switch cfg.Protocol {
-	case OTLPGRPC:
-		opts := []otlptracegrpc.Option{
-			otlptracegrpc.WithEndpoint(cfg.Endpoint),
-			otlptracegrpc.WithTimeout(cfg.Timeout),
-			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{
-				Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: cfg.Timeout,
-			}),
-			otlptracegrpc.WithDialOption(grpc.WithStatsHandler(wireCounter{rec}), grpc.WithNoProxy()),
-		}
-		if cfg.Compression == "gzip" {
-			opts = append(opts, otlptracegrpc.WithCompressor("gzip"))
-		}
-		if cfg.TLS != nil {
-			opts = append(opts, otlptracegrpc.WithTLSCredentials(credentials.NewTLS(cfg.TLS)))
-		} else {
-			opts = append(opts, otlptracegrpc.WithInsecure())
-		}
-		if len(cfg.Headers) > 0 {
-			opts = append(opts, otlptracegrpc.WithHeaders(cfg.Headers))
-		}
-		exp, err = otlptracegrpc.New(ctx, opts...)
-	case OTLPHTTP:
-		opts := []otlptracehttp.Option{
-			otlptracehttp.WithEndpoint(cfg.Endpoint),
-			otlptracehttp.WithTimeout(cfg.Timeout),
-			otlptracehttp.WithRetry(otlptracehttp.RetryConfig{
-				Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: cfg.Timeout,
-			}),
-			otlptracehttp.WithHTTPClient(cfg.httpClient(rec, 0)),
-		}
-		if cfg.Compression == "gzip" {
-			opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
-		}
-		if cfg.TLS == nil {
-			opts = append(opts, otlptracehttp.WithInsecure())
-		}
-		if cfg.URLPath != "" {
-			opts = append(opts, otlptracehttp.WithURLPath(cfg.URLPath))
-		}
-		if len(cfg.Headers) > 0 {
-			opts = append(opts, otlptracehttp.WithHeaders(cfg.Headers))
-		}
-		exp, err = otlptracehttp.New(ctx, opts...)
-	case Zipkin:
-		// The Zipkin exporter has no compression, timeout or retry options: it posts JSON once per batch.
-		zopts := []zipkin.Option{zipkin.WithClient(cfg.httpClient(rec, cfg.Timeout))}
-		if len(cfg.Headers) > 0 {
-			zopts = append(zopts, zipkin.WithHeaders(cfg.Headers))
-		}
-		exp, err = zipkin.New(cfg.Endpoint, zopts...)
-	case Console:
-		var f *os.File
-		if f, err = openConsole(cfg.Endpoint); err == nil {
-			var stdout *stdouttrace.Exporter
-			stdout, err = stdouttrace.New(stdouttrace.WithWriter(f))
-			exp = &closingSpanExporter{SpanExporter: stdout, f: f}
-		}
-	default:
-		return nil, fmt.Errorf("protocol %q cannot export traces; expected %s, %s, %s or %s", cfg.Protocol, OTLPGRPC, OTLPHTTP, Zipkin, Console)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("create %s trace exporter: %w", cfg.Protocol, err)
-	}
-	return &measuredSpanExporter{SpanExporter: exp, rec: rec}, nil
 }
 
 // measuredSpanExporter times every ExportSpans call of the SDK exporter it wraps.
@@ -243,30 +151,4 @@ func loopbackTransport() *http.Transport {
 // for the exporters otelbench builds).
 func MeasureSpanExporter(exp sdktrace.SpanExporter, rec *Recorder) sdktrace.SpanExporter {
 	return &measuredSpanExporter{SpanExporter: exp, rec: rec}
-}
-
-// openConsole opens the file a console exporter writes to (created, appended to).
-func openConsole(path string) (*os.File, error) {
-	if path == "" {
-		return nil, fmt.Errorf("console exporter: no output file")
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("console exporter: %w", err)
-	}
-	return f, nil
-}
-
-// closingSpanExporter closes the console exporter's file on shutdown.
-type closingSpanExporter struct {
-	sdktrace.SpanExporter
-	f *os.File
-}
-
-func (c *closingSpanExporter) Shutdown(ctx context.Context) error {
-	err := c.SpanExporter.Shutdown(ctx)
-	if cerr := c.f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -2,24 +2,11 @@ package generators
 
 import (
 	"context"
-	"fmt"
-	"net/http"
-	"os"
-	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-	dto "github.com/prometheus/client_model/go"
-	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
-	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
-	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
-	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
 )
 
 // MetricExporterConfig says how to build a push metrics exporter.
@@ -34,89 +21,6 @@ func temporality(t string) sdkmetric.TemporalitySelector {
 		return func(sdkmetric.InstrumentKind) metricdata.Temporality { return metricdata.DeltaTemporality }
 	}
 	return sdkmetric.DefaultTemporalitySelector
-}
-
-// NewMetricExporter builds the SDK's push metrics exporter for cfg, measured by rec (items are data points): OTLP,
-// or the console exporter (stdoutmetric) writing one JSON document per export, one per line, to the file
-// cfg.Endpoint.
-func NewMetricExporter(ctx context.Context, cfg MetricExporterConfig, rec *Recorder) (sdkmetric.Exporter, error) {
-	cfg.ExporterConfig = cfg.ExporterConfig.withEnv(Metrics)
-	var (
-		exp sdkmetric.Exporter
-		err error
-	)
-	switch cfg.Protocol {
-	case OTLPGRPC:
-		opts := []otlpmetricgrpc.Option{
-			otlpmetricgrpc.WithEndpoint(cfg.Endpoint),
-			otlpmetricgrpc.WithTimeout(cfg.Timeout),
-			otlpmetricgrpc.WithTemporalitySelector(temporality(cfg.Temporality)),
-			otlpmetricgrpc.WithDialOption(grpc.WithStatsHandler(wireCounter{rec}), grpc.WithNoProxy()),
-		}
-		if cfg.Compression == "gzip" {
-			opts = append(opts, otlpmetricgrpc.WithCompressor("gzip"))
-		}
-		if cfg.TLS != nil {
-			opts = append(opts, otlpmetricgrpc.WithTLSCredentials(credentials.NewTLS(cfg.TLS)))
-		} else {
-			opts = append(opts, otlpmetricgrpc.WithInsecure())
-		}
-		if len(cfg.Headers) > 0 {
-			opts = append(opts, otlpmetricgrpc.WithHeaders(cfg.Headers))
-		}
-		exp, err = otlpmetricgrpc.New(ctx, opts...)
-	case OTLPHTTP:
-		opts := []otlpmetrichttp.Option{
-			otlpmetrichttp.WithEndpoint(cfg.Endpoint),
-			otlpmetrichttp.WithTimeout(cfg.Timeout),
-			otlpmetrichttp.WithTemporalitySelector(temporality(cfg.Temporality)),
-			otlpmetrichttp.WithHTTPClient(cfg.httpClient(rec, 0)),
-		}
-		if cfg.TLS == nil {
-			opts = append(opts, otlpmetrichttp.WithInsecure())
-		}
-		if len(cfg.Headers) > 0 {
-			opts = append(opts, otlpmetrichttp.WithHeaders(cfg.Headers))
-		}
-		if cfg.URLPath != "" {
-			opts = append(opts, otlpmetrichttp.WithURLPath(cfg.URLPath))
-		}
-		if cfg.Compression == "gzip" {
-			opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression))
-		}
-		exp, err = otlpmetrichttp.New(ctx, opts...)
-	case Console:
-		var f *os.File
-		if f, err = openConsole(cfg.Endpoint); err == nil {
-			var stdout sdkmetric.Exporter
-			// Without pretty printing the exporter's JSON encoder writes each export as one line.
-			stdout, err = stdoutmetric.New(stdoutmetric.WithWriter(f), stdoutmetric.WithTemporalitySelector(temporality(cfg.Temporality)))
-			if err != nil {
-				_ = f.Close()
-			}
-			exp = &closingMetricExporter{Exporter: stdout, f: f}
-		}
-	default:
-		return nil, fmt.Errorf("protocol %q cannot push metrics; expected %s, %s or %s", cfg.Protocol, OTLPGRPC, OTLPHTTP, Console)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("create %s metric exporter: %w", cfg.Protocol, err)
-	}
-	return &measuredMetricExporter{Exporter: exp, rec: rec}, nil
-}
-
-// closingMetricExporter closes the console exporter's file on shutdown.
-type closingMetricExporter struct {
-	sdkmetric.Exporter
-	f *os.File
-}
-
-func (c *closingMetricExporter) Shutdown(ctx context.Context) error {
-	err := c.Exporter.Shutdown(ctx)
-	if cerr := c.f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // MeasureMetricExporter wraps any metrics exporter so that rec sees every export call.
@@ -155,58 +59,4 @@ func (s *sealableExporter) Export(ctx context.Context, rm *metricdata.ResourceMe
 		return nil
 	}
 	return s.Exporter.Export(ctx, rm)
-}
-
-// NewPullReader builds the SDK's Prometheus exporter (a pull reader) and the HTTP handler serving it as a scrape
-// endpoint. rec sees every scrape: its items are the data points of otelbench's instruments served, its duration
-// the time to gather them, its bytes the size of the response.
-func NewPullReader(rec *Recorder) (sdkmetric.Reader, http.Handler, error) {
-	reg := prometheus.NewRegistry()
-	exp, err := otelprom.New(otelprom.WithRegisterer(reg))
-	if err != nil {
-		return nil, nil, fmt.Errorf("create prometheus exporter: %w", err)
-	}
-	h := promhttp.HandlerFor(countingGatherer{reg: reg, rec: rec}, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError})
-	return exp, countingHandler{h: h, rec: rec}, nil
-}
-
-// countingGatherer counts, per scrape, the data points of otelbench's own metric families.
-type countingGatherer struct {
-	reg *prometheus.Registry
-	rec *Recorder
-}
-
-func (g countingGatherer) Gather() ([]*dto.MetricFamily, error) {
-	start := time.Now()
-	mfs, err := g.reg.Gather()
-	n := 0
-	for _, mf := range mfs {
-		if strings.HasPrefix(mf.GetName(), "otelbench_") {
-			n += len(mf.GetMetric())
-		}
-	}
-	g.rec.Record(n, time.Since(start), err)
-	return mfs, err
-}
-
-type countingHandler struct {
-	h   http.Handler
-	rec *Recorder
-}
-
-func (c countingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	cw := &countingWriter{ResponseWriter: w}
-	c.h.ServeHTTP(cw, r)
-	c.rec.AddBytes(cw.n)
-}
-
-type countingWriter struct {
-	http.ResponseWriter
-	n int64
-}
-
-func (w *countingWriter) Write(p []byte) (int, error) {
-	n, err := w.ResponseWriter.Write(p)
-	w.n += int64(n)
-	return n, err
 }

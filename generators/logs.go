@@ -4,20 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc"
-	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
-	"go.opentelemetry.io/otel/exporters/stdout/stdoutlog"
 	"go.opentelemetry.io/otel/log"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	"go.opentelemetry.io/otel/trace"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
 )
 
 // Severities maps scenario severity names to OpenTelemetry severity numbers.
@@ -259,67 +253,6 @@ func (c *captureProcessor) Enabled(context.Context, sdklog.EnabledParameters) bo
 func (c *captureProcessor) Shutdown(context.Context) error                         { return nil }
 func (c *captureProcessor) ForceFlush(context.Context) error                       { return nil }
 
-// NewLogExporter builds the SDK's OTLP log exporter for cfg, measured by rec.
-func NewLogExporter(ctx context.Context, cfg ExporterConfig, rec *Recorder) (sdklog.Exporter, error) {
-	cfg = cfg.withEnv(Logs)
-	var (
-		exp sdklog.Exporter
-		err error
-	)
-	switch cfg.Protocol {
-	case OTLPGRPC:
-		opts := []otlploggrpc.Option{
-			otlploggrpc.WithEndpoint(cfg.Endpoint),
-			otlploggrpc.WithTimeout(cfg.Timeout),
-			otlploggrpc.WithDialOption(grpc.WithStatsHandler(wireCounter{rec}), grpc.WithNoProxy()),
-		}
-		if cfg.Compression == "gzip" {
-			opts = append(opts, otlploggrpc.WithCompressor("gzip"))
-		}
-		if cfg.TLS != nil {
-			opts = append(opts, otlploggrpc.WithTLSCredentials(credentials.NewTLS(cfg.TLS)))
-		} else {
-			opts = append(opts, otlploggrpc.WithInsecure())
-		}
-		if len(cfg.Headers) > 0 {
-			opts = append(opts, otlploggrpc.WithHeaders(cfg.Headers))
-		}
-		exp, err = otlploggrpc.New(ctx, opts...)
-	case OTLPHTTP:
-		opts := []otlploghttp.Option{
-			otlploghttp.WithEndpoint(cfg.Endpoint),
-			otlploghttp.WithTimeout(cfg.Timeout),
-			otlploghttp.WithHTTPClient(cfg.httpClient(rec, 0)),
-		}
-		if cfg.TLS == nil {
-			opts = append(opts, otlploghttp.WithInsecure())
-		}
-		if cfg.URLPath != "" {
-			opts = append(opts, otlploghttp.WithURLPath(cfg.URLPath))
-		}
-		if len(cfg.Headers) > 0 {
-			opts = append(opts, otlploghttp.WithHeaders(cfg.Headers))
-		}
-		if cfg.Compression == "gzip" {
-			opts = append(opts, otlploghttp.WithCompression(otlploghttp.GzipCompression))
-		}
-		exp, err = otlploghttp.New(ctx, opts...)
-	case Console:
-		var f *os.File
-		if f, err = openConsole(cfg.Endpoint); err == nil {
-			var stdout *stdoutlog.Exporter
-			stdout, err = stdoutlog.New(stdoutlog.WithWriter(f))
-			exp = &closingLogExporter{Exporter: stdout, f: f}
-		}
-	default:
-		return nil, fmt.Errorf("protocol %q cannot export logs; expected %s, %s or %s", cfg.Protocol, OTLPGRPC, OTLPHTTP, Console)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("create %s log exporter: %w", cfg.Protocol, err)
-	}
-	return MeasureLogExporter(exp, rec), nil
-}
-
 // MeasureLogExporter wraps any log exporter so that rec sees every export call.
 func MeasureLogExporter(exp sdklog.Exporter, rec *Recorder) sdklog.Exporter {
 	return &measuredLogExporter{Exporter: exp, rec: rec}
@@ -335,18 +268,4 @@ func (m *measuredLogExporter) Export(ctx context.Context, records []sdklog.Recor
 	err := m.Exporter.Export(ctx, records)
 	m.rec.Record(len(records), time.Since(start), err)
 	return exportError(err)
-}
-
-// closingLogExporter closes the console exporter's file on shutdown.
-type closingLogExporter struct {
-	sdklog.Exporter
-	f *os.File
-}
-
-func (c *closingLogExporter) Shutdown(ctx context.Context) error {
-	err := c.Exporter.Shutdown(ctx)
-	if cerr := c.f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -343,7 +343,10 @@ func (w *Workload) IsApp() bool { return w.App != "" }
 var httpMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
 
 // appProtocols are the OTLP protocols an app's SDK can be pointed at.
-var appProtocols = []string{generators.OTLPHTTP, generators.OTLPGRPC}
+// The default, otlp-http, comes first.
+var appProtocols = append([]string{generators.OTLPHTTP}, protocolsWhere(func(p *generators.Protocol) bool {
+	return p.IsOTLP() && p.Name != generators.OTLPHTTP
+})...)
 
 func (sc *Scenario) validateApp(v *validator, p string, a *App, seen map[string]bool) {
 	v.name(p, a.Name, seen)

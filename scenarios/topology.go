@@ -36,7 +36,7 @@ type Route struct {
 	Exporter *Exporter
 	App      *App
 	Signal   generators.Signal
-	Protocol string
+	Protocol *generators.Protocol
 	// To is the backend the items are sent to; Paths where they are read back (To.Paths of Signal).
 	To    *Node
 	Paths []*Node
@@ -82,7 +82,8 @@ func (sc *Scenario) Topology() *Topology {
 				{generators.Logs, a.Logs.Backend, a.Logs.Protocol},
 			} {
 				if to := t.byName[s.backend]; to != nil {
-					t.AppRoutes[w.Name] = append(t.AppRoutes[w.Name], &Route{Workload: w, App: a, Signal: s.signal, Protocol: s.protocol, To: to, Paths: to.Paths[s.signal]})
+					proto, _ := generators.LookupProtocol(s.protocol)
+					t.AppRoutes[w.Name] = append(t.AppRoutes[w.Name], &Route{Workload: w, App: a, Signal: s.signal, Protocol: proto, To: to, Paths: to.Paths[s.signal]})
 				}
 			}
 			continue
@@ -91,7 +92,8 @@ func (sc *Scenario) Topology() *Topology {
 			e := sc.Exporter(name)
 			to := t.byName[e.Backend]
 			sig := generators.Signal(w.Signal)
-			t.Routes = append(t.Routes, &Route{Workload: w, Exporter: e, Signal: sig, Protocol: e.Protocol, To: to, Paths: to.Paths[sig]})
+			proto, _ := generators.LookupProtocol(e.Protocol)
+			t.Routes = append(t.Routes, &Route{Workload: w, Exporter: e, Signal: sig, Protocol: proto, To: to, Paths: to.Paths[sig]})
 		}
 	}
 	return t

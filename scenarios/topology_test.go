@@ -33,7 +33,7 @@ workloads:
 		}
 		var got []route
 		for _, r := range top.Routes {
-			rt := route{Key: r.Key(), To: r.To.Name, Signal: string(r.Signal), Protocol: r.Protocol}
+			rt := route{Key: r.Key(), To: r.To.Name, Signal: string(r.Signal), Protocol: r.Protocol.Name}
 			for _, p := range r.Paths {
 				rt.Paths = append(rt.Paths, p.Name)
 			}

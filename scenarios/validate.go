@@ -40,7 +40,7 @@ const (
 // instruments and severities by generators, backend types and what each receives by the registry
 // (containers/all).
 var (
-	Protocols     = []string{generators.OTLPGRPC, generators.OTLPHTTP, generators.Zipkin, generators.Prometheus, generators.Console}
+	Protocols     = generators.ProtocolNames()
 	Signals       = signalNames()
 	Compressions  = []string{"none", "gzip"}
 	Temporalities = []string{"cumulative", "delta"}
@@ -51,14 +51,30 @@ var (
 	// Severities are the log severities a logs workload can emit, lowest first.
 	Severities = severityNames()
 	// ProtocolSignals lists the signals each protocol carries.
-	ProtocolSignals = map[string][]string{
-		generators.OTLPGRPC:   Signals,
-		generators.OTLPHTTP:   Signals,
-		generators.Zipkin:     {string(generators.Traces)},
-		generators.Prometheus: {string(generators.Metrics)},
-		generators.Console:    Signals,
-	}
+	ProtocolSignals = protocolSignals()
 )
+
+// protocolsWhere lists the registered protocols that satisfy ok.
+func protocolsWhere(ok func(*generators.Protocol) bool) []string {
+	var out []string
+	for _, name := range generators.ProtocolNames() {
+		if p, _ := generators.LookupProtocol(name); ok(p) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func protocolSignals() map[string][]string {
+	out := map[string][]string{}
+	for _, name := range generators.ProtocolNames() {
+		p, _ := generators.LookupProtocol(name)
+		for _, s := range p.Signals {
+			out[name] = append(out[name], string(s))
+		}
+	}
+	return out
+}
 
 func signalNames() []string {
 	var out []string
@@ -250,7 +266,8 @@ func (sc *Scenario) validate(v *validator) {
 				}
 			}
 		}
-		if e.Protocol == "prometheus" {
+		proto, known := generators.LookupProtocol(e.Protocol)
+		if known && proto.Scraped {
 			if b := sc.Backend(e.Backend); b != nil && b.IsExternal() {
 				v.at(p+".backend", "exporter %q serves a scrape endpoint that only a Prometheus otelbench starts is configured to scrape; backend %q is external; expected a started prometheus backend, or protocol otlp-http", e.Name, b.Name)
 			}
@@ -271,14 +288,16 @@ func (sc *Scenario) validate(v *validator) {
 		if e.Compression != "" || v.has(p+".compression") {
 			v.oneOf(p+".compression", "compression", e.Compression, Compressions)
 		}
-		if e.Compression == "gzip" && slices.Contains(Protocols, e.Protocol) && !strings.HasPrefix(e.Protocol, "otlp-") {
-			v.at(p+".compression", "the %s exporter has no compression; expected compression: none (or no compression key), or protocol otlp-grpc or otlp-http for gzip", e.Protocol)
+		if e.Compression == "gzip" && known && !proto.Gzip {
+			v.at(p+".compression", "the %s exporter has no compression; expected compression: none (or no compression key), or protocol %s for gzip", e.Protocol,
+				orList(protocolsWhere(func(p *generators.Protocol) bool { return p.Gzip })))
 		}
 		if e.Pipeline != "" || v.has(p+".pipeline") {
 			v.oneOf(p+".pipeline", "pipeline", e.Pipeline, Pipelines)
 		}
-		if e.Pipeline == "direct" && e.Protocol == "prometheus" {
-			v.at(p+".pipeline", "pipeline direct hands batches to a push exporter, and the prometheus exporter is scraped; expected pipeline: sdk (or a push protocol: otlp-grpc, otlp-http)")
+		if e.Pipeline == "direct" && known && proto.Scraped {
+			v.at(p+".pipeline", "pipeline direct hands batches to a push exporter, and the %s exporter is scraped; expected pipeline: sdk (or a push protocol: %s)", e.Protocol,
+				strings.Join(protocolsWhere(func(p *generators.Protocol) bool { return !p.Scraped && p.Carries(generators.Metrics) && p.IsOTLP() }), ", "))
 		}
 		if e.Instances < 0 || e.Instances > 64 || (e.Instances == 0 && v.has(p+".instances")) {
 			v.at(p+".instances", "instances %d is out of range; expected 1 to 64 SDK pipelines", e.Instances)
