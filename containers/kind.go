@@ -59,6 +59,9 @@ type Live interface {
 	LogSource(stream, via string) verify.LogSource
 	// Terminate stops a started backend; nothing for an external one.
 	Terminate(ctx context.Context) error
+	// External is the backend as a scenario's external: block would describe it, to be used as it runs (by a
+	// later run, or the conformance suite's external form); false for a kind that cannot be external.
+	External() (backend.External, bool)
 }
 
 // NoReaders is embedded by a Live that gives nothing back, or only some signals: it answers nil for the rest.

@@ -27,6 +27,9 @@ type Description struct {
 
 	// NotStarted: it is not a container (console); it takes no image, args or memory.
 	NotStarted bool
+	// ReadsFiles: what it gives back is read from files on this host (the console's, a collector's file
+	// exporters'), which outlive it: a backend that stopped cannot be told from one that answers.
+	ReadsFiles bool
 	// CountsOnly: it is read back by count (a sink), which cannot tell streams apart: one stream at most may
 	// send to it.
 	CountsOnly bool

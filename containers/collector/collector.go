@@ -41,6 +41,7 @@ func (Kind) Describe() backend.Description {
 			return spec.External == nil || spec.External.FilesDir != ""
 		},
 		Forwarder:     true,
+		ReadsFiles:    true,
 		TakesConfig:   true,
 		SamplesTraces: true,
 		ExternalKeys:  []string{"otlp_grpc", "otlp_http", "files_dir", "metrics_url"},
@@ -228,6 +229,14 @@ func (l *live) FileExporter(s generators.Signal) string {
 		return ""
 	}
 	return "file/" + string(s)
+}
+
+// External is this backend as a scenario's external: block would describe it, to be used as it runs.
+func (l *live) External() (backend.External, bool) {
+	if l.ext != nil {
+		return *l.ext, true
+	}
+	return backend.External{OTLPGRPC: l.grpc, OTLPHTTP: l.http, FilesDir: l.files, MetricsURL: l.metrics}, true
 }
 
 func (l *live) Describe() map[string]string {

@@ -4,14 +4,17 @@
 // many found in one pass, an item never sent reported absent, a copy stored twice counted, a changed item seen
 // as changed, and a backend that stops answering giving an error, never an empty answer read as loss.
 //
-// A backend's package calls Traces, Metrics or Logs (the signals it gives back) from a Ginkgo suite of its own,
-// labelled docker.
+// Kinds runs it over every kind it is given, as otelbench starts each and in its external form; containers/all
+// runs it over the registry in make test (labelled docker). Traces, Metrics, Logs and Counts are the contract of
+// one signal, for a suite of a backend's own.
 package conformance
 
 import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // a spec library, as gomega's matchers are
@@ -31,6 +34,9 @@ import (
 type Harness struct {
 	// Start starts the backend (or connects to it); the specs terminate it.
 	Start func(ctx context.Context) (containers.Live, error)
+	// Stop, when set, stops the server behind the backend (an external form's, which Terminate leaves running);
+	// otherwise the Live is terminated.
+	Stop func(ctx context.Context) error
 	// Protocol is the exporter protocol to send with ("otlp-grpc", "zipkin", ...).
 	Protocol string
 	// StopsAnswering is false for a backend whose read-back outlives it (files on this host): the spec about a
@@ -58,18 +64,113 @@ func Started(kind containers.Kind) func(ctx context.Context) (containers.Live, e
 	}
 }
 
-// start runs h.Start once for an Ordered container and terminates the backend after it.
+// start runs h.Start once for an Ordered container and stops the backend after it.
 func start(h Harness) func() containers.Live {
 	var live containers.Live
 	BeforeAll(func(ctx SpecContext) {
 		var err error
 		live, err = h.Start(ctx)
-		if live != nil {
-			DeferCleanup(func(ctx SpecContext) { _ = live.Terminate(ctx) })
-		}
+		DeferCleanup(func(ctx SpecContext) { _ = h.stop(ctx, live) })
 		Expect(err).NotTo(HaveOccurred())
 	}, NodeTimeout(3*time.Minute))
 	return func() containers.Live { return live }
+}
+
+// stop stops the server behind live.
+func (h Harness) stop(ctx context.Context, live containers.Live) error {
+	if h.Stop != nil {
+		return h.Stop(ctx)
+	}
+	if live == nil {
+		return nil
+	}
+	return live.Terminate(ctx)
+}
+
+// Connected is a Harness.Start and Stop for kind's external form: a server of kind started as a run would start
+// it, then reached as an external backend (Connect) at what its External says, which must be an external block a
+// scenario accepts (the kind's external keys and its own rules). Stop terminates the server.
+func Connected(kind containers.Kind) (start func(ctx context.Context) (containers.Live, error), stop func(ctx context.Context) error) {
+	var server containers.Live
+	start = func(ctx context.Context) (containers.Live, error) {
+		var err error
+		if server, err = Started(kind)(ctx); err != nil {
+			return nil, err
+		}
+		ext, ok := server.External()
+		if !ok {
+			return nil, fmt.Errorf("a started %s backend has no external form", kind.Describe().Type)
+		}
+		d := kind.Describe()
+		spec := backend.Spec{Name: "conformance-external", Type: d.Type, External: &ext, Description: &d}
+		var problems []string
+		for key, value := range map[string]string{"otlp_grpc": ext.OTLPGRPC, "otlp_http": ext.OTLPHTTP, "url": ext.URL, "files_dir": ext.FilesDir, "metrics_url": ext.MetricsURL} {
+			if value != "" && !slices.Contains(d.ExternalKeys, key) {
+				problems = append(problems, fmt.Sprintf("external.%s, which a %s backend does not take", key, d.Type))
+			}
+		}
+		if d.Validate != nil {
+			d.Validate(spec, func(field, format string, args ...any) {
+				problems = append(problems, field+": "+fmt.Sprintf(format, args...))
+			})
+		}
+		if len(problems) > 0 {
+			return nil, fmt.Errorf("the external form of a started %s backend is not one a scenario accepts: %s", d.Type, strings.Join(problems, "; "))
+		}
+		return kind.Connect(ctx, spec)
+	}
+	stop = func(ctx context.Context) error {
+		if server == nil {
+			return nil
+		}
+		return server.Terminate(ctx)
+	}
+	return start, stop
+}
+
+// Kinds registers, for every kind, the contract of each signal its description says it gives back, sent with the
+// first protocol it receives the signal with: as otelbench starts it, and in its external form (Connected) when it
+// has one. A kind read back by count (CountsOnly) runs Counts; every backend must say when it stops answering,
+// except one read from files on this host (ReadsFiles), which outlive it.
+func Kinds(kinds []containers.Kind) {
+	for _, kind := range kinds {
+		d := kind.Describe()
+		forms := []struct {
+			name  string
+			start func(ctx context.Context) (containers.Live, error)
+			stop  func(ctx context.Context) error
+		}{{name: "started", start: Started(kind)}}
+		if len(d.ExternalKeys) > 0 {
+			start, stop := Connected(kind)
+			forms = append(forms, struct {
+				name  string
+				start func(ctx context.Context) (containers.Live, error)
+				stop  func(ctx context.Context) error
+			}{"external", start, stop})
+		}
+		Describe(d.Type, func() {
+			for _, form := range forms {
+				Describe(form.name, func() {
+					for _, s := range generators.Signals {
+						if !d.GivesBack(backend.Spec{Type: d.Type}, s) || len(d.Receives[s]) == 0 {
+							continue
+						}
+						h := Harness{Start: form.start, Stop: form.stop, Protocol: d.Receives[s][0], StopsAnswering: !d.ReadsFiles}
+						switch {
+						case d.CountsOnly:
+							Counts(h, s)
+						case s == generators.Traces:
+							Traces(h)
+						case s == generators.Metrics:
+							Metrics(h)
+						case s == generators.Logs:
+							Logs(h)
+						}
+					}
+				})
+			}
+		})
+	}
 }
 
 func exporterConfig(live containers.Live, protocol string, signal generators.Signal, stream string) generators.ExporterConfig {
@@ -189,7 +290,7 @@ func Traces(h Harness) {
 
 		if h.StopsAnswering {
 			It("gives an error, not an empty answer, once the backend stops answering", func(ctx SpecContext) {
-				Expect(live().Terminate(ctx)).To(Succeed())
+				Expect(h.stop(ctx, live())).To(Succeed())
 				_, err := reader.Traces(ctx, []trace.TraceID{randomTraceID()})
 				Expect(err).To(HaveOccurred())
 			}, SpecTimeout(time.Minute))
@@ -262,7 +363,7 @@ func Metrics(h Harness) {
 
 		if h.StopsAnswering {
 			It("verifies nothing, saying why, once the backend stops answering", func(ctx SpecContext) {
-				Expect(live().Terminate(ctx)).To(Succeed())
+				Expect(h.stop(ctx, live())).To(Succeed())
 				res, err := verifyWith(ctx, expectation("conformance/metrics", ms.Emitted(), rec.Stats().Exported), 2*time.Second)
 				Expect(res.Verified).To(BeZero())
 				if err == nil {
@@ -345,9 +446,61 @@ func Logs(h Harness) {
 
 		if h.StopsAnswering {
 			It("gives an error, not an empty answer, once the backend stops answering", func(ctx SpecContext) {
-				Expect(live().Terminate(ctx)).To(Succeed())
+				Expect(h.stop(ctx, live())).To(Succeed())
 				src := live().LogSource("conformance/one", h.Protocol)
 				_, err := src(ctx)
+				Expect(err).To(HaveOccurred())
+			}, SpecTimeout(time.Minute))
+		}
+	})
+}
+
+// Counts registers the contract of a backend read back by count (containers.Counted), for signal: what it
+// accepted rises by exactly what was exported to it, and a backend that stops answering gives an error, not a
+// count (which would be read as loss, or as nothing to count).
+func Counts(h Harness, signal generators.Signal) {
+	Describe(string(signal)+" count conformance", Ordered, func() {
+		live := start(h)
+		var accepted func(ctx context.Context) (int64, error)
+		BeforeAll(func() {
+			counted, ok := live().(containers.Counted)
+			Expect(ok).To(BeTrue(), "a backend read back by count counts what it accepted")
+			accepted = counted.Accepted(signal)
+			Expect(accepted).NotTo(BeNil())
+		})
+		// send exports a few items of signal and returns how many the exporter says it delivered.
+		send := func(ctx context.Context, stream string) int64 {
+			switch signal {
+			case generators.Traces:
+				exp, err := generators.NewTraceExporter(ctx, exporterConfig(live(), h.Protocol, signal, stream), generators.NewRecorder())
+				Expect(err).NotTo(HaveOccurred())
+				defer func() { _ = exp.Shutdown(ctx) }()
+				for range 10 {
+					Expect(exp.ExportSpans(ctx, traceSpans(randomTraceID(), "counted"))).To(Succeed())
+				}
+				return 30
+			case generators.Metrics:
+				sched := generators.Constant(100, time.Second)
+				_, rec := sendMetrics(ctx, live(), h.Protocol, stream, generators.MetricPlan{Kinds: []string{generators.Counter}, Series: 2, Slots: sched.Slots()}, sched)
+				return rec.Stats().Exported
+			default:
+				ls := sendLogs(ctx, live(), h.Protocol, stream, generators.NewValues(1, 8), generators.NewIDs(1, "conformance"), 50)
+				return ls.Stats().Export.Exported
+			}
+		}
+
+		It("counts every item exported to it, exactly once", func(ctx SpecContext) {
+			before, err := accepted(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			n := send(ctx, "conformance/counted")
+			Expect(n).To(BeNumerically(">", 0))
+			Eventually(accepted).WithContext(ctx).Should(Equal(before + n))
+		}, SpecTimeout(time.Minute))
+
+		if h.StopsAnswering {
+			It("gives an error, not a count, once the backend stops answering", func(ctx SpecContext) {
+				Expect(h.stop(ctx, live())).To(Succeed())
+				_, err := accepted(ctx)
 				Expect(err).To(HaveOccurred())
 			}, SpecTimeout(time.Minute))
 		}

@@ -28,6 +28,7 @@ func (Kind) Describe() backend.Description {
 		Receives:   backend.Every(generators.Console),
 		GivesBack:  func(backend.Spec, generators.Signal) bool { return true },
 		NotStarted: true,
+		ReadsFiles: true,
 		Validate: func(spec backend.Spec, report func(field, format string, args ...any)) {
 			if spec.External != nil {
 				report("external", "a console backend is otelbench's own standard output; it has no external endpoints")
@@ -82,5 +83,8 @@ func (l *live) MetricReader(stream, _ string) verify.MetricReader {
 func (l *live) LogSource(stream, _ string) verify.LogSource {
 	return LogSource(l.file(stream))
 }
+
+// External: none, a console backend is otelbench's own files.
+func (l *live) External() (backend.External, bool) { return backend.External{}, false }
 
 func (l *live) Describe() map[string]string { return map[string]string{"files": l.dir} }

@@ -114,4 +114,12 @@ func (l *live) ForwardExporter(s generators.Signal) (string, map[string]any, str
 	return "otlp_grpc/" + l.name, cfg, "otlp", true
 }
 
+// External is this backend as a scenario's external: block would describe it, to be used as it runs.
+func (l *live) External() (backend.External, bool) {
+	if l.ext != nil {
+		return *l.ext, true
+	}
+	return backend.External{OTLPGRPC: l.grpc, OTLPHTTP: l.http, URL: l.queryURL}, true
+}
+
 func (l *live) Describe() map[string]string { return map[string]string{"query": l.queryURL} }

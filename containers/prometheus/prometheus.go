@@ -140,6 +140,14 @@ func (l *live) ForwardExporter(s generators.Signal) (string, map[string]any, str
 	return "prometheusremotewrite/" + l.name, containers.WithRetry(map[string]any{"endpoint": l.remoteWrite}), backend.ViaRemoteWrite, true
 }
 
+// External is this backend as a scenario's external: block would describe it, to be used as it runs.
+func (l *live) External() (backend.External, bool) {
+	if l.ext != nil {
+		return *l.ext, true
+	}
+	return backend.External{URL: strings.TrimSuffix(l.remoteWrite, "/api/v1/write")}, true
+}
+
 func (l *live) Describe() map[string]string {
 	return map[string]string{"query": strings.TrimSuffix(l.remoteWrite, "/api/v1/write"), "remote_write": l.remoteWrite}
 }

@@ -78,6 +78,14 @@ func (l *live) Endpoint(protocol string, _ generators.Signal, _ string) (backend
 	return containers.OTLPEndpoint(protocol, l.grpc, l.http, l.ext)
 }
 
+// External is this backend as a scenario's external: block would describe it, to be used as it runs.
+func (l *live) External() (backend.External, bool) {
+	if l.ext != nil {
+		return *l.ext, true
+	}
+	return backend.External{OTLPGRPC: l.grpc, OTLPHTTP: l.http, MetricsURL: l.metrics}, true
+}
+
 func (l *live) MetricsURL() string { return l.metrics }
 
 func (l *live) Accepted(s generators.Signal) func(ctx context.Context) (int64, error) {

@@ -289,4 +289,12 @@ func streamFields(stream string) map[string]bool {
 	return out
 }
 
+// External is this backend as a scenario's external: block would describe it, to be used as it runs.
+func (l *live) External() (backend.External, bool) {
+	if l.ext != nil {
+		return *l.ext, true
+	}
+	return backend.External{URL: l.base}, true
+}
+
 func (l *live) Describe() map[string]string { return map[string]string{"query": l.base} }

@@ -234,6 +234,14 @@ func (q *querier) Query(ctx context.Context, expr string, at time.Time) ([]verif
 	return q.Client.Query(ctx, expr, at)
 }
 
+// External is this backend as a scenario's external: block would describe it, to be used as it runs.
+func (l *live) External() (backend.External, bool) {
+	if l.ext != nil {
+		return *l.ext, true
+	}
+	return backend.External{URL: l.base}, true
+}
+
 func (l *live) Describe() map[string]string {
 	return map[string]string{"query": l.base, "remote_write": l.base + "/api/v1/write"}
 }

@@ -97,6 +97,14 @@ func (l *live) ForwardExporter(s generators.Signal) (string, map[string]any, str
 	return "zipkin/" + l.name, map[string]any{"endpoint": l.spans}, "zipkin", true
 }
 
+// External is this backend as a scenario's external: block would describe it, to be used as it runs.
+func (l *live) External() (backend.External, bool) {
+	if l.ext != nil {
+		return *l.ext, true
+	}
+	return backend.External{URL: strings.TrimSuffix(l.spans, "/api/v2/spans")}, true
+}
+
 func (l *live) Describe() map[string]string {
 	return map[string]string{"query": strings.TrimSuffix(l.spans, "/api/v2/spans")}
 }
