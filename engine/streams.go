@@ -240,7 +240,7 @@ func (sb *streamBuilder) metrics(ctx context.Context, s *stream) error {
 			Stream: ps.key, Plan: mcfg.Plan, Emitted: ms.Emitted, Sent: s.sent,
 			Delivered:   func() int64 { st := rec.Stats(); return st.Exported + st.Failed },
 			Undelivered: func() int64 { return rec.Stats().Failed },
-			Since:       time.Now().Add(-time.Minute), Stop: stop, NativeExponential: true,
+			Since:       time.Now().Add(-time.Minute), Stop: stop,
 			RunID: runID, Instance: generators.ServiceInstanceID(runID, ps.key), CardinalityLimit: w.Metrics.CardinalityLimit,
 		}
 		if mcfg.Pull {

@@ -59,7 +59,7 @@ func Count(ctx context.Context, exp CountExpectation, opts Options) (Result, err
 		res.Rounds++
 		n, err := exp.Accepted(ctx)
 		if err != nil {
-			res.queryFailed(fmt.Errorf("read the sink's count: %w", err))
+			res.queryFailed(fmt.Errorf("read the backend's count: %w", err))
 		} else {
 			accepted = n - exp.Before
 		}
@@ -75,7 +75,7 @@ func Count(ctx context.Context, exp CountExpectation, opts Options) (Result, err
 	res.Lost = expected - res.Verified
 	res.Duplicated = max(accepted-expected, 0)
 	if res.Lost > 0 {
-		res.problem(fmt.Sprintf("%s: the sink accepted %d of %d items", exp.Stream, accepted, expected))
+		res.problem(fmt.Sprintf("%s: the backend accepted %d of %d items (by its own count)", exp.Stream, accepted, expected))
 	}
 	if res.Verified == expected {
 		d := time.Since(sentAt)

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -44,9 +45,6 @@ type MetricExpectation struct {
 	// Stop, when set (pull streams), stops the scrape endpoint once the final values are visible, so that the
 	// number of data points served is final before samples are counted.
 	Stop func(context.Context) error
-	// NativeExponential says exponential histograms arrive as native histograms (OTLP); otherwise they are
-	// looked up like classic ones.
-	NativeExponential bool
 	// RunID, when set, selects the data points of this run in a collector's files (resource otelbench.run_id).
 	RunID string
 	// Instance, when set, is the value of the instance label of the stream's series in Prometheus: the resource's
@@ -56,8 +54,8 @@ type MetricExpectation struct {
 	Instance string
 	// CardinalityLimit is the SDK's cardinality limit per instrument the stream ran with (0: the SDK's default).
 	CardinalityLimit int
-	// Naming is how the store spells what was sent; the zero value is Prometheus' (PrometheusNaming with
-	// NativeExponential).
+	// Naming is how a PromQL store spells what was sent (its reader sets it: prometheus.Naming, VictoriaMetrics'
+	// own); a reader of OTLP data points has no use for it.
 	Naming *Naming
 }
 
@@ -78,42 +76,7 @@ type Naming struct {
 	Changes func(kinds []string) []string
 }
 
-// PrometheusNaming is how Prometheus names what its OTLP receiver, a scrape or a remote write gave it: dots to
-// underscores, unit and _total suffixes, job and instance from service.name and service.instance.id. native
-// says exponential histograms arrive as native histograms (OTLP); otherwise they arrive as classic ones.
-func PrometheusNaming(native bool) *Naming {
-	return &Naming{
-		Name:              generators.Instrument.PrometheusName,
-		Label:             func(key string) string { return strings.ReplaceAll(key, ".", "_") },
-		InstanceLabel:     "instance",
-		NativeExponential: native,
-		Changes: func(kinds []string) []string {
-			var out []string
-			for _, kind := range kinds {
-				in, _ := generators.InstrumentOf(kind)
-				if name := in.PrometheusName(); name != in.Name {
-					out = append(out, fmt.Sprintf("metric %s (unit %s) renamed %s", in.Name, in.Unit, name))
-				}
-				switch {
-				case kind == generators.Histogram:
-					out = append(out, "histogram split into _bucket, _sum and _count series")
-				case kind == generators.ExponentialHistogram && native:
-					out = append(out, "exponential histogram stored as a native histogram")
-				case kind == generators.ExponentialHistogram:
-					out = append(out, "exponential histogram stored as a classic one (_bucket, _sum and _count series)")
-				}
-			}
-			return append(out, "attribute keys otelbench.stream, otelbench.series became labels otelbench_stream, otelbench_series")
-		},
-	}
-}
-
-func (exp MetricExpectation) naming() *Naming {
-	if exp.Naming != nil {
-		return exp.Naming
-	}
-	return PrometheusNaming(exp.NativeExponential)
-}
+func (exp MetricExpectation) naming() *Naming { return exp.Naming }
 
 // Metrics verifies a metrics stream against Prometheus. Items are data points: every data point exported (or
 // served to a scrape) must be stored as one sample, and the last sample of every series must hold the value the
@@ -122,6 +85,9 @@ func (exp MetricExpectation) naming() *Naming {
 // into its overflow series (cardinality limit) overflowed, and every other sample verified.
 func Metrics(ctx context.Context, q PromQL, exp MetricExpectation, opts Options) (Result, error) {
 	res := Result{Changes: map[string]int64{}}
+	if exp.Naming == nil {
+		return res, errors.New("a PromQL read-back needs the store's naming (MetricExpectation.Naming, or the reader's)")
+	}
 	sentAt, want, err := awaitSent(ctx, exp, &opts)
 	if err != nil {
 		return res, err

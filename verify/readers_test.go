@@ -65,12 +65,19 @@ var _ = Describe("Metrics verification", func() {
 			return out
 		}
 	}
+	// promNaming spells series as the fake stores them: Prometheus' names, dots in label names as underscores.
+	promNaming := &verify.Naming{
+		Name:          generators.Instrument.PrometheusName,
+		Label:         func(key string) string { return strings.ReplaceAll(key, ".", "_") },
+		InstanceLabel: "instance",
+		Changes:       func([]string) []string { return nil },
+	}
 	run := func(q verify.PromQL, delivered int64) verify.Result {
 		sent := make(chan struct{})
 		close(sent)
 		res, err := verify.Metrics(context.Background(), q, verify.MetricExpectation{
 			Stream: "m/e", Plan: plan, Emitted: func() uint64 { return 40 }, Sent: sent,
-			Delivered: func() int64 { return delivered }, Since: time.Now(),
+			Delivered: func() int64 { return delivered }, Since: time.Now(), Naming: promNaming,
 		}, verify.Options{Window: 50 * time.Millisecond, Interval: time.Millisecond})
 		Expect(err).NotTo(HaveOccurred())
 		return res

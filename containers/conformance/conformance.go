@@ -327,7 +327,7 @@ func Metrics(h Harness) {
 			sent := make(chan struct{})
 			close(sent)
 			return verify.MetricExpectation{Stream: stream, Plan: plan, Emitted: func() uint64 { return emitted }, Sent: sent,
-				Delivered: func() int64 { return delivered }, Since: time.Now().Add(-2 * time.Minute), NativeExponential: true,
+				Delivered: func() int64 { return delivered }, Since: time.Now().Add(-2 * time.Minute),
 				RunID: "conformance", Instance: generators.ServiceInstanceID("conformance", stream)}
 		}
 		BeforeAll(func(ctx SpecContext) {

@@ -128,7 +128,7 @@ func (l *live) Endpoint(protocol string, s generators.Signal, _ string) (backend
 // MetricReader reads with PromQL, Prometheus' naming: exponential histograms are native histograms whether they
 // came through OTLP, a scrape or a collector's remote write.
 func (l *live) MetricReader(string, string) verify.MetricReader {
-	return verify.PromReader{Q: l.q, Naming: verify.PrometheusNaming(true)}
+	return verify.PromReader{Q: l.q, Naming: Naming(true)}
 }
 
 func (l *live) ForwardExporter(s generators.Signal) (string, map[string]any, string, bool) {

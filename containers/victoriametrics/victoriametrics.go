@@ -180,7 +180,7 @@ func otlpNaming() *verify.Naming {
 // remoteWriteNaming is how VictoriaMetrics stores what a collector's remote-write exporter sent: the exporter has
 // already given Prometheus' names.
 func remoteWriteNaming() *verify.Naming {
-	n := verify.PrometheusNaming(false)
+	n := prometheus.Naming(false)
 	changes := n.Changes
 	n.Changes = func(kinds []string) []string {
 		return append(changes(kinds), "names translated by the collector's remote-write exporter")
