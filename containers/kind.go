@@ -62,6 +62,9 @@ type Live interface {
 	// External is the backend as a scenario's external: block would describe it, to be used as it runs (by a
 	// later run, or the conformance suite's external form); false for a kind that cannot be external.
 	External() (backend.External, bool)
+	// ErrorLines returns the last n lines of its log logged at error level or worse, to explain a failure
+	// (ContainerLive reads a started container's; an external backend or the console has none).
+	ErrorLines(ctx context.Context, n int) ([]string, error)
 }
 
 // NoReaders is embedded by a Live that gives nothing back, or only some signals: it answers nil for the rest.
@@ -100,12 +103,6 @@ type Witnessed interface {
 // what its receivers accepted and refused and its exporters sent and failed, by component.
 type Witnessing interface {
 	Witness(ctx context.Context) (map[string]float64, error)
-}
-
-// Logged is a Live whose log can explain a failure (a started container).
-type Logged interface {
-	// ErrorLines returns the last n lines of its log logged at error level or worse.
-	ErrorLines(ctx context.Context, n int) ([]string, error)
 }
 
 // Counted is a Live read back by count (a sink): what its receivers accepted so far, per signal.

@@ -42,11 +42,9 @@ func (e *explainer) errorLines(name string) []string {
 	}
 	var lines []string
 	if lb := e.live[name]; lb != nil {
-		if logged, ok := lb.Live.(containers.Logged); ok {
-			lctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
-			lines, _ = logged.ErrorLines(lctx, 200)
-			cancel()
-		}
+		lctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
+		lines, _ = lb.ErrorLines(lctx, 200)
+		cancel()
 	}
 	e.logs[name] = lines
 	return lines
