@@ -112,15 +112,26 @@ func (r *run) drive(ctx context.Context) {
 			}
 		}
 	}()
+	// Faults act on the backends while the sources send; one that cannot be carried out stops the sources.
+	dctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	fctx, stopFaults := context.WithCancel(dctx)
+	faultsDone := make(chan struct{})
+	go func() {
+		defer close(faultsDone)
+		r.faults.run(fctx, r, time.Now(), stop)
+	}()
 	var wg sync.WaitGroup
 	for _, s := range sources {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.drive(ctx)
+			s.drive(dctx)
 		}()
 	}
 	wg.Wait()
+	stopFaults()
+	<-faultsDone
 	close(stopSampling)
 	<-sampled
 }

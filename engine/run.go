@@ -43,6 +43,7 @@ type run struct {
 	apps    []*appRun
 	streams []*stream
 	usage   *usageSampler
+	faults  faults
 	rep     *reports.Report
 }
 
@@ -106,7 +107,10 @@ func (r *run) execute(ctx context.Context) (rep *reports.Report, err error) {
 	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 	defer cancel()
 	r.witness(after)
-	errs := r.explain(after, ctx.Err() != nil)
+	var faultErr error
+	r.rep.Faults, faultErr = r.faults.result()
+	// A run a fault stopped is judged like an interrupted one: what was measured, and the fault's error.
+	errs := r.explain(after, ctx.Err() != nil || faultErr != nil)
 	r.report()
 	if ctx.Err() != nil {
 		return r.interrupted()
@@ -114,7 +118,7 @@ func (r *run) execute(ctx context.Context) (rep *reports.Report, err error) {
 	if r.opts.Hold != nil {
 		r.opts.Hold(ctx, r.rep, append(endpointsOf(r.sc, r.live), appEndpoints(r.apps)...))
 	}
-	return r.rep, errors.Join(errs...)
+	return r.rep, errors.Join(append([]error{faultErr}, errs...)...)
 }
 
 func (r *run) interrupted() (*reports.Report, error) {

@@ -155,6 +155,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			fmt.Fprintf(&b, "- %s\n", md(clipTo(c, maxText-2)))
 		}
 	}
+	if len(r.Faults) > 0 {
+		b.WriteString("\n### Faults\n\n| at s | action | backend | fault | scheduled s | took s | error |\n|--:|---|---|--:|--:|--:|---|\n")
+		for _, f := range r.Faults {
+			fmt.Fprintf(&b, "| %.1f | %s | %s | %d | %.1f | %.1f | %s |\n", f.StartedS, f.Action, md(f.Backend), f.Fault, f.AtS, f.TookS, md(clip(f.Error)))
+		}
+	}
 	if len(r.Thresholds) > 0 {
 		b.WriteString("\n### Thresholds\n\n| threshold | exporter | backend | value | result |\n|---|---|---|--:|---|\n")
 		for _, t := range r.Thresholds {

@@ -44,6 +44,24 @@ type Report struct {
 	// Compatibility lists, per signal, protocol and backend path, what the path changed or dropped in items
 	// that still verified (see Exporter.Changes).
 	Compatibility []Compatibility `json:"compatibility,omitempty"`
+	// Faults is the timeline of the scenario's faults: what was done to which backend, when, and how long it took.
+	Faults []FaultEvent `json:"faults,omitempty"`
+}
+
+// FaultEvent is one fault action carried out during a run.
+type FaultEvent struct {
+	// Fault is the index of the scenario's fault it belongs to (a fault with for is two actions).
+	Fault   int    `json:"fault"`
+	Backend string `json:"backend"`
+	// Action is stop, start, restart, kill, pause or unpause.
+	Action string `json:"action"`
+	// AtS is when it was scheduled and StartedS when it began, in seconds from the start of sending; TookS how
+	// long it took (a start includes waiting until the backend was ready again).
+	AtS      float64 `json:"at_s"`
+	StartedS float64 `json:"started_s"`
+	TookS    float64 `json:"took_s"`
+	// Error says why it could not be carried out; the run stopped there.
+	Error string `json:"error,omitempty"`
 }
 
 // Usage is CPU time and peak memory.

@@ -45,6 +45,13 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	b.WriteString("\n")
+	if lines := faultLines(r.Faults); len(lines) > 0 {
+		b.WriteString("faults (from the start of sending):\n")
+		for _, l := range lines {
+			fmt.Fprintf(&b, "  %s\n", clipTo(l, maxText-2))
+		}
+		b.WriteString("\n")
+	}
 	if len(r.Compatibility) > 0 {
 		if err := writeCompatibilityText(&b, r.Compatibility); err != nil {
 			return err

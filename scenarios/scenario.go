@@ -53,6 +53,10 @@ type Scenario struct {
 	// Thresholds are conditions on every row's numbers (or those of some exporters) that must hold; a breached
 	// one fails the run with its own exit code.
 	Thresholds []Threshold `yaml:"thresholds"`
+	// Faults are actions on backends otelbench started, each at an offset from the start of sending: a backend
+	// stopped, killed, paused or restarted mid-run, to measure what each exporter and pipeline loses and how fast
+	// it recovers.
+	Faults []Fault `yaml:"faults"`
 
 	// File is the path the scenario was read from (empty when parsed from memory).
 	File string `yaml:"-"`

@@ -331,6 +331,7 @@ func (sc *Scenario) validate(v *validator) {
 	if sc.Sweep != nil && len(v.errs) == 0 {
 		sc.validateSweep(v)
 	}
+	sc.validateFaults(v)
 	for i, t := range sc.Thresholds {
 		p := fmt.Sprintf("thresholds[%d]", i)
 		if t.Expr == "" {

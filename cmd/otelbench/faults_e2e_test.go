@@ -1,0 +1,79 @@
+package main_test
+
+import (
+	"context"
+	"time"
+
+	"github.com/moby/moby/client"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
+	"github.com/onsi/gomega/gexec"
+	"github.com/testcontainers/testcontainers-go"
+)
+
+var _ = Describe("faults on a schedule", Label("docker", "e2e"), func() {
+	It("pauses Prometheus mid-run: the timeline says when, and the pause shows as export latency, not as loss", func(ctx SpecContext) {
+		out, id := GinkgoT().TempDir(), runID("fault-pause")
+		s := otelbench("run", "../../scenarios/faults-prometheus-pause.yaml", "--out", out, "--run-id", id)
+		rep := passed(ctx, s, out)
+		Expect(s.Out).To(gbytes.Say("faults"))
+		Expect(rep.Faults).To(HaveLen(2))
+		pause, unpause := rep.Faults[0], rep.Faults[1]
+		Expect(pause.Action).To(Equal("pause"))
+		Expect(unpause.Action).To(Equal("unpause"))
+		Expect(pause.Backend).To(Equal("prometheus"))
+		Expect(pause.StartedS).To(BeNumerically("~", 5, 0.5), "on schedule, from the start of sending")
+		Expect(unpause.StartedS).To(BeNumerically("~", 10, 0.5))
+		Expect(pause.Error + unpause.Error).To(BeEmpty())
+		for _, e := range rep.Exporters {
+			Expect(e.Lost).To(BeZero(), e.Name)
+			Expect(e.Verified).To(Equal(e.Sent), e.Name)
+		}
+		push := rep.Exporters[1]
+		Expect(push.Name).To(Equal("push"))
+		Expect(push.ExportLatencyMs.Max).To(BeNumerically(">=", 2000), "an export during the pause hangs until Prometheus thaws")
+		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
+	}, SpecTimeout(3*time.Minute))
+
+	It("ends the run with a clear error and the report of what was measured when a fault cannot be carried out", func(ctx SpecContext) {
+		out, id := GinkgoT().TempDir(), runID("fault-gone")
+		scenario := writeScenario(`version: 1
+name: fault-gone
+duration: 20s
+backends:
+  - {name: prometheus, type: prometheus}
+exporters:
+  - {name: push, protocol: otlp-http, backend: prometheus, export_interval: 1s}
+workloads:
+  - {name: usage, signal: metrics, exporters: [push], rate: 100}
+faults:
+  - {action: pause, backend: prometheus, at: 8s, for: 2s}
+`)
+		s := otelbench("run", scenario, "--out", out, "--run-id", id)
+		// Someone removes the container once sending began, before the fault is due: the pause finds nothing.
+		Eventually(s.Err).WithContext(ctx).Should(gbytes.Say("send and verify"))
+		var ids []string
+		Eventually(func(ctx context.Context) ([]string, error) {
+			var err error
+			ids, err = leftovers(id)(ctx)
+			return ids, err
+		}).WithContext(ctx).Should(HaveLen(1))
+		cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		defer cli.Close()
+		_, err = cli.ContainerRemove(ctx, ids[0], client.ContainerRemoveOptions{Force: true})
+		Expect(err).NotTo(HaveOccurred())
+
+		Eventually(s).WithContext(ctx).Should(gexec.Exit(1))
+		Expect(s.Err).To(gbytes.Say(`fault pause of backend prometheus at 8s \(faults\[0\]\)`))
+		rep := readReport(out)
+		Expect(rep.Passed).To(BeFalse())
+		Expect(rep.Faults).To(HaveLen(1))
+		Expect(rep.Faults[0].Error).NotTo(BeEmpty())
+		Expect(rep.Exporters).To(HaveLen(1), "the row of what was measured until then")
+		Expect(rep.Exporters[0].Sent).To(BeNumerically(">", 0))
+		Expect(rep.Exporters[0].Sent).To(BeNumerically("<", 2000), "sending stopped at the fault, not at the end")
+		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
+	}, SpecTimeout(3*time.Minute))
+})

@@ -1,0 +1,82 @@
+package scenarios_test
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/otelbench/otelbench/scenarios"
+)
+
+// faulted is a valid scenario of 30 s with a collector, a Jaeger it forwards to, an external Jaeger and a console;
+// each row below puts one faults: block under it.
+const faulted = `version: 1
+name: f
+duration: 30s
+backends:
+  - {name: col, type: collector, forward_to: [jaeger]}
+  - {name: jaeger, type: jaeger}
+  - {name: theirs, type: jaeger, external: {otlp_grpc: "127.0.0.1:4317", url: "http://127.0.0.1:16686"}}
+  - {name: stdout, type: console}
+exporters:
+  - {name: grpc, protocol: otlp-grpc, backend: col}
+workloads:
+  - {name: w, signal: traces, exporters: [grpc], rate: 10}
+`
+
+var _ = Describe("faults", func() {
+	It("reads a schedule of actions and expands it into steps, in time order", func() {
+		sc, err := scenarios.Parse("s.yaml", []byte(faulted+`faults:
+  - {action: restart, backend: col, at: 20s}
+  - {action: down, backend: jaeger, at: 5s, for: 10s}
+  - {action: pause, backend: col, at: 2s, for: 3s}
+`))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(sc.FaultSteps()).To(Equal([]scenarios.FaultStep{
+			{Fault: 2, Action: "pause", Backend: "col", At: 2 * time.Second},
+			{Fault: 1, Action: "stop", Backend: "jaeger", At: 5 * time.Second},
+			{Fault: 2, Action: "unpause", Backend: "col", At: 5 * time.Second},
+			{Fault: 1, Action: "start", Backend: "jaeger", At: 15 * time.Second},
+			{Fault: 0, Action: "restart", Backend: "col", At: 20 * time.Second},
+		}))
+	})
+
+	DescribeTable("refuses what cannot be carried out, saying where and what is expected",
+		func(faults, want string) {
+			Expect(errorsOf(faulted + "faults:\n" + faults).Error()).To(ContainSubstring(want))
+		},
+		Entry("an unknown action", "  - {action: reboot, backend: col, at: 1s}\n",
+			`s.yaml:14:14: action "reboot" is not supported; expected one of: stop, start, restart, kill, pause, unpause, down`),
+		Entry("an unknown backend", "  - {action: stop, backend: nope, at: 1s}\n",
+			`s.yaml:14:29: backend "nope" is not defined; expected one of: col, jaeger`),
+		Entry("an external backend", "  - {action: stop, backend: theirs, at: 1s}\n",
+			`s.yaml:14:29: backend "theirs" is external: otelbench acts only on what it started and never touches the user's`),
+		Entry("a console", "  - {action: stop, backend: stdout, at: 1s}\n",
+			`s.yaml:14:29: a console backend is not a container otelbench can stop`),
+		Entry("no at", "  - {action: stop, backend: col}\n",
+			`s.yaml:14:5: missing at; expected the offset from the start of sending`),
+		Entry("an offset past the end of sending", "  - {action: restart, backend: col, at: 30s}\n",
+			`s.yaml:14:41: at 30s is outside the run's sending (0s to 30s)`),
+		Entry("a window past the end of sending", "  - {action: down, backend: col, at: 25s, for: 5s}\n",
+			`s.yaml:14:48: at 25s plus for 5s ends at or after sending does (30s)`),
+		Entry("down without for", "  - {action: down, backend: col, at: 5s}\n",
+			`s.yaml:14:5: down needs for`),
+		Entry("for on a restart", "  - {action: restart, backend: col, at: 5s, for: 2s}\n",
+			`s.yaml:14:50: for applies to stop, kill, pause and down; a restart is not undone`),
+		Entry("a start of a running backend", "  - {action: start, backend: col, at: 5s}\n",
+			`s.yaml:14:14: start on backend "col" at 5s finds it running; expected a start only after a stop or kill`),
+		Entry("an unpause of a stopped backend", "  - {action: stop, backend: col, at: 5s}\n  - {action: unpause, backend: col, at: 8s}\n",
+			`s.yaml:15:14: unpause on backend "col" at 8s finds it stopped; expected an unpause only after a pause`),
+		Entry("overlapping actions on one backend", "  - {action: down, backend: col, at: 5s, for: 10s}\n  - {action: restart, backend: col, at: 8s}\n",
+			`s.yaml:15:41: restart on backend "col" at 8s overlaps faults[0] (down from 5s until 15s)`),
+	)
+
+	It("keeps actions on different backends apart: they may overlap", func() {
+		_, err := scenarios.Parse("s.yaml", []byte(faulted+`faults:
+  - {action: down, backend: col, at: 5s, for: 10s}
+  - {action: kill, backend: jaeger, at: 8s, for: 2s}
+`))
+		Expect(err).NotTo(HaveOccurred())
+	})
+})
