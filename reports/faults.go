@@ -6,7 +6,7 @@ import "fmt"
 func faultLines(events []FaultEvent) []string {
 	var out []string
 	for _, f := range events {
-		line := fmt.Sprintf("%6.1fs  %-7s %s (faults[%d], scheduled at %.1fs), took %.1fs", f.StartedS, f.Action, f.Backend, f.Fault, f.AtS, f.TookS)
+		line := fmt.Sprintf("%.1fs %s %s (faults[%d], scheduled at %.1fs), took %.1fs", f.StartedS, f.Action, f.Backend, f.Fault, f.AtS, f.TookS)
 		if f.Error != "" {
 			line += ": FAILED: " + f.Error
 		}
