@@ -56,7 +56,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		return nil, fmt.Errorf("exporter %s: backend %s has no %s endpoint for %s", e.Name, b.Name, e.Protocol, sb.signal)
 	}
 	sb.cfg = generators.ExporterConfig{Protocol: e.Protocol, Compression: e.Compression, Timeout: time.Duration(e.ExportTimeout),
-		Endpoint: ep.Address, URLPath: ep.URLPath, TLS: ep.TLS, Headers: ep.Headers, External: ep.External}
+		Endpoint: ep.Address, URLPath: ep.URLPath, TLS: ep.TLS, Headers: ep.Headers, External: ep.External, Retry: retryOf(e.Retry)}
 	var err error
 	switch sb.signal {
 	case generators.Traces:
@@ -355,3 +355,18 @@ func watchEvery(s *generators.Schedule) uint64 {
 // emitters is how many goroutines build a trace stream's traces: one per core, at most 4. One goroutine tops out
 // near what one core builds (BenchmarkEmitTrace); a plain SDK loop uses every core.
 func emitters() int { return min(runtime.GOMAXPROCS(0), 4) }
+
+// retryOf is the exporter's retry block with the SDK's defaults for what it leaves out; nil without one.
+func retryOf(r *scenarios.Retry) *generators.Retry {
+	if r == nil {
+		return nil
+	}
+	or := func(d scenarios.Duration, def time.Duration) time.Duration {
+		if d > 0 {
+			return time.Duration(d)
+		}
+		return def
+	}
+	return &generators.Retry{Enabled: r.On(), InitialInterval: or(r.InitialInterval, scenarios.DefaultRetryInitialInterval),
+		MaxInterval: or(r.MaxInterval, scenarios.DefaultRetryMaxInterval), MaxElapsedTime: or(r.MaxElapsedTime, scenarios.DefaultRetryMaxElapsedTime)}
+}

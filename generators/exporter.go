@@ -32,6 +32,23 @@ type ExporterConfig struct {
 	Compression string
 	// Timeout bounds one export call, retries included.
 	Timeout time.Duration
+	// Retry, when set, is how an OTLP exporter retries a failed export; nil keeps otelbench's default for traces
+	// (after 100 ms, backing off to 1 s, for at most Timeout) and the SDK's for metrics and logs.
+	Retry *Retry
+}
+
+// Retry is an OTLP exporter's retry of failed exports, as the SDK's RetryConfig says it.
+type Retry struct {
+	Enabled                                      bool
+	InitialInterval, MaxInterval, MaxElapsedTime time.Duration
+}
+
+// traceRetry is cfg's retry for a trace exporter: Retry, or otelbench's default.
+func (cfg ExporterConfig) traceRetry() Retry {
+	if cfg.Retry != nil {
+		return *cfg.Retry
+	}
+	return Retry{Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: cfg.Timeout}
 }
 
 // measuredSpanExporter times every ExportSpans call of the SDK exporter it wraps.

@@ -3,8 +3,6 @@ package generators
 import (
 	"context"
 
-	"time"
-
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
@@ -28,9 +26,7 @@ func otlpGRPCTraces(ctx context.Context, cfg ExporterConfig, rec *Recorder) (sdk
 	opts := []otlptracegrpc.Option{
 		otlptracegrpc.WithEndpoint(cfg.Endpoint),
 		otlptracegrpc.WithTimeout(cfg.Timeout),
-		otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{
-			Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: cfg.Timeout,
-		}),
+		otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig(cfg.traceRetry())),
 		otlptracegrpc.WithDialOption(grpc.WithStatsHandler(wireCounter{rec}), grpc.WithNoProxy()),
 	}
 	if cfg.Compression == "gzip" {
@@ -54,6 +50,9 @@ func otlpGRPCMetrics(ctx context.Context, cfg MetricExporterConfig, rec *Recorde
 		otlpmetricgrpc.WithTemporalitySelector(temporality(cfg.Temporality)),
 		otlpmetricgrpc.WithDialOption(grpc.WithStatsHandler(wireCounter{rec}), grpc.WithNoProxy()),
 	}
+	if r := cfg.Retry; r != nil {
+		opts = append(opts, otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig(*r)))
+	}
 	if cfg.Compression == "gzip" {
 		opts = append(opts, otlpmetricgrpc.WithCompressor("gzip"))
 	}
@@ -73,6 +72,9 @@ func otlpGRPCLogs(ctx context.Context, cfg ExporterConfig, rec *Recorder) (sdklo
 		otlploggrpc.WithEndpoint(cfg.Endpoint),
 		otlploggrpc.WithTimeout(cfg.Timeout),
 		otlploggrpc.WithDialOption(grpc.WithStatsHandler(wireCounter{rec}), grpc.WithNoProxy()),
+	}
+	if r := cfg.Retry; r != nil {
+		opts = append(opts, otlploggrpc.WithRetry(otlploggrpc.RetryConfig(*r)))
 	}
 	if cfg.Compression == "gzip" {
 		opts = append(opts, otlploggrpc.WithCompressor("gzip"))

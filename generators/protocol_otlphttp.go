@@ -2,7 +2,6 @@ package generators
 
 import (
 	"context"
-	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
@@ -25,9 +24,7 @@ func otlpHTTPTraces(ctx context.Context, cfg ExporterConfig, rec *Recorder) (sdk
 	opts := []otlptracehttp.Option{
 		otlptracehttp.WithEndpoint(cfg.Endpoint),
 		otlptracehttp.WithTimeout(cfg.Timeout),
-		otlptracehttp.WithRetry(otlptracehttp.RetryConfig{
-			Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: cfg.Timeout,
-		}),
+		otlptracehttp.WithRetry(otlptracehttp.RetryConfig(cfg.traceRetry())),
 		otlptracehttp.WithHTTPClient(cfg.httpClient(rec, 0)),
 	}
 	if cfg.Compression == "gzip" {
@@ -52,6 +49,9 @@ func otlpHTTPMetrics(ctx context.Context, cfg MetricExporterConfig, rec *Recorde
 		otlpmetrichttp.WithTemporalitySelector(temporality(cfg.Temporality)),
 		otlpmetrichttp.WithHTTPClient(cfg.httpClient(rec, 0)),
 	}
+	if r := cfg.Retry; r != nil {
+		opts = append(opts, otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig(*r)))
+	}
 	if cfg.TLS == nil {
 		opts = append(opts, otlpmetrichttp.WithInsecure())
 	}
@@ -72,6 +72,9 @@ func otlpHTTPLogs(ctx context.Context, cfg ExporterConfig, rec *Recorder) (sdklo
 		otlploghttp.WithEndpoint(cfg.Endpoint),
 		otlploghttp.WithTimeout(cfg.Timeout),
 		otlploghttp.WithHTTPClient(cfg.httpClient(rec, 0)),
+	}
+	if r := cfg.Retry; r != nil {
+		opts = append(opts, otlploghttp.WithRetry(otlploghttp.RetryConfig(*r)))
 	}
 	if cfg.TLS == nil {
 		opts = append(opts, otlploghttp.WithInsecure())

@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -79,4 +80,34 @@ var _ = Describe("faults", func() {
 `))
 		Expect(err).NotTo(HaveOccurred())
 	})
+})
+
+var _ = Describe("an exporter's retry", func() {
+	withRetry := func(protocol, retry string) string {
+		return strings.Replace(faulted, "  - {name: grpc, protocol: otlp-grpc, backend: col}\n",
+			"  - {name: grpc, protocol: "+protocol+", backend: col, retry: "+retry+"}\n", 1)
+	}
+
+	It("takes the SDK's defaults for what it leaves out, and is a sweep axis", func() {
+		sc, err := scenarios.Parse("s.yaml", []byte(withRetry("otlp-grpc", "{initial_interval: 1s}")))
+		Expect(err).NotTo(HaveOccurred())
+		r := sc.Exporters[0].Retry
+		Expect(r.On()).To(BeTrue())
+		Expect(time.Duration(r.InitialInterval)).To(Equal(time.Second))
+		Expect(scenarios.SweepAxes).To(ContainElements("retry.enabled", "retry.initial_interval", "retry.max_interval", "retry.max_elapsed_time"))
+	})
+
+	DescribeTable("refuses what the SDK would not do, saying where",
+		func(protocol, retry, want string) {
+			Expect(errorsOf(withRetry(protocol, retry)).Error()).To(ContainSubstring(want))
+		},
+		Entry("on an exporter that does not retry", "zipkin", "{enabled: true}",
+			"retry applies to otlp-grpc and otlp-http exporters; the zipkin exporter does not retry"),
+		Entry("a zero interval", "otlp-grpc", "{initial_interval: 0s}",
+			"initial_interval 0s is out of range; expected a positive duration (the SDK's default is 5s)"),
+		Entry("a first wait longer than the longest", "otlp-grpc", "{initial_interval: 10s, max_interval: 1s}",
+			"initial_interval 10s is longer than max_interval 1s"),
+		Entry("intervals with retries off", "otlp-grpc", "{enabled: false, max_interval: 1s}",
+			"retries are off, so its intervals mean nothing"),
+	)
 })

@@ -144,7 +144,7 @@ func (sw *Sweep) ControlOn() bool { return sw.Control == nil || *sw.Control }
 
 // SweepAxes lists the exporter settings a sweep can vary.
 var SweepAxes = []string{"backend", "protocol", "batch_size", "queue_size", "batch_timeout", "export_timeout", "compression", "instances",
-	"export_interval", "temporality", "pipeline"}
+	"export_interval", "temporality", "pipeline", "retry.enabled", "retry.initial_interval", "retry.max_interval", "retry.max_elapsed_time"}
 
 // Configuration is one combination of a sweep's axes: the scenario with the swept exporter set to it.
 type Configuration struct {
@@ -266,6 +266,26 @@ func setAxis(e *Exporter, axis, v string) error {
 		e.ExportTimeout, err = dur()
 	case "export_interval":
 		e.ExportInterval, err = dur()
+	case "retry.enabled", "retry.initial_interval", "retry.max_interval", "retry.max_elapsed_time":
+		r := Retry{}
+		if e.Retry != nil {
+			r = *e.Retry
+		}
+		switch axis {
+		case "retry.enabled":
+			on, perr := strconv.ParseBool(v)
+			if perr != nil {
+				return fmt.Errorf("%s %q: expected true or false", axis, v)
+			}
+			r.Enabled = &on
+		case "retry.initial_interval":
+			r.InitialInterval, err = dur()
+		case "retry.max_interval":
+			r.MaxInterval, err = dur()
+		default:
+			r.MaxElapsedTime, err = dur()
+		}
+		e.Retry = &r
 	default:
 		return fmt.Errorf("%s is not a setting a sweep can vary; expected one of: %s", axis, strings.Join(SweepAxes, ", "))
 	}
@@ -405,7 +425,34 @@ type Exporter struct {
 	// its connection) send the workload's traces through this exporter, as replicas of an application would: one
 	// batch processor exports one batch at a time. The row counts them together. Default 1.
 	Instances int `yaml:"instances"`
+	// Retry is how an OTLP exporter retries a failed export (otlp-grpc, otlp-http). Without it, traces retry after
+	// 100 ms, backing off to 1 s, for at most export_timeout, and metrics and logs as the SDK does by default.
+	Retry *Retry `yaml:"retry"`
 }
+
+// Retry is an OTLP exporter's retry of failed exports (the SDK's RetryConfig); a key left out takes the SDK's
+// default.
+type Retry struct {
+	// Enabled turns retries on or off. Default true.
+	Enabled *bool `yaml:"enabled"`
+	// InitialInterval is the first wait after a failure. Default 5s (the SDK's).
+	InitialInterval Duration `yaml:"initial_interval"`
+	// MaxInterval caps the exponential backoff between attempts. Default 30s (the SDK's).
+	MaxInterval Duration `yaml:"max_interval"`
+	// MaxElapsedTime is how long an export is retried in all before its items are given up. Default 1m (the
+	// SDK's).
+	MaxElapsedTime Duration `yaml:"max_elapsed_time"`
+}
+
+// The SDK's retry defaults (go.opentelemetry.io/otel/exporters/otlp/.../retry.DefaultConfig).
+const (
+	DefaultRetryInitialInterval = 5 * time.Second
+	DefaultRetryMaxInterval     = 30 * time.Second
+	DefaultRetryMaxElapsedTime  = time.Minute
+)
+
+// On reports whether retries are on (the default).
+func (r *Retry) On() bool { return r.Enabled == nil || *r.Enabled }
 
 // Workload is a stream of generated telemetry. Each exporter it names receives the full rate independently.
 type Workload struct {

@@ -302,6 +302,7 @@ func (sc *Scenario) validate(v *validator) {
 		if e.Instances < 0 || e.Instances > 64 || (e.Instances == 0 && v.has(p+".instances")) {
 			v.at(p+".instances", "instances %d is out of range; expected 1 to 64 SDK pipelines", e.Instances)
 		}
+		validateRetry(v, p+".retry", e, proto, known)
 	}
 
 	workloadNames := map[string]bool{}
@@ -1087,3 +1088,31 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func valueOf(sc *Scenario) reflect.Value { return reflect.ValueOf(sc).Elem() }
+
+// validateRetry checks an exporter's retry block: OTLP exporters only, positive durations, a backoff that starts
+// no later than it is capped.
+func validateRetry(v *validator, p string, e Exporter, proto *generators.Protocol, known bool) {
+	r := e.Retry
+	if r == nil {
+		return
+	}
+	if known && !proto.IsOTLP() {
+		v.at(p, "retry applies to %s exporters; the %s exporter does not retry; expected no retry here", strings.Join(protocolsWhere(func(p *generators.Protocol) bool { return p.IsOTLP() }), " and "), e.Protocol)
+		return
+	}
+	for _, d := range []struct {
+		key string
+		val Duration
+		def time.Duration
+	}{{"initial_interval", r.InitialInterval, DefaultRetryInitialInterval}, {"max_interval", r.MaxInterval, DefaultRetryMaxInterval}, {"max_elapsed_time", r.MaxElapsedTime, DefaultRetryMaxElapsedTime}} {
+		if d.val < 0 || (d.val == 0 && v.has(p+"."+d.key)) {
+			v.at(p+"."+d.key, "%s %s is out of range; expected a positive duration (the SDK's default is %s)", d.key, d.val, Duration(d.def))
+		}
+	}
+	if r.InitialInterval > 0 && r.MaxInterval > 0 && r.InitialInterval > r.MaxInterval {
+		v.at(p+".initial_interval", "initial_interval %s is longer than max_interval %s; expected the first wait at most the longest", r.InitialInterval, r.MaxInterval)
+	}
+	if !r.On() && (r.InitialInterval != 0 || r.MaxInterval != 0 || r.MaxElapsedTime != 0) {
+		v.at(p+".enabled", "retries are off, so its intervals mean nothing; expected enabled: true, or no intervals")
+	}
+}

@@ -36,6 +36,31 @@ var _ = Describe("faults on a schedule", Label("docker", "e2e"), func() {
 		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
 	}, SpecTimeout(3*time.Minute))
 
+	It("stops the collector for 3 s: an exporter retrying long enough delivers every record, one without retry loses what it sent meanwhile, by cause", func(ctx SpecContext) {
+		out, id := GinkgoT().TempDir(), runID("fault-down")
+		rep := failedWith(ctx, otelbench("run", "../../scenarios/faults-collector-down.yaml", "--out", out, "--run-id", id), out)
+		Expect(rep.Faults).To(HaveLen(2))
+		Expect([]string{rep.Faults[0].Action, rep.Faults[1].Action}).To(Equal([]string{"stop", "start"}))
+		Expect(rep.Faults[1].StartedS - rep.Faults[0].StartedS).To(BeNumerically("~", 3, 0.5))
+		Expect(rep.Exporters).To(HaveLen(3))
+		sdk, fast, off := rep.Exporters[0], rep.Exporters[1], rep.Exporters[2]
+		Expect([]string{sdk.Name, fast.Name, off.Name}).To(Equal([]string{"sdk-retry", "fast-retry", "no-retry"}))
+		Expect(fast.Passed).To(BeTrue(), "causes: %v", fast.Causes)
+		Expect(fast.Verified).To(Equal(fast.Sent), "retried until the collector was back: every record read back from its files")
+		Expect(off.Passed).To(BeFalse())
+		Expect(off.Lost).To(BeNumerically(">=", 300), "at 200 records/s, at least 1.5 s of the 3 s outage")
+		Expect(off.Lost).To(BeNumerically("<=", 1600), "no more than the outage and the reconnection after it")
+		Expect(off.LostByCause).To(HaveKeyWithValue("export_failed", off.Lost), "every lost record is in an export that failed")
+		Expect(off.Verified + off.Lost).To(Equal(off.Sent))
+		// The SDK's default may or may not retry in time (its first wait is jittered around 5 s, within a 10 s
+		// export timeout): whatever it lost, it lost in exports that failed, and nothing else went missing.
+		Expect(sdk.Verified + sdk.Lost).To(Equal(sdk.Sent))
+		if sdk.Lost > 0 {
+			Expect(sdk.LostByCause).To(HaveKeyWithValue("export_failed", sdk.Lost))
+		}
+		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
+	}, SpecTimeout(3*time.Minute))
+
 	It("ends the run with a clear error and the report of what was measured when a fault cannot be carried out", func(ctx SpecContext) {
 		out, id := GinkgoT().TempDir(), runID("fault-gone")
 		scenario := writeScenario(`version: 1

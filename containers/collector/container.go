@@ -203,8 +203,10 @@ exporters:
 		}
 	}
 	if cfg.FilesDir != "" {
+		// append: a collector restarted mid-run (faults) keeps what it wrote before; the file exporter's default
+		// truncates its file when it starts.
 		for _, sig := range []string{"logs", "metrics"} {
-			fmt.Fprintf(&b, "  file/%[1]s:\n    path: %[2]s/%[1]s.jsonl\n    format: json\n    flush_interval: 100ms\n", sig, collectorFilesPath)
+			fmt.Fprintf(&b, "  file/%[1]s:\n    path: %[2]s/%[1]s.jsonl\n    format: json\n    append: true\n    flush_interval: 100ms\n", sig, collectorFilesPath)
 		}
 		logs = append(logs, "file/logs")
 		metrics = append(metrics, "file/metrics")
