@@ -46,7 +46,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		Compat     []Compatibility
 		AppCompat  []Compatibility
 		Sampling   []string
-	}{Sampling: samplingLines(r.Exporters), Resources: r.resourceLine(), R: r, Status: "passed", Rows: own, Apps: appRowsOf(apps), Throughput: throughputChart(own),
+	}{Sampling: samplingLines(r.Exporters), Resources: r.resourceLine(), R: r, Status: "passed", Rows: own, Apps: appRowsOf(apps), Throughput: throughputChart(own, faultWindows(r.Faults)),
 		Latency: latencyChart(own, func(e *Exporter) Latency { return e.ExportLatencyMs }), Outcomes: outcomeChart(own),
 		AppLatency: latencyChart(apps, func(e *Exporter) Latency { return e.App.LatencyMs }), AppOutcome: outcomeChart(apps),
 		Compat: ownCompat, AppCompat: appCompat}
@@ -99,7 +99,10 @@ figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:.4em}svg{backgro
 {{range .R.Thresholds}}<tr><td><code>{{.Expr}}</code></td><td>{{.Exporter}}</td><td>{{.Backend}}</td><td>{{.Value}}</td><td class="{{if .Passed}}PASS{{else}}FAIL{{end}}">{{if .Passed}}held{{else}}breached{{end}}</td></tr>
 {{end}}</table>{{end}}
 {{with .Resources}}<p>{{.}}</p>{{end}}
-{{if .Rows}}<figure><figcaption>Throughput over time (items exported per second, per stream)</figcaption>{{.Throughput}}</figure>
+{{if .R.Faults}}<h2>Faults</h2><table><tr><th>at s</th><th>action</th><th>backend</th><th>fault</th><th>scheduled s</th><th>took s</th><th>error</th></tr>
+{{range .R.Faults}}<tr><td>{{printf "%.1f" .StartedS}}</td><td>{{.Action}}</td><td>{{.Backend}}</td><td>{{.Fault}}</td><td>{{printf "%.1f" .AtS}}</td><td>{{printf "%.1f" .TookS}}</td><td class="{{if .Error}}FAIL{{end}}">{{.Error}}</td></tr>
+{{end}}</table>{{end}}
+{{if .Rows}}<figure><figcaption>Throughput over time (items exported per second, per stream{{if .R.Faults}}; shaded: fault windows{{end}})</figcaption>{{.Throughput}}</figure>
 <figure><figcaption>Export call latency (ms): p50, p90, p99 per row</figcaption>{{.Latency}}</figure>
 <figure><figcaption>Items by outcome: verified, and lost by cause</figcaption>{{.Outcomes}}</figure>{{end}}
 {{if .Apps}}<figure><figcaption>Applications: request latency from the schedule (ms), p50, p90, p99 per row</figcaption>{{.AppLatency}}</figure>
@@ -118,7 +121,7 @@ figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:.4em}svg{backgro
 func esc(s string) string { return template.HTMLEscapeString(s) }
 
 // throughputChart draws exported items per second over time, one line per stream.
-func throughputChart(rows []Exporter) template.HTML {
+func throughputChart(rows []Exporter, windows []faultWindow) template.HTML {
 	const w, h, pad = 760.0, 260.0, 50.0
 	type line struct {
 		name string
@@ -150,7 +153,22 @@ func throughputChart(rows []Exporter) template.HTML {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" role="img">`, w, h+20*float64(len(lines)))
+	for _, fw := range windows {
+		maxT = math.Max(maxT, fw.to)
+	}
+	for i := range windows {
+		if windows[i].to == untilEnd {
+			windows[i].to = maxT
+		}
+	}
 	axes(&b, w, h, pad, fmt.Sprintf("%.0f/s", maxV), fmt.Sprintf("%.0f s", maxT))
+	// Fault windows first, under the lines: a shaded band from the action to the backend's return.
+	for _, fw := range windows {
+		x0, x1 := pad+(w-2*pad)*fw.from/maxT, pad+(w-2*pad)*fw.to/maxT
+		fmt.Fprintf(&b, `<rect class="fault" x="%.1f" y="%.0f" width="%.1f" height="%.0f" fill="#d62728" fill-opacity="0.12"><title>%s</title></rect>`,
+			x0, pad, math.Max(x1-x0, 2), h-2*pad, esc(fw.label))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.0f" font-size="11" fill="#a00">%s</text>`, x0+2, pad-4, esc(fw.label))
+	}
 	for i, l := range lines {
 		color := palette[i%len(palette)]
 		var pts []string

@@ -1,0 +1,41 @@
+package reports_test
+
+import (
+	"bytes"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/otelbench/otelbench/reports"
+)
+
+var _ = Describe("a report with faults", func() {
+	rep := func() *reports.Report {
+		return &reports.Report{Scenario: "f", RunID: "r", Passed: true,
+			Exporters: []reports.Exporter{{Name: "push", Workload: "w", Signal: "metrics", Sent: 10, Verified: 10, Passed: true,
+				Timeseries: &reports.Timeseries{T: []float64{1, 2, 3, 4}, Emitted: []int64{1, 2, 3, 4}, Exported: []int64{1, 2, 3, 4}, Failed: []int64{0, 0, 0, 0}}}},
+			Faults: []reports.FaultEvent{
+				{Fault: 0, Backend: "prometheus", Action: "pause", AtS: 1, StartedS: 1.01, TookS: 0.02},
+				{Fault: 0, Backend: "prometheus", Action: "unpause", AtS: 3, StartedS: 3.0, TookS: 0.01},
+				{Fault: 1, Backend: "collector", Action: "stop", AtS: 3.5, StartedS: 3.5, TookS: 0.1, Error: "no such container"},
+			}}
+	}
+
+	It("says in every table format what was done when, and which action failed", func() {
+		var txt, md bytes.Buffer
+		Expect(rep().WriteText(&txt)).To(Succeed())
+		Expect(rep().WriteMarkdown(&md)).To(Succeed())
+		Expect(txt.String()).To(ContainSubstring("1.0s pause prometheus (faults[0], scheduled at 1.0s), took 0.0s"))
+		Expect(txt.String()).To(ContainSubstring("3.5s stop collector (faults[1], scheduled at 3.5s), took 0.1s: FAILED: no such container"))
+		Expect(md.String()).To(ContainSubstring("| 3.0 | unpause | prometheus | 0 | 3.0 | 0.0 |  |"))
+	})
+
+	It("shades each fault's window on the throughput chart, a stop never undone to the end of the run", func() {
+		var html bytes.Buffer
+		Expect(rep().WriteHTML(&html)).To(Succeed())
+		Expect(html.String()).To(ContainSubstring("shaded: fault windows"))
+		Expect(html.String()).To(ContainSubstring(`<title>pause prometheus</title>`))
+		Expect(html.String()).To(ContainSubstring(`<title>stop collector</title>`))
+		Expect(html.String()).To(ContainSubstring("<h2>Faults</h2>"))
+	})
+})
