@@ -130,6 +130,7 @@ func (r *run) drive(ctx context.Context) {
 		}()
 	}
 	wg.Wait()
+	r.sent = time.Now()
 	stopFaults()
 	<-faultsDone
 	close(stopSampling)

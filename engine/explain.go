@@ -33,6 +33,9 @@ type explainer struct {
 	sharing map[string]int
 	// interrupted says the run was cancelled: what failed then is not an error of otelbench's.
 	interrupted bool
+	// faults are the run's fault windows, from begin (the start of sending) until end (sending stopped).
+	faults     []reports.FaultWindow
+	begin, end time.Time
 }
 
 // errorLines are the error lines of backend name's log (read once).
@@ -53,7 +56,8 @@ func (e *explainer) errorLines(name string) []string {
 // explain gives the report its rows, source by source (streams first, then applications), each failing one with
 // its causes; it returns what went wrong in otelbench itself.
 func (r *run) explain(ctx context.Context, interrupted bool) []error {
-	e := &explainer{ctx: ctx, live: r.live, logs: map[string][]string{}, sharing: map[string]int{}, interrupted: interrupted}
+	e := &explainer{ctx: ctx, live: r.live, logs: map[string][]string{}, sharing: map[string]int{}, interrupted: interrupted,
+		faults: reports.FaultWindows(r.rep.Faults), begin: r.faults.begin, end: r.sent}
 	for _, s := range r.streams {
 		e.sharing[s.backend+"|"+s.workload.Signal]++
 	}
@@ -84,6 +88,9 @@ func (s *stream) rows(e *explainer) ([]reports.Exporter, []error) {
 			errs = append(errs, fmt.Errorf("verify %s at %s: %w", s.key, c.path, c.err))
 		}
 		row := s.row(c)
+		if len(e.faults) > 0 && s.rec != nil {
+			row.Faults = impact(s.rec.Segments(), e.faults, e.begin, e.end)
+		}
 		if !row.Passed {
 			row.Causes = s.causes(c, &row, e.live, e.errorLines, e.sharing[s.backend+"|"+s.workload.Signal] > 1)
 		}

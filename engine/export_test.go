@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"time"
+
+	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/reports"
 	"github.com/otelbench/otelbench/scenarios"
 )
@@ -15,3 +18,8 @@ func Behind(target, achieved, tolerance float64) bool { return behind(target, ac
 
 // AfterWarmup exposes a sweep's warm-up cut: the items per second a row delivered after warmup seconds.
 func AfterWarmup(e *reports.Exporter, warmup float64) float64 { return afterWarmup(e, warmup) }
+
+// Impact exposes what faults did to an exporter whose calls' outcomes are segs.
+func Impact(segs []generators.Outcomes, windows []reports.FaultWindow, begin, end time.Time) *reports.FaultImpact {
+	return impact(segs, windows, begin, end)
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/reports"
 )
 
@@ -15,6 +16,8 @@ import (
 // carried out stops the run: stop is called with the error, which the run returns with the report of what was
 // measured.
 type faults struct {
+	// begin is the start of sending, which the faults' offsets count from.
+	begin  time.Time
 	mu     sync.Mutex
 	events []reports.FaultEvent
 	err    error
@@ -22,6 +25,7 @@ type faults struct {
 
 // run carries out r's fault steps until they are done or ctx ends.
 func (f *faults) run(ctx context.Context, r *run, begin time.Time, stop context.CancelCauseFunc) {
+	f.begin = begin
 	for _, s := range r.sc.FaultSteps() {
 		t := time.NewTimer(time.Until(begin.Add(s.At)))
 		select {
@@ -64,3 +68,57 @@ func (f *faults) result() ([]reports.FaultEvent, error) {
 	defer f.mu.Unlock()
 	return f.events, f.err
 }
+
+// impact is what the faults (windows, seconds from begin) did to the exporter whose calls' outcomes are segs: per
+// fault, the calls that failed from its start until the exporter's first export that went through after it ended,
+// and how long after its end that export came. end is when the run stopped sending (a window never closed lasts
+// until then).
+func impact(segs []generators.Outcomes, windows []reports.FaultWindow, begin, end time.Time) *reports.FaultImpact {
+	out := &reports.FaultImpact{}
+	counted := map[int]bool{}
+	for _, w := range windows {
+		from, to := begin.Add(seconds(w.From)), end
+		if w.To >= 0 {
+			to = begin.Add(seconds(w.To))
+		}
+		fr := reports.FaultRecovery{Fault: w.Fault, Backend: w.Backend, Action: w.Action, FromS: w.From, ToS: w.To}
+		failed, recovered := false, false
+		for i, sg := range segs {
+			if sg.To.Before(from) {
+				continue
+			}
+			if !sg.OK {
+				failed = true
+				fr.FailedCalls += sg.Calls
+				fr.FailedItems += sg.Items
+				if !counted[i] {
+					counted[i] = true
+					out.FailedCalls += sg.Calls
+					out.FailedItems += sg.Items
+				}
+				continue
+			}
+			if sg.From.Before(to) {
+				continue // went through while the fault held, before it bit
+			}
+			if failed {
+				fr.RecoveryS = round3(sg.From.Sub(to).Seconds())
+			}
+			recovered = true
+			break
+		}
+		if failed && !recovered {
+			fr.RecoveryS = -1
+		}
+		switch {
+		case fr.RecoveryS < 0 || out.RecoveryS < 0:
+			out.RecoveryS = -1 // not recovered from one of them: the row's recovery is "never"
+		default:
+			out.RecoveryS = max(out.RecoveryS, fr.RecoveryS)
+		}
+		out.Windows = append(out.Windows, fr)
+	}
+	return out
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

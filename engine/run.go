@@ -44,7 +44,9 @@ type run struct {
 	streams []*stream
 	usage   *usageSampler
 	faults  faults
-	rep     *reports.Report
+	// sent is when every source had finished (sending and reading back).
+	sent time.Time
+	rep  *reports.Report
 }
 
 // execute runs the phases: plan, size, start, drive, verify, explain, report. Whatever happens, what start started

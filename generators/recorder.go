@@ -23,6 +23,18 @@ type Recorder struct {
 	failed      int64
 	latency     *hdrhistogram.Histogram // microseconds
 	errors      map[string]int64
+	// segments are the calls' outcomes over time: consecutive calls that all went through, or all failed, are one
+	// segment (a flip starts the next), so that what a fault did to the exporter can be read after the run.
+	segments []Outcomes
+}
+
+// Outcomes is a run of consecutive export calls with the same outcome: From is when the first of them ended and To
+// the last; Calls and Items count them.
+type Outcomes struct {
+	From, To time.Time
+	OK       bool
+	Calls    int64
+	Items    int64
 }
 
 // Latency histograms hold 1 µs to 10 min at 3 significant digits: exact enough for p99 of a fast local call and
@@ -57,6 +69,13 @@ func (r *Recorder) Record(items int, d time.Duration, err error) {
 	defer r.mu.Unlock()
 	r.calls++
 	_ = r.latency.RecordValue(clampMicros(d))
+	now, ok := time.Now(), err == nil
+	if n := len(r.segments); n > 0 && r.segments[n-1].OK == ok {
+		s := &r.segments[n-1]
+		s.To, s.Calls, s.Items = now, s.Calls+1, s.Items+int64(items)
+	} else {
+		r.segments = append(r.segments, Outcomes{From: now, To: now, OK: ok, Calls: 1, Items: int64(items)})
+	}
 	if err != nil {
 		r.failedCalls++
 		r.failed += int64(items)
@@ -68,6 +87,13 @@ func (r *Recorder) Record(items int, d time.Duration, err error) {
 		return
 	}
 	r.exported += int64(items)
+}
+
+// Segments are the outcomes of the calls so far, in order (see Outcomes).
+func (r *Recorder) Segments() []Outcomes {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Outcomes(nil), r.segments...)
 }
 
 // AddBytes counts n bytes put on the wire (request bodies after compression).

@@ -308,6 +308,9 @@ type Exporter struct {
 	// full or still held it at shutdown), export_failed (in an export call that failed, after retries), and
 	// never_readable (the backend acknowledged it, or it went through a collector, and it was never found).
 	LostByCause map[string]int64 `json:"lost_by_cause,omitempty"`
+	// Faults is what the run's faults did to this row's exporter (rows of otelbench's own exporters, in a run with
+	// faults).
+	Faults *FaultImpact `json:"faults,omitempty"`
 	// Timeseries is the stream's counters second by second while it sent and flushed (cumulative).
 	Timeseries *Timeseries `json:"timeseries,omitempty"`
 	// Instances, for an exporter with instances > 1, is the export side of each of its SDK pipelines; the row's

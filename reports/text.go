@@ -50,6 +50,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		for _, l := range lines {
 			fmt.Fprintf(&b, "  %s\n", clipTo(l, maxText-2))
 		}
+		for _, l := range impactLines(r.Exporters) {
+			fmt.Fprintf(&b, "  %s\n", clipTo(l, maxText-2))
+		}
 		b.WriteString("\n")
 	}
 	if len(r.Compatibility) > 0 {

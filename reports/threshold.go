@@ -57,6 +57,16 @@ func (e *Exporter) Metric(m string) float64 {
 	case "bytes_per_item":
 		return e.BytesPerItem
 	}
+	if f := e.Faults; f != nil {
+		switch m {
+		case "recovery_s":
+			return f.RecoveryS
+		case "failed_calls_during_faults":
+			return float64(f.FailedCalls)
+		case "failed_items_during_faults":
+			return float64(f.FailedItems)
+		}
+	}
 	if sm := e.Sampling; sm != nil {
 		switch m {
 		case "sampled_ratio":

@@ -52,6 +52,10 @@ var _ = Describe("faults on a schedule", Label("docker", "e2e"), func() {
 		Expect(off.Lost).To(BeNumerically("<=", 1600), "no more than the outage and the reconnection after it")
 		Expect(off.LostByCause).To(HaveKeyWithValue("export_failed", off.Lost), "every lost record is in an export that failed")
 		Expect(off.Verified + off.Lost).To(Equal(off.Sent))
+		Expect(off.Faults).NotTo(BeNil())
+		Expect(off.Faults.FailedItems).To(Equal(off.Lost), "every record it lost was in a call that failed during the fault or before it recovered")
+		Expect(off.Faults.RecoveryS).To(BeNumerically(">=", 0), "it recovered before the run ended")
+		Expect(fast.Faults.FailedCalls).To(BeZero(), "its retries are inside its calls: none failed")
 		// The SDK's default may or may not retry in time (its first wait is jittered around 5 s, within a 10 s
 		// export timeout): whatever it lost, it lost in exports that failed, and nothing else went missing.
 		Expect(sdk.Verified + sdk.Lost).To(Equal(sdk.Sent))

@@ -57,11 +57,14 @@ var Metrics = map[string]string{
 	"export_latency": "export call duration (with p50, p90, p99, max)", "visibility_latency": "emit-to-queryable (with p50, p99, max)",
 	"requests": "an app's requests sent", "answered": "an app's requests answered", "http_failed": "an app's requests with no answer",
 	"http_unexpected_status": "an app's answers of a status not expected", "not_sent": "an app's requests not sent (max_in_flight)",
-	"http_latency":           "an app's request latency from its due time (with p50, p90, p99, max)",
-	"sampled_ratio":          "share of requests (or traces) whose trace was kept (rows with sampling only)",
-	"expected_sampled_ratio": "the share the sampler should keep (rows with sampling only)",
-	"not_sampled":            "requests (or traces) the sampler dropped as expected (rows with sampling only)",
-	"unexpected_sampled":     "traces the sampler should have dropped that arrived (rows with sampling only)",
+	"http_latency":               "an app's request latency from its due time (with p50, p90, p99, max)",
+	"sampled_ratio":              "share of requests (or traces) whose trace was kept (rows with sampling only)",
+	"expected_sampled_ratio":     "the share the sampler should keep (rows with sampling only)",
+	"not_sampled":                "requests (or traces) the sampler dropped as expected (rows with sampling only)",
+	"unexpected_sampled":         "traces the sampler should have dropped that arrived (rows with sampling only)",
+	"recovery_s":                 "seconds from a fault's end to the exporter's first export that went through after failing (the longest over the faults; -1: never; 0 without faults)",
+	"failed_calls_during_faults": "export calls that failed from a fault's start to the exporter's recovery",
+	"failed_items_during_faults": "items in those calls",
 }
 
 // SamplingMetrics are the metrics only a traces row with sampling has: a threshold naming one applies to those

@@ -14,7 +14,7 @@ func (r row) Metric(name string) float64       { return r[name] }
 func (r row) Percentile(fn, of string) float64 { return r[fn+"("+of+")"] }
 
 var _ = Describe("The threshold language", func() {
-	r := row{"lost": 10, "sent": 1000, "p99(export_latency)": 48, "sampled_ratio": 0.49}
+	r := row{"lost": 10, "sent": 1000, "p99(export_latency)": 48, "sampled_ratio": 0.49, "recovery_s": 2.5}
 
 	DescribeTable("evaluates a row's numbers by name",
 		func(src string, want float64, holds, sampling bool) {
@@ -29,6 +29,7 @@ var _ = Describe("The threshold language", func() {
 		Entry("a share", "lost / sent < 0.02", 0.01, true, false),
 		Entry("a percentile against a duration, in milliseconds", "p99(export_latency) < 50ms", 48.0, true, false),
 		Entry("a metric of rows with sampling, between bounds", "sampled_ratio between 0.45 and 0.55", 0.49, true, true),
+		Entry("a metric of runs with faults", "recovery_s < 3", 2.5, true, false),
 	)
 
 	DescribeTable("refuses what it cannot evaluate, saying where and what is expected",
