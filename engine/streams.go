@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -361,12 +362,8 @@ func retryOf(r *scenarios.Retry) *generators.Retry {
 	if r == nil {
 		return nil
 	}
-	or := func(d scenarios.Duration, def time.Duration) time.Duration {
-		if d > 0 {
-			return time.Duration(d)
-		}
-		return def
-	}
-	return &generators.Retry{Enabled: r.On(), InitialInterval: or(r.InitialInterval, scenarios.DefaultRetryInitialInterval),
-		MaxInterval: or(r.MaxInterval, scenarios.DefaultRetryMaxInterval), MaxElapsedTime: or(r.MaxElapsedTime, scenarios.DefaultRetryMaxElapsedTime)}
+	return &generators.Retry{Enabled: r.On(),
+		InitialInterval: cmp.Or(time.Duration(r.InitialInterval), scenarios.DefaultRetryInitialInterval),
+		MaxInterval:     cmp.Or(time.Duration(r.MaxInterval), scenarios.DefaultRetryMaxInterval),
+		MaxElapsedTime:  cmp.Or(time.Duration(r.MaxElapsedTime), scenarios.DefaultRetryMaxElapsedTime)}
 }

@@ -69,33 +69,41 @@ func (p *Protocol) Carries(signal Signal) bool { return slices.Contains(p.Signal
 // IsOTLP reports whether an SDK can be pointed at it with OTEL_EXPORTER_OTLP_PROTOCOL.
 func (p *Protocol) IsOTLP() bool { return p.OTLPEnv != "" }
 
-// pusher is protocol name's exporter builder for signal, or an error that says which protocols push it.
-func pusher[F any](name string, signal Signal, of func(*Protocol) F, isNil func(F) bool) (F, error) {
-	var zero F
-	if p, ok := LookupProtocol(name); ok && !isNil(of(p)) {
-		return of(p), nil
+// pushes reports whether the protocol builds an exporter that pushes signal.
+func (p *Protocol) pushes(signal Signal) bool {
+	switch signal {
+	case Traces:
+		return p.Traces != nil
+	case Metrics:
+		return p.Metrics != nil
+	case Logs:
+		return p.Logs != nil
+	}
+	return false
+}
+
+// pusher is protocol name when it pushes signal, or an error that says which protocols do.
+func pusher(name string, signal Signal) (*Protocol, error) {
+	if p, ok := LookupProtocol(name); ok && p.pushes(signal) {
+		return p, nil
 	}
 	var which []string
 	for i := range protocols {
-		if !isNil(of(&protocols[i])) {
+		if protocols[i].pushes(signal) {
 			which = append(which, protocols[i].Name)
 		}
 	}
-	return zero, fmt.Errorf("protocol %q cannot push %s; expected %s", name, signal, strings.Join(which, ", "))
+	return nil, fmt.Errorf("protocol %q cannot push %s; expected %s", name, signal, strings.Join(which, ", "))
 }
 
 // NewTraceExporter builds the SDK's span exporter of cfg.Protocol, wrapped so that rec sees every export call and
 // the bytes it puts on the wire. The SDK's own retry stays on (as users run it), bounded by cfg.Timeout.
 func NewTraceExporter(ctx context.Context, cfg ExporterConfig, rec *Recorder) (sdktrace.SpanExporter, error) {
-	build, err := pusher(cfg.Protocol, Traces, func(p *Protocol) func(context.Context, ExporterConfig, *Recorder) (sdktrace.SpanExporter, error) {
-		return p.Traces
-	}, func(f func(context.Context, ExporterConfig, *Recorder) (sdktrace.SpanExporter, error)) bool {
-		return f == nil
-	})
+	p, err := pusher(cfg.Protocol, Traces)
 	if err != nil {
 		return nil, err
 	}
-	exp, err := build(ctx, cfg.withEnv(Traces), rec)
+	exp, err := p.Traces(ctx, cfg.withEnv(Traces), rec)
 	if err != nil {
 		return nil, fmt.Errorf("create %s trace exporter: %w", cfg.Protocol, err)
 	}
@@ -105,16 +113,12 @@ func NewTraceExporter(ctx context.Context, cfg ExporterConfig, rec *Recorder) (s
 // NewMetricExporter builds the SDK's push metrics exporter of cfg.Protocol, measured by rec (items are data
 // points).
 func NewMetricExporter(ctx context.Context, cfg MetricExporterConfig, rec *Recorder) (sdkmetric.Exporter, error) {
-	build, err := pusher(cfg.Protocol, Metrics, func(p *Protocol) func(context.Context, MetricExporterConfig, *Recorder) (sdkmetric.Exporter, error) {
-		return p.Metrics
-	}, func(f func(context.Context, MetricExporterConfig, *Recorder) (sdkmetric.Exporter, error)) bool {
-		return f == nil
-	})
+	p, err := pusher(cfg.Protocol, Metrics)
 	if err != nil {
 		return nil, err
 	}
 	cfg.ExporterConfig = cfg.ExporterConfig.withEnv(Metrics)
-	exp, err := build(ctx, cfg, rec)
+	exp, err := p.Metrics(ctx, cfg, rec)
 	if err != nil {
 		return nil, fmt.Errorf("create %s metric exporter: %w", cfg.Protocol, err)
 	}
@@ -123,15 +127,11 @@ func NewMetricExporter(ctx context.Context, cfg MetricExporterConfig, rec *Recor
 
 // NewLogExporter builds the SDK's log exporter of cfg.Protocol, measured by rec.
 func NewLogExporter(ctx context.Context, cfg ExporterConfig, rec *Recorder) (sdklog.Exporter, error) {
-	build, err := pusher(cfg.Protocol, Logs, func(p *Protocol) func(context.Context, ExporterConfig, *Recorder) (sdklog.Exporter, error) {
-		return p.Logs
-	}, func(f func(context.Context, ExporterConfig, *Recorder) (sdklog.Exporter, error)) bool {
-		return f == nil
-	})
+	p, err := pusher(cfg.Protocol, Logs)
 	if err != nil {
 		return nil, err
 	}
-	exp, err := build(ctx, cfg.withEnv(Logs), rec)
+	exp, err := p.Logs(ctx, cfg.withEnv(Logs), rec)
 	if err != nil {
 		return nil, fmt.Errorf("create %s log exporter: %w", cfg.Protocol, err)
 	}

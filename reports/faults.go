@@ -35,38 +35,6 @@ func impactLines(rows []Exporter) []string {
 	return out
 }
 
-// faultWindow is a span of the run, in seconds from the start of sending, during which a fault held: from its
-// action to its undoing (start, unpause) being done, or for a fault undone by itself (restart) or never, the time
-// the action took.
-type faultWindow struct {
-	fault           int
-	backend, action string
-	from, to        float64
-	label           string
-}
-
-// untilEnd marks a window that lasted to the end of the run (a backend stopped and never started again).
-const untilEnd = -1
-
-// faultWindows pairs each fault's actions into a window.
-func faultWindows(events []FaultEvent) []faultWindow {
-	var out []faultWindow
-	open := map[int]int{} // fault -> index in out of its window awaiting an undo
-	for _, f := range events {
-		if i, ok := open[f.Fault]; ok && (f.Action == "start" || f.Action == "unpause") {
-			out[i].to = f.StartedS + f.TookS
-			delete(open, f.Fault)
-			continue
-		}
-		out = append(out, faultWindow{fault: f.Fault, backend: f.Backend, action: f.Action, from: f.StartedS, to: f.StartedS + f.TookS, label: f.Action + " " + f.Backend})
-		if f.Action == "stop" || f.Action == "kill" || f.Action == "pause" {
-			open[f.Fault] = len(out) - 1
-			out[len(out)-1].to = untilEnd // until its undoing, if one comes
-		}
-	}
-	return out
-}
-
 // FaultImpact is what a run's faults did to one exporter: its export calls that failed from the start of a fault to
 // the exporter's recovery, and how long after each fault ended (the backend back: started, unpaused) its first
 // export went through again.
@@ -97,19 +65,36 @@ type FaultRecovery struct {
 	RecoveryS   float64 `json:"recovery_s"`
 }
 
-// FaultWindow is when one fault held, in seconds from the start of sending.
+// FaultWindow is when one fault held, in seconds from the start of sending: from its action to its undoing being
+// done (start, unpause), or the time an action that undoes itself took (restart); To is UntilEnd for a stop never
+// undone.
 type FaultWindow struct {
 	Fault           int
 	Backend, Action string
 	From, To        float64
 }
 
-// FaultWindows pairs the timeline's actions into one window per fault: from its action to its undoing being done
-// (start, unpause), or the time a restart took; a stop never undone lasts to the end (To < 0).
+// UntilEnd is the To of a window that lasted to the end of the run (a backend stopped and never started again).
+const UntilEnd = -1
+
+// label names the window on a chart.
+func (w FaultWindow) label() string { return w.Action + " " + w.Backend }
+
+// FaultWindows pairs the timeline's actions into one window per fault.
 func FaultWindows(events []FaultEvent) []FaultWindow {
 	var out []FaultWindow
-	for _, w := range faultWindows(events) {
-		out = append(out, FaultWindow{Fault: w.fault, Backend: w.backend, Action: w.action, From: w.from, To: w.to})
+	open := map[int]int{} // fault -> index in out of its window awaiting an undo
+	for _, f := range events {
+		if i, ok := open[f.Fault]; ok && (f.Action == "start" || f.Action == "unpause") {
+			out[i].To = f.StartedS + f.TookS
+			delete(open, f.Fault)
+			continue
+		}
+		out = append(out, FaultWindow{Fault: f.Fault, Backend: f.Backend, Action: f.Action, From: f.StartedS, To: f.StartedS + f.TookS})
+		if f.Action == "stop" || f.Action == "kill" || f.Action == "pause" {
+			open[f.Fault] = len(out) - 1
+			out[len(out)-1].To = UntilEnd // until its undoing, if one comes
+		}
 	}
 	return out
 }

@@ -46,7 +46,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		Compat     []Compatibility
 		AppCompat  []Compatibility
 		Sampling   []string
-	}{Sampling: samplingLines(r.Exporters), Resources: r.resourceLine(), R: r, Status: "passed", Rows: own, Apps: appRowsOf(apps), Throughput: throughputChart(own, faultWindows(r.Faults)),
+	}{Sampling: samplingLines(r.Exporters), Resources: r.resourceLine(), R: r, Status: "passed", Rows: own, Apps: appRowsOf(apps), Throughput: throughputChart(own, FaultWindows(r.Faults)),
 		Latency: latencyChart(own, func(e *Exporter) Latency { return e.ExportLatencyMs }), Outcomes: outcomeChart(own),
 		AppLatency: latencyChart(apps, func(e *Exporter) Latency { return e.App.LatencyMs }), AppOutcome: outcomeChart(apps),
 		Compat: ownCompat, AppCompat: appCompat}
@@ -121,7 +121,7 @@ figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:.4em}svg{backgro
 func esc(s string) string { return template.HTMLEscapeString(s) }
 
 // throughputChart draws exported items per second over time, one line per stream.
-func throughputChart(rows []Exporter, windows []faultWindow) template.HTML {
+func throughputChart(rows []Exporter, windows []FaultWindow) template.HTML {
 	const w, h, pad = 760.0, 260.0, 50.0
 	type line struct {
 		name string
@@ -154,20 +154,19 @@ func throughputChart(rows []Exporter, windows []faultWindow) template.HTML {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" role="img">`, w, h+20*float64(len(lines)))
 	for _, fw := range windows {
-		maxT = math.Max(maxT, fw.to)
-	}
-	for i := range windows {
-		if windows[i].to == untilEnd {
-			windows[i].to = maxT
-		}
+		maxT = math.Max(maxT, fw.To)
 	}
 	axes(&b, w, h, pad, fmt.Sprintf("%.0f/s", maxV), fmt.Sprintf("%.0f s", maxT))
 	// Fault windows first, under the lines: a shaded band from the action to the backend's return.
 	for _, fw := range windows {
-		x0, x1 := pad+(w-2*pad)*fw.from/maxT, pad+(w-2*pad)*fw.to/maxT
+		to := fw.To
+		if to == UntilEnd {
+			to = maxT
+		}
+		x0, x1 := pad+(w-2*pad)*fw.From/maxT, pad+(w-2*pad)*to/maxT
 		fmt.Fprintf(&b, `<rect class="fault" x="%.1f" y="%.0f" width="%.1f" height="%.0f" fill="#d62728" fill-opacity="0.12"><title>%s</title></rect>`,
-			x0, pad, math.Max(x1-x0, 2), h-2*pad, esc(fw.label))
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.0f" font-size="11" fill="#a00">%s</text>`, x0+2, pad-4, esc(fw.label))
+			x0, pad, math.Max(x1-x0, 2), h-2*pad, esc(fw.label()))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.0f" font-size="11" fill="#a00">%s</text>`, x0+2, pad-4, esc(fw.label()))
 	}
 	for i, l := range lines {
 		color := palette[i%len(palette)]

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -125,7 +126,7 @@ func (sc *Scenario) validateFaults(v *validator) {
 		}
 		p := fmt.Sprintf("faults[%d]", s.Fault)
 		f := sc.Faults[s.Fault]
-		st := cmpOr(state[s.Backend], "running")
+		st := cmp.Or(state[s.Backend], "running")
 		if prev, busy := busyBy[s.Backend]; busy && prev != s.Fault && s.At < busyUntil[s.Backend] {
 			pf := sc.Faults[prev]
 			v.at(p+".at", "%s on backend %q at %s overlaps faults[%d] (%s from %s until %s); expected one action at a time on a backend",
@@ -171,13 +172,6 @@ func expectedState(action string) string {
 	default:
 		return "a " + action + " of a running or paused backend"
 	}
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // faultable lists the backends faults may act on: those otelbench starts as containers.

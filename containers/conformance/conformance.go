@@ -128,6 +128,13 @@ func Connected(kind containers.Kind) (start func(ctx context.Context) (container
 	return start, stop
 }
 
+// form is one way a kind is run against the contract: started by otelbench, or reached as external.
+type form struct {
+	name  string
+	start func(ctx context.Context) (containers.Live, error)
+	stop  func(ctx context.Context) error
+}
+
 // Kinds registers, for every kind, the contract of each signal its description says it gives back, sent with the
 // first protocol it receives the signal with: as otelbench starts it, and in its external form (Connected) when it
 // has one. A kind read back by count (CountsOnly) runs Counts; every backend must say when it stops answering,
@@ -135,18 +142,10 @@ func Connected(kind containers.Kind) (start func(ctx context.Context) (container
 func Kinds(kinds []containers.Kind) {
 	for _, kind := range kinds {
 		d := kind.Describe()
-		forms := []struct {
-			name  string
-			start func(ctx context.Context) (containers.Live, error)
-			stop  func(ctx context.Context) error
-		}{{name: "started", start: Started(kind)}}
+		forms := []form{{name: "started", start: Started(kind)}}
 		if len(d.ExternalKeys) > 0 {
 			start, stop := Connected(kind)
-			forms = append(forms, struct {
-				name  string
-				start func(ctx context.Context) (containers.Live, error)
-				stop  func(ctx context.Context) error
-			}{"external", start, stop})
+			forms = append(forms, form{"external", start, stop})
 		}
 		Describe(d.Type, func() {
 			for _, form := range forms {
