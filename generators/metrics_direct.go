@@ -51,7 +51,8 @@ type directMetrics struct {
 	series []*directSeries // by (generation·Series + series)·kinds + kind
 	order  []int           // series indexes in the order first measured: the order of every export
 	res    metricdata.ResourceMetrics
-	last   time.Time
+	last   time.Time // when the last collection was taken
+	dirty  bool      // a measurement was recorded since
 }
 
 func newDirectMetrics(cfg MetricStreamConfig) *directMetrics {
@@ -65,6 +66,7 @@ func newDirectMetrics(cfg MetricStreamConfig) *directMetrics {
 // record adds measurement k, taken at now.
 func (d *directMetrics) record(k uint64, now time.Time) {
 	kind, gen, s, value := d.cfg.Plan.at(k)
+	d.dirty = true
 	nk := len(d.cfg.Plan.Kinds)
 	i := (int(gen)*max(d.cfg.Plan.Series, 1)+int(s))*nk + kind
 	ser := d.series[i]
@@ -178,7 +180,7 @@ func (d *directMetrics) collect(now time.Time) *metricdata.ResourceMetrics {
 		}
 		metrics[kind] = m
 	}
-	d.last = now
+	d.last, d.dirty = now, false
 	return &metricdata.ResourceMetrics{
 		Resource:     d.res.Resource,
 		ScopeMetrics: []metricdata.ScopeMetrics{{Scope: instrumentation.Scope{Name: scopeName}, Metrics: metrics}},
@@ -219,7 +221,15 @@ func (s *MetricStream) runDirect(ctx context.Context) error {
 		}
 	})
 	s.finishStats(k)
-	if k > 0 {
+	// The last collection carries the final state. A schedule of whole intervals ends on a collection: when
+	// nothing was measured since, that one already holds the final state, and another would repeat it at a
+	// timestamp in the same millisecond, which a store of milliseconds (Prometheus) keeps as one sample. When
+	// something was, the final collection is taken in a later millisecond than the previous one, for the same
+	// reason.
+	if k > 0 && agg.dirty {
+		if next := agg.last.Truncate(time.Millisecond).Add(time.Millisecond); time.Now().Before(next) {
+			time.Sleep(time.Until(next))
+		}
 		collections <- agg.collect(time.Now())
 	}
 	close(collections)

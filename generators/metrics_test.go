@@ -266,13 +266,65 @@ var _ = Describe("the direct metrics pipeline", func() {
 					Expect(g.Buckets[i]).To(Equal(c), "%v bucket %d", key, i)
 				}
 			}
+			// A store of milliseconds (Prometheus) keeps two data points of a series in one millisecond as one
+			// sample: the schedule, whole intervals long, ends on a collection, and the final one must not repeat it.
+			seen := map[int64]bool{}
+			for _, rm := range mem.exports {
+				ms := exportMillis(rm)
+				Expect(seen).NotTo(HaveKey(ms), "two collections in millisecond %d", ms)
+				seen[ms] = true
+			}
 			Expect(rec.Stats().Exported).To(Equal(int64(generators.DataPoints(mem.exports[len(mem.exports)-1]))+
 				sumPoints(mem.exports[:len(mem.exports)-1])), "the recorder counts every data point exported")
 		},
 		Entry("cumulative", "cumulative"),
 		Entry("delta", "delta"),
 	)
+
+	It("ends a schedule that ends on a collection without a second one in the same millisecond", func(ctx SpecContext) {
+		// A slot every 10 ms and a collection due every 8 ms: every measurement is followed by a collection, the
+		// last one included, which then already holds the final state.
+		sched := generators.Constant(100, 300*time.Millisecond)
+		plan := generators.MetricPlan{Kinds: kinds, Series: 2, Slots: sched.Slots()}
+		mem := &memoryMetricExporter{}
+		rec := generators.NewRecorder()
+		s, err := generators.NewMetricStream(generators.MetricStreamConfig{
+			Stream: "m/direct", Workload: "m", Exporter: "direct", RunID: "r", Plan: plan, Schedule: sched, Recorder: rec,
+			Pipeline: generators.PipelineDirect, PushExporter: generators.MeasureMetricExporter(mem, rec),
+			ExportInterval: 8 * time.Millisecond, ExportTimeout: time.Second,
+		})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.Run(ctx)).To(Succeed())
+		seen := map[int64]bool{}
+		for _, rm := range mem.exports {
+			ms := exportMillis(rm)
+			Expect(seen).NotTo(HaveKey(ms), "two collections in millisecond %d", ms)
+			seen[ms] = true
+		}
+		got := map[generators.SeriesKey]seriesPoint{}
+		fold(got, mem.exports[len(mem.exports)-1])
+		Expect(got).To(HaveLen(len(kinds)*2), "the last collection holds every series")
+	})
 })
+
+// exportMillis is the millisecond of a collection's data points (one collection, one timestamp).
+func exportMillis(rm *metricdata.ResourceMetrics) int64 {
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				if len(d.DataPoints) > 0 {
+					return d.DataPoints[0].Time.UnixMilli()
+				}
+			case metricdata.Gauge[float64]:
+				if len(d.DataPoints) > 0 {
+					return d.DataPoints[0].Time.UnixMilli()
+				}
+			}
+		}
+	}
+	return -1
+}
 
 func sumPoints(rms []*metricdata.ResourceMetrics) int64 {
 	var n int64
