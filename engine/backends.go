@@ -13,6 +13,7 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/containers/all"
 	"github.com/otelbench/otelbench/scenarios"
 )
@@ -24,6 +25,8 @@ type liveBackend struct {
 	kind      containers.Kind
 	// started is true for a backend otelbench started (a container, or the console's folder).
 	started bool
+	// spec is the backend as the scenario describes it.
+	spec backend.Spec
 }
 
 // forwarder reports whether the backend forwards what it receives (a collector).
@@ -84,7 +87,7 @@ func startBackends(ctx context.Context, sc *scenarios.Scenario, p *plan, opts Op
 		if !ok {
 			return fmt.Errorf("backend %s: backend type %q is not supported", b.Name, b.Type)
 		}
-		lb := &liveBackend{name: b.Name, typ: b.Type, kind: kind}
+		lb := &liveBackend{name: b.Name, typ: b.Type, kind: kind, spec: spec}
 		if b.IsExternal() {
 			l, err := kind.Connect(ctx, spec)
 			if err != nil {

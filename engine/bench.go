@@ -348,7 +348,7 @@ func measure(r *reports.Replicate, rep *reports.Report, cpu, warmup float64) {
 		r.Verified += e.Verified
 		r.DroppedInSDK += e.DroppedInSDK
 		r.ExportFailed += e.ExportFailedItems
-		r.Lost += e.LostByCause["never_readable"] + e.Duplicated + e.Altered
+		r.Lost += e.LostByCause["dropped_by_collector"] + e.LostByCause["never_readable"] + e.Duplicated + e.Altered
 		p99, vis, bpi = max(p99, e.ExportLatencyMs.P99), max(vis, e.VisibilityLatencyMs.P99), max(bpi, e.BytesPerItem)
 		key := e.Workload + "/" + e.Name
 		if streams[key] {

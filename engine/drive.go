@@ -42,7 +42,7 @@ func (r *run) sources() []source {
 func (r *run) buildStreams(ctx context.Context) error {
 	r.streams = make([]*stream, 0, len(r.plan.streams))
 	for _, ps := range r.plan.streams {
-		s, err := newStream(ctx, ps, r.sc, r.plan, r.opts.RunID, r.live)
+		s, err := newStream(ctx, ps, r.sc, r.plan, r.opts.RunID, r.live, &r.faults)
 		if err != nil {
 			for _, started := range r.streams {
 				_ = started.abort(ctx)

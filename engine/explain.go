@@ -46,7 +46,7 @@ func (e *explainer) errorLines(name string) []string {
 	var lines []string
 	if lb := e.live[name]; lb != nil {
 		lctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
-		lines, _ = lb.ErrorLines(lctx, 200)
+		lines, _ = lb.ErrorLines(lctx, 2000) // enough for every request a collector dropped at a stop
 		cancel()
 	}
 	e.logs[name] = lines
@@ -92,7 +92,11 @@ func (s *stream) rows(e *explainer) ([]reports.Exporter, []error) {
 			row.Faults = impact(s.rec.Segments(), e.faults, e.begin, e.end)
 		}
 		if !row.Passed {
-			row.Causes = s.causes(c, &row, e.live, e.errorLines, e.sharing[s.backend+"|"+s.workload.Signal] > 1)
+			shared := e.sharing[s.backend+"|"+s.workload.Signal] > 1
+			row.Causes = s.causes(c, &row, e.live, e.errorLines, shared)
+			if origin := e.live[s.backend]; origin != nil && origin.forwarder() && !shared && row.LostByCause != nil {
+				row.AttributeLoss("dropped_by_collector", collectorDrops(origin, e.live[pathEnd(c.path)], s.workload.Signal, e.errorLines(origin.name)))
+			}
 		}
 		rows = append(rows, row)
 	}
@@ -126,10 +130,7 @@ func (s *stream) causes(c *check, row *reports.Exporter, live map[string]*liveBa
 			row.ExportFailedCalls, row.ExportCalls, row.ExportFailedItems, what, n, msg)
 	}
 	origin := live[s.backend]
-	end := c.path
-	if i := strings.LastIndex(end, "->"); i >= 0 {
-		end = end[i+2:]
-	}
+	end := pathEnd(c.path)
 	if origin != nil && origin.forwarder() {
 		out = append(out, collectorCauses(origin, live[end], s.workload.Signal, c.witness, errorLines(origin.name), shared)...)
 	}
@@ -169,6 +170,10 @@ func collectorCauses(col, downstream *liveBackend, signal string, witness map[st
 		add("collector %q refused %s %s%s", col.name, count(refused), word, errorOf(logLines, "otlp"))
 	}
 	exporter := collectorExporter(col, downstream, signal)
+	if items, times := shutdownDrops(col, logLines, exporter); items > 0 {
+		add("collector %q dropped %s %s bound for %s from its sending queue when it shut down (%d× \"interrupted due to shutdown\" in its log): a queue in memory does not outlive a stop or restart; sending_queue: {persistent: true} keeps it on disk",
+			col.name, count(float64(items)), word, cmp.Or(nameOf(downstream), exporter), times)
+	}
 	for _, k := range slices.Sorted(maps.Keys(witness)) {
 		name, ok := componentOf(k, "otelcol_exporter_send_failed_"+word)
 		if !ok || witness[k] == 0 || (exporter != "" && name != exporter) {
@@ -226,6 +231,45 @@ func nameOf(b *liveBackend) string {
 		return ""
 	}
 	return b.name
+}
+
+// droppedItems is the dropped_items field of a collector's "Dropping data." log line.
+var droppedItems = regexp.MustCompile(`"dropped_items":\s*(\d+)`)
+
+// shutdownDrops adds up what a collector's exporter (any, for "") dropped from its sending queue because the
+// collector was shutting down: the exporter helper logs "Exporting failed. Dropping data." with the error
+// "interrupted due to shutdown" for each request a queue in memory gave up at a stop. The counters that would say
+// so die with the process; the container's log outlives its restarts.
+func shutdownDrops(col *liveBackend, lines []string, exporter string) (items int64, times int) {
+	if q := col.spec.Queue; q != nil && q.Persistent {
+		return 0, 0 // its exporter logs "Dropping data." at a stop for what the persistent queue keeps for after the start
+	}
+	for _, line := range lines {
+		if !strings.Contains(line, "Dropping data.") || !strings.Contains(line, "interrupted due to shutdown") ||
+			exporter != "" && !strings.Contains(line, exporter) {
+			continue
+		}
+		if m := droppedItems.FindStringSubmatch(line); m != nil {
+			n, _ := strconv.ParseInt(m[1], 10, 64)
+			items += n
+			times++
+		}
+	}
+	return items, times
+}
+
+// collectorDrops is what collector col said it dropped of signal on its way to downstream (see shutdownDrops).
+func collectorDrops(col, downstream *liveBackend, signal string, logLines []string) int64 {
+	items, _ := shutdownDrops(col, logLines, collectorExporter(col, downstream, signal))
+	return items
+}
+
+// pathEnd is the backend a check's path ("collector->jaeger") ends in.
+func pathEnd(path string) string {
+	if i := strings.LastIndex(path, "->"); i >= 0 {
+		return path[i+2:]
+	}
+	return path
 }
 
 // componentOf splits a witness key "family{exporter=name}" of family into name.

@@ -21,6 +21,9 @@ type faults struct {
 	mu     sync.Mutex
 	events []reports.FaultEvent
 	err    error
+	// cut is, per backend a stop, restart or kill acted on, when the last of those or of the starts after them
+	// completed: a backend that keeps its store in memory erased what it had acknowledged before.
+	cut map[string]time.Time
 }
 
 // run carries out r's fault steps until they are done or ctx ends.
@@ -43,6 +46,9 @@ func (f *faults) run(ctx context.Context, r *run, begin time.Time, stop context.
 			}
 		}
 		ev.TookS = round3(time.Since(begin).Seconds() - ev.StartedS)
+		if err == nil {
+			f.acted(s.Backend, s.Action)
+		}
 		if err != nil && ctx.Err() == nil {
 			ev.Error = err.Error()
 			f.add(ev)
@@ -54,6 +60,30 @@ func (f *faults) run(ctx context.Context, r *run, begin time.Time, stop context.
 		}
 		f.add(ev)
 	}
+}
+
+// acted notes that action on backend completed now (see cut).
+func (f *faults) acted(backend, action string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch action {
+	case containers.Stop, containers.Restart, containers.Kill:
+		if f.cut == nil {
+			f.cut = map[string]time.Time{}
+		}
+		f.cut[backend] = time.Now()
+	case containers.Start:
+		if _, erasing := f.cut[backend]; erasing {
+			f.cut[backend] = time.Now()
+		}
+	}
+}
+
+// erasedBefore is when backend last came back (or went away for good) after a stop, restart or kill: zero if none.
+func (f *faults) erasedBefore(backend string) time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.cut[backend]
 }
 
 func (f *faults) add(ev reports.FaultEvent) {

@@ -351,6 +351,7 @@ func (s *stream) row(c *check) reports.Exporter {
 		Lost:                  res.Lost,
 		Duplicated:            res.Duplicated,
 		Altered:               res.Altered,
+		Erased:                res.Erased,
 		Overflowed:            res.Overflowed,
 		OverflowedSeries:      res.OverflowedSeries,
 		OverflowedSeriesCount: res.OverflowedSeriesCount,
@@ -421,7 +422,7 @@ func (s *stream) row(c *check) reports.Exporter {
 	if row.Sampling != nil {
 		row.NotSampled = st.notSampled
 	}
-	row.Passed = res.Passed() && row.Sent == res.Expected && row.Verified == row.Sent && row.DroppedInSDK == 0 && c.err == nil &&
+	row.Passed = res.Passed() && row.Sent-row.Erased == res.Expected && row.Verified == row.Sent-row.Erased && row.DroppedInSDK == 0 && c.err == nil &&
 		!behind(st.targetRate, st.achievedRate, s.rateTolerance) && (row.Sampling == nil || row.Sampling.Unexpected == 0)
 	return row
 }

@@ -35,10 +35,11 @@ type streamBuilder struct {
 	rec    *generators.Recorder
 	paths  []*scenarios.Node
 	window time.Duration
+	faults *faults
 }
 
 // newStream builds the generator, exporter and checks of one planned stream.
-func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p *plan, runID string, live map[string]*liveBackend) (*stream, error) {
+func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p *plan, runID string, live map[string]*liveBackend, f *faults) (*stream, error) {
 	e, b := ps.exporter, ps.route.To
 	lb := live[b.Name]
 	if lb == nil {
@@ -49,7 +50,7 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 	sb := &streamBuilder{ps: ps, sc: sc, p: p, runID: runID, live: live, b: b, e: e, w: ps.workload,
 		signal: generators.Signal(ps.workload.Signal), rec: generators.NewRecorder(), window: time.Duration(sc.Verify.Timeout),
 		batch: generators.Batch{Size: e.BatchSize, Queue: e.QueueSize, Timeout: time.Duration(e.BatchTimeout), ExportTimeout: time.Duration(e.ExportTimeout)},
-		paths: ps.route.Paths,
+		paths: ps.route.Paths, faults: f,
 	}
 	s.rec = sb.rec
 	ep, ok := lb.Endpoint(e.Protocol, sb.signal, ps.key)
@@ -171,15 +172,33 @@ func (sb *streamBuilder) traces(ctx context.Context, s *stream) error {
 		if reader == nil {
 			return fmt.Errorf("exporter %s: backend %s cannot give traces back", e.Name, d.Name)
 		}
+		erased := sb.erased(d)
 		s.checks = append(s.checks, &check{path: pathName(d), verifyFn: func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 			return verify.Traces(ctx, reader, verify.TraceExpectation{
 				Stream: ps.key, Workload: w.Name, Shape: shape, IDs: p.ids, Values: ps.values,
 				Emitted: ts.Emitted, Sent: s.sent, WatchEvery: watchEvery(ps.schedule), Scheduled: ts.Scheduled, Sampled: predicted,
-				Undelivered: func() int64 { st := ts.Stats(); return st.DroppedInSDK + st.Export.Failed },
+				Undelivered: func() int64 { st := ts.Stats(); return st.DroppedInSDK + st.Export.Failed }, Erased: erased,
 			}, verify.Options{Window: window, Progress: progress})
 		}})
 	}
 	return nil
+}
+
+// erased is the TraceExpectation.Erased of the check at backend d: for a backend whose memory store a fault of the
+// scenario stops, restarts or kills (Description.ForgetsOnStop), a trace is erased when a span of it was
+// acknowledged before the backend's last stop or start completed, and only then: what came after is in its new
+// store. nil for any other backend. The stream's recorder then remembers when each trace was first acknowledged.
+func (sb *streamBuilder) erased(d *scenarios.Node) func(trace.TraceID) bool {
+	if d.Description == nil || !d.Description.ForgetsOnStop || !sb.sc.Erases(d.Backend.Name) {
+		return nil
+	}
+	sb.rec.TrackAcks()
+	rec, f, name := sb.rec, sb.faults, d.Backend.Name
+	return func(tid trace.TraceID) bool {
+		cut := f.erasedBefore(name)
+		acked := rec.FirstAcked(tid)
+		return !cut.IsZero() && !acked.IsZero() && acked.Before(cut)
+	}
 }
 
 // metrics builds a metrics stream: a periodic reader and push exporter, the scrape endpoint, or the direct pipeline.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Recorder measures every export call of one exporter: how many calls, items and bytes, how long each took, and
@@ -26,6 +28,9 @@ type Recorder struct {
 	// segments are the calls' outcomes over time: consecutive calls that all went through, or all failed, are one
 	// segment (a flip starts the next), so that what a fault did to the exporter can be read after the run.
 	segments []Outcomes
+	// acked, when tracking (TrackAcks), is when each trace's first span was acknowledged: a backend that forgets
+	// on a stop erases what it acknowledged before it.
+	acked map[trace.TraceID]time.Time
 }
 
 // Outcomes is a run of consecutive export calls with the same outcome: From is when the first of them ended and To
@@ -87,6 +92,42 @@ func (r *Recorder) Record(items int, d time.Duration, err error) {
 		return
 	}
 	r.exported += int64(items)
+}
+
+// TrackAcks makes the recorder remember when each trace's first span was acknowledged (RecordAcked,
+// FirstAcked); it costs a map entry per trace, so only streams to a backend that faults stop ask for it.
+func (r *Recorder) TrackAcks() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.acked == nil {
+		r.acked = map[trace.TraceID]time.Time{}
+	}
+}
+
+// RecordAcked notes that the backend acknowledged spans now (an export call of them went through), when
+// tracking.
+func (r *Recorder) RecordAcked(spans []sdktrace.ReadOnlySpan) {
+	if r.parent != nil {
+		r.parent.RecordAcked(spans)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.acked == nil {
+		return
+	}
+	now := time.Now()
+	for _, s := range spans {
+		if tid := s.SpanContext().TraceID(); r.acked[tid].IsZero() {
+			r.acked[tid] = now
+		}
+	}
+}
+
+// FirstAcked is when a span of trace tid was first acknowledged; zero if never, or not tracking.
+func (r *Recorder) FirstAcked(tid trace.TraceID) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.acked[tid]
 }
 
 // Segments are the outcomes of the calls so far, in order (see Outcomes).

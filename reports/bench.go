@@ -483,6 +483,9 @@ func (e *Exporter) Shortfall() string {
 		}
 		parts = append(parts, msg)
 	}
+	if n := e.LostByCause["dropped_by_collector"]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d dropped by a collector", n))
+	}
 	if n := e.LostByCause["never_readable"]; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d exported but never readable", n))
 	}

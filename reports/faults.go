@@ -30,6 +30,9 @@ func impactLines(rows []Exporter) []string {
 		case f.FailedCalls > 0:
 			line += fmt.Sprintf("; its first export went through %.1fs after the fault ended", f.RecoveryS)
 		}
+		if n := rows[i].Erased; n > 0 {
+			line += fmt.Sprintf("; %d %s it had acknowledged were erased with the backend's memory store when it stopped (not expected, not lost)", n, rows[i].Unit)
+		}
 		out = append(out, line)
 	}
 	return out

@@ -233,10 +233,10 @@ func orDash(s string) string {
 	return s
 }
 
-// byCause is "3 dropped_in_sdk + 2 export_failed + 1 never_readable".
+// byCause is "3 dropped_in_sdk + 2 export_failed + 1 never_readable" (Causes, in order).
 func byCause(m map[string]int64) string {
 	var parts []string
-	for _, k := range []string{"dropped_in_sdk", "export_failed", "never_readable"} {
+	for _, k := range Causes {
 		if m[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
 		}

@@ -230,7 +230,7 @@ func outcomeChart(rows []Exporter) template.HTML {
 	const barH, gap, label = 14.0, 8.0, 300.0
 	width := 760.0
 	parts := []struct{ name, color string }{{"verified", "#009E73"}, {"altered", "#E69F00"}, {"overflowed", "#56B4E9"},
-		{"dropped_in_sdk", "#D55E00"}, {"export_failed", "#CC79A7"}, {"never_readable", "#000000"}}
+		{"dropped_in_sdk", "#D55E00"}, {"export_failed", "#CC79A7"}, {"dropped_by_collector", "#0072B2"}, {"never_readable", "#000000"}}
 	height := float64(len(rows))*(barH+gap) + 40
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" role="img">`, width, height)
@@ -238,7 +238,7 @@ func outcomeChart(rows []Exporter) template.HTML {
 	for i := range rows {
 		e := &rows[i]
 		total := float64(max(e.Sent, 1))
-		vals := []int64{e.Verified, e.Altered, e.Overflowed, e.LostByCause["dropped_in_sdk"], e.LostByCause["export_failed"], e.LostByCause["never_readable"]}
+		vals := []int64{e.Verified, e.Altered, e.Overflowed, e.LostByCause["dropped_in_sdk"], e.LostByCause["export_failed"], e.LostByCause["dropped_by_collector"], e.LostByCause["never_readable"]}
 		fmt.Fprintf(&b, `<text x="4" y="%.0f" font-size="11">%s</text>`, y+barH-3, esc(rowLabel(e)))
 		x := label
 		for k, v := range vals {

@@ -305,9 +305,14 @@ type Exporter struct {
 	// sampler of a workload with sampling.
 	Sampling *Sampling `json:"sampling,omitempty"`
 	// LostByCause splits Lost by why each item is missing, adding up to it: dropped_in_sdk (the SDK's queue was
-	// full or still held it at shutdown), export_failed (in an export call that failed, after retries), and
-	// never_readable (the backend acknowledged it, or it went through a collector, and it was never found).
+	// full or still held it at shutdown), export_failed (in an export call that failed, after retries),
+	// dropped_by_collector (a collector on the path said it dropped them: its sending queue in memory at a stop;
+	// only when no other stream shares that collector and signal), and never_readable (the backend acknowledged
+	// it, or it went through a collector, and it was never found).
 	LostByCause map[string]int64 `json:"lost_by_cause,omitempty"`
+	// Erased counts the items the backend acknowledged and then lost with its memory store when a fault stopped,
+	// restarted or killed it (Jaeger, Zipkin): they are not expected and not lost; Sent includes them.
+	Erased int64 `json:"erased,omitempty"`
 	// Faults is what the run's faults did to this row's exporter (rows of otelbench's own exporters, in a run with
 	// faults).
 	Faults *FaultImpact `json:"faults,omitempty"`
@@ -456,6 +461,21 @@ type Timeseries struct {
 	Emitted  []int64   `json:"emitted"`
 	Exported []int64   `json:"exported"`
 	Failed   []int64   `json:"failed"`
+}
+
+// Causes is the order of LostByCause's keys, from the sender to the store.
+var Causes = []string{"dropped_in_sdk", "export_failed", "dropped_by_collector", "never_readable"}
+
+// AttributeLoss moves up to n of the row's never_readable items to cause (a collector's own account of what it
+// dropped), and returns how many it moved.
+func (e *Exporter) AttributeLoss(cause string, n int64) int64 {
+	n = min(n, e.LostByCause["never_readable"])
+	if n <= 0 {
+		return 0
+	}
+	e.LostByCause[cause] += n
+	e.LostByCause["never_readable"] -= n
+	return n
 }
 
 // LostByCause splits lost items by cause: at most dropped of them were dropped in the SDK, then at most failed

@@ -56,6 +56,8 @@ func (e *Exporter) Metric(m string) float64 {
 		return float64(e.BytesSent)
 	case "bytes_per_item":
 		return e.BytesPerItem
+	case "dropped_by_collector", "never_readable":
+		return float64(e.LostByCause[m])
 	}
 	if f := e.Faults; f != nil {
 		switch m {

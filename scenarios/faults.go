@@ -80,6 +80,22 @@ func (sc *Scenario) sendingEnds() time.Duration {
 	return d
 }
 
+// erases reports whether action ends the backend's process (its memory is gone after it).
+func erases(action string) bool {
+	return action == FaultStop || action == FaultKill || action == FaultRestart || action == FaultDown
+}
+
+// Erases reports whether a fault ends backend's process (stop, kill, restart, down): a backend that keeps its
+// store in memory forgets, then, what it had stored.
+func (sc *Scenario) Erases(backend string) bool {
+	for _, f := range sc.Faults {
+		if f.Backend == backend && erases(f.Action) {
+			return true
+		}
+	}
+	return false
+}
+
 // validateFaults checks each fault on its own, then each backend's faults in time order: a backend is running
 // at the start, and every action must find it in a state it applies to, with no two actions on it at once.
 func (sc *Scenario) validateFaults(v *validator) {
@@ -98,6 +114,8 @@ func (sc *Scenario) validateFaults(v *validator) {
 			v.at(p+".backend", "backend %q is external: otelbench acts only on what it started and never touches the user's; expected one of: %s", f.Backend, strings.Join(sc.faultable(), ", "))
 		case kindOf(b) != nil && kindOf(b).NotStarted:
 			v.at(p+".backend", "a %s backend is not a container otelbench can stop; expected one of: %s", b.Type, strings.Join(sc.faultable(), ", "))
+		case kindOf(b) != nil && kindOf(b).CountsOnly && erases(f.Action):
+			v.at(p+".action", "a %s backend is read back by its process's counters, which a %s starts again from zero; expected pause (or a backend that stores what it receives)", b.Type, f.Action)
 		}
 		if !v.has(p+".at") && !v.goBuilt {
 			v.at(p, "missing at; expected the offset from the start of sending, e.g. at: 10s")

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/scenarios"
 )
 
@@ -110,4 +111,49 @@ var _ = Describe("an exporter's retry", func() {
 		Entry("intervals with retries off", "otlp-grpc", "{enabled: false, max_interval: 1s}",
 			"retries are off, so its intervals mean nothing"),
 	)
+})
+
+var _ = Describe("a collector's sending queue", func() {
+	withQueue := func(backend, queue string) string {
+		return strings.Replace(faulted, "  - {name: "+backend+", ", "  - {name: "+backend+", sending_queue: "+queue+", ", 1)
+	}
+
+	It("sizes the forwarding exporters' queue, in memory or persistent, with the collector's defaults for what it leaves out", func() {
+		sc, err := scenarios.Parse("s.yaml", []byte(withQueue("col", "{persistent: true, consumers: 2}")))
+		Expect(err).NotTo(HaveOccurred())
+		spec := sc.Spec(sc.Backend("col"))
+		Expect(spec.Queue).NotTo(BeNil())
+		Expect(*spec.Queue).To(Equal(backend.Queue{Size: scenarios.DefaultQueueSize, Consumers: 2, Persistent: true}))
+		Expect(sc.Spec(sc.Backend("jaeger")).Queue).To(BeNil())
+	})
+
+	DescribeTable("refuses a queue otelbench cannot write, saying where",
+		func(name, queue, want string) {
+			Expect(errorsOf(withQueue(name, queue)).Error()).To(ContainSubstring(want))
+		},
+		Entry("on a backend that forwards nothing", "jaeger", "{size: 10}",
+			`s.yaml:6:35: sending_queue applies to collector backends, whose forwarding exporters have one; a jaeger backend has none`),
+		Entry("on an external collector", "theirs", "{size: 10}",
+			`sending_queue applies to collector backends`),
+		Entry("a size of zero", "col", "{size: 0}",
+			`s.yaml:5:39: size 0 is not a queue size; expected a number of requests above 0 (default 100000)`),
+		Entry("negative consumers", "col", "{consumers: -1}",
+			`consumers -1 is not a number of consumers; expected 1 or more (default 10)`),
+		Entry("an unknown key", "col", "{persistant: true}",
+			`persistant`),
+	)
+
+	It("refuses a queue on a collector that forwards nothing: its file exporters have none", func() {
+		src := strings.Replace(faulted, "{name: col, type: collector, forward_to: [jaeger]}", "{name: col, type: collector, sending_queue: {size: 10}}", 1)
+		src = strings.Replace(src, "workloads:\n  - {name: w, signal: traces,", "workloads:\n  - {name: w, signal: logs,", 1)
+		Expect(errorsOf(src).Error()).To(ContainSubstring(`backend "col" forwards to nothing: the sending queue belongs to the exporters forward_to adds`))
+	})
+})
+
+var _ = Describe("faults on a sink", func() {
+	It("refuses a stop, whose restart would zero the counters the sink is read back by", func() {
+		src := faulted + "faults:\n  - {action: restart, backend: count, at: 5s}\n"
+		src = strings.Replace(src, "  - {name: stdout, type: console}\n", "  - {name: stdout, type: console}\n  - {name: count, type: sink}\n", 1)
+		Expect(errorsOf(src).Error()).To(ContainSubstring(`a sink backend is read back by its process's counters, which a restart starts again from zero; expected pause`))
+	})
 })

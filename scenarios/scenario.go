@@ -335,7 +335,29 @@ type Backend struct {
 	// tells verification what to expect of them: the traces it drops count as not_sampled, never lost. For an
 	// external collector, it says how the user's collector samples.
 	Sampling *BackendSampling `yaml:"sampling"`
+	// SendingQueue (collector only) is the sending queue of the exporters the collector forwards through
+	// (forward_to): its size, its consumers, and whether it is persistent (the file_storage extension on a
+	// directory the run owns, which outlives a restart of the collector).
+	SendingQueue *BackendQueue `yaml:"sending_queue"`
 }
+
+// BackendQueue is a collector's sending queue (exporterhelper's sending_queue).
+type BackendQueue struct {
+	// Size is how many requests (batches) it holds; default DefaultQueueSize.
+	Size int `yaml:"size"`
+	// Consumers is how many requests it sends at once (num_consumers); default DefaultQueueConsumers.
+	Consumers int `yaml:"consumers"`
+	// Persistent keeps the queue on disk (storage: file_storage): what it holds when the collector stops is sent
+	// after it starts again. Otherwise it is in memory, and what it holds at a stop is dropped.
+	Persistent bool `yaml:"persistent"`
+}
+
+// DefaultQueueSize and DefaultQueueConsumers are a sending queue's size and consumers when the scenario does not
+// set them: otelbench's size for a collector it starts (room for a burst), the collector's own consumers.
+const (
+	DefaultQueueSize      = 100000
+	DefaultQueueConsumers = 10
+)
 
 // BackendSampling is a collector's probabilistic sampler (the probabilistic_sampler processor).
 type BackendSampling struct {

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"crypto/tls"
 
 	"github.com/otelbench/otelbench/containers/backend"
@@ -29,6 +30,9 @@ func (sc *Scenario) spec(b *Backend, depth int) backend.Spec {
 		ConfigPath: sc.ConfigPath(b)}
 	if sm := b.Sampling; sm != nil && sm.Ratio != nil {
 		s.Sampling = &backend.Sampling{Percentage: *sm.Ratio * 100, Mode: sm.Mode}
+	}
+	if q := b.SendingQueue; q != nil {
+		s.Queue = &backend.Queue{Size: cmp.Or(q.Size, DefaultQueueSize), Consumers: cmp.Or(q.Consumers, DefaultQueueConsumers), Persistent: q.Persistent}
 	}
 	if b.IsExternal() {
 		e := b.External

@@ -437,6 +437,25 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 			v.oneOf(sp+".mode", "mode", s.Mode, SamplingModes)
 		}
 	}
+	if q := b.SendingQueue; q != nil || v.has(p+".sending_queue") {
+		qp := p + ".sending_queue"
+		switch {
+		case !kind.QueuesForwards:
+			v.at(qp, "sending_queue applies to %s backends, whose forwarding exporters have one; a %s backend has none; expected no sending_queue here",
+				strings.Join(backend.TypesWhere(func(d *backend.Description) bool { return d.QueuesForwards }), ", "), b.Type)
+		case b.IsExternal():
+			v.at(qp, "backend %q is external: otelbench does not write its configuration; expected no sending_queue (set it in that collector's own config)", b.Name)
+		case len(b.ForwardTo) == 0:
+			v.at(qp, "backend %q forwards to nothing: the sending queue belongs to the exporters forward_to adds (its file exporters write synchronously and have none); expected forward_to, or no sending_queue", b.Name)
+		case q != nil:
+			if q.Size < 0 || q.Size == 0 && v.has(qp+".size") {
+				v.at(qp+".size", "size %d is not a queue size; expected a number of requests above 0 (default %d)", q.Size, DefaultQueueSize)
+			}
+			if q.Consumers < 0 || q.Consumers == 0 && v.has(qp+".consumers") {
+				v.at(qp+".consumers", "consumers %d is not a number of consumers; expected 1 or more (default %d)", q.Consumers, DefaultQueueConsumers)
+			}
+		}
+	}
 	if len(b.Args) > 0 && (b.IsExternal() || unstarted) {
 		v.at(p+".args", "args are command-line arguments for a backend otelbench starts; backend %q is not started; expected no args", b.Name)
 	}

@@ -38,6 +38,10 @@ type TraceExpectation struct {
 	// Sampled, when set, predicts whether the sender's sampler kept the trace with this ID: a trace it did not is
 	// not read back, and its spans count as Result.NotSampled (never lost).
 	Sampled func(trace.TraceID) bool
+	// Erased, when set, says (once Sent is closed) whether the backend stored the trace with this ID and then lost
+	// it with its memory store at a stop or restart (faults): a trace not verified by the end whose spans it
+	// erased counts as Result.Erased, not lost, and is not expected.
+	Erased func(trace.TraceID) bool
 	// Undelivered, when set, returns how many spans the sender knows never reached the backend: dropped in the
 	// SDK, or carried by export calls that failed. It is read once Sent is closed. When every span still missing
 	// is accounted for by it, verification ends without waiting out the window: the outcome is certain.
@@ -107,6 +111,9 @@ type Result struct {
 	// those of them that arrived (and are in Expected): their share is checked against the ratio.
 	NotSampled, Unexpected, Violations int64
 	EitherTotal, EitherKept            int64
+	// Erased counts the spans of traces the backend acknowledged and then lost with its memory store at a stop or
+	// restart (TraceExpectation.Erased): not in Expected, not lost.
+	Erased int64
 }
 
 // Passed reports whether every expected span was verified and nothing was duplicated, altered or overflowed.
@@ -390,7 +397,12 @@ const maxUnwatchedBatches = 16
 // finish settles every trace still pending: what was found counts, the rest is lost.
 func (v *traceVerifier) finish() {
 	v.addUnsampled()
+	var erased int64
 	for _, p := range append(v.watched, v.queue[v.head:]...) {
+		if v.exp.Erased != nil && v.exp.Erased(p.id) {
+			erased++ // whatever of it was found is what came after the backend's restart
+			continue
+		}
 		v.settle(p)
 		if len(v.res.Problems) < maxProblems {
 			if p.last.found == 0 {
@@ -402,9 +414,10 @@ func (v *traceVerifier) finish() {
 		}
 	}
 	v.watched, v.queue, v.head, v.passEnd = nil, nil, 0, 0
-	v.res.Traces = int64(v.known) - v.notSampled
+	v.res.Traces = int64(v.known) - v.notSampled - erased
 	v.res.Expected = v.res.Traces * int64(len(v.parents))
 	v.res.NotSampled = v.notSampled * int64(len(v.parents))
+	v.res.Erased = erased * int64(len(v.parents))
 }
 
 func (v *traceVerifier) settle(p *pendingTrace) {

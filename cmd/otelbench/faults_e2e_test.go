@@ -10,6 +10,8 @@ import (
 	"github.com/onsi/gomega/gbytes"
 	"github.com/onsi/gomega/gexec"
 	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/otelbench/otelbench/reports"
 )
 
 var _ = Describe("faults on a schedule", Label("docker", "e2e"), func() {
@@ -64,6 +66,64 @@ var _ = Describe("faults on a schedule", Label("docker", "e2e"), func() {
 		}
 		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
 	}, SpecTimeout(3*time.Minute))
+
+	It("restarts two collectors while their backend is down: the persistent sending queue loses nothing, item by item; the one in memory loses what it held, and its collector says so", func(ctx SpecContext) {
+		out, id := GinkgoT().TempDir(), runID("fault-restart")
+		rep := failedWith(ctx, otelbench("run", "../../scenarios/faults-collector-restart.yaml", "--out", out, "--run-id", id), out)
+		Expect(rep.Faults).To(HaveLen(4))
+		for _, f := range rep.Faults {
+			Expect(f.Error).To(BeEmpty(), "%s %s", f.Action, f.Backend)
+		}
+		rows := map[string]reports.Exporter{}
+		for _, e := range rep.Exporters {
+			rows[e.Name+"@"+e.Backend] = e
+		}
+		Expect(rows).To(HaveLen(4))
+		for _, k := range []string{"to-memory-queue@memory-queue", "to-disk-queue@disk-queue"} {
+			Expect(rows[k].Verified).To(Equal(rows[k].Sent), "%s: the SDK retried across the restart; every record is in the collector's files", k)
+		}
+		disk := rows["to-disk-queue@disk-queue->vlogs"]
+		Expect(disk.Passed).To(BeTrue(), "causes: %v", disk.Causes)
+		Expect(disk.Sent).To(BeNumerically(">=", 3000))
+		Expect(disk.Verified).To(Equal(disk.Sent), "every record read back from VictoriaLogs")
+		Expect(disk.Lost + disk.Duplicated + disk.Altered).To(BeZero())
+
+		memory := rows["to-memory-queue@memory-queue->vlogs"]
+		Expect(memory.Passed).To(BeFalse())
+		Expect(memory.Lost).To(BeNumerically(">=", 200), "at 200 records/s, what the queue gathered in the 3 s between the backend's stop and the restart")
+		Expect(memory.Verified + memory.Lost).To(Equal(memory.Sent))
+		Expect(memory.LostByCause).To(HaveKeyWithValue("dropped_by_collector", memory.Lost), "the collector's log accounts for every lost record")
+		Expect(memory.Causes).To(ContainElement(ContainSubstring(`collector "memory-queue" dropped`)))
+		Expect(rep.Thresholds).To(HaveEach(HaveField("Passed", BeTrue())), "lost == 0 on the persistent queue, never_readable == 0 everywhere")
+		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
+	}, SpecTimeout(4*time.Minute))
+
+	It("stops Jaeger for 10 s: gRPC with retry loses least; HTTP does not retry a refused connection; what Jaeger's memory store forgot is erased, not lost", func(ctx SpecContext) {
+		out, id := GinkgoT().TempDir(), runID("fault-jaeger")
+		rep := failedWith(ctx, otelbench("run", "../../scenarios/faults-jaeger-down.yaml", "--out", out, "--run-id", id), out)
+		Expect(rep.Faults).To(HaveLen(2))
+		Expect(rep.Faults[1].StartedS - rep.Faults[0].StartedS).To(BeNumerically("~", 10, 0.5))
+		rows := map[string]reports.Exporter{}
+		for _, e := range rep.Exporters {
+			rows[e.Name] = e
+			Expect(e.Verified+e.Lost+e.Erased).To(Equal(e.Sent), "%s: every span verified, lost or erased", e.Name)
+			Expect(e.Duplicated + e.Altered).To(BeZero())
+			if e.Lost > 0 {
+				Expect(e.LostByCause["never_readable"]).To(BeZero(), "%s: every lost span was in a failed export or dropped in the SDK", e.Name)
+			}
+		}
+		grpcRetry, grpcOff, httpRetry, httpOff := rows["grpc-retry"], rows["grpc-no-retry"], rows["http-retry"], rows["http-no-retry"]
+		Expect(grpcOff.Lost).To(BeNumerically(">=", 200), "at 40 spans/s, at least half the outage")
+		Expect(grpcRetry.Lost).To(BeNumerically("<", grpcOff.Lost/2), "retrying in the export carried most of the outage")
+		Expect(grpcRetry.Verified).To(BeNumerically(">", grpcOff.Verified))
+		// otlptracehttp retries a response (429, 502, 503, 504) or a temporary network error, and a refused
+		// connection is neither: with Jaeger gone, retry on or off loses alike.
+		Expect(httpRetry.Lost).To(BeNumerically(">=", 200))
+		Expect(httpOff.Lost).To(BeNumerically(">=", 200))
+		Expect(httpRetry.LostByCause).To(HaveKeyWithValue("export_failed", httpRetry.Lost))
+		Expect(rep.Thresholds).To(HaveEach(HaveField("Passed", BeTrue())))
+		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
+	}, SpecTimeout(4*time.Minute))
 
 	It("ends the run with a clear error and the report of what was measured when a fault cannot be carried out", func(ctx SpecContext) {
 		out, id := GinkgoT().TempDir(), runID("fault-gone")

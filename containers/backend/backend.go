@@ -45,6 +45,12 @@ type Description struct {
 	TakesConfig bool
 	// SamplesTraces: it can sample the traces it forwards (sampling in the scenario, Spec.Sampling).
 	SamplesTraces bool
+	// QueuesForwards: the exporters it forwards through have a sending queue the scenario can size and make
+	// persistent (sending_queue in the scenario, Spec.Queue).
+	QueuesForwards bool
+	// ForgetsOnStop: a started one keeps what it stored in memory only, so a stop or restart (faults) erases it
+	// (Jaeger's and Zipkin's memory stores); verification then expects only what was sent after its last start.
+	ForgetsOnStop bool
 	// ExternalKeys are the keys of external it uses (otlp_grpc, otlp_http, url, files_dir, metrics_url; tls and
 	// headers go with any of them); none: it cannot be external.
 	ExternalKeys []string
@@ -105,6 +111,14 @@ type Sampling struct {
 	Mode       string
 }
 
+// Queue is the sending queue of the exporters a backend forwards through (a collector's sending_queue): Size
+// requests, drained by Consumers, kept in memory or, Persistent, in a file_storage directory the run owns, which
+// outlives a restart.
+type Queue struct {
+	Size, Consumers int
+	Persistent      bool
+}
+
 // Spec is a backend as a scenario describes it, in the terms every kind understands.
 type Spec struct {
 	Name, Type string
@@ -121,6 +135,9 @@ type Spec struct {
 	ForwardTo []Spec
 	// Sampling, when set, samples the traces it forwards (kinds whose Description says SamplesTraces).
 	Sampling *Sampling
+	// Queue, when set, is the sending queue of its forwarding exporters (kinds whose Description says
+	// QueuesForwards).
+	Queue *Queue
 	// Description is the registered description of Type (nil for a type that is not registered).
 	Description *Description
 }

@@ -44,8 +44,10 @@ func (Kind) Describe() backend.Description {
 		ReadsFiles:    true,
 		TakesConfig:   true,
 		SamplesTraces: true,
-		ExternalKeys:  []string{"otlp_grpc", "otlp_http", "files_dir", "metrics_url"},
-		Validate:      validate,
+		// sending_queue: the exporters forward_to adds, sized and made persistent (file_storage) by the scenario.
+		QueuesForwards: true,
+		ExternalKeys:   []string{"otlp_grpc", "otlp_http", "files_dir", "metrics_url"},
+		Validate:       validate,
 		// An external collector gives logs and metrics back only from the folder its file exporters write into.
 		NotBack: func(spec backend.Spec, s generators.Signal) (string, string, bool) {
 			if spec.External == nil || spec.External.FilesDir != "" || s == generators.Traces {
@@ -145,7 +147,7 @@ func ConvertsDelta(path string) bool {
 }
 
 func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live, error) {
-	cfg := Config{RunID: env.RunID, ItemBytes: env.Load.ItemBytes, Sampling: env.Spec.Sampling}
+	cfg := Config{RunID: env.RunID, ItemBytes: env.Load.ItemBytes, Sampling: env.Spec.Sampling, Queue: env.Spec.Queue}
 	if env.Spec.ConfigPath != "" {
 		data, err := os.ReadFile(env.Spec.ConfigPath)
 		if err != nil {
@@ -174,6 +176,14 @@ func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live
 		return nil, err
 	}
 	cfg.FilesDir = dir
+	if q := cfg.Queue; q != nil && q.Persistent {
+		if cfg.QueueDir, err = os.MkdirTemp(env.WorkDir, "collector-"+env.Spec.Name+"-queue-"); err != nil {
+			return nil, err
+		}
+		if err := os.Chmod(cfg.QueueDir, 0o777); err != nil {
+			return nil, err
+		}
+	}
 	c, err := Run(ctx, env.Image, cfg, env.Customizers...)
 	l.ContainerLive = containers.ContainerLive{Ctr: c}
 	if err != nil {

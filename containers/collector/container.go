@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -28,8 +29,8 @@ var Image = containers.Image{
 	Backend:  "collector",
 	Version:  "0.148.0",
 	Official: "otel/opentelemetry-collector-contrib:0.148.0",
-	Local:    "otelbench-local/collector:0.148.0-3",
-	Source:   "go.opentelemetry.io/collector/cmd/builder v0.148.0 with images/collector/manifest.yaml (otlp receiver; batch, memory_limiter, deltatocumulative, probabilistic_sampler processors; otlp, otlphttp, debug, nop, zipkin, prometheusremotewrite, file exporters; health_check, bearertokenauth extensions), static binary in a FROM scratch image",
+	Local:    "otelbench-local/collector:0.148.0-4",
+	Source:   "go.opentelemetry.io/collector/cmd/builder v0.148.0 with images/collector/manifest.yaml (otlp receiver; batch, memory_limiter, deltatocumulative, probabilistic_sampler processors; otlp, otlphttp, debug, nop, zipkin, prometheusremotewrite, file exporters; health_check, bearertokenauth, file_storage extensions), static binary in a FROM scratch image",
 	Recipe:   containers.EmbeddedRecipe(recipe),
 	Build:    buildCollector,
 }
@@ -103,6 +104,11 @@ type Config struct {
 	UserConfig []byte
 	// Sampling, when set, puts the probabilistic_sampler processor in the traces pipeline, before the batch.
 	Sampling *backend.Sampling
+	// Queue, when set, is the sending queue of every forwarding exporter (Forward): its size and consumers, and
+	// when Persistent, the file_storage extension on QueueDir, a host folder writable by any user that outlives
+	// the container's restarts.
+	Queue    *backend.Queue
+	QueueDir string
 }
 
 // Collector is a running OpenTelemetry Collector.
@@ -114,8 +120,12 @@ type Collector struct {
 
 type collectorPorts struct{ otlpGRPC, otlpHTTP, health, metrics int }
 
-// collectorFilesPath is where the file exporters write inside the container.
-const collectorFilesPath = "/otelbench/files"
+// collectorFilesPath is where the file exporters write inside the container, collectorQueuePath where a
+// persistent sending queue keeps its files.
+const (
+	collectorFilesPath = "/otelbench/files"
+	collectorQueuePath = "/otelbench/queue"
+)
 
 // Run starts image as a collector on free loopback ports and waits until its health check answers. On
 // error the partly started container, if any, is returned too so that the caller can terminate it.
@@ -142,6 +152,11 @@ func Run(ctx context.Context, image string, cfg Config, opts ...testcontainers.C
 			hc.Binds = append(hc.Binds, cfg.FilesDir+":"+collectorFilesPath)
 		}))
 	}
+	if cfg.persistent() {
+		all = append(all, testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+			hc.Binds = append(hc.Binds, cfg.QueueDir+":"+collectorQueuePath)
+		}))
+	}
 	srv, err := containers.Run(ctx, "collector", image, cfg.RunID, append(all, opts...)...)
 	if srv != nil {
 		c.DockerContainer = srv.DockerContainer
@@ -154,13 +169,20 @@ func Run(ctx context.Context, image string, cfg Config, opts ...testcontainers.C
 
 // config is the collector's configuration: OTLP in on loopback, a batch processor bounded by size
 // (ForwardBatch), and one exporter per downstream; its own metrics (otelcol_*) served on loopback for the report's
-// witness column.
+// witness column. Its log is not sampled: the log's default keeps 10 lines a message and then one in 100, and
+// a cause is read from the lines (every request an exporter drops is one).
 func (p collectorPorts) config(cfg Config) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `extensions:
   health_check:
     endpoint: %[1]s:%[4]d
-receivers:
+`, containers.Host, p.otlpGRPC, p.otlpHTTP, p.health)
+	extensions := "[health_check]"
+	if cfg.persistent() && !cfg.Sink {
+		fmt.Fprintf(&b, "  file_storage:\n    directory: %s\n", collectorQueuePath)
+		extensions = "[health_check, file_storage]"
+	}
+	fmt.Fprintf(&b, `receivers:
   otlp:
     protocols:
       grpc:
@@ -186,6 +208,14 @@ exporters:
 		traces, metrics, logs = []string{"nop"}, []string{"nop"}, []string{"nop"}
 	}
 	for _, f := range cfg.Forward {
+		if q := cfg.Queue; q != nil {
+			sq := map[string]any{"enabled": true, "queue_size": q.Size, "num_consumers": q.Consumers}
+			if q.Persistent {
+				sq["storage"] = "file_storage"
+			}
+			f.Config = maps.Clone(f.Config)
+			f.Config["sending_queue"] = sq
+		}
 		body, err := yaml.Marshal(map[string]any{f.ID: f.Config})
 		if err != nil {
 			body = []byte(fmt.Sprintf("%s: {}\n", f.ID)) // a map of strings and numbers always marshals
@@ -212,10 +242,12 @@ exporters:
 		metrics = append(metrics, "file/metrics")
 	}
 	fmt.Fprintf(&b, `service:
-  extensions: [health_check]
+  extensions: %s
   telemetry:
     logs:
       level: warn
+      sampling:
+        enabled: false
     metrics:
       level: detailed
       readers:
@@ -225,7 +257,7 @@ exporters:
                 host: %s
                 port: %d
   pipelines:
-`, containers.Host, p.metrics)
+`, extensions, containers.Host, p.metrics)
 	for _, pl := range []struct {
 		name      string
 		exporters []string
@@ -243,6 +275,11 @@ exporters:
 		fmt.Fprintf(&b, "    %s:\n      receivers: [otlp]\n      processors: %s\n      exporters: [%s]\n", pl.name, processors, strings.Join(pl.exporters, ", "))
 	}
 	return b.String()
+}
+
+// persistent reports whether the forwarding exporters' sending queue is kept in file_storage.
+func (cfg Config) persistent() bool {
+	return cfg.Queue != nil && cfg.Queue.Persistent && cfg.QueueDir != ""
 }
 
 // Kind is "collector".

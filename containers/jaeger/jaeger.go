@@ -25,6 +25,7 @@ var (
 // traces to it; retention counts traces; an external Jaeger is reached at its OTLP receivers and its query API.
 func (Kind) Describe() backend.Description {
 	return backend.Description{
+		ForgetsOnStop: true, // its memory store: a stop or restart (faults) erases what it held
 		Type:          "jaeger",
 		Receives:      map[generators.Signal][]string{generators.Traces: {generators.OTLPGRPC, generators.OTLPHTTP}},
 		GivesBack:     func(_ backend.Spec, s generators.Signal) bool { return s == generators.Traces },

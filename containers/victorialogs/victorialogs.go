@@ -80,11 +80,14 @@ func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live
 		return nil, err
 	}
 	addr := containers.HostPort(p[0])
-	opts := append([]testcontainers.ContainerCustomizer{
-		testcontainers.WithTmpfs(map[string]string{"/data": "rw,mode=1777"}),
+	data, err := containers.WithDataDir(env.WorkDir, "victorialogs-"+env.Spec.Name, "/data")
+	if err != nil {
+		return nil, err
+	}
+	opts := append(append(data,
 		testcontainers.WithCmd("-httpListenAddr="+addr, "-storageDataPath=/data", "-retentionPeriod=1d"),
 		testcontainers.WithWaitStrategyAndDeadline(time.Minute, containers.WaitHTTP(p[0], "/health")),
-	}, env.Customizers...)
+	), env.Customizers...)
 	s, err := containers.Run(ctx, "victorialogs", env.Image, env.RunID, opts...)
 	l := &live{ContainerLive: containers.ContainerLive{Ctr: s}, name: env.Spec.Name}
 	if err != nil {

@@ -26,6 +26,7 @@ var (
 // it; retention counts spans; an external Zipkin is reached at its base URL.
 func (Kind) Describe() backend.Description {
 	return backend.Description{
+		ForgetsOnStop: true, // its memory store: a stop or restart (faults) erases what it held
 		Type:          "zipkin",
 		Receives:      map[generators.Signal][]string{generators.Traces: {generators.Zipkin}},
 		GivesBack:     func(_ backend.Spec, s generators.Signal) bool { return s == generators.Traces },
