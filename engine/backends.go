@@ -13,8 +13,8 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/otelbench/otelbench/containers"
-	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/containers/all"
+	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/scenarios"
 )
 
