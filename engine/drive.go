@@ -21,6 +21,9 @@ type source interface {
 	rows(e *explainer) (rows []reports.Exporter, errs []error)
 }
 
+// heldEvery is how often what the SDKs hold is polled (stream.noteHeld).
+const heldEvery = 50 * time.Millisecond
+
 var (
 	_ source = (*stream)(nil)
 	_ source = (*appRun)(nil)
@@ -95,8 +98,16 @@ func (r *run) drive(ctx context.Context) {
 		begin := time.Now()
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
+		// What the SDKs hold is polled more often than the counters are sampled: a queue fills and drains within a
+		// second.
+		held := time.NewTicker(heldEvery)
+		defer held.Stop()
 		for {
 			select {
+			case <-held.C:
+				for _, s := range r.streams {
+					s.noteHeld()
+				}
 			case <-stopSampling:
 				for _, s := range r.streams {
 					s.sample(time.Since(begin).Seconds())

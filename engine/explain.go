@@ -90,6 +90,9 @@ func (s *stream) rows(e *explainer) ([]reports.Exporter, []error) {
 		row := s.row(c)
 		if len(e.faults) > 0 && s.rec != nil {
 			row.Faults = impact(s.rec.Segments(), e.faults, e.begin, e.end)
+			if c.lostDue != nil {
+				row.Faults.SplitLoss(c.lostDue)
+			}
 		}
 		if !row.Passed {
 			shared := e.sharing[s.backend+"|"+s.workload.Signal] > 1

@@ -188,6 +188,9 @@ type stream struct {
 	// rec measures the stream's exporter; series samples the stream's counters once a second (one goroutine).
 	rec    *generators.Recorder
 	series reports.Timeseries
+	// heldMax is the most items the SDK held at once (emitted, not yet carried by an export call), polled (see
+	// noteHeld); traces and logs only.
+	heldMax int64
 	// scrapes (pull exporters): when each scrape came and how many measurements had been emitted by then.
 	scrapesMu sync.Mutex
 	scrapes   []scrapeAt
@@ -220,6 +223,17 @@ type check struct {
 	witnessShared      bool // other streams went through the same collector: its counters are theirs too
 	// byCount: the backend is a counting sink, so the check compares counts, not items.
 	byCount bool
+	// lostDue counts the items lost by when they were due (milliseconds from the stream's start), for checks whose
+	// items are numbered (traces, logs); nil for others (metrics are judged by series).
+	lostDue map[int64]int64
+}
+
+// lost is a verify.Options.Lost noting when each lost item was due by sched.
+func (c *check) lost(sched *generators.Schedule) func(seq uint64, items int64) {
+	c.lostDue = map[int64]int64{}
+	return func(seq uint64, items int64) {
+		c.lostDue[sched.DueAt(seq).Milliseconds()] += items
+	}
 }
 
 type scrapeAt struct {
@@ -258,6 +272,15 @@ func (s *stream) scrapeCoverage(st sendStats) *reports.ScrapeCoverage {
 	c.LastAfterEndS = math.Round(last.at.Sub(st.end).Seconds()*1000) / 1000
 	c.Unseen = st.emitted - min(last.emitted, st.emitted)
 	return c
+}
+
+// noteHeld polls what the SDK holds of the stream: items emitted that no export call has carried yet (queued, or
+// in an export call in progress, or dropped). Metrics are left out: measurements and data points do not compare.
+func (s *stream) noteHeld() {
+	if s.rec == nil || s.workload.Signal == "metrics" {
+		return
+	}
+	s.heldMax = max(s.heldMax, int64(s.emitted())*s.perSlot-s.rec.Settled())
 }
 
 // sample records the stream's counters at t seconds since sending began.
@@ -417,6 +440,10 @@ func (s *stream) row(c *check) reports.Exporter {
 	}
 	if d := st.flushed.Sub(st.start).Seconds(); d > 0 {
 		row.ThroughputPerS = round(float64(st.export.Exported) / d)
+	}
+	if s.workload.Signal != "metrics" && s.rec != nil {
+		held := s.heldMax
+		row.HeldInSDKMax = &held
 	}
 	row.Sampling = s.sampling(st)
 	if row.Sampling != nil {

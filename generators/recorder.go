@@ -174,6 +174,13 @@ type Quantiles struct {
 }
 
 // Stats returns a snapshot.
+// Settled is how many items export calls have carried so far, through or failed: cheap enough to poll.
+func (r *Recorder) Settled() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.exported + r.failed
+}
+
 func (r *Recorder) Stats() ExportStats {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -28,6 +28,23 @@ var comparedMetrics = []comparedMetric{
 	{"export_latency_p99_ms", false, func(e *Exporter) float64 { return e.ExportLatencyMs.P99 }},
 	{"visibility_latency_p99_ms", false, func(e *Exporter) float64 { return e.VisibilityLatencyMs.P99 }},
 	{"bytes_per_item", false, func(e *Exporter) float64 { return e.BytesPerItem }},
+	{"dropped_by_collector", false, func(e *Exporter) float64 { return float64(e.LostByCause["dropped_by_collector"]) }},
+	// What faults did: the exporter's failures while they held, and its recovery (never: +Inf, worse than any).
+	{"failed_items_during_faults", false, func(e *Exporter) float64 {
+		if e.Faults == nil {
+			return 0
+		}
+		return float64(e.Faults.FailedItems)
+	}},
+	{"recovery_s", false, func(e *Exporter) float64 {
+		switch {
+		case e.Faults == nil:
+			return 0
+		case e.Faults.RecoveryS < 0:
+			return math.Inf(1)
+		}
+		return e.Faults.RecoveryS
+	}},
 }
 
 // Change is one metric of one row, base against new: medians over the runs on each side, the relative change,
@@ -116,8 +133,10 @@ func Compare(base, next []*Report, tolerance float64) []Change {
 			switch {
 			case c.Base == c.New:
 				c.Delta = 0
-			case c.Base == 0:
+			case c.Base == 0 || math.IsInf(c.New, 0):
 				c.Delta = math.Inf(int(math.Copysign(1, c.New)))
+			case math.IsInf(c.Base, 0):
+				c.Delta = math.Inf(-int(math.Copysign(1, c.Base))) // from never to some time: the whole way better
 			default:
 				c.Delta = (c.New - c.Base) / math.Abs(c.Base)
 			}

@@ -30,8 +30,14 @@ func impactLines(rows []Exporter) []string {
 		case f.FailedCalls > 0:
 			line += fmt.Sprintf("; its first export went through %.1fs after the fault ended", f.RecoveryS)
 		}
+		if f.LostDuring != nil && rows[i].Lost > 0 {
+			line += fmt.Sprintf("; lost %d: %d due in a fault's window (to recovery), %d outside", rows[i].Lost, *f.LostDuring, *f.LostOutside)
+		}
+		if h := rows[i].HeldInSDKMax; h != nil {
+			line += fmt.Sprintf("; the SDK held at most %d", *h)
+		}
 		if n := rows[i].Erased; n > 0 {
-			line += fmt.Sprintf("; %d %s it had acknowledged were erased with the backend's memory store when it stopped (not expected, not lost)", n, rows[i].Unit)
+			line += fmt.Sprintf("; %d %s erased with the backend's memory store (not lost)", n, rows[i].Unit)
 		}
 		out = append(out, line)
 	}
@@ -49,8 +55,36 @@ type FaultImpact struct {
 	// RecoveryS is the longest recovery over the faults: seconds from a fault's end to the exporter's first export
 	// that went through after its exports had failed; 0 when none failed.
 	RecoveryS float64 `json:"recovery_s"`
+	// LostDuring and LostOutside split the row's lost items by when each was due by the schedule: within a fault's
+	// window, from its start until the exporter recovered from it (the fault's end plus its recovery_s), or not.
+	// Rows whose items are numbered one by one only (traces, logs); nil for metrics, judged by series.
+	LostDuring  *int64 `json:"lost_during,omitempty"`
+	LostOutside *int64 `json:"lost_outside,omitempty"`
 	// Windows has one entry per fault.
 	Windows []FaultRecovery `json:"windows"`
+}
+
+// SplitLoss sets LostDuring and LostOutside from lostDue, the lost items by when they were due (milliseconds from
+// the start of sending).
+func (f *FaultImpact) SplitLoss(lostDue map[int64]int64) {
+	var during, outside int64
+	for ms, n := range lostDue {
+		at := float64(ms) / 1000
+		in := false
+		for _, w := range f.Windows {
+			to := w.ToS + max(w.RecoveryS, 0)
+			if at >= w.FromS && (w.ToS == UntilEnd || w.RecoveryS < 0 || at < to) {
+				in = true
+				break
+			}
+		}
+		if in {
+			during += n
+		} else {
+			outside += n
+		}
+	}
+	f.LostDuring, f.LostOutside = &during, &outside
 }
 
 // FaultRecovery is one fault's effect on an exporter.

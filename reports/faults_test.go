@@ -39,3 +39,24 @@ var _ = Describe("a report with faults", func() {
 		Expect(html.String()).To(ContainSubstring("<h2>Faults</h2>"))
 	})
 })
+
+var _ = DescribeTable("lost items split by when they were due: within a fault's window until the exporter recovered, or outside",
+	func(windows []reports.FaultRecovery, lostDue map[int64]int64, during, outside int64) {
+		f := &reports.FaultImpact{Windows: windows}
+		f.SplitLoss(lostDue)
+		Expect(*f.LostDuring).To(Equal(during))
+		Expect(*f.LostOutside).To(Equal(outside))
+	},
+	Entry("before, during, within the recovery, after",
+		[]reports.FaultRecovery{{FromS: 5, ToS: 8, RecoveryS: 2}},
+		map[int64]int64{4999: 1, 5000: 2, 9500: 3, 10000: 4}, int64(5), int64(5)),
+	Entry("a window never closed lasts to the end",
+		[]reports.FaultRecovery{{FromS: 5, ToS: reports.UntilEnd}},
+		map[int64]int64{1000: 1, 60000: 2}, int64(2), int64(1)),
+	Entry("an exporter that never recovered: everything after the start",
+		[]reports.FaultRecovery{{FromS: 5, ToS: 8, RecoveryS: -1}},
+		map[int64]int64{1000: 1, 30000: 2}, int64(2), int64(1)),
+	Entry("two faults", []reports.FaultRecovery{{FromS: 1, ToS: 2}, {FromS: 10, ToS: 12}},
+		map[int64]int64{1500: 1, 5000: 1, 11000: 1}, int64(2), int64(1)),
+	Entry("nothing lost", []reports.FaultRecovery{{FromS: 1, ToS: 2}}, map[int64]int64{}, int64(0), int64(0)),
+)

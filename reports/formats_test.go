@@ -153,6 +153,25 @@ var _ = Describe("Compare", func() {
 		Expect(reports.Regressions(reports.Compare(base, next, 0.05))).To(ConsistOf(ContainSubstring("throughput per s -29.9%")))
 	})
 
+	DescribeTable("compares what faults did: a longer recovery, or none at all, and more failed during them are regressions",
+		func(base, next reports.FaultImpact, want []string) {
+			withFaults := func(f reports.FaultImpact) *reports.Report {
+				r := sampleReport()
+				r.Exporters[0].Faults = &f
+				return r
+			}
+			Expect(reports.Regressions(reports.Compare([]*reports.Report{withFaults(base)}, []*reports.Report{withFaults(next)}, 0.05))).To(ConsistOf(want))
+		},
+		Entry("a slower recovery", reports.FaultImpact{RecoveryS: 2}, reports.FaultImpact{RecoveryS: 4},
+			[]string{"checkout/grpc @ jaeger recovery s +100.0%"}),
+		Entry("no recovery at all", reports.FaultImpact{RecoveryS: 2}, reports.FaultImpact{RecoveryS: -1},
+			[]string{"checkout/grpc @ jaeger recovery s +Inf%"}),
+		Entry("a recovery where there was none", reports.FaultImpact{RecoveryS: -1}, reports.FaultImpact{RecoveryS: 30}, nil),
+		Entry("more items failed during the faults", reports.FaultImpact{FailedItems: 100}, reports.FaultImpact{FailedItems: 400},
+			[]string{"checkout/grpc @ jaeger failed items during faults +300.0%"}),
+		Entry("the same", reports.FaultImpact{FailedItems: 100, RecoveryS: 1}, reports.FaultImpact{FailedItems: 100, RecoveryS: 1}, nil),
+	)
+
 	It("reads runs from report.json files and folders of them", func() {
 		dir := GinkgoT().TempDir()
 		for _, sub := range []string{"a", "b"} {

@@ -310,6 +310,11 @@ type Exporter struct {
 	// only when no other stream shares that collector and signal), and never_readable (the backend acknowledged
 	// it, or it went through a collector, and it was never found).
 	LostByCause map[string]int64 `json:"lost_by_cause,omitempty"`
+	// HeldInSDKMax (traces and logs) is the most items the SDK held at once: emitted and not yet carried by an
+	// export call (queued, in a call in progress, or dropped), polled every 50 ms, so a shorter peak can be missed.
+	// The batch processor's queue high-water mark is at most this; with dropped_in_sdk above 0 it reached
+	// queue_size.
+	HeldInSDKMax *int64 `json:"held_in_sdk_max,omitempty"`
 	// Erased counts the items the backend acknowledged and then lost with its memory store when a fault stopped,
 	// restarted or killed it (Jaeger, Zipkin): they are not expected and not lost; Sent includes them.
 	Erased int64 `json:"erased,omitempty"`

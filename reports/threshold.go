@@ -67,6 +67,16 @@ func (e *Exporter) Metric(m string) float64 {
 			return float64(f.FailedCalls)
 		case "failed_items_during_faults":
 			return float64(f.FailedItems)
+		case "lost_during_faults":
+			if f.LostDuring == nil {
+				return float64(e.Lost) // no item times (metrics): all of it, so that a gate never passes on a guess
+			}
+			return float64(*f.LostDuring)
+		case "lost_outside_faults":
+			if f.LostOutside == nil {
+				return float64(e.Lost)
+			}
+			return float64(*f.LostOutside)
 		}
 	}
 	if sm := e.Sampling; sm != nil {

@@ -54,6 +54,9 @@ func Logs(ctx context.Context, src LogSource, exp LogExpectation, opts Options) 
 			switch {
 			case c == 0:
 				res.Lost++
+				if opts.Lost != nil {
+					opts.Lost(seq, 1)
+				}
 				res.problem(fmt.Sprintf("%s: record %d not found", exp.Stream, seq))
 			case altered[seq] != "":
 				res.Altered++

@@ -57,6 +57,9 @@ type Options struct {
 	Interval time.Duration
 	// Concurrency is the number of queries in flight. Default 4.
 	Concurrency int
+	// Lost, when set, is told of every item lost, by its sequence number (a trace's with the spans of it lost, a
+	// log record's with 1), once verification ends: when each was due places the loss in time.
+	Lost func(seq uint64, items int64)
 	// Progress, when set, is called after every round with the spans verified so far and the spans expected.
 	Progress func(verified, expected int64)
 	// Settle (an application's requests) is how long reading goes on after the last arrival once nothing is
@@ -426,6 +429,9 @@ func (v *traceVerifier) settle(p *pendingTrace) {
 	v.res.Altered += int64(p.last.altered)
 	v.res.Duplicated += int64(p.last.duplicated)
 	v.res.Lost += int64(n - p.last.found)
+	if lost := n - p.last.found; lost > 0 && v.opts.Lost != nil {
+		v.opts.Lost(p.seq, int64(lost))
+	}
 	for _, c := range p.last.changes {
 		v.res.Changes[c]++
 	}

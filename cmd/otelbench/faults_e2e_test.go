@@ -116,11 +116,19 @@ var _ = Describe("faults on a schedule", Label("docker", "e2e"), func() {
 		Expect(grpcOff.Lost).To(BeNumerically(">=", 200), "at 40 spans/s, at least half the outage")
 		Expect(grpcRetry.Lost).To(BeNumerically("<", grpcOff.Lost/2), "retrying in the export carried most of the outage")
 		Expect(grpcRetry.Verified).To(BeNumerically(">", grpcOff.Verified))
+		Expect(*grpcRetry.HeldInSDKMax).To(BeNumerically(">=", 200), "its queue held the outage while its export retried")
+		Expect(*grpcRetry.HeldInSDKMax).To(BeNumerically(">", 5**grpcOff.HeldInSDKMax), "without retry, exports fail at once and nothing piles up")
 		// otlptracehttp retries a response (429, 502, 503, 504) or a temporary network error, and a refused
 		// connection is neither: with Jaeger gone, retry on or off loses alike.
 		Expect(httpRetry.Lost).To(BeNumerically(">=", 200))
 		Expect(httpOff.Lost).To(BeNumerically(">=", 200))
 		Expect(httpRetry.LostByCause).To(HaveKeyWithValue("export_failed", httpRetry.Lost))
+		for _, e := range []reports.Exporter{grpcOff, httpRetry, httpOff} {
+			f := e.Faults
+			Expect(f.LostDuring).NotTo(BeNil())
+			Expect(*f.LostDuring+*f.LostOutside).To(Equal(e.Lost), e.Name)
+			Expect(*f.LostOutside).To(BeNumerically("<=", e.Lost/10), "%s: outside the window only what was due just before the stop and exported after it", e.Name)
+		}
 		Expect(rep.Thresholds).To(HaveEach(HaveField("Passed", BeTrue())))
 		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
 	}, SpecTimeout(4*time.Minute))

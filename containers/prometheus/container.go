@@ -33,8 +33,9 @@ const OTLPPath = "/api/v1/otlp/v1/metrics"
 // ScrapeJob is the job name of the scrape targets (Config.ScrapeTargets).
 const ScrapeJob = "otelbench"
 
-// prometheusDataDir is the TSDB directory. The image is FROM scratch and has no writable directory, so a tmpfs is
-// mounted there: a run's samples live in memory and vanish with the container, which is all a benchmark needs.
+// prometheusDataDir is the TSDB directory. The image is FROM scratch and has no writable directory, so either a
+// folder of the run's is bound there (Config.WorkDir: the TSDB outlives a restart, as a volume would) or a tmpfs
+// is mounted: samples in memory, gone with the container or a restart of it.
 const prometheusDataDir = "/prometheus"
 
 // prometheusRetention bounds what the TSDB keeps. Samples stay in the in-memory head block for about two hours
@@ -51,6 +52,9 @@ type Config struct {
 	ScrapeTargets []string
 	// ScrapeInterval is how often targets are scraped (also the scrape timeout). Default 1s.
 	ScrapeInterval time.Duration
+	// WorkDir, when set, is a folder of the run's in which the TSDB gets a folder of its own (see
+	// containers.WithDataDir); otherwise the TSDB is in a tmpfs.
+	WorkDir string
 }
 
 // Prometheus is a running Prometheus 3 server with its OTLP and remote-write receivers enabled. Its methods are
@@ -80,7 +84,6 @@ func Run(ctx context.Context, image string, cfg Config, opts ...testcontainers.C
 			ContainerFilePath: configPath,
 			FileMode:          0o644,
 		}),
-		testcontainers.WithTmpfs(map[string]string{prometheusDataDir: "rw,mode=1777"}),
 		testcontainers.WithCmd(
 			"--config.file="+configPath,
 			"--web.listen-address="+containers.HostPort(pr.port),
@@ -90,6 +93,15 @@ func Run(ctx context.Context, image string, cfg Config, opts ...testcontainers.C
 			"--web.enable-remote-write-receiver",
 		),
 		testcontainers.WithWaitStrategyAndDeadline(time.Minute, containers.WaitHTTP(pr.port, "/-/ready")),
+	}
+	if cfg.WorkDir == "" {
+		all = append(all, testcontainers.WithTmpfs(map[string]string{prometheusDataDir: "rw,mode=1777"}))
+	} else {
+		data, err := containers.WithDataDir(cfg.WorkDir, "prometheus", prometheusDataDir)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, data...)
 	}
 	srv, err := containers.Run(ctx, "prometheus", image, cfg.RunID, append(all, opts...)...)
 	if srv != nil {

@@ -79,7 +79,7 @@ func HasFeature(args []string, feature string) bool {
 
 func (Kind) Start(ctx context.Context, env containers.StartEnv) (containers.Live, error) {
 	p, err := Run(ctx, env.Image, Config{
-		RunID: env.RunID, ScrapeTargets: env.Load.ScrapeTargets, ScrapeInterval: time.Second,
+		RunID: env.RunID, ScrapeTargets: env.Load.ScrapeTargets, ScrapeInterval: time.Second, WorkDir: env.WorkDir,
 	}, env.Customizers...)
 	l := &live{ContainerLive: containers.ContainerLive{Ctr: p}, name: env.Spec.Name}
 	if err != nil {

@@ -67,6 +67,8 @@ var Metrics = map[string]string{
 	"recovery_s":                 "seconds from a fault's end to the exporter's first export that went through after failing (the longest over the faults; -1: never; 0 without faults)",
 	"failed_calls_during_faults": "export calls that failed from a fault's start to the exporter's recovery",
 	"failed_items_during_faults": "items in those calls",
+	"lost_during_faults":         "lost items due during a fault or before the exporter recovered from it (traces and logs; on metrics rows, all lost)",
+	"lost_outside_faults":        "lost items due outside those windows (traces and logs; on metrics rows, all lost)",
 }
 
 // SamplingMetrics are the metrics only a traces row with sampling has: a threshold naming one applies to those
