@@ -90,8 +90,27 @@ func (s *stream) rows(e *explainer) ([]reports.Exporter, []error) {
 		row := s.row(c)
 		if len(e.faults) > 0 && s.rec != nil {
 			row.Faults = impact(s.rec.Segments(), e.faults, e.begin, e.end)
+			if s.rec.Attempts() > 0 {
+				var total int64
+				for i, w := range row.Faults.Windows {
+					to := e.end
+					if w.ToS >= 0 && w.RecoveryS >= 0 {
+						to = e.begin.Add(seconds(w.ToS + w.RecoveryS))
+					}
+					n := s.rec.RetriesBetween(e.begin.Add(seconds(w.FromS)), to)
+					row.Faults.Windows[i].Retries = &n
+					total += n
+				}
+				row.Faults.Retries = &total
+			}
 			if c.lostDue != nil {
 				row.Faults.SplitLoss(c.lostDue)
+			}
+			if c.foundDue != nil {
+				row.Faults.Readable(func(from float64) (float64, bool) {
+					t := c.firstFound(seconds(from))
+					return t.Sub(e.begin).Seconds(), !t.IsZero()
+				})
 			}
 		}
 		if !row.Passed {

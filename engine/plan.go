@@ -226,6 +226,31 @@ type check struct {
 	// lostDue counts the items lost by when they were due (milliseconds from the stream's start), for checks whose
 	// items are numbered (traces, logs); nil for others (metrics are judged by series).
 	lostDue map[int64]int64
+	// foundDue is, by the tenth of a second items were due in (from the stream's start), when the first of them
+	// was found: for each fault, when an item sent into it was first read back.
+	foundDue map[int64]time.Time
+}
+
+// found is a verify.Options.Found noting, by when items were due by sched, when the first of them was found.
+func (c *check) found(sched *generators.Schedule) func(seq uint64, at time.Time) {
+	c.foundDue = map[int64]time.Time{}
+	return func(seq uint64, at time.Time) {
+		k := sched.DueAt(seq).Milliseconds() / 100
+		if t, ok := c.foundDue[k]; !ok || at.Before(t) {
+			c.foundDue[k] = at
+		}
+	}
+}
+
+// firstFound is when the first item due at or after from (from the stream's start) was found; zero if none.
+func (c *check) firstFound(from time.Duration) time.Time {
+	var first time.Time
+	for k, t := range c.foundDue {
+		if k >= from.Milliseconds()/100 && (first.IsZero() || t.Before(first)) {
+			first = t
+		}
+	}
+	return first
 }
 
 // lost is a verify.Options.Lost noting when each lost item was due by sched.
@@ -440,6 +465,10 @@ func (s *stream) row(c *check) reports.Exporter {
 	}
 	if d := st.flushed.Sub(st.start).Seconds(); d > 0 {
 		row.ThroughputPerS = round(float64(st.export.Exported) / d)
+	}
+	if s.rec != nil && s.rec.Attempts() > 0 {
+		retries := max(s.rec.Attempts()-st.export.Calls, 0)
+		row.ExportRetries = &retries
 	}
 	if s.workload.Signal != "metrics" && s.rec != nil {
 		held := s.heldMax

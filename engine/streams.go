@@ -174,13 +174,13 @@ func (sb *streamBuilder) traces(ctx context.Context, s *stream) error {
 		}
 		erased := sb.erased(d)
 		c := &check{path: pathName(d)}
-		lost := c.lost(ps.schedule)
+		lost, found := c.lost(ps.schedule), c.found(ps.schedule)
 		c.verifyFn = func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 			return verify.Traces(ctx, reader, verify.TraceExpectation{
 				Stream: ps.key, Workload: w.Name, Shape: shape, IDs: p.ids, Values: ps.values,
 				Emitted: ts.Emitted, Sent: s.sent, WatchEvery: watchEvery(ps.schedule), Scheduled: ts.Scheduled, Sampled: predicted,
 				Undelivered: func() int64 { st := ts.Stats(); return st.DroppedInSDK + st.Export.Failed }, Erased: erased,
-			}, verify.Options{Window: window, Progress: progress, Lost: lost})
+			}, verify.Options{Window: window, Progress: progress, Lost: lost, Found: found})
 		}
 		s.checks = append(s.checks, c)
 	}
@@ -317,12 +317,12 @@ func (sb *streamBuilder) logs(ctx context.Context, s *stream) error {
 			return fmt.Errorf("exporter %s: backend %s cannot give logs back (an external collector needs files_dir)", e.Name, d.Name)
 		}
 		c := &check{path: pathName(d)}
-		lost := c.lost(ps.schedule)
+		lost, found := c.lost(ps.schedule), c.found(ps.schedule)
 		c.verifyFn = func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 			return verify.Logs(ctx, src, verify.LogExpectation{
 				Stream: ps.key, Shape: shape, IDs: p.ids, Values: ps.values, Emitted: ls.Emitted, Sent: s.sent, RunID: runID,
 				Undelivered: func() int64 { st := ls.Stats(); return st.DroppedInSDK + st.Export.Failed },
-			}, verify.Options{Window: window, Progress: progress, Lost: lost})
+			}, verify.Options{Window: window, Progress: progress, Lost: lost, Found: found})
 		}
 		s.checks = append(s.checks, c)
 	}

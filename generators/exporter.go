@@ -72,8 +72,11 @@ type wireCounter struct{ rec *Recorder }
 
 func (w wireCounter) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
 func (w wireCounter) HandleRPC(_ context.Context, s stats.RPCStats) {
-	if p, ok := s.(*stats.OutPayload); ok {
+	switch p := s.(type) {
+	case *stats.OutPayload:
 		w.rec.AddBytes(int64(p.WireLength))
+	case *stats.Begin:
+		w.rec.Attempt() // every RPC the exporter makes: a call's first, or a retry
 	}
 }
 func (w wireCounter) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
@@ -91,6 +94,7 @@ type countingTransport struct {
 }
 
 func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	t.rec.Attempt() // every request the exporter makes: a call's first, or a retry
 	if req.Body == nil || req.Body == http.NoBody {
 		return t.base.RoundTrip(req)
 	}

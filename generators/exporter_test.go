@@ -200,6 +200,20 @@ var _ = Describe("HTTP exporters' bytes on the wire", func() {
 		Expect(recorded).To(Equal(total))
 	})
 
+	It("counts the SDK's retries: the requests an export call made beyond its first, and when", func(ctx SpecContext) {
+		r := newBodyReceiver(2)
+		cfg := generators.ExporterConfig{Protocol: generators.OTLPHTTP, Compression: "none", Endpoint: r.endpoint(), Timeout: 10 * time.Second,
+			Retry: &generators.Retry{Enabled: true, InitialInterval: 10 * time.Millisecond, MaxInterval: 20 * time.Millisecond, MaxElapsedTime: 5 * time.Second}}
+		rec := generators.NewRecorder()
+		before := time.Now()
+		Expect(exportSpans(ctx, cfg, rec)).To(Succeed())
+		_, bodies, _ := r.received()
+		Expect(bodies).To(HaveLen(3), "two refused, the third taken")
+		Expect(rec.Attempts()).To(Equal(int64(3)))
+		Expect(rec.RetriesBetween(before, time.Now())).To(Equal(int64(2)))
+		Expect(rec.RetriesBetween(before.Add(-time.Hour), before.Add(-time.Minute))).To(BeZero(), "none before the call")
+	})
+
 	It("counts Zipkin's JSON bodies", func(ctx SpecContext) {
 		recorded, r := sent(ctx, exportSpans, generators.ExporterConfig{Protocol: generators.Zipkin}, 0)
 		total, bodies, _ := r.received()

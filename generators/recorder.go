@@ -31,6 +31,51 @@ type Recorder struct {
 	// acked, when tracking (TrackAcks), is when each trace's first span was acknowledged: a backend that forgets
 	// on a stop erases what it acknowledged before it.
 	acked map[trace.TraceID]time.Time
+	// attempts counts the requests export calls made (the first of a call and each retry) and callsAt and
+	// attemptsAt when calls began and attempts were made, by tenth of a second (Unix): retries are the attempts
+	// beyond one a call.
+	attempts            int64
+	callsAt, attemptsAt map[int64]int64
+}
+
+// tenth is t's tenth of a second since the Unix epoch: the resolution at which calls and attempts are placed.
+func tenth(t time.Time) int64 { return t.UnixMilli() / 100 }
+
+// Attempt counts one request an export call made: its first or a retry (the transports' counters call it).
+func (r *Recorder) Attempt() {
+	if r.parent != nil {
+		r.parent.Attempt()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.attempts++
+	if r.attemptsAt == nil {
+		r.attemptsAt = map[int64]int64{}
+	}
+	r.attemptsAt[tenth(time.Now())]++
+}
+
+// Attempts is how many requests the export calls made in all (0: the protocol's transport does not count them).
+func (r *Recorder) Attempts() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.attempts
+}
+
+// RetriesBetween is how many of the requests made from one time to another were retries: the attempts made then
+// less the calls that began then, each call's first attempt being made as it begins; at a tenth of a second's
+// resolution.
+func (r *Recorder) RetriesBetween(from, to time.Time) int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.attempts == 0 {
+		return 0
+	}
+	var n int64
+	for t := tenth(from); t <= tenth(to); t++ {
+		n += r.attemptsAt[t] - r.callsAt[t]
+	}
+	return max(n, 0)
 }
 
 // Outcomes is a run of consecutive export calls with the same outcome: From is when the first of them ended and To
@@ -75,6 +120,10 @@ func (r *Recorder) Record(items int, d time.Duration, err error) {
 	r.calls++
 	_ = r.latency.RecordValue(clampMicros(d))
 	now, ok := time.Now(), err == nil
+	if r.callsAt == nil {
+		r.callsAt = map[int64]int64{}
+	}
+	r.callsAt[tenth(now.Add(-d))]++
 	if n := len(r.segments); n > 0 && r.segments[n-1].OK == ok {
 		s := &r.segments[n-1]
 		s.To, s.Calls, s.Items = now, s.Calls+1, s.Items+int64(items)
@@ -173,7 +222,6 @@ type Quantiles struct {
 	Count                    int64
 }
 
-// Stats returns a snapshot.
 // Settled is how many items export calls have carried so far, through or failed: cheap enough to poll.
 func (r *Recorder) Settled() int64 {
 	r.mu.Lock()
@@ -181,6 +229,7 @@ func (r *Recorder) Settled() int64 {
 	return r.exported + r.failed
 }
 
+// Stats returns a snapshot.
 func (r *Recorder) Stats() ExportStats {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -1,6 +1,9 @@
 package reports
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // faultLines say what was done to which backend and when, one line per action, in order.
 func faultLines(events []FaultEvent) []string {
@@ -24,6 +27,14 @@ func impactLines(rows []Exporter) []string {
 			continue
 		}
 		line := fmt.Sprintf("%s: %d export calls failed (%d items) during faults", rowLabel(&rows[i]), f.FailedCalls, f.FailedItems)
+		if f.Retries != nil {
+			line += fmt.Sprintf(", %d retries", *f.Retries)
+		}
+		if r := f.ReadableS; r != nil && *r >= 0 {
+			line += fmt.Sprintf("; read back again %.1fs after the fault ended", *r)
+		} else if r != nil {
+			line += "; nothing sent into the fault was read back"
+		}
 		switch {
 		case f.RecoveryS < 0:
 			line += "; it had not recovered when the run ended"
@@ -55,6 +66,14 @@ type FaultImpact struct {
 	// RecoveryS is the longest recovery over the faults: seconds from a fault's end to the exporter's first export
 	// that went through after its exports had failed; 0 when none failed.
 	RecoveryS float64 `json:"recovery_s"`
+	// ReadableS is the longest, over the faults, of the seconds from a fault's end to the first item due after
+	// its start that was read back (0.1 s of due time and one verification round of resolution; items read back
+	// while the fault held give a negative figure; -1: none was ever read back); traces and logs rows.
+	ReadableS *float64 `json:"readable_s,omitempty"`
+	// Retries counts the requests the exporter's calls made beyond their first from each fault's start until the
+	// exporter recovered from it (summed over the faults; 0.1 s resolution); nil when its transport does not
+	// count requests (console, pull).
+	Retries *int64 `json:"retries,omitempty"`
 	// LostDuring and LostOutside split the row's lost items by when each was due by the schedule: within a fault's
 	// window, from its start until the exporter recovered from it (the fault's end plus its recovery_s), or not.
 	// Rows whose items are numbered one by one only (traces, logs); nil for metrics, judged by series.
@@ -62,6 +81,27 @@ type FaultImpact struct {
 	LostOutside *int64 `json:"lost_outside,omitempty"`
 	// Windows has one entry per fault.
 	Windows []FaultRecovery `json:"windows"`
+}
+
+// Readable sets ReadableS per window and for the row from found, which says when (seconds from the start of
+// sending) the first item due at or after a time was read back, if one was.
+func (f *FaultImpact) Readable(found func(from float64) (float64, bool)) {
+	longest, never := 0.0, false
+	for i := range f.Windows {
+		w := &f.Windows[i]
+		readable := -1.0
+		if at, ok := found(w.FromS); ok {
+			readable = math.Round((at-max(w.ToS, w.FromS))*1000) / 1000
+			longest = max(longest, readable)
+		} else {
+			never = true
+		}
+		w.ReadableS = &readable
+	}
+	if never {
+		longest = -1
+	}
+	f.ReadableS = &longest
 }
 
 // SplitLoss sets LostDuring and LostOutside from lostDue, the lost items by when they were due (milliseconds from
@@ -100,6 +140,9 @@ type FaultRecovery struct {
 	FailedCalls int64   `json:"failed_calls"`
 	FailedItems int64   `json:"failed_items"`
 	RecoveryS   float64 `json:"recovery_s"`
+	Retries     *int64  `json:"retries,omitempty"`
+	// ReadableS as in FaultImpact, for this fault.
+	ReadableS *float64 `json:"readable_s,omitempty"`
 }
 
 // FaultWindow is when one fault held, in seconds from the start of sending: from its action to its undoing being

@@ -60,3 +60,34 @@ var _ = DescribeTable("lost items split by when they were due: within a fault's 
 		map[int64]int64{1500: 1, 5000: 1, 11000: 1}, int64(2), int64(1)),
 	Entry("nothing lost", []reports.FaultRecovery{{FromS: 1, ToS: 2}}, map[int64]int64{}, int64(0), int64(0)),
 )
+
+var _ = Describe("thresholds on faults", func() {
+	It("never lets a recovery that did not come pass a bound, and writes it as -1", func() {
+		never, soon := -1.0, 2.0
+		r := &reports.Report{Exporters: []reports.Exporter{
+			{Name: "a", Faults: &reports.FaultImpact{RecoveryS: -1, ReadableS: &never}},
+			{Name: "b", Faults: &reports.FaultImpact{RecoveryS: 1, ReadableS: &soon}},
+			{Name: "c", Faults: &reports.FaultImpact{RecoveryS: 1}}, // metrics: no item times
+		}}
+		var ts []reports.Threshold
+		for _, src := range []string{"recovery_s < 3", "readable_s < 3"} {
+			t, err := reports.ParseThreshold(src)
+			Expect(err).NotTo(HaveOccurred())
+			ts = append(ts, t)
+		}
+		r.EvaluateThresholds(ts, [][]string{nil, nil})
+		got := map[string]bool{}
+		for _, res := range r.Thresholds {
+			got[res.Expr+" "+res.Exporter] = res.Passed
+			if !res.Passed {
+				Expect(res.Value).To(Equal(-1.0))
+			}
+		}
+		Expect(got).To(Equal(map[string]bool{
+			"recovery_s < 3 a": false, "recovery_s < 3 b": true, "recovery_s < 3 c": true,
+			"readable_s < 3 a": false, "readable_s < 3 b": true, "readable_s < 3 c": false,
+		}))
+		_, err := r.WriteFiles(GinkgoT().TempDir())
+		Expect(err).NotTo(HaveOccurred(), "report.json takes it")
+	})
+})

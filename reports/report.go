@@ -88,7 +88,8 @@ type ThresholdResult struct {
 	Exporter string `json:"exporter"`
 	Workload string `json:"workload"`
 	Backend  string `json:"backend"`
-	// Value is the threshold's left side on the row (milliseconds for latencies).
+	// Value is the threshold's left side on the row (milliseconds for latencies); -1 for a quantity that never
+	// came (recovery_s, readable_s: +Inf in the comparison).
 	Value  float64 `json:"value"`
 	Passed bool    `json:"passed"`
 }
@@ -107,6 +108,9 @@ func (r *Report) EvaluateThresholds(thresholds []Threshold, exporters [][]string
 			}
 			applied = true
 			v, ok := t.Holds(row)
+			if math.IsInf(v, 0) || math.IsNaN(v) {
+				v = -1 // never (a recovery that did not come): JSON has no infinity
+			}
 			r.Thresholds = append(r.Thresholds, ThresholdResult{Expr: t.Source, Exporter: row.Name, Workload: row.Workload,
 				Backend: row.Backend, Value: math.Round(v*1000) / 1000, Passed: ok})
 			r.ThresholdsPassed = r.ThresholdsPassed && ok
@@ -310,6 +314,9 @@ type Exporter struct {
 	// only when no other stream shares that collector and signal), and never_readable (the backend acknowledged
 	// it, or it went through a collector, and it was never found).
 	LostByCause map[string]int64 `json:"lost_by_cause,omitempty"`
+	// ExportRetries is how many requests the export calls made beyond their first (the SDK's retries), counted by
+	// otelbench's transport (gRPC's stats handler, the HTTP round tripper); nil where it cannot count them.
+	ExportRetries *int64 `json:"export_retries,omitempty"`
 	// HeldInSDKMax (traces and logs) is the most items the SDK held at once: emitted and not yet carried by an
 	// export call (queued, in a call in progress, or dropped), polled every 50 ms, so a shorter peak can be missed.
 	// The batch processor's queue high-water mark is at most this; with dropped_in_sdk above 0 it reached

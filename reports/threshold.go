@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"math"
+
 	"github.com/otelbench/otelbench/reports/threshold"
 )
 
@@ -56,17 +58,35 @@ func (e *Exporter) Metric(m string) float64 {
 		return float64(e.BytesSent)
 	case "bytes_per_item":
 		return e.BytesPerItem
+	case "export_retries":
+		if e.ExportRetries == nil {
+			return 0
+		}
+		return float64(*e.ExportRetries)
 	case "dropped_by_collector", "never_readable":
 		return float64(e.LostByCause[m])
 	}
 	if f := e.Faults; f != nil {
 		switch m {
 		case "recovery_s":
+			if f.RecoveryS < 0 {
+				return math.Inf(1) // never recovered: no bound holds it
+			}
 			return f.RecoveryS
+		case "readable_s":
+			if f.ReadableS == nil || *f.ReadableS < 0 {
+				return math.Inf(1) // never read back, or no item times (metrics): no bound holds it
+			}
+			return *f.ReadableS
 		case "failed_calls_during_faults":
 			return float64(f.FailedCalls)
 		case "failed_items_during_faults":
 			return float64(f.FailedItems)
+		case "retries_during_faults":
+			if f.Retries == nil {
+				return 0
+			}
+			return float64(*f.Retries)
 		case "lost_during_faults":
 			if f.LostDuring == nil {
 				return float64(e.Lost) // no item times (metrics): all of it, so that a gate never passes on a guess

@@ -119,6 +119,9 @@ func Logs(ctx context.Context, src LogSource, exp LogExpectation, opts Options) 
 					res.Changes["int attributes became strings"]++ // the store keeps every value as text
 				}
 				_ = lat.RecordValue(generators.ClampMicros(now.Sub(r.Time)))
+				if opts.Found != nil {
+					opts.Found(seq, now)
+				}
 			}
 			if seen[seq] < 255 {
 				seen[seq]++

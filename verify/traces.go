@@ -60,6 +60,9 @@ type Options struct {
 	// Lost, when set, is told of every item lost, by its sequence number (a trace's with the spans of it lost, a
 	// log record's with 1), once verification ends: when each was due places the loss in time.
 	Lost func(seq uint64, items int64)
+	// Found, when set, is told when each item was first found whole (a trace with every span, a log record),
+	// by its sequence number: when an item sent into a fault could be read again.
+	Found func(seq uint64, at time.Time)
 	// Progress, when set, is called after every round with the spans verified so far and the spans expected.
 	Progress func(verified, expected int64)
 	// Settle (an application's requests) is how long reading goes on after the last arrival once nothing is
@@ -345,6 +348,9 @@ func (v *traceVerifier) round(ctx context.Context) {
 		}
 		v.settle(p)
 		v.res.Complete++
+		if v.opts.Found != nil {
+			v.opts.Found(p.seq, time.Now())
+		}
 		return true
 	}
 	kept := v.watched[:0]

@@ -117,6 +117,12 @@ var _ = Describe("faults on a schedule", Label("docker", "e2e"), func() {
 		Expect(grpcRetry.Lost).To(BeNumerically("<", grpcOff.Lost/2), "retrying in the export carried most of the outage")
 		Expect(grpcRetry.Verified).To(BeNumerically(">", grpcOff.Verified))
 		Expect(*grpcRetry.HeldInSDKMax).To(BeNumerically(">=", 200), "its queue held the outage while its export retried")
+		Expect(*grpcRetry.Faults.Retries).To(BeNumerically(">", 0), "the SDK retried while Jaeger was down")
+		Expect(*grpcOff.Faults.Retries).To(BeZero())
+		Expect(*httpRetry.Faults.Retries).To(BeZero(), "a refused connection is not retried over HTTP")
+		for _, e := range rows {
+			Expect(*e.Faults.ReadableS).To(BeNumerically(">=", 0), "%s: spans sent into the outage were read back after it", e.Name)
+		}
 		Expect(*grpcRetry.HeldInSDKMax).To(BeNumerically(">", 5**grpcOff.HeldInSDKMax), "without retry, exports fail at once and nothing piles up")
 		// otlptracehttp retries a response (429, 502, 503, 504) or a temporary network error, and a refused
 		// connection is neither: with Jaeger gone, retry on or off loses alike.
