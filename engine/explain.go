@@ -36,6 +36,8 @@ type explainer struct {
 	// faults are the run's fault windows, from begin (the start of sending) until end (sending stopped).
 	faults     []reports.FaultWindow
 	begin, end time.Time
+	// usage has what the started collectors' sending queues held.
+	usage *usageSampler
 }
 
 // errorLines are the error lines of backend name's log (read once).
@@ -57,7 +59,7 @@ func (e *explainer) errorLines(name string) []string {
 // its causes; it returns what went wrong in otelbench itself.
 func (r *run) explain(ctx context.Context, interrupted bool) []error {
 	e := &explainer{ctx: ctx, live: r.live, logs: map[string][]string{}, sharing: map[string]int{}, interrupted: interrupted,
-		faults: reports.FaultWindows(r.rep.Faults), begin: r.faults.begin, end: r.sent}
+		faults: reports.FaultWindows(r.rep.Faults), begin: r.faults.begin, end: r.sent, usage: r.usage}
 	for _, s := range r.streams {
 		e.sharing[s.backend+"|"+s.workload.Signal]++
 	}
@@ -88,6 +90,11 @@ func (s *stream) rows(e *explainer) ([]reports.Exporter, []error) {
 			errs = append(errs, fmt.Errorf("verify %s at %s: %w", s.key, c.path, c.err))
 		}
 		row := s.row(c)
+		if origin := e.live[s.backend]; origin != nil && origin.forwarder() {
+			if n, ok := e.usage.queueHighWater(origin.name, collectorExporter(origin, e.live[pathEnd(c.path)], s.workload.Signal)); ok {
+				row.CollectorQueueMax = &n
+			}
+		}
 		if len(e.faults) > 0 && s.rec != nil {
 			row.Faults = impact(s.rec.Segments(), e.faults, e.begin, e.end)
 			if s.rec.Attempts() > 0 {

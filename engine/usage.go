@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -12,7 +13,8 @@ import (
 )
 
 // usageSampler follows the resource usage of the containers a run started, once a second: CPU time from the
-// first sample to the last, and the most memory seen.
+// first sample to the last, and the most memory seen; and the sending queues of the collectors it started, the
+// most requests each exporter's queue held (otelcol_exporter_queue_size, a gauge the end of the run cannot see).
 type usageSampler struct {
 	reader *containers.UsageReader
 	ids    map[string]string // backend name -> container ID
@@ -20,11 +22,32 @@ type usageSampler struct {
 	first  map[string]float64
 	last   map[string]float64
 	peak   map[string]uint64
+	// queues are the started collectors by name; queueMax the most each exporter's queue held, by
+	// "backend|exporter".
+	queues   map[string]containers.Witnessing
+	queueMax map[string]int64
+}
+
+// queueSizeKey is the witness key prefix of an exporter's sending queue size (collector.Stats).
+const queueSizeKey = "otelcol_exporter_queue_size{exporter="
+
+// queueHighWater is the most requests the sending queue of collector backend's exporter held when sampled; false
+// when it was never sampled.
+func (u *usageSampler) queueHighWater(backend, exporter string) (int64, bool) {
+	if u == nil {
+		return 0, false
+	}
+	n, ok := u.queueMax[backend+"|"+exporter]
+	return n, ok
 }
 
 func newUsageSampler(ctx context.Context, live map[string]*liveBackend) *usageSampler {
-	u := &usageSampler{ids: map[string]string{}, types: map[string]string{}, first: map[string]float64{}, last: map[string]float64{}, peak: map[string]uint64{}}
+	u := &usageSampler{ids: map[string]string{}, types: map[string]string{}, first: map[string]float64{}, last: map[string]float64{}, peak: map[string]uint64{},
+		queues: map[string]containers.Witnessing{}, queueMax: map[string]int64{}}
 	for name, lb := range live {
+		if w, ok := lb.Live.(containers.Witnessing); ok && lb.started && lb.forwarder() && lb.metricsURL() != "" {
+			u.queues[name] = w
+		}
 		c, ok := lb.Live.(interface{ ContainerID() string })
 		if !ok || !lb.started {
 			continue
@@ -43,6 +66,17 @@ func newUsageSampler(ctx context.Context, live map[string]*liveBackend) *usageSa
 }
 
 func (u *usageSampler) sample(ctx context.Context) {
+	for name, w := range u.queues {
+		sctx, cancel := context.WithTimeout(ctx, time.Second)
+		got, err := w.Witness(sctx) // fails while the collector is down (faults): nothing queued to see then
+		cancel()
+		for k, v := range got {
+			if exporter, ok := strings.CutPrefix(k, queueSizeKey); ok && err == nil {
+				key := name + "|" + strings.TrimSuffix(exporter, "}")
+				u.queueMax[key] = max(u.queueMax[key], int64(v))
+			}
+		}
+	}
 	if u.reader == nil {
 		return
 	}

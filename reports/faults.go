@@ -30,22 +30,25 @@ func impactLines(rows []Exporter) []string {
 		if f.Retries != nil {
 			line += fmt.Sprintf(", %d retries", *f.Retries)
 		}
-		if r := f.ReadableS; r != nil && *r >= 0 {
-			line += fmt.Sprintf("; read back again %.1fs after the fault ended", *r)
-		} else if r != nil {
-			line += "; nothing sent into the fault was read back"
-		}
 		switch {
 		case f.RecoveryS < 0:
 			line += "; it had not recovered when the run ended"
 		case f.FailedCalls > 0:
 			line += fmt.Sprintf("; its first export went through %.1fs after the fault ended", f.RecoveryS)
 		}
+		if r := f.ReadableS; r != nil && *r >= 0 {
+			line += fmt.Sprintf("; read back again %.1fs after the fault ended", *r)
+		} else if r != nil {
+			line += "; nothing sent into the fault was read back"
+		}
 		if f.LostDuring != nil && rows[i].Lost > 0 {
 			line += fmt.Sprintf("; lost %d: %d due in a fault's window (to recovery), %d outside", rows[i].Lost, *f.LostDuring, *f.LostOutside)
 		}
 		if h := rows[i].HeldInSDKMax; h != nil {
 			line += fmt.Sprintf("; the SDK held at most %d", *h)
+		}
+		if q := rows[i].CollectorQueueMax; q != nil {
+			line += fmt.Sprintf("; the collector's queue at most %d requests", *q)
 		}
 		if n := rows[i].Erased; n > 0 {
 			line += fmt.Sprintf("; %d %s erased with the backend's memory store (not lost)", n, rows[i].Unit)

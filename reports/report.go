@@ -317,6 +317,10 @@ type Exporter struct {
 	// ExportRetries is how many requests the export calls made beyond their first (the SDK's retries), counted by
 	// otelbench's transport (gRPC's stats handler, the HTTP round tripper); nil where it cannot count them.
 	ExportRetries *int64 `json:"export_retries,omitempty"`
+	// CollectorQueueMax (rows through a collector otelbench started) is the most requests the sending queue of the
+	// collector's exporter on the row's path held, its otelcol_exporter_queue_size sampled once a second (not
+	// while the collector was down); collector-wide when streams share it.
+	CollectorQueueMax *int64 `json:"collector_queue_max,omitempty"`
 	// HeldInSDKMax (traces and logs) is the most items the SDK held at once: emitted and not yet carried by an
 	// export call (queued, in a call in progress, or dropped), polled every 50 ms, so a shorter peak can be missed.
 	// The batch processor's queue high-water mark is at most this; with dropped_in_sdk above 0 it reached

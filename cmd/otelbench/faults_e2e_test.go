@@ -94,6 +94,12 @@ var _ = Describe("faults on a schedule", Label("docker", "e2e"), func() {
 		Expect(memory.Verified + memory.Lost).To(Equal(memory.Sent))
 		Expect(memory.LostByCause).To(HaveKeyWithValue("dropped_by_collector", memory.Lost), "the collector's log accounts for every lost record")
 		Expect(memory.Causes).To(ContainElement(ContainSubstring(`collector "memory-queue" dropped`)))
+		Expect(*memory.Faults.LostDuring + *memory.Faults.LostOutside).To(Equal(memory.Lost))
+		for _, row := range []reports.Exporter{memory, disk} {
+			Expect(row.CollectorQueueMax).NotTo(BeNil())
+			Expect(*row.CollectorQueueMax).To(BeNumerically(">", 0), "%s: the queue filled while VictoriaLogs was away", row.Backend)
+			Expect(*row.ExportRetries).To(BeNumerically(">", 0), "%s: the SDK retried while its collector restarted", row.Name)
+		}
 		Expect(rep.Thresholds).To(HaveEach(HaveField("Passed", BeTrue())), "lost == 0 on the persistent queue, never_readable == 0 everywhere")
 		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
 	}, SpecTimeout(4*time.Minute))

@@ -15,7 +15,8 @@ import (
 // Stats scrapes a collector's own metrics and returns its pipeline counters summed per metric and
 // component: keys look like "otelcol_receiver_accepted_spans{receiver=otlp}" or
 // "otelcol_exporter_sent_log_records{exporter=file/logs}". Only the receiver_accepted, receiver_refused,
-// exporter_sent, exporter_send_failed and exporter_enqueue_failed families are kept.
+// exporter_sent, exporter_send_failed and exporter_enqueue_failed families are kept, and the gauge
+// otelcol_exporter_queue_size (requests in each exporter's sending queue now).
 func Stats(ctx context.Context, metricsURL string) (map[string]float64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)
 	if err != nil {
@@ -39,7 +40,7 @@ func Stats(ctx context.Context, metricsURL string) (map[string]float64, error) {
 		base := strings.TrimSuffix(name, "_total")
 		if !strings.HasPrefix(base, "otelcol_receiver_accepted_") && !strings.HasPrefix(base, "otelcol_receiver_refused_") &&
 			!strings.HasPrefix(base, "otelcol_exporter_sent_") && !strings.HasPrefix(base, "otelcol_exporter_send_failed_") &&
-			!strings.HasPrefix(base, "otelcol_exporter_enqueue_failed_") {
+			!strings.HasPrefix(base, "otelcol_exporter_enqueue_failed_") && base != "otelcol_exporter_queue_size" {
 			continue
 		}
 		for _, m := range mf.GetMetric() {
@@ -50,7 +51,10 @@ func Stats(ctx context.Context, metricsURL string) (map[string]float64, error) {
 				}
 			}
 			v := m.GetCounter().GetValue()
-			if m.GetCounter() == nil {
+			switch {
+			case m.GetGauge() != nil:
+				v = m.GetGauge().GetValue()
+			case m.GetCounter() == nil:
 				v = m.GetUntyped().GetValue()
 			}
 			out[base+"{"+component+"}"] += v
