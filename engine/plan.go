@@ -225,7 +225,7 @@ type check struct {
 	byCount bool
 	// lostDue counts the items lost by when they were due (milliseconds from the stream's start), for checks whose
 	// items are numbered (traces, logs); nil for others (metrics are judged by series).
-	lostDue map[int64]int64
+	lostDue map[reports.LostAt]int64
 	// foundDue is, by the tenth of a second items were due in (from the stream's start), when the first of them
 	// was found: for each fault, when an item sent into it was first read back.
 	foundDue map[int64]time.Time
@@ -253,12 +253,27 @@ func (c *check) firstFound(from time.Duration) time.Time {
 	return first
 }
 
-// lost is a verify.Options.Lost noting when each lost item was due by sched.
-func (c *check) lost(sched *generators.Schedule) func(seq uint64, items int64) {
-	c.lostDue = map[int64]int64{}
+// lost is a verify.Options.Lost noting when each lost item was due by sched and, with cause, why.
+func (c *check) lost(sched *generators.Schedule, cause func(seq uint64) string) func(seq uint64, items int64) {
+	c.lostDue = map[reports.LostAt]int64{}
 	return func(seq uint64, items int64) {
-		c.lostDue[sched.DueAt(seq).Milliseconds()] += items
+		k := reports.LostAt{DueMs: sched.DueAt(seq).Milliseconds()}
+		if cause != nil {
+			k.Cause = cause(seq)
+		}
+		c.lostDue[k] += items
 	}
+}
+
+// outcomeCause names what the export calls did with an item whose outcome the recorder tracked (TrackItems).
+func outcomeCause(o generators.Outcome) string {
+	switch {
+	case o&generators.Failed != 0:
+		return "export_failed"
+	case o == 0:
+		return "dropped_in_sdk"
+	}
+	return "after_export"
 }
 
 type scrapeAt struct {

@@ -174,7 +174,7 @@ func (sb *streamBuilder) traces(ctx context.Context, s *stream) error {
 		}
 		erased := sb.erased(d)
 		c := &check{path: pathName(d)}
-		lost, found := c.lost(ps.schedule), c.found(ps.schedule)
+		lost, found := c.lost(ps.schedule, sb.traceCause()), c.found(ps.schedule)
 		c.verifyFn = func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 			return verify.Traces(ctx, reader, verify.TraceExpectation{
 				Stream: ps.key, Workload: w.Name, Shape: shape, IDs: p.ids, Values: ps.values,
@@ -185,6 +185,26 @@ func (sb *streamBuilder) traces(ctx context.Context, s *stream) error {
 		s.checks = append(s.checks, c)
 	}
 	return nil
+}
+
+// traceCause and logCause say why each lost item was lost, in a run with faults, where the stream's recorder
+// tracks what its export calls did with each (TrackItems); nil otherwise.
+func (sb *streamBuilder) traceCause() func(seq uint64) string {
+	if len(sb.sc.Faults) == 0 {
+		return nil
+	}
+	sb.rec.TrackItems()
+	rec, ids, key := sb.rec, sb.p.ids, sb.ps.key
+	return func(seq uint64) string { return outcomeCause(rec.TraceOutcome(ids.TraceID(key, seq))) }
+}
+
+func (sb *streamBuilder) logCause() func(seq uint64) string {
+	if len(sb.sc.Faults) == 0 {
+		return nil
+	}
+	sb.rec.TrackItems()
+	rec := sb.rec
+	return func(seq uint64) string { return outcomeCause(rec.LogOutcome(seq)) }
 }
 
 // erased is the TraceExpectation.Erased of the check at backend d: for a backend whose memory store a fault of the
@@ -317,7 +337,7 @@ func (sb *streamBuilder) logs(ctx context.Context, s *stream) error {
 			return fmt.Errorf("exporter %s: backend %s cannot give logs back (an external collector needs files_dir)", e.Name, d.Name)
 		}
 		c := &check{path: pathName(d)}
-		lost, found := c.lost(ps.schedule), c.found(ps.schedule)
+		lost, found := c.lost(ps.schedule, sb.logCause()), c.found(ps.schedule)
 		c.verifyFn = func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 			return verify.Logs(ctx, src, verify.LogExpectation{
 				Stream: ps.key, Shape: shape, IDs: p.ids, Values: ps.values, Emitted: ls.Emitted, Sent: s.sent, RunID: runID,

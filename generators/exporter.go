@@ -61,9 +61,7 @@ func (m *measuredSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace
 	start := time.Now()
 	err := m.SpanExporter.ExportSpans(ctx, spans)
 	m.rec.Record(len(spans), time.Since(start), err)
-	if err == nil {
-		m.rec.RecordAcked(spans)
-	}
+	m.rec.RecordSpans(spans, err)
 	return exportError(err)
 }
 

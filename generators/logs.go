@@ -267,5 +267,6 @@ func (m *measuredLogExporter) Export(ctx context.Context, records []sdklog.Recor
 	start := time.Now()
 	err := m.Exporter.Export(ctx, records)
 	m.rec.Record(len(records), time.Since(start), err)
+	m.rec.RecordLogs(records, err)
 	return exportError(err)
 }

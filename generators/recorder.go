@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"go.opentelemetry.io/otel/attribute"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -31,6 +33,10 @@ type Recorder struct {
 	// acked, when tracking (TrackAcks), is when each trace's first span was acknowledged: a backend that forgets
 	// on a stop erases what it acknowledged before it.
 	acked map[trace.TraceID]time.Time
+	// traceOutcome and logOutcome, when tracking (TrackItems), say what the export calls did with each trace (by
+	// ID) and log record (by sequence number): Acked, Failed, or both (a trace's spans in several calls).
+	traceOutcome map[trace.TraceID]Outcome
+	logOutcome   map[uint64]Outcome
 	// attempts counts the requests export calls made (the first of a call and each retry) and callsAt and
 	// attemptsAt when calls began and attempts were made, by tenth of a second (Unix): retries are the attempts
 	// beyond one a call.
@@ -153,23 +159,91 @@ func (r *Recorder) TrackAcks() {
 	}
 }
 
-// RecordAcked notes that the backend acknowledged spans now (an export call of them went through), when
+// Outcome is what export calls did with an item: a set of Acked and Failed (none: no call carried it, so the
+// SDK dropped it).
+type Outcome uint8
+
+const (
+	Acked Outcome = 1 << iota
+	Failed
+)
+
+// TrackItems makes the recorder remember what the export calls did with each trace and log record
+// (TraceOutcome, LogOutcome); it costs a map entry per item, so only runs with faults ask for it.
+func (r *Recorder) TrackItems() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.traceOutcome == nil {
+		r.traceOutcome, r.logOutcome = map[trace.TraceID]Outcome{}, map[uint64]Outcome{}
+	}
+}
+
+// RecordSpans notes what an export call of spans did (err nil: the backend acknowledged them now), when
 // tracking.
-func (r *Recorder) RecordAcked(spans []sdktrace.ReadOnlySpan) {
+func (r *Recorder) RecordSpans(spans []sdktrace.ReadOnlySpan, err error) {
 	if r.parent != nil {
-		r.parent.RecordAcked(spans)
+		r.parent.RecordSpans(spans, err)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.acked == nil {
+	if r.acked == nil && r.traceOutcome == nil {
 		return
 	}
-	now := time.Now()
+	now, o := time.Now(), outcomeOf(err)
 	for _, s := range spans {
-		if tid := s.SpanContext().TraceID(); r.acked[tid].IsZero() {
+		tid := s.SpanContext().TraceID()
+		if r.acked != nil && err == nil && r.acked[tid].IsZero() {
 			r.acked[tid] = now
 		}
+		if r.traceOutcome != nil {
+			r.traceOutcome[tid] |= o
+		}
 	}
+}
+
+// RecordLogs notes what an export call of log records did, when tracking.
+func (r *Recorder) RecordLogs(records []sdklog.Record, err error) {
+	if r.parent != nil {
+		r.parent.RecordLogs(records, err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.logOutcome == nil {
+		return
+	}
+	o := outcomeOf(err)
+	for i := range records {
+		records[i].WalkAttributes(func(kv attribute.KeyValue) bool {
+			if kv.Key != AttrSeq {
+				return true
+			}
+			if seq := kv.Value.AsInt64(); seq >= 0 {
+				r.logOutcome[uint64(seq)] |= o
+			}
+			return false
+		})
+	}
+}
+
+func outcomeOf(err error) Outcome {
+	if err != nil {
+		return Failed
+	}
+	return Acked
+}
+
+// TraceOutcome and LogOutcome are what the export calls did with a trace or a log record (0: none carried it, or
+// not tracking).
+func (r *Recorder) TraceOutcome(tid trace.TraceID) Outcome {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.traceOutcome[tid]
+}
+
+func (r *Recorder) LogOutcome(seq uint64) Outcome {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.logOutcome[seq]
 }
 
 // FirstAcked is when a span of trace tid was first acknowledged; zero if never, or not tracking.

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // faultLines say what was done to which backend and when, one line per action, in order.
@@ -42,7 +43,8 @@ func impactLines(rows []Exporter) []string {
 			line += "; nothing sent into the fault was read back"
 		}
 		if f.LostDuring != nil && rows[i].Lost > 0 {
-			line += fmt.Sprintf("; lost %d: %d due in a fault's window (to recovery), %d outside", rows[i].Lost, *f.LostDuring, *f.LostOutside)
+			line += fmt.Sprintf("; lost %d: %d due in a fault's window (to recovery)%s, %d outside%s", rows[i].Lost,
+				*f.LostDuring, causeList(f.LostDuringByCause), *f.LostOutside, causeList(f.LostOutsideByCause))
 		}
 		if h := rows[i].HeldInSDKMax; h != nil {
 			line += fmt.Sprintf("; the SDK held at most %d", *h)
@@ -56,6 +58,20 @@ func impactLines(rows []Exporter) []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// causeList is " (3 export_failed + 1 after_export)", or "" for none.
+func causeList(m map[string]int64) string {
+	var parts []string
+	for _, k := range []string{"dropped_in_sdk", "export_failed", "after_export"} {
+		if m[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, " + ") + ")"
 }
 
 // FaultImpact is what a run's faults did to one exporter: its export calls that failed from the start of a fault to
@@ -82,6 +98,11 @@ type FaultImpact struct {
 	// Rows whose items are numbered one by one only (traces, logs); nil for metrics, judged by series.
 	LostDuring  *int64 `json:"lost_during,omitempty"`
 	LostOutside *int64 `json:"lost_outside,omitempty"`
+	// LostDuringByCause and LostOutsideByCause split them by what the export calls did with each item:
+	// dropped_in_sdk (no call carried it), export_failed (a call carrying it failed), after_export (acknowledged,
+	// then lost further on: by a collector, or never readable). Present when the items were tracked one by one.
+	LostDuringByCause  map[string]int64 `json:"lost_during_by_cause,omitempty"`
+	LostOutsideByCause map[string]int64 `json:"lost_outside_by_cause,omitempty"`
 	// Windows has one entry per fault.
 	Windows []FaultRecovery `json:"windows"`
 }
@@ -107,12 +128,19 @@ func (f *FaultImpact) Readable(found func(from float64) (float64, bool)) {
 	f.ReadableS = &longest
 }
 
-// SplitLoss sets LostDuring and LostOutside from lostDue, the lost items by when they were due (milliseconds from
-// the start of sending).
-func (f *FaultImpact) SplitLoss(lostDue map[int64]int64) {
+// LostAt places lost items: when they were due (milliseconds from the start of sending) and, when known, why
+// (see FaultImpact.LostDuringByCause).
+type LostAt struct {
+	DueMs int64
+	Cause string
+}
+
+// SplitLoss sets LostDuring and LostOutside, and by cause where lost says, from lost, the lost items by when they
+// were due.
+func (f *FaultImpact) SplitLoss(lost map[LostAt]int64) {
 	var during, outside int64
-	for ms, n := range lostDue {
-		at := float64(ms) / 1000
+	for k, n := range lost {
+		at := float64(k.DueMs) / 1000
 		in := false
 		for _, w := range f.Windows {
 			to := w.ToS + max(w.RecoveryS, 0)
@@ -121,10 +149,18 @@ func (f *FaultImpact) SplitLoss(lostDue map[int64]int64) {
 				break
 			}
 		}
+		by := &f.LostOutsideByCause
 		if in {
 			during += n
+			by = &f.LostDuringByCause
 		} else {
 			outside += n
+		}
+		if k.Cause != "" {
+			if *by == nil {
+				*by = map[string]int64{}
+			}
+			(*by)[k.Cause] += n
 		}
 	}
 	f.LostDuring, f.LostOutside = &during, &outside

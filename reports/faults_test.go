@@ -43,7 +43,11 @@ var _ = Describe("a report with faults", func() {
 var _ = DescribeTable("lost items split by when they were due: within a fault's window until the exporter recovered, or outside",
 	func(windows []reports.FaultRecovery, lostDue map[int64]int64, during, outside int64) {
 		f := &reports.FaultImpact{Windows: windows}
-		f.SplitLoss(lostDue)
+		lost := map[reports.LostAt]int64{}
+		for ms, n := range lostDue {
+			lost[reports.LostAt{DueMs: ms}] = n
+		}
+		f.SplitLoss(lost)
 		Expect(*f.LostDuring).To(Equal(during))
 		Expect(*f.LostOutside).To(Equal(outside))
 	},
@@ -60,6 +64,17 @@ var _ = DescribeTable("lost items split by when they were due: within a fault's 
 		map[int64]int64{1500: 1, 5000: 1, 11000: 1}, int64(2), int64(1)),
 	Entry("nothing lost", []reports.FaultRecovery{{FromS: 1, ToS: 2}}, map[int64]int64{}, int64(0), int64(0)),
 )
+
+var _ = It("splits the loss in and outside the windows by cause where each item's is known", func() {
+	f := &reports.FaultImpact{Windows: []reports.FaultRecovery{{FromS: 5, ToS: 8}}}
+	f.SplitLoss(map[reports.LostAt]int64{
+		{DueMs: 4900, Cause: "export_failed"}: 8, {DueMs: 6000, Cause: "export_failed"}: 100,
+		{DueMs: 6000, Cause: "dropped_in_sdk"}: 20, {DueMs: 9000, Cause: "after_export"}: 3,
+	})
+	Expect(*f.LostDuring).To(Equal(int64(120)))
+	Expect(f.LostDuringByCause).To(Equal(map[string]int64{"export_failed": 100, "dropped_in_sdk": 20}))
+	Expect(f.LostOutsideByCause).To(Equal(map[string]int64{"export_failed": 8, "after_export": 3}))
+})
 
 var _ = Describe("thresholds on faults", func() {
 	It("never lets a recovery that did not come pass a bound, and writes it as -1", func() {

@@ -95,6 +95,8 @@ var _ = Describe("faults on a schedule", Label("docker", "e2e"), func() {
 		Expect(memory.LostByCause).To(HaveKeyWithValue("dropped_by_collector", memory.Lost), "the collector's log accounts for every lost record")
 		Expect(memory.Causes).To(ContainElement(ContainSubstring(`collector "memory-queue" dropped`)))
 		Expect(*memory.Faults.LostDuring + *memory.Faults.LostOutside).To(Equal(memory.Lost))
+		Expect(memory.Faults.LostDuringByCause).To(Equal(map[string]int64{"after_export": *memory.Faults.LostDuring}),
+			"item by item: the SDK delivered every lost record; the collector lost them after")
 		for _, row := range []reports.Exporter{memory, disk} {
 			Expect(row.CollectorQueueMax).NotTo(BeNil())
 			Expect(*row.CollectorQueueMax).To(BeNumerically(">", 0), "%s: the queue filled while VictoriaLogs was away", row.Backend)
@@ -140,6 +142,7 @@ var _ = Describe("faults on a schedule", Label("docker", "e2e"), func() {
 			Expect(f.LostDuring).NotTo(BeNil())
 			Expect(*f.LostDuring+*f.LostOutside).To(Equal(e.Lost), e.Name)
 			Expect(*f.LostOutside).To(BeNumerically("<=", e.Lost/10), "%s: outside the window only what was due just before the stop and exported after it", e.Name)
+			Expect(f.LostDuringByCause).To(Equal(map[string]int64{"export_failed": *f.LostDuring}), "%s: item by item, every span lost in the window was in a failed export", e.Name)
 		}
 		Expect(rep.Thresholds).To(HaveEach(HaveField("Passed", BeTrue())))
 		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
