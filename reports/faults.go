@@ -23,41 +23,45 @@ func faultLines(events []FaultEvent) []string {
 func impactLines(rows []Exporter) []string {
 	var out []string
 	for i := range rows {
-		f := rows[i].Faults
-		if f == nil {
-			continue
+		if rows[i].Faults != nil {
+			out = append(out, rowLabel(&rows[i])+": "+impactLine(&rows[i]))
 		}
-		line := fmt.Sprintf("%s: %d export calls failed (%d items) during faults", rowLabel(&rows[i]), f.FailedCalls, f.FailedItems)
-		if f.Retries != nil {
-			line += fmt.Sprintf(", %d retries", *f.Retries)
-		}
-		switch {
-		case f.RecoveryS < 0:
-			line += "; it had not recovered when the run ended"
-		case f.FailedCalls > 0:
-			line += fmt.Sprintf("; its first export went through %.1fs after the fault ended", f.RecoveryS)
-		}
-		if r := f.ReadableS; r != nil && *r >= 0 {
-			line += fmt.Sprintf("; read back again %.1fs after the fault ended", *r)
-		} else if r != nil {
-			line += "; nothing sent into the fault was read back"
-		}
-		if f.LostDuring != nil && rows[i].Lost > 0 {
-			line += fmt.Sprintf("; lost %d: %d due in a fault's window (to recovery)%s, %d outside%s", rows[i].Lost,
-				*f.LostDuring, causeList(f.LostDuringByCause), *f.LostOutside, causeList(f.LostOutsideByCause))
-		}
-		if h := rows[i].HeldInSDKMax; h != nil {
-			line += fmt.Sprintf("; the SDK held at most %d", *h)
-		}
-		if q := rows[i].CollectorQueueMax; q != nil {
-			line += fmt.Sprintf("; the collector's queue at most %d requests", *q)
-		}
-		if n := rows[i].Erased; n > 0 {
-			line += fmt.Sprintf("; %d %s erased with the backend's memory store (not lost)", n, rows[i].Unit)
-		}
-		out = append(out, line)
 	}
 	return out
+}
+
+// impactLine says what the faults did to row e's exporter.
+func impactLine(e *Exporter) string {
+	f := e.Faults
+	line := fmt.Sprintf("%d export calls failed (%d items) during faults", f.FailedCalls, f.FailedItems)
+	if f.Retries != nil {
+		line += fmt.Sprintf(", %d retries", *f.Retries)
+	}
+	switch {
+	case f.RecoveryS < 0:
+		line += "; it had not recovered when the run ended"
+	case f.FailedCalls > 0:
+		line += fmt.Sprintf("; its first export went through %.1fs after the fault ended", f.RecoveryS)
+	}
+	if r := f.ReadableS; r != nil && *r >= 0 {
+		line += fmt.Sprintf("; read back again %.1fs after the fault ended", *r)
+	} else if r != nil {
+		line += "; nothing sent into the fault was read back"
+	}
+	if f.LostDuring != nil && e.Lost > 0 {
+		line += fmt.Sprintf("; lost %d: %d due in a fault's window (to recovery)%s, %d outside%s", e.Lost,
+			*f.LostDuring, causeList(f.LostDuringByCause), *f.LostOutside, causeList(f.LostOutsideByCause))
+	}
+	if h := e.HeldInSDKMax; h != nil {
+		line += fmt.Sprintf("; the SDK held at most %d", *h)
+	}
+	if q := e.CollectorQueueMax; q != nil {
+		line += fmt.Sprintf("; the collector's queue at most %d requests", *q)
+	}
+	if n := e.Erased; n > 0 {
+		line += fmt.Sprintf("; %d %s erased with the backend's memory store (not lost)", n, e.Unit)
+	}
+	return line
 }
 
 // causeList is " (3 export_failed + 1 after_export)", or "" for none.

@@ -30,6 +30,24 @@ var _ = Describe("a report with faults", func() {
 		Expect(md.String()).To(ContainSubstring("| 3.0 | unpause | prometheus | 0 | 3.0 | 0.0 |  |"))
 	})
 
+	It("says in every format what the faults did to each exporter", func() {
+		r := rep()
+		retries, lostIn, lostOut := int64(4), int64(7), int64(1)
+		r.Exporters[0].Lost = 8
+		r.Exporters[0].Faults = &reports.FaultImpact{FailedCalls: 2, FailedItems: 7, RecoveryS: 1.5, Retries: &retries,
+			LostDuring: &lostIn, LostOutside: &lostOut, LostDuringByCause: map[string]int64{"export_failed": 7}}
+		want := "2 export calls failed (7 items) during faults, 4 retries; its first export went through 1.5s after the fault ended; lost 8: 7 due in a fault's window (to recovery) (7 export_failed), 1 outside"
+		var txt, md, html, junit bytes.Buffer
+		Expect(r.WriteText(&txt)).To(Succeed())
+		Expect(r.WriteMarkdown(&md)).To(Succeed())
+		Expect(r.WriteHTML(&html)).To(Succeed())
+		Expect(r.WriteJUnit(&junit)).To(Succeed())
+		Expect(txt.String()).To(ContainSubstring(want))
+		Expect(md.String()).To(ContainSubstring(want))
+		Expect(html.String()).To(ContainSubstring("2 export calls failed (7 items) during faults, 4 retries"))
+		Expect(junit.String()).To(ContainSubstring("<system-out>faults: 2 export calls failed (7 items) during faults, 4 retries"))
+	})
+
 	It("shades each fault's window on the throughput chart, a stop never undone to the end of the run", func() {
 		var html bytes.Buffer
 		Expect(rep().WriteHTML(&html)).To(Succeed())

@@ -160,6 +160,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		for _, f := range r.Faults {
 			fmt.Fprintf(&b, "| %.1f | %s | %s | %d | %.1f | %.1f | %s |\n", f.StartedS, f.Action, md(f.Backend), f.Fault, f.AtS, f.TookS, md(clip(f.Error)))
 		}
+		if lines := impactLines(r.Exporters); len(lines) > 0 {
+			b.WriteString("\nWhat they did to each exporter:\n\n")
+			for _, l := range lines {
+				fmt.Fprintf(&b, "- %s\n", md(l))
+			}
+		}
 	}
 	if len(r.Thresholds) > 0 {
 		b.WriteString("\n### Thresholds\n\n| threshold | exporter | backend | value | result |\n|---|---|---|--:|---|\n")
@@ -267,6 +273,8 @@ type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	ClassName string        `xml:"classname,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	// SystemOut carries, on a row's verification, what the run's faults did to it.
+	SystemOut string `xml:"system-out,omitempty"`
 }
 
 type junitFailure struct {
@@ -282,6 +290,9 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	for i := range r.Exporters {
 		e := &r.Exporters[i]
 		class, s, c := junitRow(e)
+		if e.Faults != nil {
+			c.SystemOut = "faults: " + impactLine(e)
+		}
 		s.Cases = append(s.Cases, c)
 		for _, t := range r.Thresholds {
 			if t.Exporter != e.Name || t.Workload != e.Workload || t.Backend != e.Backend {

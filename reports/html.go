@@ -46,7 +46,8 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		Compat     []Compatibility
 		AppCompat  []Compatibility
 		Sampling   []string
-	}{Sampling: samplingLines(r.Exporters), Resources: r.resourceLine(), R: r, Status: "passed", Rows: own, Apps: appRowsOf(apps), Throughput: throughputChart(own, FaultWindows(r.Faults)),
+		Impact     []string
+	}{Impact: impactLines(r.Exporters), Sampling: samplingLines(r.Exporters), Resources: r.resourceLine(), R: r, Status: "passed", Rows: own, Apps: appRowsOf(apps), Throughput: throughputChart(own, FaultWindows(r.Faults)),
 		Latency: latencyChart(own, func(e *Exporter) Latency { return e.ExportLatencyMs }), Outcomes: outcomeChart(own),
 		AppLatency: latencyChart(apps, func(e *Exporter) Latency { return e.App.LatencyMs }), AppOutcome: outcomeChart(apps),
 		Compat: ownCompat, AppCompat: appCompat}
@@ -101,7 +102,7 @@ figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:.4em}svg{backgro
 {{with .Resources}}<p>{{.}}</p>{{end}}
 {{if .R.Faults}}<h2>Faults</h2><table><tr><th>at s</th><th>action</th><th>backend</th><th>fault</th><th>scheduled s</th><th>took s</th><th>error</th></tr>
 {{range .R.Faults}}<tr><td>{{printf "%.1f" .StartedS}}</td><td>{{.Action}}</td><td>{{.Backend}}</td><td>{{.Fault}}</td><td>{{printf "%.1f" .AtS}}</td><td>{{printf "%.1f" .TookS}}</td><td class="{{if .Error}}FAIL{{end}}">{{.Error}}</td></tr>
-{{end}}</table>{{end}}
+{{end}}</table>{{with .Impact}}<p>What they did to each exporter:</p><ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}{{end}}
 {{if .Rows}}<figure><figcaption>Throughput over time (items exported per second, per stream{{if .R.Faults}}; shaded: fault windows{{end}})</figcaption>{{.Throughput}}</figure>
 <figure><figcaption>Export call latency (ms): p50, p90, p99 per row</figcaption>{{.Latency}}</figure>
 <figure><figcaption>Items by outcome: verified, and lost by cause</figcaption>{{.Outcomes}}</figure>{{end}}
