@@ -96,29 +96,7 @@ func (s *stream) rows(e *explainer) ([]reports.Exporter, []error) {
 			}
 		}
 		if len(e.faults) > 0 && s.rec != nil {
-			row.Faults = impact(s.rec.Segments(), e.faults, e.begin, e.end)
-			if s.rec.Attempts() > 0 {
-				var total int64
-				for i, w := range row.Faults.Windows {
-					to := e.end
-					if w.ToS >= 0 && w.RecoveryS >= 0 {
-						to = e.begin.Add(seconds(w.ToS + w.RecoveryS))
-					}
-					n := s.rec.RetriesBetween(e.begin.Add(seconds(w.FromS)), to)
-					row.Faults.Windows[i].Retries = &n
-					total += n
-				}
-				row.Faults.Retries = &total
-			}
-			if c.lostDue != nil {
-				row.Faults.SplitLoss(c.lostDue)
-			}
-			if c.foundDue != nil {
-				row.Faults.Readable(func(from float64) (float64, bool) {
-					t := c.firstFound(seconds(from))
-					return t.Sub(e.begin).Seconds(), !t.IsZero()
-				})
-			}
+			row.Faults = e.faultImpact(s.rec, c)
 		}
 		if !row.Passed {
 			shared := e.sharing[s.backend+"|"+s.workload.Signal] > 1
@@ -130,6 +108,35 @@ func (s *stream) rows(e *explainer) ([]reports.Exporter, []error) {
 		rows = append(rows, row)
 	}
 	return rows, errs
+}
+
+// faultImpact is what the run's faults did to the exporter measured by rec, read back at check c: its calls'
+// failures and recovery, its retries, where its losses fall and why, and when what it sent into a fault was read.
+func (e *explainer) faultImpact(rec *generators.Recorder, c *check) *reports.FaultImpact {
+	f := impact(rec.Segments(), e.faults, e.begin, e.end)
+	if rec.Attempts() > 0 {
+		var total int64
+		for i, w := range f.Windows {
+			to := e.end
+			if w.ToS >= 0 && w.RecoveryS >= 0 {
+				to = e.begin.Add(seconds(w.ToS + w.RecoveryS))
+			}
+			n := rec.RetriesBetween(e.begin.Add(seconds(w.FromS)), to)
+			f.Windows[i].Retries = &n
+			total += n
+		}
+		f.Retries = &total
+	}
+	if c.lostDue != nil {
+		f.SplitLoss(c.lostDue)
+	}
+	if c.foundDue != nil {
+		f.Readable(func(from float64) (float64, bool) {
+			t := c.firstFound(seconds(from))
+			return t.Sub(e.begin).Seconds(), !t.IsZero()
+		})
+	}
+	return f
 }
 
 // causes explains why row (stream s read back at c) failed.

@@ -223,11 +223,11 @@ type check struct {
 	witnessShared      bool // other streams went through the same collector: its counters are theirs too
 	// byCount: the backend is a counting sink, so the check compares counts, not items.
 	byCount bool
-	// lostDue counts the items lost by when they were due (milliseconds from the stream's start), for checks whose
-	// items are numbered (traces, logs); nil for others (metrics are judged by series).
+	// lostDue counts the items lost by when they were due (milliseconds from the stream's start) and why, in a run
+	// with faults, for checks whose items are numbered (traces, logs); nil otherwise (metrics are judged by series).
 	lostDue map[reports.LostAt]int64
 	// foundDue is, by the tenth of a second items were due in (from the stream's start), when the first of them
-	// was found: for each fault, when an item sent into it was first read back.
+	// was found: for each fault, when an item sent into it was first read back. Like lostDue.
 	foundDue map[int64]time.Time
 }
 
@@ -253,19 +253,15 @@ func (c *check) firstFound(from time.Duration) time.Time {
 	return first
 }
 
-// lost is a verify.Options.Lost noting when each lost item was due by sched and, with cause, why.
+// lost is a verify.Options.Lost noting when each lost item was due by sched and why.
 func (c *check) lost(sched *generators.Schedule, cause func(seq uint64) string) func(seq uint64, items int64) {
 	c.lostDue = map[reports.LostAt]int64{}
 	return func(seq uint64, items int64) {
-		k := reports.LostAt{DueMs: sched.DueAt(seq).Milliseconds()}
-		if cause != nil {
-			k.Cause = cause(seq)
-		}
-		c.lostDue[k] += items
+		c.lostDue[reports.LostAt{DueMs: sched.DueAt(seq).Milliseconds(), Cause: cause(seq)}] += items
 	}
 }
 
-// outcomeCause names what the export calls did with an item whose outcome the recorder tracked (TrackItems).
+// outcomeCause names what the export calls did with an item whose outcome the recorder tracked (TrackFaults).
 func outcomeCause(o generators.Outcome) string {
 	switch {
 	case o&generators.Failed != 0:

@@ -53,6 +53,9 @@ func newStream(ctx context.Context, ps *plannedStream, sc *scenarios.Scenario, p
 		paths: ps.route.Paths, faults: f,
 	}
 	s.rec = sb.rec
+	if len(sc.Faults) > 0 {
+		sb.rec.TrackFaults() // what faults did is read from each call, request and item
+	}
 	ep, ok := lb.Endpoint(e.Protocol, sb.signal, ps.key)
 	if !ok || (ep.Address == "" && !ps.route.Protocol.Scraped) {
 		return nil, fmt.Errorf("exporter %s: backend %s has no %s endpoint for %s", e.Name, b.Name, e.Protocol, sb.signal)
@@ -174,7 +177,7 @@ func (sb *streamBuilder) traces(ctx context.Context, s *stream) error {
 		}
 		erased := sb.erased(d)
 		c := &check{path: pathName(d)}
-		lost, found := c.lost(ps.schedule, sb.traceCause()), c.found(ps.schedule)
+		lost, found := sb.faultTimes(c, sb.traceCause())
 		c.verifyFn = func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 			return verify.Traces(ctx, reader, verify.TraceExpectation{
 				Stream: ps.key, Workload: w.Name, Shape: shape, IDs: p.ids, Values: ps.values,
@@ -187,22 +190,24 @@ func (sb *streamBuilder) traces(ctx context.Context, s *stream) error {
 	return nil
 }
 
-// traceCause and logCause say why each lost item was lost, in a run with faults, where the stream's recorder
-// tracks what its export calls did with each (TrackItems); nil otherwise.
-func (sb *streamBuilder) traceCause() func(seq uint64) string {
+// faultTimes are check c's verify.Options.Lost and Found in a run with faults: when each lost item was due and,
+// by cause, why it was lost; when the items sent into a fault were read back. nil otherwise: no item's time is
+// kept.
+func (sb *streamBuilder) faultTimes(c *check, cause func(seq uint64) string) (func(uint64, int64), func(uint64, time.Time)) {
 	if len(sb.sc.Faults) == 0 {
-		return nil
+		return nil, nil
 	}
-	sb.rec.TrackItems()
+	return c.lost(sb.ps.schedule, cause), c.found(sb.ps.schedule)
+}
+
+// traceCause and logCause say why each lost item was lost, from what the stream's export calls did with it (its
+// recorder tracks that in a run with faults: TrackFaults).
+func (sb *streamBuilder) traceCause() func(seq uint64) string {
 	rec, ids, key := sb.rec, sb.p.ids, sb.ps.key
 	return func(seq uint64) string { return outcomeCause(rec.TraceOutcome(ids.TraceID(key, seq))) }
 }
 
 func (sb *streamBuilder) logCause() func(seq uint64) string {
-	if len(sb.sc.Faults) == 0 {
-		return nil
-	}
-	sb.rec.TrackItems()
 	rec := sb.rec
 	return func(seq uint64) string { return outcomeCause(rec.LogOutcome(seq)) }
 }
@@ -337,7 +342,7 @@ func (sb *streamBuilder) logs(ctx context.Context, s *stream) error {
 			return fmt.Errorf("exporter %s: backend %s cannot give logs back (an external collector needs files_dir)", e.Name, d.Name)
 		}
 		c := &check{path: pathName(d)}
-		lost, found := c.lost(ps.schedule, sb.logCause()), c.found(ps.schedule)
+		lost, found := sb.faultTimes(c, sb.logCause())
 		c.verifyFn = func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 			return verify.Logs(ctx, src, verify.LogExpectation{
 				Stream: ps.key, Shape: shape, IDs: p.ids, Values: ps.values, Emitted: ls.Emitted, Sent: s.sent, RunID: runID,

@@ -205,6 +205,7 @@ var _ = Describe("HTTP exporters' bytes on the wire", func() {
 		cfg := generators.ExporterConfig{Protocol: generators.OTLPHTTP, Compression: "none", Endpoint: r.endpoint(), Timeout: 10 * time.Second,
 			Retry: &generators.Retry{Enabled: true, InitialInterval: 10 * time.Millisecond, MaxInterval: 20 * time.Millisecond, MaxElapsedTime: 5 * time.Second}}
 		rec := generators.NewRecorder()
+		rec.TrackFaults()
 		before := time.Now()
 		Expect(exportSpans(ctx, cfg, rec)).To(Succeed())
 		_, bodies, _ := r.received()

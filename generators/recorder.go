@@ -33,13 +33,13 @@ type Recorder struct {
 	// acked, when tracking (TrackAcks), is when each trace's first span was acknowledged: a backend that forgets
 	// on a stop erases what it acknowledged before it.
 	acked map[trace.TraceID]time.Time
-	// traceOutcome and logOutcome, when tracking (TrackItems), say what the export calls did with each trace (by
+	// traceOutcome and logOutcome, when tracking (TrackFaults), say what the export calls did with each trace (by
 	// ID) and log record (by sequence number): Acked, Failed, or both (a trace's spans in several calls).
 	traceOutcome map[trace.TraceID]Outcome
 	logOutcome   map[uint64]Outcome
-	// attempts counts the requests export calls made (the first of a call and each retry) and callsAt and
-	// attemptsAt when calls began and attempts were made, by tenth of a second (Unix): retries are the attempts
-	// beyond one a call.
+	// attempts counts the requests export calls made (the first of a call and each retry) and, when tracking
+	// (TrackFaults), callsAt and attemptsAt when calls began and attempts were made, by tenth of a second (Unix):
+	// retries are the attempts beyond one a call.
 	attempts            int64
 	callsAt, attemptsAt map[int64]int64
 }
@@ -55,10 +55,9 @@ func (r *Recorder) Attempt() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.attempts++
-	if r.attemptsAt == nil {
-		r.attemptsAt = map[int64]int64{}
+	if r.attemptsAt != nil {
+		r.attemptsAt[tenth(time.Now())]++
 	}
-	r.attemptsAt[tenth(time.Now())]++
 }
 
 // Attempts is how many requests the export calls made in all (0: the protocol's transport does not count them).
@@ -70,7 +69,7 @@ func (r *Recorder) Attempts() int64 {
 
 // RetriesBetween is how many of the requests made from one time to another were retries: the attempts made then
 // less the calls that began then, each call's first attempt being made as it begins; at a tenth of a second's
-// resolution.
+// resolution. 0 unless tracking (TrackFaults).
 func (r *Recorder) RetriesBetween(from, to time.Time) int64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -126,10 +125,9 @@ func (r *Recorder) Record(items int, d time.Duration, err error) {
 	r.calls++
 	_ = r.latency.RecordValue(clampMicros(d))
 	now, ok := time.Now(), err == nil
-	if r.callsAt == nil {
-		r.callsAt = map[int64]int64{}
+	if r.callsAt != nil {
+		r.callsAt[tenth(now.Add(-d))]++
 	}
-	r.callsAt[tenth(now.Add(-d))]++
 	if n := len(r.segments); n > 0 && r.segments[n-1].OK == ok {
 		s := &r.segments[n-1]
 		s.To, s.Calls, s.Items = now, s.Calls+1, s.Items+int64(items)
@@ -168,13 +166,15 @@ const (
 	Failed
 )
 
-// TrackItems makes the recorder remember what the export calls did with each trace and log record
-// (TraceOutcome, LogOutcome); it costs a map entry per item, so only runs with faults ask for it.
-func (r *Recorder) TrackItems() {
+// TrackFaults makes the recorder remember what the export calls did with each trace and log record
+// (TraceOutcome, LogOutcome) and when calls began and requests were made (RetriesBetween); it costs a map entry
+// per item, so only runs with faults ask for it.
+func (r *Recorder) TrackFaults() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.traceOutcome == nil {
 		r.traceOutcome, r.logOutcome = map[trace.TraceID]Outcome{}, map[uint64]Outcome{}
+		r.callsAt, r.attemptsAt = map[int64]int64{}, map[int64]int64{}
 	}
 }
 

@@ -28,23 +28,10 @@ var comparedMetrics = []comparedMetric{
 	{"export_latency_p99_ms", false, func(e *Exporter) float64 { return e.ExportLatencyMs.P99 }},
 	{"visibility_latency_p99_ms", false, func(e *Exporter) float64 { return e.VisibilityLatencyMs.P99 }},
 	{"bytes_per_item", false, func(e *Exporter) float64 { return e.BytesPerItem }},
-	{"dropped_by_collector", false, func(e *Exporter) float64 { return float64(e.LostByCause["dropped_by_collector"]) }},
-	// What faults did: the exporter's failures while they held, and its recovery (never: +Inf, worse than any).
-	{"failed_items_during_faults", false, func(e *Exporter) float64 {
-		if e.Faults == nil {
-			return 0
-		}
-		return float64(e.Faults.FailedItems)
-	}},
-	{"recovery_s", false, func(e *Exporter) float64 {
-		switch {
-		case e.Faults == nil:
-			return 0
-		case e.Faults.RecoveryS < 0:
-			return math.Inf(1)
-		}
-		return e.Faults.RecoveryS
-	}},
+	// What faults did, as thresholds read it (Exporter.Metric): a recovery that never came is +Inf, worse than any.
+	{"dropped_by_collector", false, func(e *Exporter) float64 { return e.Metric("dropped_by_collector") }},
+	{"failed_items_during_faults", false, func(e *Exporter) float64 { return e.Metric("failed_items_during_faults") }},
+	{"recovery_s", false, func(e *Exporter) float64 { return e.Metric("recovery_s") }},
 }
 
 // Change is one metric of one row, base against new: medians over the runs on each side, the relative change,

@@ -67,7 +67,7 @@ func impactLine(e *Exporter) string {
 // causeList is " (3 export_failed + 1 after_export)", or "" for none.
 func causeList(m map[string]int64) string {
 	var parts []string
-	for _, k := range []string{"dropped_in_sdk", "export_failed", "after_export"} {
+	for _, k := range ItemCauses {
 		if m[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
 		}

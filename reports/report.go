@@ -479,8 +479,12 @@ type Timeseries struct {
 	Failed   []int64   `json:"failed"`
 }
 
-// Causes is the order of LostByCause's keys, from the sender to the store.
-var Causes = []string{"dropped_in_sdk", "export_failed", "dropped_by_collector", "never_readable"}
+// Causes is the order of LostByCause's keys, from the sender to the store; ItemCauses those a lost item is given
+// one by one (FaultImpact.LostDuringByCause), where the last two are one: after_export.
+var (
+	Causes     = []string{"dropped_in_sdk", "export_failed", "dropped_by_collector", "never_readable"}
+	ItemCauses = []string{"dropped_in_sdk", "export_failed", "after_export"}
+)
 
 // AttributeLoss moves up to n of the row's never_readable items to cause (a collector's own account of what it
 // dropped), and returns how many it moved.

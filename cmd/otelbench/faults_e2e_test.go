@@ -74,10 +74,7 @@ var _ = Describe("faults on a schedule", Label("docker", "e2e"), func() {
 		for _, f := range rep.Faults {
 			Expect(f.Error).To(BeEmpty(), "%s %s", f.Action, f.Backend)
 		}
-		rows := map[string]reports.Exporter{}
-		for _, e := range rep.Exporters {
-			rows[e.Name+"@"+e.Backend] = e
-		}
+		rows := rowsOf(rep)
 		Expect(rows).To(HaveLen(4))
 		for _, k := range []string{"to-memory-queue@memory-queue", "to-disk-queue@disk-queue"} {
 			Expect(rows[k].Verified).To(Equal(rows[k].Sent), "%s: the SDK retried across the restart; every record is in the collector's files", k)
@@ -111,16 +108,15 @@ var _ = Describe("faults on a schedule", Label("docker", "e2e"), func() {
 		rep := failedWith(ctx, otelbench("run", "../../scenarios/faults-jaeger-down.yaml", "--out", out, "--run-id", id), out)
 		Expect(rep.Faults).To(HaveLen(2))
 		Expect(rep.Faults[1].StartedS - rep.Faults[0].StartedS).To(BeNumerically("~", 10, 0.5))
-		rows := map[string]reports.Exporter{}
+		rows := rowsOf(rep)
 		for _, e := range rep.Exporters {
-			rows[e.Name] = e
 			Expect(e.Verified+e.Lost+e.Erased).To(Equal(e.Sent), "%s: every span verified, lost or erased", e.Name)
 			Expect(e.Duplicated + e.Altered).To(BeZero())
 			if e.Lost > 0 {
 				Expect(e.LostByCause["never_readable"]).To(BeZero(), "%s: every lost span was in a failed export or dropped in the SDK", e.Name)
 			}
 		}
-		grpcRetry, grpcOff, httpRetry, httpOff := rows["grpc-retry"], rows["grpc-no-retry"], rows["http-retry"], rows["http-no-retry"]
+		grpcRetry, grpcOff, httpRetry, httpOff := rows["grpc-retry@jaeger"], rows["grpc-no-retry@jaeger"], rows["http-retry@jaeger"], rows["http-no-retry@jaeger"]
 		Expect(grpcOff.Lost).To(BeNumerically(">=", 200), "at 40 spans/s, at least half the outage")
 		Expect(grpcRetry.Lost).To(BeNumerically("<", grpcOff.Lost/2), "retrying in the export carried most of the outage")
 		Expect(grpcRetry.Verified).To(BeNumerically(">", grpcOff.Verified))
@@ -189,3 +185,12 @@ faults:
 		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty())
 	}, SpecTimeout(3*time.Minute))
 })
+
+// rowsOf is the report's rows by exporter@backend path.
+func rowsOf(rep reports.Report) map[string]reports.Exporter {
+	rows := map[string]reports.Exporter{}
+	for _, e := range rep.Exporters {
+		rows[e.Name+"@"+e.Backend] = e
+	}
+	return rows
+}
