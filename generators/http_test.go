@@ -88,7 +88,9 @@ var _ = Describe("HTTPLoad", func() {
 		})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(load.Run(ctx)).To(Succeed())
-		Expect(got).To(HaveLen(2000))
+		// Open loop: on a busy machine a slot can be missed; every request sent reached the app.
+		Expect(load.HTTPStats().Requests).To(BeNumerically(">=", 1900))
+		Expect(got).To(HaveLen(int(load.HTTPStats().Requests)))
 		sent := map[string]bool{}
 		for _, s := range got {
 			sent[s.traceparent] = true
@@ -109,7 +111,7 @@ var _ = Describe("HTTPLoad", func() {
 		// Binomial shares of 2000 draws: 4 standard deviations are about 78 (0.25) and 54 (0.1) requests.
 		Expect(shares[generators.TraceparentUnsampled]).To(BeNumerically("~", 500, 78))
 		Expect(shares[generators.TraceparentNone]).To(BeNumerically("~", 200, 54))
-		Expect(shares[generators.TraceparentSampled]).To(Equal(2000 - shares[generators.TraceparentUnsampled] - shares[generators.TraceparentNone]))
+		Expect(shares[generators.TraceparentSampled]).To(Equal(len(load.Results()) - shares[generators.TraceparentUnsampled] - shares[generators.TraceparentNone]))
 	})
 
 	It("counts statuses the scenario does not expect, and requests with no answer apart from them", func(ctx SpecContext) {
