@@ -34,6 +34,9 @@ var (
 	ErrInterrupted = engine.ErrInterrupted
 	// ErrNoScenario is returned by Run when it is given no scenario.
 	ErrNoScenario = engine.ErrNoScenario
+	// ErrLateStart is returned by Run when a shard with Options.StartAt was ready to send only after StartAt plus
+	// Options.StartTolerance; it sent nothing.
+	ErrLateStart = engine.ErrLateStart
 )
 
 // NewRunID returns a random run ID: 12 hex digits, short enough for container labels and terminals.

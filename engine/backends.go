@@ -167,7 +167,7 @@ func startBackendSet(ctx context.Context, sc, sized *scenarios.Scenario, opts Op
 	if err := sized.Validate(); err != nil {
 		return set, err
 	}
-	p := newPlan(sized, opts.RunID)
+	p := newPlan(sized, opts.RunID, opts.Shard)
 	if err := checkMemory(sized, p, availableMemory()); err != nil {
 		return set, err
 	}

@@ -9,7 +9,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -18,6 +17,7 @@ import (
 	"github.com/otelbench/otelbench/capacity"
 	"github.com/otelbench/otelbench/containers/all"
 	"github.com/otelbench/otelbench/generators"
+	"github.com/otelbench/otelbench/internal/buildinfo"
 	"github.com/otelbench/otelbench/reports"
 	"github.com/otelbench/otelbench/scenarios"
 )
@@ -409,16 +409,7 @@ func capacityDefinition(sc *scenarios.Scenario) string {
 func environment(sc *scenarios.Scenario) *reports.Environment {
 	env := &reports.Environment{GoVersion: runtime.Version(), Machine: fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()),
 		Backends: map[string]string{}}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				env.Commit = s.Value
-			case "vcs.modified":
-				env.Dirty = s.Value == "true"
-			}
-		}
-	}
+	env.Commit, env.Dirty = buildinfo.Revision()
 	for _, b := range sc.Backends {
 		if b.Image != "" {
 			env.Backends[b.Type] = b.Image

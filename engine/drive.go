@@ -62,6 +62,7 @@ func (r *run) buildStreams(ctx context.Context) error {
 // meanwhile.
 func (r *run) drive(ctx context.Context) {
 	r.opts.Observer.Phase("send and verify")
+	r.sendStart = time.Now()
 	sources := r.sources()
 	progress := make([][]*Progress, len(sources))
 	for i, s := range sources {
@@ -95,7 +96,7 @@ func (r *run) drive(ctx context.Context) {
 	}()
 	go func() {
 		defer close(sampled)
-		begin := time.Now()
+		begin := r.sendStart
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
 		// What the SDKs hold is polled more often than the counters are sampled: a queue fills and drains within a

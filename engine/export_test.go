@@ -10,7 +10,7 @@ import (
 
 // CheckMemory exposes checkMemory to the tests: whether sc's backends fit in available bytes.
 func CheckMemory(sc *scenarios.Scenario, available int64) error {
-	return checkMemory(sc, newPlan(sc, "spec"), available) // a plan is data: nothing to release
+	return checkMemory(sc, newPlan(sc, "spec", generators.Stripe{}), available) // a plan is data: nothing to release
 }
 
 // Behind exposes the rate rule of a row's verdict.

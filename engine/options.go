@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/reports"
 )
 
@@ -29,6 +31,17 @@ type Options struct {
 	// under test, as type "app") while they still run; they are stopped when it returns. It lets a user look at what arrived (the CLI's
 	// --keep-backends). ctx is Run's.
 	Hold func(ctx context.Context, rep *reports.Report, backends []BackendEndpoints)
+
+	// Shard, when its Count is set, makes the run shard Index of Count of one run (otelbench run --shard): it sends
+	// the stripe of every workload's schedule whose slots k have k mod Count == Index (generators.Stripe), at the
+	// times the whole schedule gives them, and verifies its own items. Every shard must be given the same
+	// scenario, RunID and Seed. Its backends must all be external (the shared system under test); the report says
+	// which shard it is (Report.Shard) and its latencies carry their histograms, for otelbench merge.
+	Shard generators.Stripe
+	// StartAt, when set, is when sending begins: the shards of a run agree on it so that their schedules line up.
+	// A run ready after StartAt plus StartTolerance is refused (ErrLateStart) before it sends anything.
+	StartAt        time.Time
+	StartTolerance time.Duration
 
 	// shared, when set, are backends started before the run (by Bench, for the probes of a capacity search):
 	// the run uses them as they are and leaves them running.
@@ -75,6 +88,10 @@ func NewRunID() string {
 // ErrInterrupted is returned when the run's context is cancelled (Ctrl-C); backends are terminated anyway, and
 // the report returned with it holds what was measured until then (Report.Interrupted).
 var ErrInterrupted = errors.New("run interrupted")
+
+// ErrLateStart is returned when a run with Options.StartAt was ready to send only after StartAt plus
+// StartTolerance: its schedule would lag the other shards' by more than the tolerance.
+var ErrLateStart = errors.New("ready after the agreed start")
 
 // ErrNoScenario is returned by Run when it is given no scenario.
 var ErrNoScenario = errors.New("no scenario: expected one from scenarios.Load or scenarios.Parse, or built in Go")

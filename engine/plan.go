@@ -50,7 +50,9 @@ type plannedStream struct {
 	rateTolerance float64
 }
 
-func newPlan(sc *scenarios.Scenario, runID string) *plan {
+// newPlan plans every stream of sc; shard is the part of each workload's schedule this run sends (the zero Stripe:
+// all of it).
+func newPlan(sc *scenarios.Scenario, runID string, shard generators.Stripe) *plan {
 	p := &plan{traces: map[string]float64{}, spans: map[string]float64{}, spanBytes: map[string]float64{}, itemBytes: map[string]int{},
 		pull: map[string][]*pullEndpoint{}, appScrape: map[string][]string{}, ids: generators.NewIDs(sc.Seed, runID), top: sc.Topology()}
 	defer p.planApps(sc)
@@ -67,7 +69,7 @@ func newPlan(sc *scenarios.Scenario, runID string) *plan {
 			if w.Signal == "logs" {
 				size = w.Logs.AttributeSize
 			}
-			wp = workloadPlan{sched: schedule(sc, w), values: generators.NewValues(sc.Seed, size)}
+			wp = workloadPlan{sched: schedule(sc, w).Striped(shard), values: generators.NewValues(sc.Seed, size)}
 			planned[w] = wp
 		}
 		ps := &plannedStream{route: r, key: r.Key(), workload: w, exporter: r.Exporter, schedule: wp.sched, values: wp.values,
@@ -443,6 +445,14 @@ func (s *stream) row(c *check) reports.Exporter {
 		l := reports.LatencyOf(q.P50, q.P90, q.P99, q.P999, q.Max, q.Count)
 		row.VisibilityFromScheduleMs = &l
 	}
+	if s.schedule.Stripe().Count > 0 {
+		// A shard's latencies carry their histograms: otelbench merge merges them.
+		row.ExportLatencyMs.HDR = s.rec.LatencyHDR()
+		row.VisibilityLatencyMs.HDR = generators.EncodeHDR(res.Visibility.Hist)
+		if l := row.VisibilityFromScheduleMs; l != nil {
+			l.HDR = generators.EncodeHDR(res.VisibilityFromSchedule.Hist)
+		}
+	}
 	row.ScrapeCoverage = s.scrapeCoverage(st)
 	row.LostByCause = reports.LostByCause(res.Lost, st.droppedInSDK, st.export.Failed)
 	if len(s.series.T) > 0 {
@@ -504,8 +514,8 @@ func (s *stream) sampling(st sendStats) *reports.Sampling {
 	}
 	spans := max(s.perSlot, 1)
 	out := &reports.Sampling{Sampler: "parentbased_traceidratio", Ratio: *sm.Ratio, Rule: "go", NoParent: int64(st.emitted)}
-	for seq := range st.emitted {
-		if s.kept(seq) {
+	for j := range st.emitted {
+		if s.kept(s.schedule.Seq(j)) {
 			out.PredictedKept++
 		} else {
 			out.PredictedDropped++

@@ -2,11 +2,16 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"math"
 	"os"
 	"time"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/internal/buildinfo"
 	"github.com/otelbench/otelbench/reports"
 	"github.com/otelbench/otelbench/scenarios"
 )
@@ -19,6 +24,14 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*reports.Re
 	}
 	if err := sc.Validate(); err != nil {
 		return nil, err
+	}
+	if opts.Shard.Count > 0 {
+		if opts.Shard.Index >= opts.Shard.Count {
+			return nil, fmt.Errorf("shard %d of %d: expected an index from 0 to %d", opts.Shard.Index, opts.Shard.Count, opts.Shard.Count-1)
+		}
+		if err := sc.CheckShardable(); err != nil {
+			return nil, err
+		}
 	}
 	if opts.RunID == "" {
 		opts.RunID = NewRunID()
@@ -44,9 +57,11 @@ type run struct {
 	streams []*stream
 	usage   *usageSampler
 	faults  faults
-	// sent is when every source had finished (sending and reading back).
-	sent time.Time
-	rep  *reports.Report
+	// sendStart is when sending began (the sources' schedules count from it); sent is when every source had
+	// finished (sending and reading back).
+	sendStart time.Time
+	sent      time.Time
+	rep       *reports.Report
 }
 
 // execute runs the phases: plan, size, start, drive, verify, explain, report. Whatever happens, what start started
@@ -59,7 +74,7 @@ func (r *run) execute(ctx context.Context) (rep *reports.Report, err error) {
 		RunID:         r.opts.RunID,
 		Started:       r.began.UTC(),
 	}
-	r.plan = newPlan(r.sc, r.opts.RunID)
+	r.plan = newPlan(r.sc, r.opts.RunID, r.opts.Shard)
 	if err := checkMemory(r.sc, r.plan, availableMemory()); err != nil {
 		return nil, err
 	}
@@ -100,6 +115,15 @@ func (r *run) execute(ctx context.Context) (rep *reports.Report, err error) {
 		return nil, err
 	}
 	if err := r.buildStreams(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.awaitStart(ctx); err != nil {
+		for _, s := range r.streams {
+			_ = s.abort(ctx)
+		}
+		if ctx.Err() != nil {
+			return r.interrupted()
+		}
 		return nil, err
 	}
 
@@ -144,6 +168,34 @@ func (r *run) report() {
 	}
 	r.rep.Otelbench = ownUsage()
 	r.rep.DurationS = time.Since(r.began).Seconds()
+	if st := r.opts.Shard; st.Count > 0 {
+		r.rep.Shard = &reports.Shard{Index: int(st.Index), Count: int(st.Count), Seed: r.sc.Seed, ScenarioHash: scenarioHash(r.sc),
+			Version: buildinfo.Version(), StartAt: r.opts.StartAt.UTC(), Start: r.sendStart.UTC(), End: time.Now().UTC()}
+		if !r.opts.StartAt.IsZero() {
+			r.rep.Shard.SkewMs = math.Round(float64(r.sendStart.Sub(r.opts.StartAt))/float64(time.Microsecond)) / 1000
+		}
+	}
+}
+
+// awaitStart waits for Options.StartAt, when set; a run ready after it plus the tolerance is refused.
+func (r *run) awaitStart(ctx context.Context) error {
+	at := r.opts.StartAt
+	if at.IsZero() {
+		return nil
+	}
+	if late := time.Since(at); late > r.opts.StartTolerance {
+		return fmt.Errorf("%w: ready %s after the start (%s), past the tolerance of %s; give the shards a later --start-at (they need the time to start), or a larger --start-tolerance",
+			ErrLateStart, late.Round(time.Millisecond), at.UTC().Format(time.RFC3339Nano), r.opts.StartTolerance)
+	}
+	r.opts.Observer.Phase("wait for the start at " + at.UTC().Format(time.RFC3339))
+	t := time.NewTimer(time.Until(at))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // witness attaches the collector's own counters to the checks whose items went through a collector: a second
@@ -187,3 +239,16 @@ type nopObserver struct{}
 
 func (nopObserver) Phase(string)    {}
 func (nopObserver) Track(*Progress) {}
+
+// scenarioHash is the sha256 of the scenario's file (hex), what tells shards of one scenario apart from shards of
+// another; for a scenario built in Go, of its name.
+func scenarioHash(sc *scenarios.Scenario) string {
+	data := []byte(sc.Name)
+	if sc.File != "" {
+		if b, err := os.ReadFile(sc.File); err == nil {
+			data = b
+		}
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}

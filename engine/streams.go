@@ -181,7 +181,7 @@ func (sb *streamBuilder) traces(ctx context.Context, s *stream) error {
 		c.verifyFn = func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 			return verify.Traces(ctx, reader, verify.TraceExpectation{
 				Stream: ps.key, Workload: w.Name, Shape: shape, IDs: p.ids, Values: ps.values,
-				Emitted: ts.Emitted, Sent: s.sent, WatchEvery: watchEvery(ps.schedule), Scheduled: ts.Scheduled, Sampled: predicted,
+				Emitted: ts.Emitted, Stripe: ps.schedule.Stripe(), Sent: s.sent, WatchEvery: watchEvery(ps.schedule), Scheduled: ts.Scheduled, Sampled: predicted,
 				Undelivered: func() int64 { st := ts.Stats(); return st.DroppedInSDK + st.Export.Failed }, Erased: erased,
 			}, verify.Options{Window: window, Progress: progress, Lost: lost, Found: found})
 		}
@@ -236,7 +236,8 @@ func (sb *streamBuilder) metrics(ctx context.Context, s *stream) error {
 	mcfg := generators.MetricStreamConfig{
 		Stream: ps.key, Workload: w.Name, Exporter: e.Name, RunID: runID, Schedule: ps.schedule, Recorder: rec,
 		CardinalityLimit: w.Metrics.CardinalityLimit,
-		Plan:             generators.MetricPlan{Kinds: w.Metrics.Instruments, Series: w.Metrics.Series, Churn: w.Metrics.Churn, Slots: ps.schedule.Slots()},
+		Plan: generators.MetricPlan{Kinds: w.Metrics.Instruments, Series: w.Metrics.Series, Churn: w.Metrics.Churn,
+			Slots: ps.schedule.AllSlots(), Stripe: ps.schedule.Stripe()},
 	}
 	if ps.route.Protocol.Scraped {
 		r, h, err := generators.NewPullReader(rec)
@@ -289,7 +290,7 @@ func (sb *streamBuilder) metrics(ctx context.Context, s *stream) error {
 			Delivered:   func() int64 { st := rec.Stats(); return st.Exported + st.Failed },
 			Undelivered: func() int64 { return rec.Stats().Failed },
 			Since:       time.Now().Add(-time.Minute), Stop: stop,
-			RunID: runID, Instance: generators.ServiceInstanceID(runID, ps.key), CardinalityLimit: w.Metrics.CardinalityLimit,
+			RunID: runID, Instance: ps.schedule.Stripe().Instance(generators.ServiceInstanceID(runID, ps.key)), CardinalityLimit: w.Metrics.CardinalityLimit,
 		}
 		if mcfg.Pull {
 			expect.Instance = ps.pull.addr() // Prometheus labels scraped series with the target
@@ -345,7 +346,7 @@ func (sb *streamBuilder) logs(ctx context.Context, s *stream) error {
 		lost, found := sb.faultTimes(c, sb.logCause())
 		c.verifyFn = func(ctx context.Context, progress func(int64, int64)) (verify.Result, error) {
 			return verify.Logs(ctx, src, verify.LogExpectation{
-				Stream: ps.key, Shape: shape, IDs: p.ids, Values: ps.values, Emitted: ls.Emitted, Sent: s.sent, RunID: runID,
+				Stream: ps.key, Shape: shape, IDs: p.ids, Values: ps.values, Emitted: ls.Emitted, Stripe: ps.schedule.Stripe(), Sent: s.sent, RunID: runID,
 				Undelivered: func() int64 { st := ls.Stats(); return st.DroppedInSDK + st.Export.Failed },
 			}, verify.Options{Window: window, Progress: progress, Lost: lost, Found: found})
 		}

@@ -94,7 +94,7 @@ func (d *directSender[T]) close() {
 // attributes, kinds, links, events, status) and handed to the exporter in batches by a directSender.
 func (s *TraceStream) runDirect(ctx context.Context) error {
 	cfg := s.cfg
-	res := streamResource(cfg.Workload, cfg.RunID, cfg.Exporter)
+	res := streamResource(cfg.Workload, cfg.RunID, cfg.Exporter, cfg.Schedule.Stripe())
 	scope := instrumentation.Scope{Name: scopeName}
 	exporters := cfg.exporters()
 	d := newDirectSender(cfg.emitters(), cfg.Batch, func(w int, batch []sdktrace.ReadOnlySpan) {
@@ -104,8 +104,9 @@ func (s *TraceStream) runDirect(ctx context.Context) error {
 	})
 	b := directBuilder{cfg: cfg, parents: s.parents, res: res, scope: scope}
 	var seq uint64
-	s.stats.Start, s.stats.End, seq = DriveParallel(ctx, cfg.Schedule, cfg.emitters(), &s.emitted, func(w int, seq uint64) {
-		s.began(seq)
+	s.stats.Start, s.stats.End, seq = DriveParallel(ctx, cfg.Schedule, cfg.emitters(), &s.emitted, func(w int, j uint64) {
+		s.began(j)
+		seq := cfg.Schedule.Seq(j)
 		if !cfg.keeps(cfg.IDs.TraceID(cfg.Stream, seq), SpanName(cfg.Workload, 0)) {
 			s.notSampled[w%len(exporters)].Add(1) // sampled out: never built, as the SDK never records it
 			return

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"strconv"
 
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -103,3 +105,20 @@ func (idGenerator) NewSpanID(ctx context.Context, tid trace.TraceID) trace.SpanI
 // ServiceInstanceID is the service.instance.id of a metrics stream's resource: unique per run and stream, so that
 // a backend which keeps series across runs (Prometheus turns it into the instance label) tells them apart.
 func ServiceInstanceID(runID, stream string) string { return runID + "/" + stream }
+
+// Instance is the service.instance.id of stripe st's metrics of a stream whose whole-run instance is id: shards
+// write series of their own ("<id>/shard-1"), so that N writers never share one cumulative series.
+func (st Stripe) Instance(id string) string {
+	if st.whole() {
+		return id
+	}
+	return id + "/shard-" + strconv.FormatUint(st.Index, 10)
+}
+
+// mark adds the resource attribute ResourceShard of a stripe to attrs.
+func (st Stripe) mark(attrs []attribute.KeyValue) []attribute.KeyValue {
+	if st.whole() {
+		return attrs
+	}
+	return append(attrs, attribute.String(ResourceShard, st.String()))
+}

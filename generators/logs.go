@@ -102,7 +102,7 @@ func (s *LogStream) Run(ctx context.Context) error {
 	if cfg.Pipeline == PipelineDirect {
 		return s.runDirect(ctx)
 	}
-	res := streamResource(cfg.Workload, cfg.RunID, cfg.Exporter)
+	res := streamResource(cfg.Workload, cfg.RunID, cfg.Exporter, cfg.Schedule.Stripe())
 	lp := sdklog.NewLoggerProvider(
 		sdklog.WithResource(res),
 		sdklog.WithProcessor(sdklog.NewBatchProcessor(cfg.LogExporter,
@@ -116,7 +116,8 @@ func (s *LogStream) Run(ctx context.Context) error {
 	fields := s.fields()
 	var attrs []attribute.KeyValue
 	var seq uint64
-	s.stats.Start, s.stats.End, seq = Drive(ctx, cfg.Schedule, &s.emitted, func(seq uint64) {
+	s.stats.Start, s.stats.End, seq = Drive(ctx, cfg.Schedule, &s.emitted, func(j uint64) {
+		seq := cfg.Schedule.Seq(j)
 		var r log.Record
 		now := time.Now()
 		r.SetTimestamp(now)
@@ -196,7 +197,7 @@ func (f logFields) attributes(seq uint64, out []attribute.KeyValue) []attribute.
 func (s *LogStream) runDirect(ctx context.Context) error {
 	cfg := s.cfg
 	capture := &captureProcessor{}
-	lp := sdklog.NewLoggerProvider(sdklog.WithResource(streamResource(cfg.Workload, cfg.RunID, cfg.Exporter)), sdklog.WithProcessor(capture))
+	lp := sdklog.NewLoggerProvider(sdklog.WithResource(streamResource(cfg.Workload, cfg.RunID, cfg.Exporter, cfg.Schedule.Stripe())), sdklog.WithProcessor(capture))
 	lp.Logger(scopeName).Emit(ctx, log.Record{})
 	_ = lp.Shutdown(ctx)
 	if !capture.ok {
@@ -212,7 +213,8 @@ func (s *LogStream) runDirect(ctx context.Context) error {
 	fields := s.fields()
 	attrs := make([][]attribute.KeyValue, emitters)
 	var seq uint64
-	s.stats.Start, s.stats.End, seq = DriveParallel(ctx, cfg.Schedule, emitters, &s.emitted, func(w int, seq uint64) {
+	s.stats.Start, s.stats.End, seq = DriveParallel(ctx, cfg.Schedule, emitters, &s.emitted, func(w int, j uint64) {
+		seq := cfg.Schedule.Seq(j)
 		now := time.Now()
 		r := template.Clone()
 		r.SetTimestamp(now)

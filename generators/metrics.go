@@ -83,8 +83,11 @@ type MetricPlan struct {
 	Kinds  []string
 	Series int
 	Churn  int
-	// Slots is the number of measurements the schedule offers (churn generations are spread over it).
+	// Slots is the number of measurements the whole schedule offers (churn generations are spread over it), every
+	// stripe's together (Schedule.AllSlots).
 	Slots uint64
+	// Stripe is the part of the plan a shard records: its measurement j is the plan's Stripe.Seq(j).
+	Stripe Stripe
 }
 
 // SeriesKey names one time series of a stream.
@@ -141,11 +144,11 @@ func (p MetricPlan) at(k uint64) (kind int, gen, s uint64, value float64) {
 	return kind, gen, s, value
 }
 
-// Expect replays the first n measurements and returns every series' final state.
+// Expect replays the first n measurements of the plan's stripe and returns every series' final state.
 func (p MetricPlan) Expect(n uint64) map[SeriesKey]SeriesValue {
 	out := map[SeriesKey]SeriesValue{}
-	for k := range n {
-		kind, series, value := p.At(k)
+	for j := range n {
+		kind, series, value := p.At(p.Stripe.Seq(j))
 		key := SeriesKey{p.Kinds[kind], series}
 		v := out[key]
 		v.Sum += value
@@ -224,12 +227,12 @@ func NewMetricStream(cfg MetricStreamConfig) (*MetricStream, error) {
 
 // metricResource is the resource of a metrics stream's data points.
 func metricResource(cfg MetricStreamConfig) *resource.Resource {
-	return resource.NewWithAttributes(semconv.SchemaURL,
+	return resource.NewWithAttributes(semconv.SchemaURL, cfg.Plan.Stripe.mark([]attribute.KeyValue{
 		semconv.ServiceName(cfg.Workload),
-		semconv.ServiceInstanceID(ServiceInstanceID(cfg.RunID, cfg.Stream)),
+		semconv.ServiceInstanceID(cfg.Plan.Stripe.Instance(ServiceInstanceID(cfg.RunID, cfg.Stream))),
 		attribute.String(ResourceRunID, cfg.RunID),
 		attribute.String(ResourceExporter, cfg.Exporter),
-	)
+	})...)
 }
 
 // Emitted is the number of measurements recorded so far.
@@ -286,8 +289,8 @@ func (s *MetricStream) Run(ctx context.Context) error {
 	}
 
 	var k uint64
-	s.stats.Start, s.stats.End, k = Drive(ctx, cfg.Schedule, &s.emitted, func(k uint64) {
-		kind, series, value := cfg.Plan.At(k)
+	s.stats.Start, s.stats.End, k = Drive(ctx, cfg.Schedule, &s.emitted, func(j uint64) {
+		kind, series, value := cfg.Plan.At(cfg.Plan.Stripe.Seq(j))
 		record[kind](ctx, value, setOf(series))
 	})
 	s.finishStats(k)

@@ -209,12 +209,12 @@ func (s *MetricStream) runDirect(ctx context.Context) error {
 		interval = time.Second
 	}
 	var k uint64
-	s.stats.Start, s.stats.End, k = Drive(ctx, cfg.Schedule, &s.emitted, func(k uint64) {
+	s.stats.Start, s.stats.End, k = Drive(ctx, cfg.Schedule, &s.emitted, func(j uint64) {
 		now := time.Now()
 		if agg.last.IsZero() {
 			agg.last = now
 		}
-		agg.record(k, now)
+		agg.record(cfg.Plan.Stripe.Seq(j), now)
 		// One collection waits at most: while the exporter is busy, measurements keep accumulating.
 		if now.Sub(agg.last) >= interval && len(collections) == 0 {
 			collections <- agg.collect(now)

@@ -9,6 +9,7 @@ package generators
 import (
 	"context"
 	"math"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,7 +32,11 @@ type Segment struct {
 // Schedule is a Pacer over consecutive linear segments: a constant rate is one segment with From == To, a ramp
 // is several. Item k (counting from 0) is due at the moment the integral of the rate reaches k, so the first
 // item is due at once and a constant rate r over d sends r×d items.
+//
+// A Schedule may be striped (Striped): one shard of N then offers only the slots k with k mod N == its index, at
+// the times the whole schedule gives them, so that N shards together send exactly the whole schedule.
 type Schedule struct {
+	stripe   Stripe
 	segments []Segment
 	starts   []time.Duration // start time of each segment
 	before   []float64       // items due before each segment starts
@@ -63,12 +68,29 @@ func NewSchedule(segments ...Segment) *Schedule {
 // Duration is how long the schedule lasts.
 func (s *Schedule) Duration() time.Duration { return s.total }
 
-// Slots is the number of items the schedule offers over its whole duration.
-func (s *Schedule) Slots() uint64 {
+// Slots is the number of items the schedule offers over its whole duration: its stripe's, when striped.
+func (s *Schedule) Slots() uint64 { return s.stripe.Slots(s.AllSlots()) }
+
+// AllSlots is the number of items the whole schedule offers, every stripe's together.
+func (s *Schedule) AllSlots() uint64 {
 	// Item k is due when the integral reaches k, for k = 0 .. ceil(items)-1. The epsilon keeps a float sum such as
 	// 1000.0000000001 from creating a slot that is due only at the very end.
 	return uint64(math.Ceil(s.items - 1e-9))
 }
+
+// Striped is the schedule's stripe st: a copy that offers only st's slots (see Stripe).
+func (s *Schedule) Striped(st Stripe) *Schedule {
+	c := *s
+	c.stripe = st
+	return &c
+}
+
+// Stripe is the schedule's stripe (the zero Stripe: all of it).
+func (s *Schedule) Stripe() Stripe { return s.stripe }
+
+// Seq is the sequence number in the whole schedule of the stripe's item j (counting from 0): what item j's IDs
+// and contents derive from.
+func (s *Schedule) Seq(j uint64) uint64 { return s.stripe.Seq(j) }
 
 // RateAt is the target rate in items per second at elapsed.
 func (s *Schedule) RateAt(elapsed time.Duration) float64 {
@@ -96,21 +118,22 @@ func (s *Schedule) Due(elapsed time.Duration) float64 {
 	return s.before[i] + seg.From*t + slope*t*t/2
 }
 
-// Pace implements Pacer.
+// Pace implements Pacer: sent counts the stripe's items, each due when the whole schedule's item Seq(sent) is.
 func (s *Schedule) Pace(elapsed time.Duration, sent uint64) (time.Duration, bool) {
 	if elapsed >= s.total || sent >= s.Slots() {
 		return 0, true
 	}
-	k := float64(sent)
+	k := float64(s.stripe.Seq(sent))
 	if s.Due(elapsed) >= k {
 		return 0, false
 	}
 	return s.dueAt(k) - elapsed, false
 }
 
-// DueAt is when slot k is due, from the schedule's start: what an open-loop sender promised, whatever it managed.
+// DueAt is when item seq of the whole schedule is due, from the schedule's start: what an open-loop sender
+// promised, whatever it managed.
 func (s *Schedule) DueAt(k uint64) time.Duration {
-	if k >= s.Slots() || k == 0 {
+	if k >= s.AllSlots() || k == 0 {
 		if k == 0 {
 			return 0
 		}
@@ -148,6 +171,56 @@ func (s *Schedule) segmentAt(elapsed time.Duration) int {
 		}
 	}
 	return -1
+}
+
+// Stripe is shard Index of Count: the slots k of a schedule with k mod Count == Index, as k6 stripes an arrival
+// rate over instances. Stripes interleave, so every shard follows the schedule's ramps at 1/Count of its rate, the
+// stripes' slots add up to the whole schedule's, and sequence numbers (and the IDs derived from them) of two stripes
+// never meet. The zero Stripe, and any with Count <= 1, is the whole schedule.
+type Stripe struct {
+	Index, Count uint64
+}
+
+// whole reports whether st is the whole schedule.
+func (st Stripe) whole() bool { return st.Count <= 1 }
+
+// Seq is the sequence number in the whole schedule of the stripe's item j.
+func (st Stripe) Seq(j uint64) uint64 {
+	if st.whole() {
+		return j
+	}
+	return st.Index + j*st.Count
+}
+
+// Local is the stripe's index of sequence number seq of the whole schedule; ok is false when seq is another
+// stripe's.
+func (st Stripe) Local(seq uint64) (j uint64, ok bool) {
+	if st.whole() {
+		return seq, true
+	}
+	if seq%st.Count != st.Index {
+		return 0, false
+	}
+	return seq / st.Count, true
+}
+
+// Slots is how many of the first all sequence numbers are the stripe's.
+func (st Stripe) Slots(all uint64) uint64 {
+	if st.whole() {
+		return all
+	}
+	if all <= st.Index {
+		return 0
+	}
+	return (all-st.Index-1)/st.Count + 1
+}
+
+// String is "1/3" (index/count), or "" for the whole schedule.
+func (st Stripe) String() string {
+	if st.whole() {
+		return ""
+	}
+	return strconv.FormatUint(st.Index, 10) + "/" + strconv.FormatUint(st.Count, 10)
 }
 
 // Drive calls emit for item 0, 1, 2, ... each at the time p says it is due, until p stops or ctx is cancelled,

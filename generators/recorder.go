@@ -294,6 +294,9 @@ type ExportStats struct {
 type Quantiles struct {
 	P50, P90, P99, P999, Max time.Duration
 	Count                    int64
+	// Hist, when set, is the histogram summarised (microseconds), which nothing records into any more: what
+	// shards of a run merge (quantiles cannot be merged). See FinalQuantiles.
+	Hist *hdrhistogram.Histogram
 }
 
 // Settled is how many items export calls have carried so far, through or failed: cheap enough to poll.
@@ -334,6 +337,40 @@ func QuantilesOf(h *hdrhistogram.Histogram) Quantiles {
 		Max:   us(h.Max()),
 		Count: h.TotalCount(),
 	}
+}
+
+// FinalQuantiles is QuantilesOf(h), keeping h (Quantiles.Hist): for a histogram that is complete.
+func FinalQuantiles(h *hdrhistogram.Histogram) Quantiles {
+	q := QuantilesOf(h)
+	q.Hist = h
+	return q
+}
+
+// OneValue is the distribution of a single latency d (a check measured once), with its histogram.
+func OneValue(d time.Duration) Quantiles {
+	h := NewLatencyHistogram()
+	_ = h.RecordValue(clampMicros(d))
+	return FinalQuantiles(h)
+}
+
+// LatencyHDR is the export latency histogram so far, encoded (EncodeHDR).
+func (r *Recorder) LatencyHDR() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return EncodeHDR(r.latency)
+}
+
+// EncodeHDR is h in the HdrHistogram V2 compressed encoding, base64 (what every HdrHistogram library decodes);
+// "" for nil or an empty histogram.
+func EncodeHDR(h *hdrhistogram.Histogram) string {
+	if h == nil || h.TotalCount() == 0 {
+		return ""
+	}
+	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return "" // only an unknown encoding version fails
+	}
+	return string(b)
 }
 
 // NewLatencyHistogram returns a histogram of microseconds with the range and precision Recorder uses.

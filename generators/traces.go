@@ -20,6 +20,8 @@ import (
 const (
 	ResourceRunID    = "otelbench.run_id"
 	ResourceExporter = "otelbench.exporter"
+	// ResourceShard is "index/count" on the telemetry of a shard (Stripe), absent otherwise.
+	ResourceShard = "otelbench.shard"
 )
 
 // What every root span carries besides attributes: an event named RootEvent, a link to the previous trace's root
@@ -33,12 +35,9 @@ const (
 
 // streamResource is the resource of a trace or log stream's items: the workload as the service, and the run and
 // exporter that sent them.
-func streamResource(workload, runID, exporter string) *resource.Resource {
-	return resource.NewWithAttributes(semconv.SchemaURL,
-		semconv.ServiceName(workload),
-		attribute.String(ResourceRunID, runID),
-		attribute.String(ResourceExporter, exporter),
-	)
+func streamResource(workload, runID, exporter string, st Stripe) *resource.Resource {
+	attrs := []attribute.KeyValue{semconv.ServiceName(workload), attribute.String(ResourceRunID, runID), attribute.String(ResourceExporter, exporter)}
+	return resource.NewWithAttributes(semconv.SchemaURL, st.mark(attrs)...)
 }
 
 // Batch configures the SDK's batch processor.
@@ -199,10 +198,11 @@ func NewTraceStream(cfg TraceStreamConfig) (*TraceStream, error) {
 		notSampled: make([]atomic.Uint64, len(cfg.exporters()))}, nil
 }
 
-// began notes when slot 0 was emitted: the schedule's start, from which Scheduled measures.
-func (s *TraceStream) began(seq uint64) {
-	if seq == 0 {
-		s.start.Store(time.Now().UnixNano())
+// began notes, when the stream's first slot (j 0) is emitted, the schedule's start, from which Scheduled measures:
+// now, less when that slot was due (a stripe's first slot is due a little after the schedule starts).
+func (s *TraceStream) began(j uint64) {
+	if j == 0 {
+		s.start.Store(time.Now().Add(-s.cfg.Schedule.DueAt(s.cfg.Schedule.Seq(0))).UnixNano())
 	}
 }
 
@@ -217,7 +217,8 @@ func (s *TraceStream) Scheduled(seq uint64) time.Time {
 	return time.Unix(0, ns).Add(s.cfg.Schedule.DueAt(seq))
 }
 
-// Emitted is the number of traces emitted so far; trace IDs 0..Emitted()-1 of the stream exist.
+// Emitted is the number of traces emitted so far: the traces of sequence numbers Schedule.Seq(0 .. Emitted()-1)
+// of the stream exist.
 func (s *TraceStream) Emitted() uint64 { return s.emitted.Load() }
 
 // Slots is the number of traces the schedule offers.
@@ -241,7 +242,7 @@ func (s *TraceStream) Run(ctx context.Context) error {
 	if cfg.Pipeline == PipelineDirect {
 		return s.runDirect(ctx)
 	}
-	res := streamResource(cfg.Workload, cfg.RunID, cfg.Exporter)
+	res := streamResource(cfg.Workload, cfg.RunID, cfg.Exporter, cfg.Schedule.Stripe())
 	var providers []*sdktrace.TracerProvider
 	var tracers []trace.Tracer
 	for _, exp := range cfg.exporters() {
@@ -261,9 +262,9 @@ func (s *TraceStream) Run(ctx context.Context) error {
 	}
 
 	var seq uint64
-	s.stats.Start, s.stats.End, seq = DriveParallel(ctx, cfg.Schedule, cfg.emitters(), &s.emitted, func(w int, seq uint64) {
-		s.began(seq)
-		if !s.emit(ctx, tracers[w%len(tracers)], seq) {
+	s.stats.Start, s.stats.End, seq = DriveParallel(ctx, cfg.Schedule, cfg.emitters(), &s.emitted, func(w int, j uint64) {
+		s.began(j)
+		if !s.emit(ctx, tracers[w%len(tracers)], cfg.Schedule.Seq(j)) {
 			s.notSampled[w%len(tracers)].Add(1)
 		}
 	})

@@ -81,6 +81,9 @@ func ReadReports(paths ...string) ([]*Report, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", f, err)
 			}
+			if r.Shard != nil {
+				return nil, fmt.Errorf("%s is the report of shard %s of run %s, a part of a run: merge the shards (otelbench merge) and compare the merged report", f, r.Shard, r.RunID)
+			}
 			out = append(out, r)
 		}
 	}

@@ -128,6 +128,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		status = "**thresholds breached**"
 	}
 	fmt.Fprintf(&b, "## otelbench: %s, %s\n\nrun `%s`, %.1f s\n\n", r.Scenario, status, r.RunID, r.DurationS)
+	for _, l := range r.ShardLines() {
+		fmt.Fprintf(&b, "- %s\n", md(l))
+	}
+	if r.Shard != nil || r.Merged != nil {
+		b.WriteString("\n")
+	}
 	own, apps := splitRows(r.Exporters)
 	if len(own) > 0 || len(apps) == 0 {
 		writeExportersMarkdown(&b, own)
@@ -311,6 +317,32 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		for _, tc := range s.Cases {
 			s.Tests++
 			if tc.Failure != nil {
+				s.Failures++
+			}
+		}
+		out.Tests += s.Tests
+		out.Failures += s.Failures
+		out.Suites = append(out.Suites, s)
+	}
+	if m := r.Merged; m != nil {
+		// A merged report's shards: one case each, and one that fails when a shard is missing.
+		s := junitSuite{Name: "shards"}
+		lines := r.ShardLines()
+		for i, sh := range m.Shards {
+			c := junitCase{Name: "shard " + sh.Shard.String(), ClassName: "shards", SystemOut: lines[i+1]}
+			if !sh.Passed {
+				c.Failure = &junitFailure{Message: lines[i+1]}
+			}
+			s.Cases = append(s.Cases, c)
+		}
+		all := junitCase{Name: "every shard merged", ClassName: "shards", SystemOut: lines[0]}
+		if len(m.Missing) > 0 {
+			all.Failure = &junitFailure{Message: lines[0]}
+		}
+		s.Cases = append(s.Cases, all)
+		for _, c := range s.Cases {
+			s.Tests++
+			if c.Failure != nil {
 				s.Failures++
 			}
 		}

@@ -94,6 +94,7 @@ figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:.4em}svg{backgro
 <table><tr><th>app</th><th>workload</th><th>signal</th><th>protocol</th><th>path</th><th>answered</th><th>verified</th><th>not sampled</th><th>lost</th><th>altered</th><th>http failed</th><th>not sent</th><th>statuses</th><th>latency p50</th><th>latency p99</th><th>spans below</th><th>semconv / metric</th><th>result</th></tr>
 {{range .Apps}}<tr><td>{{.App}}</td><td>{{.Workload}}</td><td>{{.Signal}}</td><td>{{.Protocol}}</td><td>{{.Path}}</td><td>{{.Answered}}</td><td>{{.Verified}}</td><td>{{.NotSampled}}</td><td>{{.Lost}}</td><td>{{.Altered}}</td><td>{{.Failed}}</td><td>{{.NotSent}}</td><td style="text-align:left">{{.Statuses}}</td><td>{{.LatencyP50}}</td><td>{{.LatencyP99}}</td><td>{{.SpansBelow}}</td><td style="text-align:left">{{.Telemetry}}</td><td class="{{.Result}}">{{.Result}}</td></tr>
 {{end}}</table>{{end}}
+{{with .R.ShardLines}}<h2>Shards</h2><ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{with .Sampling}}<p>Sampling (expected vs kept; not sampled is not lost):</p><ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{range .Causes}}<p><b>{{.Row}}</b></p><ul>{{range .Causes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .R.Thresholds}}<h2>Thresholds</h2><table><tr><th>threshold</th><th>exporter</th><th>backend</th><th>value</th><th>result</th></tr>

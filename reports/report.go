@@ -46,6 +46,10 @@ type Report struct {
 	Compatibility []Compatibility `json:"compatibility,omitempty"`
 	// Faults is the timeline of the scenario's faults: what was done to which backend, when, and how long it took.
 	Faults []FaultEvent `json:"faults,omitempty"`
+	// Shard, in the report of one shard of a sharded run (otelbench run --shard), says which; Merged, in the report
+	// otelbench merge wrote from every shard's artifact, says it is one.
+	Shard  *Shard  `json:"shard,omitempty"`
+	Merged *Merged `json:"merged,omitempty"`
 }
 
 // FaultEvent is one fault action carried out during a run.
@@ -533,6 +537,10 @@ type Latency struct {
 	Max  float64  `json:"max"`
 	// Count is how many values the distribution holds (export calls; traces timed).
 	Count int64 `json:"count,omitempty"`
+	// HDR, in the reports of a sharded run's shards and in merged reports, is the distribution itself: an
+	// HdrHistogram of microseconds (1 µs to 10 min, 3 significant digits) in its V2 compressed encoding, base64,
+	// which any HdrHistogram library decodes. Shards' histograms are merged, never their quantiles.
+	HDR string `json:"hdr,omitempty"`
 }
 
 // LatencyOf is a distribution in milliseconds, from HDR histogram quantiles.

@@ -14,6 +14,12 @@ import (
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "scenario %s  run %s  %.1fs\n\n", r.Scenario, r.RunID, r.DurationS)
+	if lines := r.ShardLines(); len(lines) > 0 {
+		for _, l := range lines {
+			fmt.Fprintf(&b, "%s\n", clipTo(l, maxText))
+		}
+		b.WriteString("\n")
+	}
 	own, apps := splitRows(r.Exporters)
 	if len(own) > 0 || len(apps) == 0 {
 		if err := writeExportersText(&b, own); err != nil {

@@ -79,7 +79,7 @@ func Count(ctx context.Context, exp CountExpectation, opts Options) (Result, err
 	}
 	if res.Verified == expected {
 		d := time.Since(sentAt)
-		res.Visibility = generators.Quantiles{P50: d, P90: d, P99: d, Max: d, Count: 1}
+		res.Visibility = generators.OneValue(d)
 	}
 	return res, nil
 }

@@ -16,8 +16,10 @@ type LogExpectation struct {
 	Shape  generators.LogShape
 	IDs    generators.IDs
 	Values *generators.Values
-	// Emitted and Sent as in TraceExpectation.
+	// Emitted, Stripe and Sent as in TraceExpectation: the records of other stripes (other shards of the run)
+	// are not this stream's to verify.
 	Emitted func() uint64
+	Stripe  generators.Stripe
 	Sent    <-chan struct{}
 	// RunID, when set, is the run's ID: records whose resource carries another otelbench.run_id (an earlier run
 	// against the same backend) are not this run's.
@@ -35,40 +37,41 @@ func Logs(ctx context.Context, src LogSource, exp LogExpectation, opts Options) 
 	}
 	res := Result{Changes: map[string]int64{}}
 	lat := generators.NewLatencyHistogram()
-	// Memory is per record emitted, a byte each: seen[seq] counts the copies found (saturating), found how many
-	// records were seen at least once; only altered records keep what differs.
+	// Memory is per record emitted, a byte each: seen[j] counts the copies found of the stripe's record j
+	// (sequence number Stripe.Seq(j)), saturating; found how many records were seen at least once; only altered
+	// records keep what differs.
 	var seen []uint8
 	var found uint64
-	altered := map[uint64]string{} // seq -> what differs
+	altered := map[uint64]string{} // j -> what differs
 	var deadline time.Time
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	finish := func(n uint64) {
 		res.Expected = int64(n)
 		res.Traces = int64(n)
-		for seq := range n {
+		for j := range n {
 			var c uint8
-			if seq < uint64(len(seen)) {
-				c = seen[seq]
+			if j < uint64(len(seen)) {
+				c = seen[j]
 			}
-			switch {
+			switch seq := exp.Stripe.Seq(j); {
 			case c == 0:
 				res.Lost++
 				if opts.Lost != nil {
 					opts.Lost(seq, 1)
 				}
 				res.problem(fmt.Sprintf("%s: record %d not found", exp.Stream, seq))
-			case altered[seq] != "":
+			case altered[j] != "":
 				res.Altered++
 				res.Duplicated += int64(c - 1)
-				res.problem(altered[seq])
+				res.problem(altered[j])
 			default:
 				res.Verified++
 				res.Complete++
 				res.Duplicated += int64(c - 1)
 			}
 		}
-		res.Visibility = generators.QuantilesOf(lat)
+		res.Visibility = generators.FinalQuantiles(lat)
 	}
 	for {
 		select {
@@ -105,16 +108,20 @@ func Logs(ctx context.Context, src LogSource, exp LogExpectation, opts Options) 
 				continue
 			}
 			seq, ok := seqOf(r.Attributes[generators.AttrSeq])
-			if !ok || seq >= n {
+			if !ok {
 				continue
 			}
-			if seq >= uint64(len(seen)) {
+			j, mine := exp.Stripe.Local(seq)
+			if !mine || j >= n {
+				continue
+			}
+			if j >= uint64(len(seen)) {
 				seen = append(seen, make([]uint8, int(n)-len(seen))...)
 			}
-			if seen[seq] == 0 {
+			if seen[j] == 0 {
 				found++
 				if diff := diffLog(exp, seq, r); diff != "" {
-					altered[seq] = diff
+					altered[j] = diff
 				} else if _, isString := r.Attributes[generators.AttrSeq].(string); isString {
 					res.Changes["int attributes became strings"]++ // the store keeps every value as text
 				}
@@ -123,8 +130,8 @@ func Logs(ctx context.Context, src LogSource, exp LogExpectation, opts Options) 
 					opts.Found(seq, now)
 				}
 			}
-			if seen[seq] < 255 {
-				seen[seq]++
+			if seen[j] < 255 {
+				seen[j]++
 			}
 		}
 		if opts.Progress != nil {

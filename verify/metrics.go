@@ -123,7 +123,7 @@ func Metrics(ctx context.Context, q PromQL, exp MetricExpectation, opts Options)
 		} else if settled(want, bad, overflow, exp.CardinalityLimit) {
 			res.Complete = int64(len(want) - len(bad))
 			noteTranslation(&res, exp)
-			res.Visibility = generators.Quantiles{P50: time.Since(sentAt), P90: time.Since(sentAt), P99: time.Since(sentAt), Max: time.Since(sentAt), Count: 1}
+			res.Visibility = generators.OneValue(time.Since(sentAt))
 			break
 		}
 		if !time.Now().Before(deadline) {

@@ -120,7 +120,7 @@ func MetricsFromSource(ctx context.Context, src MetricSource, exp MetricExpectat
 			if done {
 				res.Complete = int64(len(want) - len(bad))
 				d := time.Since(sentAt)
-				res.Visibility = generators.Quantiles{P50: d, P90: d, P99: d, Max: d, Count: 1}
+				res.Visibility = generators.OneValue(d)
 			}
 			res.Duplicated = dup
 			res.judgeSeries(want, bad, tally, delivered)

@@ -23,9 +23,11 @@ type TraceExpectation struct {
 	Shape    generators.Shape
 	IDs      generators.IDs
 	Values   *generators.Values
-	// Emitted returns how many traces the stream has emitted so far (sequence numbers 0..Emitted()-1). It is
-	// polled while the stream sends.
+	// Emitted returns how many traces the stream has emitted so far (sequence numbers Stripe.Seq(0 ..
+	// Emitted()-1)). It is polled while the stream sends.
 	Emitted func() uint64
+	// Stripe is the part of the stream's schedule the sender sent (a shard's); the zero Stripe is all of it.
+	Stripe generators.Stripe
 	// Sent is closed when the stream has stopped sending and flushed its exporter; Emitted is final then.
 	Sent <-chan struct{}
 	// WatchEvery, when above 1, is how sparsely traces are watched while the stream sends: only every
@@ -215,7 +217,7 @@ func (v *traceVerifier) run(ctx context.Context) (Result, error) {
 		select {
 		case <-ctx.Done():
 			v.finish()
-			v.res.Visibility, v.res.VisibilityFromSchedule = generators.QuantilesOf(h), generators.QuantilesOf(v.fromSchedule)
+			v.res.Visibility, v.res.VisibilityFromSchedule = generators.FinalQuantiles(h), generators.FinalQuantiles(v.fromSchedule)
 			return v.res, ctx.Err()
 		case <-timer.C:
 		}
@@ -232,8 +234,9 @@ func (v *traceVerifier) run(ctx context.Context) (Result, error) {
 		// Read Emitted after checking Sent, so that once Sent is seen the count is final.
 		every := max(v.exp.WatchEvery, 1)
 		if n := v.exp.Emitted(); n > v.known {
-			for seq := v.known; seq < n; seq++ {
-				if seq%every == 0 || sent {
+			for j := v.known; j < n; j++ {
+				if j%every == 0 || sent {
+					seq := v.exp.Stripe.Seq(j)
 					v.consider(&pendingTrace{seq: seq, id: v.exp.IDs.TraceID(v.exp.Stream, seq), watched: !sent || every == 1})
 				}
 			}
@@ -252,7 +255,7 @@ func (v *traceVerifier) run(ctx context.Context) (Result, error) {
 		}
 		if sent && (v.pendingCount() == 0 || !time.Now().Before(deadline) || v.accountedFor()) {
 			v.finish()
-			v.res.Visibility, v.res.VisibilityFromSchedule = generators.QuantilesOf(h), generators.QuantilesOf(v.fromSchedule)
+			v.res.Visibility, v.res.VisibilityFromSchedule = generators.FinalQuantiles(h), generators.FinalQuantiles(v.fromSchedule)
 			return v.res, nil
 		}
 		if v.backlog {
@@ -393,8 +396,9 @@ func (v *traceVerifier) addUnsampled() {
 		return
 	}
 	v.expanded = true
-	for seq := range v.sampledUpTo {
-		if seq%every != 0 {
+	for j := range v.sampledUpTo {
+		if j%every != 0 {
+			seq := v.exp.Stripe.Seq(j)
 			v.consider(&pendingTrace{seq: seq, id: v.exp.IDs.TraceID(v.exp.Stream, seq)})
 		}
 	}

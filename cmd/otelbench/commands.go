@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,7 +19,6 @@ import (
 
 	"github.com/otelbench/otelbench"
 	"github.com/otelbench/otelbench/containers"
-	"github.com/otelbench/otelbench/containers/all"
 	"github.com/otelbench/otelbench/reports"
 	"github.com/otelbench/otelbench/scenarios"
 )
@@ -29,6 +29,7 @@ type runOptions struct {
 	verbose                        bool
 	keep                           keepFlag
 	deadline                       time.Duration
+	shard                          shardRunFlags
 }
 
 // keepFlag is --keep-backends: a positive duration, or forever (-1).
@@ -73,6 +74,18 @@ func runCmd(ctx context.Context, o runOptions, file string, stdout, stderr io.Wr
 	if err != nil {
 		return scenarioError(err)
 	}
+	shard, err := resolveShard(o.shard, *runID, os.Getenv)
+	if err != nil {
+		return err
+	}
+	if shard.sharded() {
+		if err := sc.CheckShardable(); err != nil {
+			return scenarioError(err)
+		}
+		if keep != 0 {
+			return usageError("--keep-backends keeps backends otelbench started; a shard starts none")
+		}
+	}
 	if *out != "" {
 		// Fail before anything starts if the report cannot be written.
 		if err := os.MkdirAll(*out, 0o755); err != nil {
@@ -86,7 +99,8 @@ func runCmd(ctx context.Context, o runOptions, file string, stdout, stderr io.Wr
 			fmt.Fprintf(stderr, "sdk: %v\n", err)
 		}
 	}))
-	opts := otelbench.Options{RunID: *runID, Images: policy, OutDir: *out}
+	opts := otelbench.Options{RunID: cmp.Or(shard.runID, *runID), Images: policy, OutDir: *out,
+		Shard: shard.stripe, StartAt: shard.startAt, StartTolerance: shard.tolerance}
 	if *verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -153,6 +167,9 @@ func runCmd(ctx context.Context, o runOptions, file string, stdout, stderr io.Wr
 			// Refused before anything started, e.g. more than this machine can hold.
 			return &exitError{code: exitUsage, err: fmt.Errorf("scenario refused:\n%w", refused)}
 		}
+		if errors.Is(runErr, otelbench.ErrLateStart) {
+			return &exitError{code: exitUsage, err: runErr}
+		}
 		return runErr
 	}
 	if !written {
@@ -160,13 +177,25 @@ func runCmd(ctx context.Context, o runOptions, file string, stdout, stderr io.Wr
 			return err
 		}
 	}
+	if rep.Shard != nil {
+		if err := writeArtifact(artifactOf(sc, rep), *out, shard.print, stdout, stderr); err != nil {
+			return fmt.Errorf("shard artifact: %w", err)
+		}
+	}
 	if runErr != nil {
 		return runErr
 	}
-	if !rep.Passed {
+	return verdict(rep)
+}
+
+// verdict is the exit of a complete report: verification failed (3), thresholds breached (4), or passed.
+func verdict(rep *reports.Report) error {
+	switch {
+	case rep.Interrupted:
+		return &exitError{code: exitRuntime, err: errors.New("the run was interrupted: the report holds what was measured")}
+	case !rep.Passed:
 		return &exitError{code: exitFailed, err: errors.New("verification failed")}
-	}
-	if rep.ThresholdsBreached() {
+	case rep.ThresholdsBreached():
 		return &exitError{code: exitThreshold, err: fmt.Errorf("thresholds breached: %s", breached(rep))}
 	}
 	return nil
@@ -271,20 +300,20 @@ func validateCmd(pos []string, stdout, stderr io.Writer) error {
 }
 
 func imagesListCmd(stdout io.Writer) error {
-	for _, img := range all.Images() {
-		fmt.Fprintf(stdout, "%-8s %-8s official %-32s local %-36s from %s\n", img.Backend, img.Version, img.Official, img.Local, img.Source)
+	for _, img := range imagesWithOtelbench() {
+		fmt.Fprintf(stdout, "%-8s %-8s official %-32s local %-36s from %s\n", img.Backend, img.Version, cmp.Or(img.Official, "(none)"), img.Local, img.Source)
 	}
 	return nil
 }
 
 func imagesBuildCmd(ctx context.Context, force bool, pos []string, stdout, stderr io.Writer) error {
-	selected := all.Images()
+	selected := imagesWithOtelbench()
 	if len(pos) > 0 {
 		selected = nil
 		for _, name := range pos {
-			img, ok := all.ImageFor(name)
+			img, ok := imageNamed(name)
 			if !ok {
-				return usageError("no image is pinned for backend %q", name)
+				return usageError("no image is pinned for backend %q; expected a backend type or otelbench", name)
 			}
 			selected = append(selected, img)
 		}

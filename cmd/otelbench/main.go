@@ -124,6 +124,10 @@ regression), 4 thresholds breached (every item verified).`,
 	f.BoolVarP(&ro.verbose, "verbose", "v", false, "print SDK and container messages")
 	f.StringVar(&ro.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (go tool pprof) to this `file`")
 	f.DurationVar(&ro.deadline, "deadline", 0, "stop the run after this `long` as Ctrl-C does (the report of what was measured, marked interrupted; exit 1)")
+	f.StringVar(&ro.shard.shard, "shard", "", "run shard `I/N` of a sharded run (0-based): this process sends every N-th slot of each schedule, from slot I, to external backends, verifies its own items and writes shard-I-of-N.json into --out (default: "+envShardIndex+" and "+envShardCount+", or "+envJobIndex+")")
+	f.StringVar(&ro.shard.startAt, "start-at", "", "a shard starts sending at this `time` (RFC 3339), the same for every shard (default: "+envStartAt+")")
+	f.DurationVar(&ro.shard.tolerance, "start-tolerance", 0, "a shard ready this `long` after --start-at still sends (its skew is recorded); later, it refuses (default: "+envStartTolerance+", else 5s)")
+	f.BoolVar(&ro.shard.printArtifact, "print-artifact", false, "also print the shard's artifact on stdout as a framed block, for otelbench merge to read from kubectl logs or docker service logs")
 	f.Var(&ro.keep, "keep-backends", "after the report, keep the backends running this `long` (a Go duration, or forever: until Ctrl-C) and print their URLs")
 
 	validateC := &cobra.Command{
@@ -192,6 +196,21 @@ regression), 4 thresholds breached (every item verified).`,
 	bf.StringVar(&bo.objective, "objective", "", "rank by this instead of the sweep's objective: capacity, throughput, cost, bytes, export_p99 or visibility_p99")
 	bf.BoolVarP(&bo.verbose, "verbose", "v", false, "print SDK and container messages")
 
-	root.AddCommand(runC, validateC, imagesC, pruneC, reportC, compareC, benchC)
+	var mergeOut string
+	var allowPartial bool
+	mergeC := &cobra.Command{Use: "merge ARTIFACT...", Short: "merge the shards of a sharded run (artifact files, folders, or logs with framed artifacts; - for stdin) into one report",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError("merge takes the shards' artifacts: shard-I-of-N.json files, their folders, or logs of shards run with --print-artifact")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return mergeCmd(args, mergeOut, allowPartial, cmd.InOrStdin(), stdout, stderr)
+		}}
+	mergeC.Flags().StringVar(&mergeOut, "out", "", "write the merged report.json, report.txt, report.md, junit.xml, report.html and timeseries.csv into this `dir`ectory")
+	mergeC.Flags().BoolVar(&allowPartial, "allow-partial", false, "merge the shards present when some are missing (the report names them and fails)")
+
+	root.AddCommand(runC, validateC, imagesC, pruneC, reportC, compareC, benchC, mergeC, newShardCmd(stdout))
 	return root
 }

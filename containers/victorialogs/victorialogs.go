@@ -153,7 +153,9 @@ type source struct {
 
 	calls  int
 	newest time.Time
-	seen   []uint64 // bitmap of sequence numbers returned
+	// seen is a bitmap of the sequence numbers returned, by run ID: the stream's records of an earlier run on the
+	// same server carry the same sequence numbers (the verifier sets them aside).
+	seen map[string][]uint64
 }
 
 const (
@@ -185,7 +187,7 @@ func (s *source) next(ctx context.Context) ([]verify.LogRecord, error) {
 		return nil, fmt.Errorf("logsql query: %s: %s", resp.Status, strings.TrimSpace(string(body)))
 	}
 	var out []verify.LogRecord
-	found := map[uint64]bool{} // returned in this call: its copies come back too
+	found := map[seenKey]bool{} // returned in this call: its copies come back too
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for sc.Scan() {
@@ -202,11 +204,12 @@ func (s *source) next(ctx context.Context) ([]verify.LogRecord, error) {
 			out = append(out, r) // not otelbench's: the verifier sets it aside
 			continue
 		}
-		if s.has(seq) && !found[seq] {
+		k := seenKey{fields[generators.ResourceRunID], seq}
+		if s.has(k) && !found[k] {
 			continue
 		}
-		s.set(seq)
-		found[seq] = true
+		s.set(k)
+		found[k] = true
 		out = append(out, r)
 	}
 	if err := sc.Err(); err != nil {
@@ -227,17 +230,27 @@ func (s *source) flush(ctx context.Context) {
 	}
 }
 
-func (s *source) has(seq uint64) bool {
-	i := seq / 64
-	return i < uint64(len(s.seen)) && s.seen[i]&(1<<(seq%64)) != 0
+// seenKey is a record of a run: its run ID and sequence number.
+type seenKey struct {
+	run string
+	seq uint64
 }
 
-func (s *source) set(seq uint64) {
-	i := seq / 64
-	for uint64(len(s.seen)) <= i {
-		s.seen = append(s.seen, 0)
+func (s *source) has(k seenKey) bool {
+	seen, i := s.seen[k.run], k.seq/64
+	return i < uint64(len(seen)) && seen[i]&(1<<(k.seq%64)) != 0
+}
+
+func (s *source) set(k seenKey) {
+	if s.seen == nil {
+		s.seen = map[string][]uint64{}
 	}
-	s.seen[i] |= 1 << (seq % 64)
+	seen, i := s.seen[k.run], k.seq/64
+	for uint64(len(seen)) <= i {
+		seen = append(seen, 0)
+	}
+	seen[i] |= 1 << (k.seq % 64)
+	s.seen[k.run] = seen
 }
 
 // quoteField quotes a field name for LogsQL when it has characters a bare name cannot.
