@@ -15,7 +15,7 @@ func (sc *Scenario) CheckShardable() error {
 				"backend %q is a sink: it counts what every shard sends, so no shard can verify its own items; expected backends that are read back item by item (jaeger, zipkin, prometheus, victoriametrics, victorialogs, a collector with files_dir) for a sharded run", b.Name))
 		case !b.IsExternal():
 			errs = append(errs, sc.ErrorAt(fmt.Sprintf("backends[%d]", i),
-				"backend %q would be started, but shards of one run share the system under test and start nothing; expected external: endpoints of a running %s (see the README, \"Bring your own backend\")", b.Name, b.Type))
+				"backend %q would be started, but shards of one run share the system under test and start nothing; expected external: endpoints of a running %s (see docs/backends.md, \"Bring your own backend\")", b.Name, b.Type))
 		}
 	}
 	for i, a := range sc.Apps {

@@ -72,7 +72,7 @@ var _ = Describe("strict values", func() {
 		Entry("an empty severity", multi, "severity: warn", `severity: ""`,
 			"s.yaml:45:17", "an empty severity; expected one of: trace, debug, info, warn, error, fatal"),
 		Entry("an empty external", multi, "    type: zipkin\n", "    type: zipkin\n    external: {}\n",
-			"s.yaml:9:15", `external has no endpoints; expected the running backend's endpoints (see the README, "Bring your own backend"), or no external key for a backend otelbench starts`),
+			"s.yaml:9:15", `external has no endpoints; expected the running backend's endpoints (see docs/backends.md, "Bring your own backend"), or no external key for a backend otelbench starts`),
 		Entry("an external with only empty endpoints", multi, "    type: zipkin\n", "    type: zipkin\n    external:\n      url:\n",
 			"s.yaml:10:7", "external has no endpoints; expected"),
 		Entry("an empty external endpoint", valid, "type: jaeger",

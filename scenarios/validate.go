@@ -411,7 +411,7 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 		}
 		v.at(p+".retention", "retention applies to %s backends; expected no retention on a %s backend", andList(what), b.Type)
 	}
-	// image: "" and config: "" are meaningful (the README's example writes image: ""): the pinned image, no
+	// image: "" and config: "" are meaningful (the scenario reference's example writes image: ""): the pinned image, no
 	// configuration of the user's own.
 	if b.Image != "" && unstarted {
 		v.at(p+".image", "a %s backend is otelbench's own standard output and runs no image; expected no image", b.Type)
@@ -467,7 +467,7 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 	ep := p + ".external"
 	if !b.IsExternal() {
 		if v.has(ep) {
-			v.at(ep, "external has no endpoints; expected the running backend's endpoints (see the README, \"Bring your own backend\"), or no external key for a backend otelbench starts")
+			v.at(ep, "external has no endpoints; expected the running backend's endpoints (see docs/backends.md, \"Bring your own backend\"), or no external key for a backend otelbench starts")
 		}
 	} else {
 		if b.Image != "" {
@@ -943,7 +943,7 @@ func (sc *Scenario) validateWorkload(v *validator, p string, w *Workload, seen m
 		if m.Series < 0 || m.Series > MaxSeries || (m.Series == 0 && v.has(mp+".series")) {
 			v.at(mp+".series", "series %d is out of range; expected 1 to %d", m.Series, MaxSeries)
 		}
-		// cardinality_limit 0 is meaningful, as the README says: the SDK's own limit (2000).
+		// cardinality_limit 0 is meaningful, as docs/scenarios.md says: the SDK's own limit (2000).
 		if m.CardinalityLimit < 0 || m.CardinalityLimit > 10*MaxSeries {
 			v.at(mp+".cardinality_limit", "cardinality_limit %d is out of range; expected 1 to %d attribute sets per instrument, or 0 (the default) for the SDK's own, 2000", m.CardinalityLimit, 10*MaxSeries)
 		}

@@ -135,11 +135,11 @@ var _ = Describe("otelbench usage", func() {
 	)
 })
 
-var _ = Describe("the README", func() {
-	It("documents a scenario that validates", func() {
-		data, err := os.ReadFile("../../README.md")
+var _ = DescribeTable("the documentation's example scenarios validate",
+	func(file, section string) {
+		data, err := os.ReadFile(file)
 		Expect(err).NotTo(HaveOccurred())
-		_, rest, found := strings.Cut(string(data), "## Scenario format")
+		_, rest, found := strings.Cut(string(data), section)
 		Expect(found).To(BeTrue())
 		_, rest, found = strings.Cut(rest, "```yaml\n")
 		Expect(found).To(BeTrue())
@@ -149,8 +149,10 @@ var _ = Describe("the README", func() {
 		Expect(os.WriteFile(path, []byte(example), 0o644)).To(Succeed())
 		s := otelbench("validate", path)
 		Eventually(s).Should(gexec.Exit(0))
-	})
-})
+	},
+	Entry("the README's first scenario", "../../README.md", "## A first scenario"),
+	Entry("the scenario reference's full example", "../../docs/scenarios.md", "## Scenario format"),
+)
 
 var _ = Describe("otelbench run on a scenario too big for this machine", func() {
 	It("refuses it before anything starts, saying where and why, and exits 2", func() {

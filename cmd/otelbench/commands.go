@@ -410,7 +410,7 @@ func benchCmd(ctx context.Context, o benchOptions, file string, stdout, stderr i
 		return scenarioError(err)
 	}
 	if sc.Sweep == nil {
-		return usageError("%s has no sweep; expected sweep: {exporter: NAME, axes: {...}} (see docs or the README)", file)
+		return usageError("%s has no sweep; expected sweep: {exporter: NAME, axes: {...}} (see docs/benchmarking.md)", file)
 	}
 	if o.objective != "" {
 		sc.Sweep.Objective = o.objective

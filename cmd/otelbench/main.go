@@ -1,6 +1,6 @@
 // Command otelbench sends synthetic telemetry through the OpenTelemetry Go SDK's exporters to real backends,
-// reads every item back, and reports what arrived. See README.md for the commands, the scenario format and the
-// exit codes.
+// reads every item back, and reports what arrived. See README.md for the commands and the exit codes, docs/ for the
+// rest (docs/scenarios.md: the scenario format).
 package main
 
 import (

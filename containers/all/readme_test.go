@@ -18,10 +18,10 @@ import (
 // type, read back there or, through a forwarder, at another.
 type path struct{ signal, protocol, to, readAt string }
 
-// readmePaths are the paths the README's table "Supported exporter × backend paths" claims.
+// readmePaths are the paths the table "Supported exporter × backend paths" of docs/backends.md claims.
 func readmePaths() []path {
 	GinkgoHelper()
-	raw, err := os.ReadFile("../../README.md")
+	raw, err := os.ReadFile("../../docs/backends.md")
 	Expect(err).NotTo(HaveOccurred())
 	text := string(raw)
 	start := strings.Index(text, "## Supported exporter × backend paths")

@@ -53,7 +53,7 @@ func (Kind) Describe() backend.Description {
 			if spec.External == nil || spec.External.FilesDir != "" || s == generators.Traces {
 				return "", "", false
 			}
-			return "has no files_dir", "files_dir: the folder its file exporters write into (see the README, \"Bring your own backend\")", true
+			return "has no files_dir", "files_dir: the folder its file exporters write into (see docs/backends.md, \"Bring your own backend\")", true
 		},
 		RefusesDelta: refusesDelta,
 	}

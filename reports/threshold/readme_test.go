@@ -10,9 +10,9 @@ import (
 	"github.com/otelbench/otelbench/reports/threshold"
 )
 
-var _ = Describe("the README's scenario format", func() {
+var _ = Describe("the scenario reference (docs/scenarios.md)", func() {
 	It("names every row metric a threshold can use", func() {
-		data, err := os.ReadFile("../../README.md")
+		data, err := os.ReadFile("../../docs/scenarios.md")
 		Expect(err).NotTo(HaveOccurred())
 		_, rest, found := strings.Cut(string(data), "thresholds:             # optional")
 		Expect(found).To(BeTrue())
