@@ -505,6 +505,7 @@ func (sc *Scenario) validateAppWorkload(v *validator, p string, w *Workload, use
 		if r.Logs < 0 || r.Logs > 1000 {
 			v.at(rp+".logs", "logs %d is out of range; expected 0 to 1000 log records per request", r.Logs)
 		}
+		validateHeaders(v, rp+".headers", r.Headers)
 		for k := range r.Headers {
 			if strings.EqualFold(k, "traceparent") || strings.EqualFold(k, "tracestate") {
 				v.at(rp+".headers", "header %s is otelbench's: every request carries its own traceparent, derived like the synthetic IDs; expected no %s header", k, k)

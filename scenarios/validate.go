@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/reports"
@@ -505,6 +507,7 @@ func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map
 			}
 			sc.tlsLoaded[b.Name] = cfg
 		}
+		validateHeaders(v, ep+".headers", e.Headers)
 	}
 	if kind.Validate != nil {
 		kind.Validate(sc.Spec(b), func(field, format string, args ...any) {
@@ -1133,5 +1136,20 @@ func validateRetry(v *validator, p string, e Exporter, proto *generators.Protoco
 	}
 	if !r.On() && (r.InitialInterval != 0 || r.MaxInterval != 0 || r.MaxElapsedTime != 0) {
 		v.at(p+".enabled", "retries are off, so its intervals mean nothing; expected enabled: true, or no intervals")
+	}
+}
+
+// validateHeaders refuses header names and values HTTP cannot carry (RFC 9110: a token for a name; visible
+// characters, spaces and tabs for a value): a control character in a value (a newline pasted with a token) would
+// otherwise fail every request at run time, or split it. A value is never printed: it may be a secret.
+func validateHeaders(v *validator, path string, headers map[string]string) {
+	for _, k := range slices.Sorted(maps.Keys(headers)) {
+		switch val := headers[k]; {
+		case !httpguts.ValidHeaderFieldName(k):
+			v.at(path+"."+k, "header name %q is not an HTTP field name; expected letters, digits and !#$%%&'*+-.^_`|~ only", k)
+		case !httpguts.ValidHeaderFieldValue(val):
+			i := strings.IndexFunc(val, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f })
+			v.at(path+"."+k, "the value of header %s has a control character at byte %d (a newline or another invisible character: its value is not shown, it may be a secret); expected visible characters, spaces and tabs", k, i)
+		}
 	}
 }

@@ -176,3 +176,18 @@ workloads:
 		Expect(filepath.Join(out, "report.json")).NotTo(BeAnExistingFile())
 	})
 })
+
+var _ = Describe("otelbench run in GitHub Actions", func() {
+	It("appends the Markdown report to $GITHUB_STEP_SUMMARY, with --out or without", func(ctx SpecContext) {
+		summary := filepath.Join(GinkgoT().TempDir(), "summary.md")
+		cmd := exec.Command(binary, "run", "testdata/console.yaml")
+		cmd.Env = append(os.Environ(), "GITHUB_STEP_SUMMARY="+summary)
+		s, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(s).WithContext(ctx).Should(gexec.Exit(0))
+		data, err := os.ReadFile(summary)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(data)).To(HavePrefix("## otelbench: "))
+		Expect(string(data)).To(ContainSubstring("passed"))
+	}, SpecTimeout(time.Minute))
+})

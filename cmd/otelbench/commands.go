@@ -112,14 +112,14 @@ func runCmd(ctx context.Context, o runOptions, file string, stdout, stderr io.Wr
 		if err := rep.WriteText(stdout); err != nil {
 			return err
 		}
+		if err := appendStepSummary(rep); err != nil {
+			fmt.Fprintf(stderr, "otelbench: GITHUB_STEP_SUMMARY: %v\n", err)
+		}
 		if *out == "" {
 			return nil
 		}
 		if _, err := rep.WriteFiles(*out); err != nil {
 			return err
-		}
-		if err := appendStepSummary(rep); err != nil {
-			fmt.Fprintf(stderr, "otelbench: GITHUB_STEP_SUMMARY: %v\n", err)
 		}
 		fmt.Fprintf(stderr, "report: %s (and report.txt, report.md, junit.xml, report.html, timeseries.csv)\n", filepath.Join(*out, "report.json"))
 		return nil
@@ -188,17 +188,47 @@ func runCmd(ctx context.Context, o runOptions, file string, stdout, stderr io.Wr
 	return verdict(rep)
 }
 
-// verdict is the exit of a complete report: verification failed (3), thresholds breached (4), or passed.
+// verdict is the exit of a complete report: verification failed (3), thresholds breached (4), or passed. Its
+// message, the last line a CI log shows, names every row that failed and every threshold breached.
 func verdict(rep *reports.Report) error {
 	switch {
 	case rep.Interrupted:
 		return &exitError{code: exitRuntime, err: errors.New("the run was interrupted: the report holds what was measured")}
 	case !rep.Passed:
-		return &exitError{code: exitFailed, err: errors.New("verification failed")}
+		msg := "verification failed: " + failedRows(rep)
+		if rep.ThresholdsBreached() {
+			msg += "; thresholds breached too: " + breached(rep)
+		}
+		return &exitError{code: exitFailed, err: errors.New(msg)}
 	case rep.ThresholdsBreached():
 		return &exitError{code: exitThreshold, err: fmt.Errorf("thresholds breached: %s", breached(rep))}
 	}
 	return nil
+}
+
+// failedRows lists the rows that did not pass, with what they sent, verified and lost (and what else went wrong),
+// and the shards a merged report lacks.
+func failedRows(rep *reports.Report) string {
+	var out []string
+	for _, e := range rep.Exporters {
+		if e.Passed {
+			continue
+		}
+		s := fmt.Sprintf("%s/%s @ %s (sent %d, verified %d, lost %d", e.Workload, e.Name, e.Backend, e.Sent, e.Verified, e.Lost)
+		for _, n := range []struct {
+			what string
+			n    int64
+		}{{"duplicated", e.Duplicated}, {"altered", e.Altered}, {"dropped in the SDK", e.DroppedInSDK}, {"missed slots", int64(e.MissedSlots)}} {
+			if n.n > 0 {
+				s += fmt.Sprintf(", %s %d", n.what, n.n)
+			}
+		}
+		out = append(out, s+")")
+	}
+	if m := rep.Merged; m != nil && len(m.Missing) > 0 {
+		out = append(out, fmt.Sprintf("shards missing: %v", m.Missing))
+	}
+	return strings.Join(out, "; ")
 }
 
 // breached lists the thresholds that did not hold, each once with the rows it failed on.

@@ -204,12 +204,12 @@ func mergeCmd(paths []string, out string, allowPartial bool, stdin io.Reader, st
 	if err := rep.WriteText(stdout); err != nil {
 		return err
 	}
+	if err := appendStepSummary(rep); err != nil {
+		fmt.Fprintf(stderr, "otelbench: GITHUB_STEP_SUMMARY: %v\n", err)
+	}
 	if out != "" {
 		if _, err := rep.WriteFiles(out); err != nil {
 			return err
-		}
-		if err := appendStepSummary(rep); err != nil {
-			fmt.Fprintf(stderr, "otelbench: GITHUB_STEP_SUMMARY: %v\n", err)
 		}
 		fmt.Fprintf(stderr, "report: %s (and report.txt, report.md, junit.xml, report.html, timeseries.csv)\n", filepath.Join(out, "report.json"))
 	}

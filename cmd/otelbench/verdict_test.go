@@ -1,0 +1,42 @@
+package main
+
+// In-process specs of a run's exit and its last line (package main: verdict is unexported).
+
+import (
+	"errors"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/otelbench/otelbench/reports"
+)
+
+var _ = Describe("The last line of a run that did not pass", func() {
+	row := func(name string, passed bool, sent, verified, lost int64) reports.Exporter {
+		return reports.Exporter{Name: name, Workload: "checkout", Backend: "jaeger", Passed: passed, Sent: sent, Verified: verified, Lost: lost}
+	}
+	DescribeTable("names everything that failed, with the run's exit code",
+		func(rep reports.Report, code int, want []string) {
+			err := verdict(&rep)
+			var ee *exitError
+			Expect(errors.As(err, &ee)).To(BeTrue())
+			Expect(ee.code).To(Equal(code))
+			for _, w := range want {
+				Expect(err.Error()).To(ContainSubstring(w))
+			}
+		},
+		Entry("lost items and a breached threshold", reports.Report{
+			Exporters: []reports.Exporter{row("grpc", false, 100, 97, 3), row("http", true, 100, 100, 0)},
+			Thresholds: []reports.ThresholdResult{{Expr: "p99(export_latency) < 5", Exporter: "http", Workload: "checkout", Backend: "jaeger", Value: 7.5},
+				{Expr: "lost == 0", Exporter: "grpc", Workload: "checkout", Backend: "jaeger", Value: 3}},
+		}, exitFailed, []string{"verification failed: checkout/grpc @ jaeger (sent 100, verified 97, lost 3)",
+			"thresholds breached too: p99(export_latency) < 5 on checkout/http @ jaeger (value 7.5); lost == 0 on checkout/grpc @ jaeger (value 3)"}),
+		Entry("only a breached threshold", reports.Report{Passed: true,
+			Exporters:  []reports.Exporter{row("grpc", true, 100, 100, 0)},
+			Thresholds: []reports.ThresholdResult{{Expr: "throughput > 500", Exporter: "grpc", Workload: "checkout", Backend: "jaeger", Value: 120}},
+		}, exitThreshold, []string{"thresholds breached: throughput > 500 on checkout/grpc @ jaeger (value 120)"}),
+		Entry("a merged report missing a shard", reports.Report{
+			Exporters: []reports.Exporter{row("grpc", true, 100, 100, 0)}, Merged: &reports.Merged{Missing: []int{1}},
+		}, exitFailed, []string{"shards missing: [1]"}),
+	)
+})
