@@ -268,6 +268,19 @@ type junitSuites struct {
 	Suites   []junitSuite `xml:"testsuite"`
 }
 
+// add counts s's tests and failures and appends it.
+func (out *junitSuites) add(s junitSuite) {
+	for _, c := range s.Cases {
+		s.Tests++
+		if c.Failure != nil {
+			s.Failures++
+		}
+	}
+	out.Tests += s.Tests
+	out.Failures += s.Failures
+	out.Suites = append(out.Suites, s)
+}
+
 type junitSuite struct {
 	Name     string      `xml:"name,attr"`
 	Tests    int         `xml:"tests,attr"`
@@ -314,15 +327,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			s.Cases = append(s.Cases, junitCase{Name: "run completed", ClassName: class,
 				Failure: &junitFailure{Message: "the run was interrupted; the numbers are those measured until then"}})
 		}
-		for _, tc := range s.Cases {
-			s.Tests++
-			if tc.Failure != nil {
-				s.Failures++
-			}
-		}
-		out.Tests += s.Tests
-		out.Failures += s.Failures
-		out.Suites = append(out.Suites, s)
+		out.add(s)
 	}
 	if m := r.Merged; m != nil {
 		// A merged report's shards: one case each, and one that fails when a shard is missing.
@@ -340,15 +345,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			all.Failure = &junitFailure{Message: lines[0]}
 		}
 		s.Cases = append(s.Cases, all)
-		for _, c := range s.Cases {
-			s.Tests++
-			if c.Failure != nil {
-				s.Failures++
-			}
-		}
-		out.Tests += s.Tests
-		out.Failures += s.Failures
-		out.Suites = append(out.Suites, s)
+		out.add(s)
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err

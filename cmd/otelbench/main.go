@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/otelbench/otelbench/containers"
+	"github.com/otelbench/otelbench/shards"
 )
 
 // Exit codes, documented in README.md.
@@ -124,9 +125,9 @@ regression), 4 thresholds breached (every item verified).`,
 	f.BoolVarP(&ro.verbose, "verbose", "v", false, "print SDK and container messages")
 	f.StringVar(&ro.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (go tool pprof) to this `file`")
 	f.DurationVar(&ro.deadline, "deadline", 0, "stop the run after this `long` as Ctrl-C does (the report of what was measured, marked interrupted; exit 1)")
-	f.StringVar(&ro.shard.shard, "shard", "", "run shard `I/N` of a sharded run (0-based): this process sends every N-th slot of each schedule, from slot I, to external backends, verifies its own items and writes shard-I-of-N.json into --out (default: "+envShardIndex+" and "+envShardCount+", or "+envJobIndex+")")
-	f.StringVar(&ro.shard.startAt, "start-at", "", "a shard starts sending at this `time` (RFC 3339), the same for every shard (default: "+envStartAt+")")
-	f.DurationVar(&ro.shard.tolerance, "start-tolerance", 0, "a shard ready this `long` after --start-at still sends (its skew is recorded); later, it refuses (default: "+envStartTolerance+", else 5s)")
+	f.StringVar(&ro.shard.shard, "shard", "", "run shard `I/N` of a sharded run (0-based): this process sends every N-th slot of each schedule, from slot I, to external backends, verifies its own items and writes shard-I-of-N.json into --out (default: "+shards.EnvShardIndex+" and "+shards.EnvShardCount+", or "+shards.EnvJobCompletionIndex+")")
+	f.StringVar(&ro.shard.startAt, "start-at", "", "a shard starts sending at this `time` (RFC 3339), the same for every shard (default: "+shards.EnvStartAt+")")
+	f.DurationVar(&ro.shard.tolerance, "start-tolerance", 0, "a shard ready this `long` after --start-at still sends (its skew is recorded); later, it refuses (default: "+shards.EnvStartTolerance+", else 5s)")
 	f.BoolVar(&ro.shard.printArtifact, "print-artifact", false, "also print the shard's artifact on stdout as a framed block, for otelbench merge to read from kubectl logs or docker service logs")
 	f.Var(&ro.keep, "keep-backends", "after the report, keep the backends running this `long` (a Go duration, or forever: until Ctrl-C) and print their URLs")
 

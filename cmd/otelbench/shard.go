@@ -56,18 +56,7 @@ same start time, then printing its artifact on its log; otelbench merge merges t
 		Aliases: []string{"kubernetes"},
 		Short:   "print a ConfigMap and an Indexed Job (YAML for kubectl apply -f -) running FILE as N shards",
 		Args:    shardArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			j, err := shardJob(cmd, &k8sOpts, args)
-			if err != nil {
-				return err
-			}
-			out, err := shards.Kubernetes(j)
-			if err != nil {
-				return usageError("%v", err)
-			}
-			_, err = stdout.Write(out)
-			return err
-		},
+		RunE:    printJob(stdout, &k8sOpts, shards.Kubernetes),
 	}
 	k8sOpts.withNamespace = true
 	addShardFlags(k8sC, &k8sOpts)
@@ -76,23 +65,31 @@ same start time, then printing its artifact on its log; otelbench merge merges t
 		Use:   "swarm FILE [-- RUN-ARGS...]",
 		Short: "print a sh script of docker commands running FILE as N shards in a Swarm replicated job",
 		Args:  shardArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			j, err := shardJob(cmd, &swarmOpts, args)
-			if err != nil {
-				return err
-			}
+		RunE: printJob(stdout, &swarmOpts, func(j shards.Job) ([]byte, error) {
 			script, err := shards.Swarm(j)
-			if err != nil {
-				return usageError("%v", err)
-			}
-			_, err = io.WriteString(stdout, script)
-			return err
-		},
+			return []byte(script), err
+		}),
 	}
 	addShardFlags(swarmC, &swarmOpts)
 
 	shardC.AddCommand(k8sC, swarmC)
 	return shardC
+}
+
+// printJob is the RunE of an engine's subcommand: the job of its flags, rendered for the engine on stdout.
+func printJob(stdout io.Writer, o *shardOptions, render func(shards.Job) ([]byte, error)) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		j, err := shardJob(cmd, o, args)
+		if err != nil {
+			return err
+		}
+		out, err := render(j)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		_, err = stdout.Write(out)
+		return err
+	}
 }
 
 // shardArgs accepts one scenario file, then, after --, any extra args of otelbench run.

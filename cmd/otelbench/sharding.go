@@ -16,18 +16,6 @@ import (
 	"github.com/otelbench/otelbench/shards"
 )
 
-// The environment a shard reads when its flags leave something out: what `otelbench shard k8s|swarm` sets, and
-// what Kubernetes sets in an Indexed Job (JOB_COMPLETION_INDEX).
-const (
-	envShardIndex     = shards.EnvShardIndex
-	envShardCount     = shards.EnvShardCount
-	envJobIndex       = shards.EnvJobCompletionIndex
-	envSwarmNodeID    = shards.EnvSwarmNodeID
-	envRunID          = shards.EnvRunID
-	envStartAt        = shards.EnvStartAt
-	envStartTolerance = shards.EnvStartTolerance
-)
-
 // defaultStartTolerance is how late after --start-at a shard may be ready and still send: its schedule then lags
 // the others' by that much (recorded as its skew).
 const defaultStartTolerance = 5 * time.Second
@@ -62,29 +50,29 @@ func resolveShard(f shardRunFlags, runID string, getenv func(string) string) (sh
 			return p, usageError("--shard %s: %v", f.shard, err)
 		}
 		p.stripe = st
-	case getenv(envShardCount) != "":
-		count, err := strconv.ParseUint(getenv(envShardCount), 10, 32)
+	case getenv(shards.EnvShardCount) != "":
+		count, err := strconv.ParseUint(getenv(shards.EnvShardCount), 10, 32)
 		if err != nil || count < 1 {
-			return p, usageError("%s=%q: expected the number of shards, 1 or more", envShardCount, getenv(envShardCount))
+			return p, usageError("%s=%q: expected the number of shards, 1 or more", shards.EnvShardCount, getenv(shards.EnvShardCount))
 		}
-		index, source := getenv(envShardIndex), envShardIndex
+		index, source := getenv(shards.EnvShardIndex), shards.EnvShardIndex
 		if index == "" {
-			index, source = getenv(envJobIndex), envJobIndex
+			index, source = getenv(shards.EnvJobCompletionIndex), shards.EnvJobCompletionIndex
 		}
 		if index == "" {
-			return p, usageError("%s is set but neither %s nor %s is: expected the shard's index from 0 to %d", envShardCount, envShardIndex, envJobIndex, count-1)
+			return p, usageError("%s is set but neither %s nor %s is: expected the shard's index from 0 to %d", shards.EnvShardCount, shards.EnvShardIndex, shards.EnvJobCompletionIndex, count-1)
 		}
 		i := 0
-		if source == envShardIndex {
+		if source == shards.EnvShardIndex {
 			// Swarm sets this one, and renders slot 0 as the node ID.
-			if i, err = shards.SlotIndex(index, getenv(envSwarmNodeID)); err != nil {
+			if i, err = shards.SlotIndex(index, getenv(shards.EnvSwarmNodeID)); err != nil {
 				return p, usageError("%v", err)
 			}
 		} else if i, err = strconv.Atoi(index); err != nil || i < 0 {
 			return p, usageError("%s=%q: expected the shard's index from 0 to %d", source, index, count-1)
 		}
 		if uint64(i) >= count {
-			return p, usageError("%s=%d is out of range for %s=%d: expected 0 to %d", source, i, envShardCount, count, count-1)
+			return p, usageError("%s=%d is out of range for %s=%d: expected 0 to %d", source, i, shards.EnvShardCount, count, count-1)
 		}
 		p.stripe = generators.Stripe{Index: uint64(i), Count: count}
 	}
@@ -95,14 +83,14 @@ func resolveShard(f shardRunFlags, runID string, getenv func(string) string) (sh
 		return p, nil
 	}
 	if p.runID == "" {
-		p.runID = getenv(envRunID)
+		p.runID = getenv(shards.EnvRunID)
 	}
 	if p.runID == "" {
-		return p, usageError("the shards of one run share its run ID, from which every item's ID derives: expected --run-id (or %s), the same in every shard", envRunID)
+		return p, usageError("the shards of one run share its run ID, from which every item's ID derives: expected --run-id (or %s), the same in every shard", shards.EnvRunID)
 	}
 	at, source := f.startAt, "--start-at"
 	if at == "" {
-		at, source = getenv(envStartAt), envStartAt
+		at, source = getenv(shards.EnvStartAt), shards.EnvStartAt
 	}
 	if at != "" {
 		t, err := time.Parse(time.RFC3339Nano, at)
@@ -113,10 +101,10 @@ func resolveShard(f shardRunFlags, runID string, getenv func(string) string) (sh
 	}
 	if p.tolerance == 0 {
 		p.tolerance = defaultStartTolerance
-		if v := getenv(envStartTolerance); v != "" {
+		if v := getenv(shards.EnvStartTolerance); v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil || d < 0 {
-				return p, usageError("%s=%q: expected a duration such as 5s", envStartTolerance, v)
+				return p, usageError("%s=%q: expected a duration such as 5s", shards.EnvStartTolerance, v)
 			}
 			p.tolerance = d
 		}
