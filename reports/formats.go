@@ -180,7 +180,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			if !t.Passed {
 				res = "**breached**"
 			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %g | %s |\n", t.Expr, md(t.Exporter), md(t.Backend), t.Value, res)
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", t.Expr, md(t.Exporter), md(t.Backend), t.Reading(), res)
 		}
 	}
 	if line := r.resourceLine(); line != "" {
@@ -319,7 +319,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			}
 			tc := junitCase{Name: "threshold " + t.Expr, ClassName: class}
 			if !t.Passed {
-				tc.Failure = &junitFailure{Message: fmt.Sprintf("threshold %s breached: value %g", t.Expr, t.Value)}
+				tc.Failure = &junitFailure{Message: fmt.Sprintf("threshold %s breached: value %s", t.Expr, t.Reading())}
 			}
 			s.Cases = append(s.Cases, tc)
 		}

@@ -98,7 +98,7 @@ figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:.4em}svg{backgro
 {{with .Sampling}}<p>Sampling (expected vs kept; not sampled is not lost):</p><ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{range .Causes}}<p><b>{{.Row}}</b></p><ul>{{range .Causes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .R.Thresholds}}<h2>Thresholds</h2><table><tr><th>threshold</th><th>exporter</th><th>backend</th><th>value</th><th>result</th></tr>
-{{range .R.Thresholds}}<tr><td><code>{{.Expr}}</code></td><td>{{.Exporter}}</td><td>{{.Backend}}</td><td>{{.Value}}</td><td class="{{if .Passed}}PASS{{else}}FAIL{{end}}">{{if .Passed}}held{{else}}breached{{end}}</td></tr>
+{{range .R.Thresholds}}<tr><td><code>{{.Expr}}</code></td><td>{{.Exporter}}</td><td>{{.Backend}}</td><td>{{.Reading}}</td><td class="{{if .Passed}}PASS{{else}}FAIL{{end}}">{{if .Passed}}held{{else}}breached{{end}}</td></tr>
 {{end}}</table>{{end}}
 {{with .Resources}}<p>{{.}}</p>{{end}}
 {{if .R.Faults}}<h2>Faults</h2><table><tr><th>at s</th><th>action</th><th>backend</th><th>fault</th><th>scheduled s</th><th>took s</th><th>error</th></tr>

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -92,10 +93,34 @@ type ThresholdResult struct {
 	Exporter string `json:"exporter"`
 	Workload string `json:"workload"`
 	Backend  string `json:"backend"`
-	// Value is the threshold's left side on the row (milliseconds for latencies); -1 for a quantity that never
-	// came (recovery_s, readable_s: +Inf in the comparison).
-	Value  float64 `json:"value"`
-	Passed bool    `json:"passed"`
+	// Value is the threshold's left side on the row, in Unit, rounded to 3 decimals; -1 for a quantity that never
+	// came (recovery_s, readable_s: +Inf in the comparison), and then Never is true.
+	Value float64 `json:"value"`
+	// Unit is Value's unit (threshold.Units): "ms" for a latency, "items", "items/s", "s", ...; empty for a ratio,
+	// for a left side no unit can be said of, and in reports written before units were.
+	Unit   string `json:"unit,omitempty"`
+	Never  bool   `json:"never,omitempty"`
+	Passed bool   `json:"passed"`
+}
+
+// Reading is the value as a user reads it: three significant digits below 100, whole numbers exactly, and the
+// unit after it ("13.2 ms", "1200 items/s", "0.98"), or "never" for a quantity that never came.
+func (t ThresholdResult) Reading() string {
+	if t.Never {
+		return "never"
+	}
+	v := t.Value
+	if v == 0 {
+		v = 0 // -0 reads as 0
+	}
+	s := strconv.FormatFloat(v, 'f', 0, 64)
+	if v != math.Trunc(v) && math.Abs(v) < 100 {
+		s = strconv.FormatFloat(v, 'g', 3, 64)
+	}
+	if t.Unit == "" {
+		return s
+	}
+	return s + " " + t.Unit
 }
 
 // EvaluateThresholds evaluates every threshold on the rows it applies to (all rows when exporters is empty) and
@@ -112,11 +137,12 @@ func (r *Report) EvaluateThresholds(thresholds []Threshold, exporters [][]string
 			}
 			applied = true
 			v, ok := t.Holds(row)
-			if math.IsInf(v, 0) || math.IsNaN(v) {
-				v = -1 // never (a recovery that did not come): JSON has no infinity
+			never := math.IsInf(v, 0) || math.IsNaN(v)
+			if never {
+				v = -1 // a recovery that did not come: JSON has no infinity
 			}
 			r.Thresholds = append(r.Thresholds, ThresholdResult{Expr: t.Source, Exporter: row.Name, Workload: row.Workload,
-				Backend: row.Backend, Value: math.Round(v*1000) / 1000, Passed: ok})
+				Backend: row.Backend, Value: math.Round(v*1000) / 1000, Unit: t.Unit(), Never: never, Passed: ok})
 			r.ThresholdsPassed = r.ThresholdsPassed && ok
 		}
 		if !applied && t.Sampling() {

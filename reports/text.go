@@ -98,7 +98,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			if !t.Passed {
 				res = "BREACHED"
 			}
-			fmt.Fprintf(&b, "  %-8s %s on %s/%s @ %s: %g\n", res, t.Expr, t.Workload, t.Exporter, t.Backend, t.Value)
+			fmt.Fprintf(&b, "  %-8s %s on %s/%s @ %s: %s\n", res, t.Expr, t.Workload, t.Exporter, t.Backend, t.Reading())
 		}
 	}
 	if line := r.resourceLine(); line != "" {

@@ -23,6 +23,7 @@ import (
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/reports"
 	"github.com/otelbench/otelbench/reports/threshold"
+	"github.com/otelbench/otelbench/verify/sampling"
 )
 
 // Limits on scenario values. They keep a typo (rate: 1e9) from turning into a run that cannot work.
@@ -337,14 +338,24 @@ func (sc *Scenario) validate(v *validator) {
 	sc.validateFaults(v)
 	for i, t := range sc.Thresholds {
 		p := fmt.Sprintf("thresholds[%d]", i)
+		parsed, err := threshold.Parse(t.Expr)
 		if t.Expr == "" {
 			v.at(p, "a threshold without expr; expected e.g. {expr: \"p99(export_latency) < 50ms\"}")
-		} else if _, err := threshold.Parse(t.Expr); err != nil {
+		} else if err != nil {
 			v.at(p+".expr", "%v", err)
 		}
+		known := true
 		for j, name := range t.Exporters {
 			if sc.Exporter(name) == nil && sc.App(name) == nil {
+				known = false
 				v.at(fmt.Sprintf("%s.exporters[%d]", p, j), "exporter %q is not defined; expected one of: %s", name, strings.Join(append(namesOfExporters(sc.Exporters), appNamesOnly(sc.Apps)...), ", "))
+			}
+		}
+		if t.Expr != "" && err == nil && known {
+			// What evaluation could never answer (reports.EvaluateThresholds judges every row the threshold
+			// applies to) is refused here, where the scenario says what rows there will be.
+			for _, err := range parsed.Check(sc.thresholdRows(t.Exporters)) {
+				v.at(p+".expr", "%v", err)
 			}
 		}
 	}
@@ -353,6 +364,43 @@ func (sc *Scenario) validate(v *validator) {
 		sc.validateSinks(v)
 		sc.validateSamplingCollectors(v)
 	}
+}
+
+// thresholdRows says what the rows of a threshold limited to names (every row when empty) can be: rows of
+// otelbench's exporters, of applications, with sampling (as the engine judges it: a traces workload's sampler; an
+// application's traces with a sampler other than parentbased_always_on, requests with an unsampled or no
+// traceparent, or a sampling collector), in a run with faults.
+func (sc *Scenario) thresholdRows(names []string) threshold.Rows {
+	rows := threshold.Rows{Faults: len(sc.Faults) > 0}
+	applies := func(name string) bool { return len(names) == 0 || slices.Contains(names, name) }
+	for _, e := range sc.Exporters {
+		if len(names) > 0 && applies(e.Name) {
+			rows.Exporters = true // named, even by no workload: nothing to refuse it for here
+		}
+	}
+	for _, w := range sc.Workloads {
+		if !w.IsApp() {
+			for _, e := range w.Exporters {
+				if applies(e) {
+					rows.Exporters = true
+					rows.Sampling = rows.Sampling || w.Signal == "traces" && w.Sampling != nil
+				}
+			}
+			continue
+		}
+		a := sc.App(w.App)
+		if a == nil || !applies(a.Name) {
+			continue
+		}
+		rows.Apps = true
+		if a.Traces.On() {
+			policy, _ := a.SamplingPolicy()
+			down := sc.Backend(a.Traces.Backend)
+			rows.Sampling = rows.Sampling || policy.Sampler != sampling.ParentBasedAlwaysOn || w.Parents.Unsampled > 0 || w.Parents.None > 0 ||
+				down != nil && down.Sampling != nil
+		}
+	}
+	return rows
 }
 
 func (sc *Scenario) validateBackend(v *validator, p string, b *Backend, seen map[string]bool) {

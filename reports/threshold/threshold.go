@@ -23,14 +23,19 @@ import (
 //
 // Two arithmetic expressions compared with <, <=, >, >=, == or !=, or one between two others (bounds included).
 // Operands are numbers, durations (50ms, 1.5s:
-// compared in milliseconds), row metrics (Metrics) and percentiles of a latency (p50, p90, p99, max of
-// export_latency, visibility_latency or http_latency, the last on application rows); + - * / combine them.
+// compared in milliseconds), row metrics (Metrics, each in its unit: Units) and percentiles of a latency (p50, p90,
+// p99, max of export_latency, visibility_latency or http_latency, the last on application rows; in milliseconds);
+// + - * / combine them. Parse checks the syntax; Check what a scenario's rows make meaningless; Unit is the unit
+// of the left side, the value reported.
 type Threshold struct {
+	// Source is the threshold as written, without surrounding spaces.
 	Source string
-	lhs    node
-	op     string
-	rhs    node
-	hi     node // the upper bound of between
+	// src is the threshold as given to Parse: errors count columns in it.
+	src string
+	lhs node
+	op  string
+	rhs node
+	hi  node // the upper bound of between
 	// sampling: the threshold names a metric only rows with sampling have.
 	sampling bool
 }
@@ -85,17 +90,35 @@ var percentiles = []string{"p50", "p90", "p99", "max"}
 
 type node interface {
 	eval(r Row) float64
+	// where is where the node stands in the threshold's source.
+	where() place
 }
 
-type number float64
+// place is a stretch of a threshold's source: bytes [from, to).
+type place struct{ from, to int }
 
-func (n number) eval(Row) float64 { return float64(n) }
+func (p place) where() place { return p }
 
-type metric string
+// number is a literal: a plain number, or a duration (in milliseconds).
+type number struct {
+	v        float64
+	duration bool
+	place
+}
 
-func (m metric) eval(r Row) float64 { return r.Metric(string(m)) }
+func (n number) eval(Row) float64 { return n.v }
 
-type percentile struct{ fn, of string }
+type metric struct {
+	name string
+	place
+}
+
+func (m metric) eval(r Row) float64 { return r.Metric(m.name) }
+
+type percentile struct {
+	fn, of string
+	place
+}
 
 func (p percentile) eval(r Row) float64 { return r.Percentile(p.fn, p.of) }
 
@@ -103,6 +126,8 @@ type binary struct {
 	op   byte
 	l, r node
 }
+
+func (b binary) where() place { return place{b.l.where().from, b.r.where().to} }
 
 func (b binary) eval(row Row) float64 {
 	l, r := b.l.eval(row), b.r.eval(row)
@@ -124,7 +149,7 @@ func (b binary) eval(row Row) float64 {
 func Parse(src string) (Threshold, error) {
 	p := &parser{src: src}
 	p.next()
-	t := Threshold{Source: strings.TrimSpace(src)}
+	t := Threshold{Source: strings.TrimSpace(src), src: src}
 	var err error
 	if t.lhs, err = p.sum(); err != nil {
 		return t, err
@@ -191,7 +216,9 @@ type token struct {
 	kind int
 	text string
 	num  float64
-	pos  int
+	// duration: num is a duration literal's value in milliseconds.
+	duration bool
+	pos      int
 }
 
 type parser struct {
@@ -232,7 +259,7 @@ func (p *parser) next() {
 				p.tok = token{kind: tokPunct, text: p.src[start:p.i], pos: start}
 				return
 			}
-			p.tok = token{kind: tokNum, num: float64(d) / float64(time.Millisecond), text: p.src[start:p.i], pos: start}
+			p.tok = token{kind: tokNum, num: float64(d) / float64(time.Millisecond), duration: true, text: p.src[start:p.i], pos: start}
 			return
 		}
 		f, err := strconv.ParseFloat(numText, 64)
@@ -240,7 +267,7 @@ func (p *parser) next() {
 			p.tok = token{kind: tokPunct, text: numText, pos: start}
 			return
 		}
-		p.tok = token{kind: tokNum, num: f, text: numText, pos: start}
+		p.tok = token{kind: tokNum, num: f, text: p.src[start:p.i], pos: start}
 	case unicode.IsLetter(c) || c == '_':
 		for p.i < len(p.src) && (unicode.IsLetter(rune(p.src[p.i])) || unicode.IsDigit(rune(p.src[p.i])) || p.src[p.i] == '_') {
 			p.i++
@@ -288,11 +315,11 @@ func (p *parser) chain(ops string, next func() (node, error)) (node, error) {
 }
 
 func (p *parser) operand() (node, error) {
+	start := p.tok
 	switch p.tok.kind {
 	case tokNum:
-		n := number(p.tok.num)
 		p.next()
-		return n, nil
+		return number{v: start.num, duration: start.duration, place: place{start.pos, start.pos + len(start.text)}}, nil
 	case tokIdent:
 		name := p.tok.text
 		p.next()
@@ -309,15 +336,16 @@ func (p *parser) operand() (node, error) {
 			if p.tok.kind != tokPunct || p.tok.text != ")" {
 				return nil, p.errorf("expected ) after %s(%s", name, of)
 			}
+			end := p.tok.pos + 1
 			p.next()
-			return percentile{fn: name, of: of}, nil
+			return percentile{fn: name, of: of, place: place{start.pos, end}}, nil
 		}
 		if _, ok := Metrics[name]; !ok || slices.Contains(Latencies, name) {
 			return nil, fmt.Errorf("at column %d of %q: unknown metric %q; expected one of: %s, or p50/p90/p99/max(export_latency | visibility_latency | http_latency)",
-				p.i-len(name)+1, p.src, name, strings.Join(metricNames(), ", "))
+				start.pos+1, p.src, name, strings.Join(metricNames(), ", "))
 		}
 		p.sampling = p.sampling || slices.Contains(SamplingMetrics, name)
-		return metric(name), nil
+		return metric{name: name, place: place{start.pos, start.pos + len(name)}}, nil
 	case tokEnd:
 		return nil, p.errorf("expected a number, a duration or a metric")
 	}
