@@ -74,6 +74,9 @@ func (r *run) drive(ctx context.Context) {
 			r.opts.Observer.Track(c)
 		}
 	}
+	if r.opts.Live != nil {
+		r.opts.Live(r.liveRows)
+	}
 	sampled := make(chan struct{})
 	stopSampling := make(chan struct{})
 	r.usage = newUsageSampler(ctx, r.live)

@@ -11,6 +11,7 @@ import (
 	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/reports"
+	"github.com/otelbench/otelbench/reports/live"
 )
 
 // Options tune a run. The zero value is usable.
@@ -42,6 +43,11 @@ type Options struct {
 	// A run ready after StartAt plus StartTolerance is refused (ErrLateStart) before it sends anything.
 	StartAt        time.Time
 	StartTolerance time.Duration
+
+	// Live, when set, is handed a reading of every row's counters (items emitted, exported, failed and verified,
+	// export calls and their durations) when sending begins; it may call it from any goroutine, during the run
+	// and after it (the CLI's --metrics-addr and --metrics-otlp).
+	Live func(snapshot func() []live.Row)
 
 	// shared, when set, are backends started before the run (by Bench, for the probes of a capacity search):
 	// the run uses them as they are and leaves them running.

@@ -410,3 +410,25 @@ func flushError(stream string, err error) error {
 	}
 	return fmt.Errorf("flush %s: %w", stream, &ExportError{Err: err})
 }
+
+// LatencyCounts counts the export calls so far whose duration is at most each of bounds (ascending): cumulative
+// counts, as a Prometheus histogram's buckets are, and the count and approximate sum (the histogram's mean times
+// its count) of every call. Bounds fall inside the histogram's buckets (3 significant digits): a call within 0.1%
+// of a bound may be counted on either side. Cheap enough to call once a second, not per export.
+func (r *Recorder) LatencyCounts(bounds []time.Duration) (counts []uint64, count uint64, sum time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	counts = make([]uint64, len(bounds))
+	for _, bar := range r.latency.Distribution() {
+		if bar.Count == 0 {
+			continue
+		}
+		v := time.Duration(bar.From) * time.Microsecond
+		for i := len(bounds) - 1; i >= 0 && v <= bounds[i]; i-- {
+			counts[i] += uint64(bar.Count)
+		}
+	}
+	count = uint64(r.latency.TotalCount())
+	sum = time.Duration(r.latency.Mean() * float64(count) * float64(time.Microsecond))
+	return counts, count, sum
+}

@@ -52,9 +52,12 @@ type App struct {
 	// Traces, Metrics and Logs say where the app's OpenTelemetry SDK sends each signal: the OTEL_* variables
 	// otelbench sets for it, and where each is read back from. A signal left out is turned off
 	// (OTEL_<SIGNAL>_EXPORTER=none) and not checked.
-	Traces  AppSignal  `yaml:"traces"`
+	Traces AppSignal `yaml:"traces"`
+	// Metrics is where the app's metrics go, pushed or scraped, and which of them must count its requests; left
+	// out, the app's metrics are turned off and not checked.
 	Metrics AppMetrics `yaml:"metrics"`
-	Logs    AppSignal  `yaml:"logs"`
+	// Logs is where the app's OpenTelemetry SDK sends its logs; left out, they are turned off and not checked.
+	Logs AppSignal `yaml:"logs"`
 	// Sampling is what the app's trace sampler is expected to keep. Default: what the app's env says
 	// (OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG), else parentbased_always_on, which otelbench sets.
 	Sampling *AppSampling `yaml:"sampling"`
@@ -97,14 +100,17 @@ type Parents struct {
 
 // AppReady is how otelbench knows a started app can take load.
 type AppReady struct {
-	Path    string   `yaml:"path"`
+	// Path is the path that answers 2xx once the app can take load; without one, / answering anything will do.
+	Path string `yaml:"path"`
+	// Timeout is how long a started app has to become ready. Default 60s.
 	Timeout Duration `yaml:"timeout"`
 }
 
 // AppSignal is where an app sends one signal over OTLP.
 type AppSignal struct {
-	// Backend is the backend's name; Protocol is otlp-http (default) or otlp-grpc.
-	Backend  string `yaml:"backend"`
+	// Backend is the name of the backend the app sends the signal to.
+	Backend string `yaml:"backend"`
+	// Protocol is otlp-http (default) or otlp-grpc.
 	Protocol string `yaml:"protocol"`
 }
 
@@ -134,10 +140,13 @@ func (m AppMetrics) On() bool { return m.Backend != "" }
 
 // Request is one kind of request an app workload sends; each request sent is one of them, picked by weight.
 type Request struct {
-	// Method is the HTTP method (default GET); Path the path and query; Body and Headers go with it.
-	Method  string            `yaml:"method"`
-	Path    string            `yaml:"path"`
-	Body    string            `yaml:"body"`
+	// Method is the HTTP method (default GET).
+	Method string `yaml:"method"`
+	// Path is the path and query, starting with /.
+	Path string `yaml:"path"`
+	// Body is the request's body (default none).
+	Body string `yaml:"body"`
+	// Headers go on the request, besides the traceparent otelbench sets on every one.
 	Headers map[string]string `yaml:"headers"`
 	// Weight is how often this request is sent relative to the others (default 1).
 	Weight int `yaml:"weight"`

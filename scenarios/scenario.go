@@ -95,7 +95,8 @@ type Sweep struct {
 	// Exporter is the exporter whose settings vary (it carries the settings no axis names).
 	Exporter string `yaml:"exporter"`
 	// Axes maps a setting (backend, protocol, batch_size, queue_size, batch_timeout, export_timeout, compression,
-	// instances, export_interval, temporality, pipeline) to the values it takes.
+	// instances, export_interval, temporality, pipeline, retry.enabled, retry.initial_interval, retry.max_interval,
+	// retry.max_elapsed_time: SweepAxes) to the values it takes.
 	Axes map[string][]Value `yaml:"axes"`
 	// Replicates is how many times each configuration runs (default 5), in random order (from the seed).
 	Replicates int `yaml:"replicates"`
@@ -125,11 +126,13 @@ type Sweep struct {
 // delivered and verified, nothing dropped in the SDK, the rate achieved within verify.rate_tolerance, and the
 // export p99 under ExportP99 when set.
 type CapacitySearch struct {
-	// Start is the first rate probed (default: the swept workloads' rates together); Min and Max bound the
-	// search (default 1000 and 2,000,000 items/s).
+	// Start is the first rate probed, items/s (default: the swept workloads' rates together).
 	Start float64 `yaml:"start"`
-	Min   float64 `yaml:"min"`
-	Max   float64 `yaml:"max"`
+	// Min is the lowest rate searched, items/s: a configuration that fails at it sustains nothing (default 1000).
+	Min float64 `yaml:"min"`
+	// Max is the highest rate searched, items/s: one that passes at it sustains "at least Max" (default
+	// 2,000,000).
+	Max float64 `yaml:"max"`
 	// Precision: the search stops when the lowest failing rate is within this fraction of the highest passing
 	// one (default 0.05).
 	Precision float64 `yaml:"precision"`
@@ -374,8 +377,9 @@ var SamplingModes = []string{"hash_seed", "proportional"}
 
 // External holds the endpoints of a backend otelbench does not start. Which ones are needed depends on the type.
 type External struct {
-	// OTLPGRPC and OTLPHTTP are host:port of OTLP receivers (jaeger, collector).
+	// OTLPGRPC is host:port of the OTLP gRPC receiver (jaeger, collector).
 	OTLPGRPC string `yaml:"otlp_grpc"`
+	// OTLPHTTP is host:port of the OTLP HTTP receiver (jaeger, collector).
 	OTLPHTTP string `yaml:"otlp_http"`
 	// URL is the base URL of the read API: Jaeger's query service, Zipkin, Prometheus.
 	URL string `yaml:"url"`
@@ -420,7 +424,8 @@ func (sc *Scenario) resolve(path string) string {
 type Exporter struct {
 	// Name identifies the exporter in workloads and reports.
 	Name string `yaml:"name"`
-	// Protocol is otlp-grpc or otlp-http.
+	// Protocol is the SDK exporter: otlp-grpc, otlp-http, zipkin, prometheus (an endpoint the backend scrapes) or
+	// console.
 	Protocol string `yaml:"protocol"`
 	// Backend is the name of the backend the exporter sends to.
 	Backend string `yaml:"backend"`
@@ -497,7 +502,8 @@ type Workload struct {
 	Logs LogShape `yaml:"logs"`
 	// App, instead of Signal and Exporters, makes the workload drive HTTP load at the application under test of
 	// that name: Requests, at Rate (or Stages) requests per second, open loop, each carrying a traceparent.
-	App      string    `yaml:"app"`
+	App string `yaml:"app"`
+	// Requests (app workloads) are the kinds of request sent, each request one of them, picked by weight.
 	Requests []Request `yaml:"requests"`
 	// MaxInFlight (app workloads) bounds the requests waiting for an answer; a request due while that many wait is
 	// not sent, and is counted as not_sent (default 256).
@@ -539,8 +545,9 @@ type LogShape struct {
 	Severity string `yaml:"severity"`
 	// BodySize is the length of the body in bytes. Default 64.
 	BodySize int `yaml:"body_size"`
-	// Attributes is the number of generated string attributes per record, of AttributeSize bytes. Default 0, 16.
-	Attributes    int `yaml:"attributes"`
+	// Attributes is the number of generated string attributes per record. Default 0.
+	Attributes int `yaml:"attributes"`
+	// AttributeSize is the length in bytes of each attribute value. Default 16.
 	AttributeSize int `yaml:"attribute_size"`
 	// TraceCorrelation, when true, puts a derived trace and span ID on every record.
 	TraceCorrelation bool `yaml:"trace_correlation"`

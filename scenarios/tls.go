@@ -15,9 +15,10 @@ type TLS struct {
 	Enabled bool `yaml:"enabled"`
 	// CAFile is a PEM file of the certificate authorities to trust instead of the system's.
 	CAFile string `yaml:"ca_file"`
-	// CertFile and KeyFile are a client certificate and its key (PEM), for servers that ask for one.
+	// CertFile is a client certificate (PEM), for servers that ask for one; it needs KeyFile.
 	CertFile string `yaml:"cert_file"`
-	KeyFile  string `yaml:"key_file"`
+	// KeyFile is the client certificate's private key (PEM).
+	KeyFile string `yaml:"key_file"`
 	// ServerName is the name the server's certificate must carry, when not the endpoint's host.
 	ServerName string `yaml:"server_name"`
 	// InsecureSkipVerify accepts any server certificate: an explicit opt-in, for test servers only.

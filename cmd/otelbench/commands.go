@@ -20,6 +20,7 @@ import (
 	"github.com/otelbench/otelbench"
 	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/reports"
+	"github.com/otelbench/otelbench/reports/live"
 	"github.com/otelbench/otelbench/scenarios"
 )
 
@@ -30,6 +31,7 @@ type runOptions struct {
 	keep                           keepFlag
 	deadline                       time.Duration
 	shard                          shardRunFlags
+	live                           liveFlags
 }
 
 // keepFlag is --keep-backends: a positive duration, or forever (-1).
@@ -61,19 +63,31 @@ func (k *keepFlag) Set(v string) error {
 func (k *keepFlag) Type() string { return "duration|forever" }
 
 func runCmd(ctx context.Context, o runOptions, file string, stdout, stderr io.Writer) error {
-	out, images, runID, verbose, cpuProfile := &o.out, &o.images, &o.runID, &o.verbose, &o.cpuProfile
-	keep := time.Duration(o.keep)
-	pos := []string{file}
-	policy := containers.ImagePolicy(*images)
-	switch policy {
-	case containers.ImagesAuto, containers.ImagesOfficial, containers.ImagesLocal:
-	default:
-		return usageError("--images %q: expected auto, official or local", *images)
+	if err := o.check(); err != nil {
+		return err
 	}
-	sc, err := scenarios.Load(pos[0])
+	sc, err := scenarios.Load(file)
 	if err != nil {
 		return scenarioError(err)
 	}
+	return runScenario(ctx, o, sc, stdout, stderr)
+}
+
+// check refuses flag values before anything is read or started.
+func (o runOptions) check() error {
+	switch containers.ImagePolicy(o.images) {
+	case containers.ImagesAuto, containers.ImagesOfficial, containers.ImagesLocal:
+		return nil
+	}
+	return usageError("--images %q: expected auto, official or local", o.images)
+}
+
+// runScenario runs a valid scenario, from a file or built from flags (otelbench traces|metrics|logs), and writes
+// its reports: the same whichever way the scenario came.
+func runScenario(ctx context.Context, o runOptions, sc *scenarios.Scenario, stdout, stderr io.Writer) error {
+	out, runID, verbose, cpuProfile := &o.out, &o.runID, &o.verbose, &o.cpuProfile
+	keep := time.Duration(o.keep)
+	policy := containers.ImagePolicy(o.images)
 	shard, err := resolveShard(o.shard, *runID, os.Getenv)
 	if err != nil {
 		return err
@@ -104,11 +118,29 @@ func runCmd(ctx context.Context, o runOptions, file string, stdout, stderr io.Wr
 	if *verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	var liveShard string
+	if shard.sharded() {
+		liveShard = fmt.Sprintf("%d/%d", shard.stripe.Index, shard.stripe.Count)
+	}
+	if o.live.on() {
+		opts.RunID = cmp.Or(opts.RunID, otelbench.NewRunID()) // the figures are labelled with it
+	}
+	lv, err := startLive(ctx, o.live, live.Labels{Scenario: sc.Name, RunID: opts.RunID, Shard: liveShard})
+	if err != nil {
+		return err
+	}
+	if lv != nil {
+		opts.Live = lv.metrics.Follow
+		defer lv.stop(ctx, stderr)
+	}
 	ui := newProgress(ctx, stderr)
 	opts.Observer = ui
 	written := false
 	writeReport := func(rep *reports.Report) error {
 		written = true
+		if lv != nil {
+			lv.metrics.Final(rep)
+		}
 		if err := rep.WriteText(stdout); err != nil {
 			return err
 		}
@@ -236,7 +268,7 @@ func breached(rep *reports.Report) string {
 	var out []string
 	for _, t := range rep.Thresholds {
 		if !t.Passed {
-			out = append(out, fmt.Sprintf("%s on %s/%s @ %s (value %g)", t.Expr, t.Workload, t.Exporter, t.Backend, t.Value))
+			out = append(out, fmt.Sprintf("%s on %s/%s @ %s (value %s)", t.Expr, t.Workload, t.Exporter, t.Backend, t.Reading()))
 		}
 	}
 	return strings.Join(out, "; ")

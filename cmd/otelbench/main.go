@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/otelbench/otelbench/containers"
 	"github.com/otelbench/otelbench/shards"
@@ -71,6 +72,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
+// addRunFlags defines the flags of every command that runs a scenario: run, and traces, metrics and logs.
+func addRunFlags(f *pflag.FlagSet, o *runOptions) {
+	f.StringVar(&o.out, "out", "", "write report.json, report.txt, report.md, junit.xml, report.html and timeseries.csv into this `dir`ectory")
+	f.StringVar(&o.images, "images", string(containers.ImagesAuto), "where backend images come from: auto, official or local")
+	f.StringVar(&o.runID, "run-id", "", "run ID for container labels and generated IDs (default: random)")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "print SDK and container messages")
+	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (go tool pprof) to this `file`")
+	f.DurationVar(&o.deadline, "deadline", 0, "stop the run after this `long` as Ctrl-C does (the report of what was measured, marked interrupted; exit 1)")
+	f.Var(&o.keep, "keep-backends", "after the report, keep the backends running this `long` (a Go duration, or forever: until Ctrl-C) and print their URLs")
+	f.StringVar(&o.live.addr, "metrics-addr", "", "serve the run's live figures (per row: emitted, exported, failed, verified, lost by cause, export durations) for Prometheus on http://`host:port`/metrics")
+	f.StringVar(&o.live.otlp, "metrics-otlp", "", "push the run's live figures every 5s (OTEL_METRIC_EXPORT_INTERVAL) to this OTLP/HTTP `url` (/v1/metrics added when it has no path)")
+	f.DurationVar(&o.live.linger, "metrics-linger", 0, "after the report, keep serving the final figures on --metrics-addr this `long`, for a last scrape")
+}
+
 // exactArgs accepts n arguments, else a usage error saying what the command takes.
 func exactArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
@@ -119,17 +134,11 @@ regression), 4 thresholds breached (every item verified).`,
 		},
 	}
 	f := runC.Flags()
-	f.StringVar(&ro.out, "out", "", "write report.json, report.txt, report.md, junit.xml, report.html and timeseries.csv into this `dir`ectory")
-	f.StringVar(&ro.images, "images", string(containers.ImagesAuto), "where backend images come from: auto, official or local")
-	f.StringVar(&ro.runID, "run-id", "", "run ID for container labels and generated IDs (default: random)")
-	f.BoolVarP(&ro.verbose, "verbose", "v", false, "print SDK and container messages")
-	f.StringVar(&ro.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (go tool pprof) to this `file`")
-	f.DurationVar(&ro.deadline, "deadline", 0, "stop the run after this `long` as Ctrl-C does (the report of what was measured, marked interrupted; exit 1)")
+	addRunFlags(f, &ro)
 	f.StringVar(&ro.shard.shard, "shard", "", "run shard `I/N` of a sharded run (0-based): this process sends every N-th slot of each schedule, from slot I, to external backends, verifies its own items and writes shard-I-of-N.json into --out (default: "+shards.EnvShardIndex+" and "+shards.EnvShardCount+", or "+shards.EnvJobCompletionIndex+")")
 	f.StringVar(&ro.shard.startAt, "start-at", "", "a shard starts sending at this `time` (RFC 3339), the same for every shard (default: "+shards.EnvStartAt+")")
 	f.DurationVar(&ro.shard.tolerance, "start-tolerance", 0, "a shard ready this `long` after --start-at still sends (its skew is recorded); later, it refuses (default: "+shards.EnvStartTolerance+", else 5s)")
 	f.BoolVar(&ro.shard.printArtifact, "print-artifact", false, "also print the shard's artifact on stdout as a framed block, for otelbench merge to read from kubectl logs or docker service logs")
-	f.Var(&ro.keep, "keep-backends", "after the report, keep the backends running this `long` (a Go duration, or forever: until Ctrl-C) and print their URLs")
 
 	validateC := &cobra.Command{
 		Use:   "validate FILE...",
@@ -212,6 +221,7 @@ regression), 4 thresholds breached (every item verified).`,
 	mergeC.Flags().StringVar(&mergeOut, "out", "", "write the merged report.json, report.txt, report.md, junit.xml, report.html and timeseries.csv into this `dir`ectory")
 	mergeC.Flags().BoolVar(&allowPartial, "allow-partial", false, "merge the shards present when some are missing (the report names them and fails)")
 
-	root.AddCommand(runC, validateC, imagesC, pruneC, reportC, compareC, benchC, mergeC, newShardCmd(stdout))
+	root.AddCommand(runC, validateC, imagesC, pruneC, reportC, compareC, benchC, mergeC, newShardCmd(stdout), newSchemaCmd(stdout))
+	root.AddCommand(newSignalCmds(stdout, stderr)...) // traces, metrics, logs: a scenario built from flags
 	return root
 }
