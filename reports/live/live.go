@@ -11,6 +11,7 @@ package live
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -166,7 +167,7 @@ func (m *Metrics) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 			if len(causes) == 0 {
 				causes = map[string]int64{"none": e.Lost}
 			}
-			for _, cause := range slicesSorted(causes) {
+			for _, cause := range slices.Sorted(maps.Keys(causes)) {
 				b.sum(NameLost, "{item}", "items not found, by cause (the report's lost_by_cause)",
 					attribute.NewSet(append(attrs.ToSlice(), attribute.String("cause", cause))...), causes[cause])
 			}
@@ -259,13 +260,4 @@ func boolInt(b bool) int64 {
 		return 1
 	}
 	return 0
-}
-
-func slicesSorted(m map[string]int64) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
