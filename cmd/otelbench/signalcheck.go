@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/otelbench/otelbench/containers/backend"
+	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/scenarios"
 )
 
@@ -18,7 +20,9 @@ import (
 type signalPlan struct {
 	backend  string // the backend's type, also its name
 	protocol string // the exporter's protocol, also its name
-	external bool
+	// protocolByHTTP: --otlp-http chose the protocol (the backend takes gRPC too).
+	protocolByHTTP bool
+	external       bool
 	// externalBy is the flag that made the backend external, for the lines that follow from it.
 	externalBy string
 	// tls: TLS is on for the running backend (enabled: true unless a TLS file or option says more).
@@ -42,12 +46,54 @@ type header struct {
 	name, value, env string
 }
 
-// urlOnly are the backends exporters reach at their --backend-url: no OTLP receiver of their own to name.
-var urlOnly = map[string]string{
+// receivesAt says, for error messages, where the backends exporters reach at their --backend-url receive (atURL);
+// a backend not listed is said to receive at its API.
+var receivesAt = map[string]string{
 	"zipkin":          "its spans API (/api/v2/spans)",
 	"prometheus":      "its OTLP receiver (/api/v1/otlp/v1/metrics)",
 	"victoriametrics": "its OTLP endpoint (/opentelemetry/v1/metrics)",
 	"victorialogs":    "its OTLP endpoint (/insert/opentelemetry/v1/logs)",
+}
+
+// externalKeys are the external: keys a backend of type typ uses (the registry's).
+func externalKeys(typ string) []string {
+	if d, ok := backend.Lookup(typ); ok {
+		return d.ExternalKeys
+	}
+	return nil
+}
+
+// atURL reports whether exporters reach a running backend of type typ at its --backend-url: it names no OTLP
+// receiver of its own.
+func atURL(typ string) bool {
+	keys := externalKeys(typ)
+	return keys != nil && !slices.Contains(keys, "otlp_grpc") && !slices.Contains(keys, "otlp_http")
+}
+
+// protocolFor is the exporter's protocol for signal to a backend of type typ, among those the registry says it
+// receives the signal with: OTLP gRPC, or OTLP/HTTP with --otlp-http or when it takes no gRPC; else the one it
+// takes (Zipkin's exporter). chosen says whether --otlp-http decided it.
+func protocolFor(typ string, signal generators.Signal, http bool) (protocol string, chosen bool) {
+	d, ok := backend.Lookup(typ)
+	if !ok {
+		return generators.OTLPGRPC, false
+	}
+	takes := d.Receives[signal]
+	grpc, otlpHTTP := slices.Contains(takes, generators.OTLPGRPC), slices.Contains(takes, generators.OTLPHTTP)
+	switch {
+	case grpc && otlpHTTP:
+		if http {
+			return generators.OTLPHTTP, true
+		}
+		return generators.OTLPGRPC, false
+	case grpc:
+		return generators.OTLPGRPC, false
+	case otlpHTTP:
+		return generators.OTLPHTTP, false
+	case len(takes) > 0:
+		return takes[0], false
+	}
+	return generators.OTLPGRPC, false
 }
 
 // metricTypes maps telemetrygen's metric types, and otelbench's instruments, to otelbench's instruments.
@@ -90,17 +136,10 @@ func (o *signalOptions) plan() (*signalPlan, error) {
 			formatFloat(o.rate), o.rateSum(p), scenarios.MaxRate, lower)
 	}
 
-	if !slices.Contains(k.backends, p.backend) {
-		bad("--backend %q: expected %s for %s", o.backend, orList(k.backends), k.signal)
+	if backends := k.backends(); !slices.Contains(backends, p.backend) {
+		bad("--backend %q: expected %s for %s", o.backend, orList(backends), k.signal)
 	}
-	switch {
-	case p.backend == "zipkin":
-		p.protocol = "zipkin"
-	case o.http || urlOnly[p.backend] != "":
-		p.protocol = "otlp-http" // prometheus, victoriametrics and victorialogs take OTLP/HTTP only
-	default:
-		p.protocol = "otlp-grpc"
-	}
+	p.protocol, p.protocolByHTTP = protocolFor(p.backend, generators.Signal(k.signal), o.http)
 	o.checkExternal(p, bad)
 
 	for _, raw := range o.headers {
@@ -171,10 +210,10 @@ func (o *signalOptions) checkExternal(p *signalPlan, bad func(string, ...any)) {
 	if strings.Contains(o.endpoint, "://") {
 		bad("--otlp-endpoint %q: expected host:port without a scheme, e.g. 127.0.0.1:4317 (TLS is on unless --otlp-insecure)", o.endpoint)
 	}
-	switch b := p.backend; {
-	case urlOnly[b] != "":
+	switch b, keys := p.backend, externalKeys(p.backend); {
+	case atURL(b):
 		if given("otlp-endpoint") {
-			bad("--otlp-endpoint: a %s backend receives at %s under its base URL; expected --backend-url URL instead", b, urlOnly[b])
+			bad("--otlp-endpoint: a %s backend receives at %s under its base URL; expected --backend-url URL instead", b, cmp.Or(receivesAt[b], "its API"))
 		}
 		if given("files-dir") {
 			bad("--files-dir: a %s backend is read back through its API; expected --backend-url URL (--files-dir is a collector's)", b)
@@ -182,22 +221,22 @@ func (o *signalOptions) checkExternal(p *signalPlan, bad func(string, ...any)) {
 		if p.external && o.backendURL == "" {
 			bad("--backend-url: an external %s backend needs its base URL", b)
 		}
-	case b == "jaeger":
+	case slices.Contains(keys, "url"): // an OTLP receiver, and a query API to read back from (Jaeger)
 		switch {
 		case given("otlp-endpoint") && !given("backend-url"):
-			bad("--backend-url: an external jaeger needs its query service's URL (e.g. http://127.0.0.1:16686) to read spans back; --otlp-endpoint only says where they go")
+			bad("--backend-url: an external %s needs its query service's URL (e.g. http://127.0.0.1:16686) to read spans back; --otlp-endpoint only says where they go", b)
 		case given("backend-url") && !given("otlp-endpoint"):
-			bad("--otlp-endpoint: an external jaeger needs its OTLP receiver (host:port, e.g. 127.0.0.1:4317) as well as --backend-url, its query service")
+			bad("--otlp-endpoint: an external %s needs its OTLP receiver (host:port, e.g. 127.0.0.1:4317) as well as --backend-url, its query service", b)
 		}
-	case b == "collector":
+	case slices.Contains(keys, "files_dir"): // an OTLP receiver, read back from the files it writes (a collector)
 		if given("backend-url") {
-			bad("--backend-url: a collector is read back from the folder its file exporters write into; expected --files-dir DIR (and --otlp-endpoint host:port, its OTLP receiver)")
+			bad("--backend-url: a %s is read back from the folder its file exporters write into; expected --files-dir DIR (and --otlp-endpoint host:port, its OTLP receiver)", b)
 		}
 		switch {
 		case given("otlp-endpoint") && !given("files-dir"):
-			bad("--files-dir: an external collector needs the folder its file exporters write %s*.jsonl into, to read them back", o.kind.signal)
+			bad("--files-dir: an external %s needs the folder its file exporters write %s*.jsonl into, to read them back", b, o.kind.signal)
 		case given("files-dir") && !given("otlp-endpoint"):
-			bad("--otlp-endpoint: an external collector needs its OTLP receiver (host:port, e.g. 127.0.0.1:4317) as well as --files-dir")
+			bad("--otlp-endpoint: an external %s needs its OTLP receiver (host:port, e.g. 127.0.0.1:4317) as well as --files-dir", b)
 		}
 	}
 	if o.filesDir != "" {
@@ -250,7 +289,7 @@ func (o *signalOptions) checkExternal(p *signalPlan, bad func(string, ...any)) {
 	}
 	// A problem the loader finds in the tls: section is the TLS flags', else that of what turned TLS on.
 	p.tlsBy = strings.Join(tlsFlags, ", ")
-	if urlOnly[p.backend] != "" {
+	if atURL(p.backend) {
 		// Exporters send to --backend-url: its scheme says whether TLS is on, --otlp-insecure has nothing to add.
 		u, err := url.Parse(o.backendURL)
 		https := err == nil && u.Scheme == "https"
@@ -314,12 +353,18 @@ func parseHeader(raw string) (header, error) {
 }
 
 // orList is "a, b or c".
-func orList(items []string) string {
+func orList(items []string) string { return joinLast(items, " or ") }
+
+// joinLast joins items with commas, and the last two with last.
+func joinLast(items []string, last string) string {
 	if len(items) < 2 {
 		return strings.Join(items, "")
 	}
-	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+	return strings.Join(items[:len(items)-1], ", ") + last + items[len(items)-1]
 }
+
+// andList is "a, b and c".
+func andList(items []string) string { return joinLast(items, " and ") }
 
 // formatFloat writes a number as YAML and people read it: 1000000, 0.5.
 func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -15,6 +15,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/otelbench/otelbench/containers/backend"
+	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/scenarios"
 )
 
@@ -23,13 +25,24 @@ type signalKind struct {
 	signal string
 	// per is what --rate counts per second and per worker, telemetrygen's unit (traces for traces, not spans).
 	per string
-	// backends are the --backend types, the default first.
-	backends []string
-	example  string
+	// defaultBackend is the --backend a plain command starts; the others are the registry's (backends).
+	defaultBackend string
+	example        string
+}
+
+// backends are the types --backend takes for k's signal, the default first: every registered backend that receives
+// the signal and gives it back by itself, as started (a console prints, a sink only counts: neither is offered).
+func (k signalKind) backends() []string {
+	signal := generators.Signal(k.signal)
+	others := backend.TypesWhere(func(d *backend.Description) bool {
+		return d.Type != k.defaultBackend && !d.NotStarted && !d.CountsOnly && len(d.Receives[signal]) > 0 &&
+			d.GivesBack(backend.Spec{Type: d.Type, Description: d}, signal)
+	})
+	return append([]string{k.defaultBackend}, others...)
 }
 
 var signalKinds = []signalKind{
-	{signal: "traces", per: "traces", backends: []string{"jaeger", "zipkin"}, example: `  # a Jaeger started in a container; 500 traces/s of 2 spans (--child-spans 1) for 10 s, each span read back
+	{signal: "traces", per: "traces", defaultBackend: "jaeger", example: `  # a Jaeger started in a container; 500 traces/s of 2 spans (--child-spans 1) for 10 s, each span read back
   otelbench traces --rate 500 --duration 10s
 
   # your own Jaeger, as telemetrygen traces would send to it, read back through its query service
@@ -38,16 +51,40 @@ var signalKinds = []signalKind{
 
   # the same as a scenario file, to edit and run with otelbench run
   otelbench traces --rate 500 --duration 10s --print-scenario > traces.yaml`},
-	{signal: "metrics", per: "measurements", backends: []string{"prometheus", "victoriametrics", "collector"}, example: `  # a Prometheus started in a container; 100 measurements/s of the five instruments, pushed over OTLP/HTTP
+	{signal: "metrics", per: "measurements", defaultBackend: "prometheus", example: `  # a Prometheus started in a container; 100 measurements/s of the five instruments, pushed over OTLP/HTTP
   otelbench metrics --rate 100 --duration 10s
 
   # your own Prometheus (started with --web.enable-otlp-receiver), gauges and sums as telemetrygen sends them
   otelbench metrics --backend prometheus --backend-url http://127.0.0.1:9090 --metric-type Gauge,Sum --rate 200`},
-	{signal: "logs", per: "log records", backends: []string{"collector", "victorialogs"}, example: `  # a collector started in a container, read back from its file exporter
+	{signal: "logs", per: "log records", defaultBackend: "collector", example: `  # a collector started in a container, read back from its file exporter
   otelbench logs --rate 100 --duration 10s --severity-text Warn
 
   # your own collector: its OTLP gRPC receiver, and the folder its file exporter writes logs*.jsonl into
   otelbench logs --otlp-endpoint 127.0.0.1:4317 --otlp-insecure --files-dir /tmp/otel-files --rate 500`},
+}
+
+// protocolFixed says which of k's backends take one protocol whatever --otlp-http says (protocolFor), for its
+// help: "; prometheus and victoriametrics take the otlp-http exporter whatever this says".
+func (k signalKind) protocolFixed() string {
+	byProtocol := map[string][]string{}
+	var protocols []string
+	for _, t := range k.backends() {
+		if p, chosen := protocolFor(t, generators.Signal(k.signal), true); !chosen && p != generators.OTLPGRPC {
+			if byProtocol[p] == nil {
+				protocols = append(protocols, p)
+			}
+			byProtocol[p] = append(byProtocol[p], t)
+		}
+	}
+	var out string
+	for _, p := range protocols {
+		verb := "takes"
+		if len(byProtocol[p]) > 1 {
+			verb = "take"
+		}
+		out += fmt.Sprintf("; %s %s the %s exporter whatever this says", andList(byProtocol[p]), verb, p)
+	}
+	return out
 }
 
 // signalOptions are the flags of otelbench traces|metrics|logs.
@@ -104,7 +141,7 @@ default %s); a backend already running is given by %s.
 The flags make a scenario, which runs exactly as otelbench run runs a file; --print-scenario writes that file
 (header values as environment variables) to keep, edit and run. telemetrygen's flags mean what they mean there;
 those otelbench has no equivalent of are refused, saying what to use instead. Every flag, with its scenario key:
-docs/commands.md.`, k.signal, k.signal, k.signal, k.per, strings.Join(k.backends, ", "), k.backends[0], yours)
+docs/commands.md.`, k.signal, k.signal, k.signal, k.per, strings.Join(k.backends(), ", "), k.defaultBackend, yours)
 }
 
 // refusedFlag is a telemetrygen flag otelbench has no equivalent of: given, it is refused with why and what to use.
@@ -163,10 +200,8 @@ func newSignalCmd(k signalKind, stdout, stderr io.Writer) *cobra.Command {
 
 func addSignalFlags(f *pflag.FlagSet, o *signalOptions) {
 	k := o.kind
-	httpOnly := "; prometheus, victoriametrics and victorialogs take OTLP/HTTP whatever this says"
 	rateSum, workers, item := "rate x workers", "workers, each sending --rate", "record"
 	if k.signal == "traces" {
-		httpOnly = "; zipkin takes the Zipkin exporter whatever this says"
 		rateSum, item = "rate x spans per trace x workers", "span"
 		workers += "; each is an independent SDK pipeline (an exporter instance)"
 	}
@@ -177,7 +212,7 @@ func addSignalFlags(f *pflag.FlagSet, o *signalOptions) {
 	f.StringVar(&o.service, "service", "otelbench", "service name: the workload's name, which otelbench uses as service.name")
 	f.StringVar(&o.endpoint, "otlp-endpoint", "", "`host:port` of a running backend's OTLP receiver (jaeger, collector); without it, and without --backend-url and --files-dir, otelbench starts the backend")
 	f.BoolVar(&o.insecure, "otlp-insecure", false, "plaintext to --otlp-endpoint (without it, TLS with the system's roots, as telemetrygen does)")
-	f.BoolVar(&o.http, "otlp-http", false, "export over OTLP/HTTP instead of OTLP gRPC"+httpOnly)
+	f.BoolVar(&o.http, "otlp-http", false, "export over OTLP/HTTP instead of OTLP gRPC"+k.protocolFixed())
 	f.StringArrayVar(&o.headers, "otlp-header", nil, "header on every request to the running backend, exporters' and read-back's: `key=\"value\"` or key=value (repeatable); --print-scenario writes the value as ${OTELBENCH_HEADER_KEY}")
 	f.BoolVar(&o.insecureSkipVerify, "otlp-insecure-skip-verify", false, "accept any server certificate (test servers only)")
 	f.StringVar(&o.caCert, "ca-cert", "", "PEM `file` of the certificate authorities to trust instead of the system's")
@@ -194,7 +229,7 @@ func addSignalFlags(f *pflag.FlagSet, o *signalOptions) {
 		f.StringVar(&o.severity, "severity-text", "info", "severity of every record: trace, debug, info, warn, error or fatal (any case)")
 	}
 	// otelbench's own.
-	f.StringVar(&o.backend, "backend", k.backends[0], "what receives and gives every item back: "+strings.Join(k.backends, ", "))
+	f.StringVar(&o.backend, "backend", k.defaultBackend, "what receives and gives every item back: "+strings.Join(k.backends(), ", "))
 	f.StringVar(&o.backendURL, "backend-url", "", "`URL` of a running backend's read API: Jaeger's query service, Zipkin, Prometheus, VictoriaMetrics, VictoriaLogs (for all but jaeger also where items are sent)")
 	if k.signal != "traces" {
 		f.StringVar(&o.filesDir, "files-dir", "", "`dir`ectory a running collector's file exporters write "+k.signal+"*.jsonl into (--backend collector, with --otlp-endpoint)")

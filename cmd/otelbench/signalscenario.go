@@ -85,7 +85,7 @@ func (o *signalOptions) scenarioText(p *signalPlan, reveal bool) *scenarioText {
 	}
 
 	protocolBy := "--backend"
-	if given("otlp-http") && urlOnly[p.backend] == "" && p.backend != "zipkin" {
+	if p.protocolByHTTP {
 		protocolBy = "--otlp-http"
 	}
 	t.add("", "exporters:")
