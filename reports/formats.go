@@ -42,21 +42,29 @@ func (r *Report) WriteFiles(dir string) ([]string, error) {
 	return paths, nil
 }
 
+// writeFile writes path whole or not at all: into a temporary file in the same folder, renamed over path once
+// complete, so that whoever watches the output folder (CI, a dashboard, a spec) never reads half a report.
 func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
+	defer os.Remove(f.Name()) // once renamed, there is nothing left to remove
 	bw := bufio.NewWriter(f)
-	if err := write(bw); err != nil {
-		_ = f.Close()
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return err
 	}
-	if err := bw.Flush(); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
+	return os.Rename(f.Name(), path)
 }
 
 // Read reads a report.json.

@@ -59,6 +59,46 @@ var _ = Describe("report formats", func() {
 		Expect(b.String()).To(Equal(a.String()))
 	})
 
+	It("writes each file whole: whoever polls the folder while a report is (re)written reads none or all of it", func() {
+		dir := GinkgoT().TempDir()
+		path := filepath.Join(dir, "report.json")
+		done := make(chan struct{})
+		type polled struct {
+			reads int
+			err   error
+		}
+		result := make(chan polled, 1)
+		go func() {
+			var p polled
+			defer func() { result <- p }()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if _, err := os.Stat(path); err != nil {
+					continue
+				}
+				if _, p.err = reports.Read(path); p.err != nil {
+					return
+				}
+				p.reads++
+			}
+		}()
+		for range 50 {
+			_, err := sampleReport().WriteFiles(dir)
+			Expect(err).NotTo(HaveOccurred())
+		}
+		close(done)
+		p := <-result
+		Expect(p.err).NotTo(HaveOccurred(), "a report.json read while it was being written")
+		Expect(p.reads).To(BeNumerically(">", 0))
+		entries, err := os.ReadDir(dir)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(entries).To(HaveLen(len(reports.Files)), "no temporary file is left behind")
+	})
+
 	It("has a JUnit testcase per row and per threshold, failing ones naming the exporter and what failed", func() {
 		var buf bytes.Buffer
 		Expect(sampleReport().WriteJUnit(&buf)).To(Succeed())

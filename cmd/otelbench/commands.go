@@ -317,18 +317,6 @@ func holdBackends(ctx context.Context, w io.Writer, backends []otelbench.Backend
 	}
 }
 
-func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		_ = f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Close()
-}
-
 // scenarioError maps an invalid scenario to exit code 2 and prints every problem.
 func scenarioError(err error) error {
 	var errs scenarios.Errors

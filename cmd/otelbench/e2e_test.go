@@ -44,8 +44,8 @@ func failures(rep reports.Report) string {
 	var b strings.Builder
 	for _, e := range rep.Exporters {
 		if !e.Passed {
-			fmt.Fprintf(&b, "\n  %s %s %s -> %s: sent %d verified %d lost %d duplicated %d altered %d dropped %d: %v",
-				e.Signal, e.Name, e.Protocol, e.Backend, e.Sent, e.Verified, e.Lost, e.Duplicated, e.Altered, e.DroppedInSDK, e.Problems)
+			fmt.Fprintf(&b, "\n  %s %s %s -> %s: sent %d verified %d lost %d duplicated %d altered %d dropped %d: %v; causes: %v",
+				e.Signal, e.Name, e.Protocol, e.Backend, e.Sent, e.Verified, e.Lost, e.Duplicated, e.Altered, e.DroppedInSDK, e.Problems, e.Causes)
 		}
 	}
 	return b.String()
