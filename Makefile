@@ -8,6 +8,8 @@ GO      ?= go
 BIN     := bin/otelbench
 OUT     ?= reports/out/smoke
 SCENARIO ?= scenarios/smoke.yaml
+# STATICCHECK is the staticcheck release make check runs for code nothing uses (U1000), from the Go module proxy.
+STATICCHECK ?= v0.8.2
 # FUZZTIME bounds the scenario loader's fuzzing in make test.
 FUZZTIME ?= 30s
 
@@ -59,10 +61,11 @@ bench: docker images
 	bin/otelbench-bench --out $(BENCHOUT) --micro $(BENCHOUT)/micro.txt $(BENCHFLAGS)
 	$(GO) test -count=1 -tags stability -timeout 40m ./cmd/otelbench -ginkgo.label-filter=stability -ginkgo.v
 
-## check: formatting and vet, no Docker needed
+## check: formatting, vet and code nothing uses (staticcheck U1000), no Docker needed
 check:
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: the files above need formatting"; exit 1; }
 	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) -checks U1000 ./...
 
 ## prune: remove otelbench containers a crashed run left behind
 prune: docker

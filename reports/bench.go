@@ -552,8 +552,6 @@ func (b *Bench) WriteJSON(w io.Writer) error {
 	return enc.Encode(b)
 }
 
-func round(v float64) float64 { return math.Round(v*10) / 10 }
-
 // ReadBench reads a bench.json and judges it again (names in the order they first ran).
 func ReadBench(path string) (*Bench, error) {
 	data, err := os.ReadFile(path)

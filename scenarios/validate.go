@@ -1148,15 +1148,6 @@ func exporterNames(es []Exporter) []string {
 	return out
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 func valueOf(sc *Scenario) reflect.Value { return reflect.ValueOf(sc).Elem() }
 
 // validateRetry checks an exporter's retry block: OTLP exporters only, positive durations, a backoff that starts

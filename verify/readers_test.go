@@ -2,9 +2,6 @@ package verify_test
 
 import (
 	"context"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"time"
 
@@ -14,19 +11,6 @@ import (
 	"github.com/otelbench/otelbench/generators"
 	"github.com/otelbench/otelbench/verify"
 )
-
-// serve answers every request with body and records the last URL asked.
-func serve(status int, body string, asked *string) *httptest.Server {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if asked != nil {
-			*asked = r.URL.String()
-		}
-		w.WriteHeader(status)
-		_, _ = fmt.Fprint(w, body)
-	}))
-	DeferCleanup(srv.Close)
-	return srv
-}
 
 // fakeProm answers PromQL from a function of the expression.
 type fakeProm func(expr string) []verify.Sample

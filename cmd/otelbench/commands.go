@@ -309,6 +309,11 @@ func holdBackends(ctx context.Context, w io.Writer, backends []otelbench.Backend
 		return
 	}
 	fmt.Fprintf(w, "stopping them in %s\n", d)
+	waitFor(ctx, d)
+}
+
+// waitFor returns after d, or sooner when ctx is done (Ctrl-C).
+func waitFor(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

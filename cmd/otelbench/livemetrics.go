@@ -127,12 +127,7 @@ func (e *liveExport) stop(ctx context.Context, stderr io.Writer) {
 	}
 	if e.server != nil && e.linger > 0 {
 		fmt.Fprintf(stderr, "live metrics: serving the final figures on %s for %s\n", e.url, e.linger)
-		t := time.NewTimer(e.linger)
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-		}
-		t.Stop()
+		waitFor(ctx, e.linger)
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()

@@ -73,17 +73,14 @@ var _ = Describe("otelbench traces, metrics and logs against real backends", Lab
 		Expect([]bool{b.Passed, b.ThresholdsPassed}).To(Equal([]bool{a.Passed, a.ThresholdsPassed}))
 	}, SpecTimeout(3*time.Minute))
 
-	It("starts the backend itself when given no endpoint: logs into a collector, read from its files", func(ctx SpecContext) {
-		out, id := GinkgoT().TempDir(), runID("signals-logs")
-		rep := passed(ctx, otelbench("logs", "--rate", "100", "--duration", "2s", "--out", out, "--run-id", id), out)
-		everyItemBack(rep, "logs", "collector")
-		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty(), "the collector it started is gone")
-	}, SpecTimeout(3*time.Minute))
-
-	It("starts the backend itself when given no endpoint: metrics into Prometheus", func(ctx SpecContext) {
-		out, id := GinkgoT().TempDir(), runID("signals-metrics")
-		rep := passed(ctx, otelbench("metrics", "--rate", "100", "--duration", "3s", "--out", out, "--run-id", id), out)
-		everyItemBack(rep, "metrics", "prometheus")
-		Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty(), "the Prometheus it started is gone")
-	}, SpecTimeout(3*time.Minute))
+	DescribeTable("starts the backend itself when given no endpoint",
+		func(ctx SpecContext, signal, duration, backend string) {
+			out, id := GinkgoT().TempDir(), runID("signals-"+signal)
+			rep := passed(ctx, otelbench(signal, "--rate", "100", "--duration", duration, "--out", out, "--run-id", id), out)
+			everyItemBack(rep, signal, backend)
+			Eventually(leftovers(id)).WithContext(ctx).Should(BeEmpty(), "the "+backend+" it started is gone")
+		},
+		Entry("logs into a collector, read from its files", "logs", "2s", "collector", SpecTimeout(3*time.Minute)),
+		Entry("metrics into Prometheus", "metrics", "3s", "prometheus", SpecTimeout(3*time.Minute)),
+	)
 })

@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/otelbench/otelbench/containers/prometheus"
 	"github.com/otelbench/otelbench/scenarios"
 )
 
@@ -119,6 +120,13 @@ var _ = Describe("otelbench traces, metrics and logs", func() {
 		Expect(w.Metrics.Instruments).To(Equal([]string{"gauge", "counter", "histogram"}))
 		Expect(sc.Exporters[0].Protocol).To(Equal("otlp-http"), "Prometheus takes OTLP/HTTP only")
 		Expect(sc.Backends[0].Type).To(Equal("prometheus"))
+		validates(text)
+	})
+
+	It("prints delta metrics into a Prometheus it starts with what makes Prometheus take delta", func() {
+		sc, text := printed("metrics", "--aggregation-temporality", "delta")
+		Expect(sc.Exporters[0].Temporality).To(Equal("delta"))
+		Expect(prometheus.HasFeature(sc.Backends[0].Args, prometheus.DeltaFeature)).To(BeTrue(), text)
 		validates(text)
 	})
 

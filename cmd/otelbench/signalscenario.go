@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/otelbench/otelbench/containers/backend"
 	"github.com/otelbench/otelbench/scenarios"
 )
 
@@ -19,7 +20,7 @@ type scenarioText struct {
 
 // add writes one line (format and args as fmt's), from flag.
 func (t *scenarioText) add(flag, format string, args ...any) {
-	t.b.WriteString(fmt.Sprintf(format, args...))
+	fmt.Fprintf(&t.b, format, args...)
 	t.b.WriteByte('\n')
 	t.flags = append(t.flags, flag)
 }
@@ -77,8 +78,8 @@ func (o *signalOptions) scenarioText(p *signalPlan, reveal bool) *scenarioText {
 	t.add("", "backends:")
 	t.add("--backend", "  - name: %s", p.backend)
 	t.add("--backend", "    type: %s", p.backend)
-	if p.temporality == "delta" && p.backend == "prometheus" && !p.external {
-		t.add("--aggregation-temporality", "    args: [--enable-feature=otlp-deltatocumulative]  # Prometheus stores delta as cumulative")
+	if d, ok := backend.Lookup(p.backend); ok && p.temporality == "delta" && !p.external && len(d.DeltaArgs) > 0 {
+		t.add("--aggregation-temporality", "    args: [%s]  # so that it takes delta temporality", strings.Join(d.DeltaArgs, ", "))
 	}
 	if p.external {
 		o.writeExternal(t, p, reveal)

@@ -63,6 +63,9 @@ type Description struct {
 	// RefusesDelta, when set, tells from spec alone that delta temporality sent to it would be refused or
 	// dropped: why, and what would fix it, or "".
 	RefusesDelta func(spec Spec) string
+	// DeltaArgs, when set, are the args that make a backend of this type otelbench starts take delta temporality
+	// (what RefusesDelta asks for).
+	DeltaArgs []string
 	// Footprint, when set, is the memory a started backend needs for load, and what it holds (for an error
 	// message); otherwise DefaultFootprint.
 	Footprint func(spec Spec, load Load) (bytes int64, what string)

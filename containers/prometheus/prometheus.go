@@ -37,6 +37,7 @@ func (Kind) Describe() backend.Description {
 			backend.NeedURL(spec, report, "its base URL", "http://127.0.0.1:9090")
 		},
 		RefusesDelta: refusesDelta,
+		DeltaArgs:    []string{"--enable-feature=" + DeltaFeature},
 	}
 }
 

@@ -30,8 +30,6 @@ var Image = containers.Image{
 	Build:    buildZipkin,
 }
 
-const zipkinJar = "zipkin-server-3.6.1-exec.jar"
-
 func buildZipkin(ctx context.Context, img containers.Image, work string, log io.Writer) error {
 	if err := containers.EnsureJavaBase(ctx, work, log); err != nil {
 		return fmt.Errorf("java base image: %w", err)
